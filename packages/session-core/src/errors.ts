@@ -1,0 +1,275 @@
+/**
+ * Typed errors. Every error thrown by ChannelCoder packages is a {@link ChannelCoderError} with a stable
+ * `code`. Use the static `is()` rather than `instanceof`: it also recognises errors created by another copy
+ * of this package (two versions installed side by side, or CJS and ESM builds loaded together).
+ */
+
+const MARK = Symbol.for('channelcoder.error');
+
+export type ChannelCoderErrorCode =
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_CONFLICT'
+  | 'INVALID_SESSION_NAME'
+  | 'SESSION_CORRUPT'
+  | 'UNSUPPORTED_FORMAT'
+  | 'STORAGE_UNAVAILABLE'
+  | 'CAPABILITY_MISSING'
+  | 'CLAUDE_NOT_FOUND'
+  | 'CLAUDE_RUN_FAILED'
+  | 'RESUME_NOT_FOUND'
+  | 'INVALID_ARGUMENT';
+
+export class ChannelCoderError extends Error {
+  readonly code: ChannelCoderErrorCode;
+  readonly [MARK] = true;
+
+  constructor(code: ChannelCoderErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** True for any ChannelCoder error (optionally of this subclass's code), even from another package copy. */
+  static is(err: unknown): err is ChannelCoderError {
+    return isCoded(err, undefined);
+  }
+}
+
+function isCoded(err: unknown, code: ChannelCoderErrorCode | undefined): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const marked = (err as Record<symbol, unknown>)[MARK] === true;
+  if (!marked) return false;
+  return code === undefined || (err as { code?: unknown }).code === code;
+}
+
+/** `load()` (or another call that needs it) found no session under that name. */
+export class SessionNotFoundError extends ChannelCoderError {
+  readonly sessionName: string;
+  constructor(sessionName: string, options?: { cause?: unknown; where?: string }) {
+    super(
+      'SESSION_NOT_FOUND',
+      `Session "${sessionName}" was not found${options?.where ? ` in ${options.where}` : ''}. ` +
+        'Check the name with session.list(), or create it by saving a new session under that name.',
+      options,
+    );
+    this.sessionName = sessionName;
+  }
+  static override is(err: unknown): err is SessionNotFoundError {
+    return isCoded(err, 'SESSION_NOT_FOUND');
+  }
+}
+
+/** The stored revision moved on since this state was loaded: another writer saved first. */
+export class SessionConflictError extends ChannelCoderError {
+  readonly sessionName: string;
+  /** The revision the caller's state was based on. */
+  readonly expectedRevision: number;
+  /** The revision that is stored now (0 when nothing is stored). */
+  readonly actualRevision: number;
+  constructor(sessionName: string, expectedRevision: number, actualRevision: number) {
+    super(
+      'SESSION_CONFLICT',
+      `Session "${sessionName}" was changed by another writer: this state is based on revision ` +
+        `${expectedRevision}, but revision ${actualRevision} is stored. Load the session again, ` +
+        'reapply your change and save.',
+    );
+    this.sessionName = sessionName;
+    this.expectedRevision = expectedRevision;
+    this.actualRevision = actualRevision;
+  }
+  static override is(err: unknown): err is SessionConflictError {
+    return isCoded(err, 'SESSION_CONFLICT');
+  }
+}
+
+/** A session name that is not allowed (see `SESSION_NAME_PATTERN`). Nothing was read or written. */
+export class InvalidSessionNameError extends ChannelCoderError {
+  readonly sessionName: unknown;
+  readonly reason: string;
+  constructor(sessionName: unknown, reason: string) {
+    super(
+      'INVALID_SESSION_NAME',
+      `Invalid session name ${describeName(sessionName)}: ${reason}. Names are 1-128 characters of ` +
+        'letters, digits, ".", "_" and "-", starting with a letter or digit, without "..".',
+    );
+    this.sessionName = sessionName;
+    this.reason = reason;
+  }
+  static override is(err: unknown): err is InvalidSessionNameError {
+    return isCoded(err, 'INVALID_SESSION_NAME');
+  }
+}
+
+function describeName(name: unknown): string {
+  if (typeof name !== 'string') return `(${name === null ? 'null' : typeof name})`;
+  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
+  return JSON.stringify(shown);
+}
+
+/** What is stored under a session does not validate. It is reported, never silently skipped. */
+export class SessionCorruptError extends ChannelCoderError {
+  readonly sessionName: string;
+  /** Path of the first bad field, e.g. `messages[3].timestamp`; `(document)` when it is not JSON at all. */
+  readonly field: string;
+  /** Where the bad data lives (file path, key, row), when the adapter knows. */
+  readonly location?: string;
+  constructor(
+    sessionName: string,
+    field: string,
+    problem: string,
+    options?: { cause?: unknown; location?: string },
+  ) {
+    super(
+      'SESSION_CORRUPT',
+      `Session "${sessionName}"${options?.location ? ` (${options.location})` : ''} is corrupt: ${field} ${problem}. ` +
+        'The stored data was left as it is; restore it from a backup or remove the session.',
+      options,
+    );
+    this.sessionName = sessionName;
+    this.field = field;
+    if (options?.location !== undefined) this.location = options.location;
+  }
+  static override is(err: unknown): err is SessionCorruptError {
+    return isCoded(err, 'SESSION_CORRUPT');
+  }
+}
+
+/** The stored session was written by a newer version of the format than this package understands. */
+export class UnsupportedFormatError extends ChannelCoderError {
+  readonly sessionName: string;
+  readonly formatVersion: unknown;
+  readonly supportedVersion: number;
+  constructor(sessionName: string, formatVersion: unknown, supportedVersion: number) {
+    super(
+      'UNSUPPORTED_FORMAT',
+      `Session "${sessionName}" uses format version ${String(formatVersion)}, but this version of ` +
+        `@channelcoder/session-core reads format ${supportedVersion} and older. Upgrade @channelcoder/session-core.`,
+    );
+    this.sessionName = sessionName;
+    this.formatVersion = formatVersion;
+    this.supportedVersion = supportedVersion;
+  }
+  static override is(err: unknown): err is UnsupportedFormatError {
+    return isCoded(err, 'UNSUPPORTED_FORMAT');
+  }
+}
+
+/** The storage backend could not be reached or failed; `cause` holds the backend's own error. */
+export class StorageUnavailableError extends ChannelCoderError {
+  readonly backend: string;
+  constructor(backend: string, operation: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'STORAGE_UNAVAILABLE',
+      `${backend} storage is unavailable during ${operation}: ${why}. Check that the backend is running ` +
+        'and reachable; nothing was changed by the failed call unless it says otherwise.',
+      { cause },
+    );
+    this.backend = backend;
+  }
+  static override is(err: unknown): err is StorageUnavailableError {
+    return isCoded(err, 'STORAGE_UNAVAILABLE');
+  }
+}
+
+/** An optional storage method (remove, exists, transcripts, …) was needed but the storage lacks it. */
+export class CapabilityError extends ChannelCoderError {
+  readonly capability: string;
+  constructor(capability: string, storageName: string) {
+    super(
+      'CAPABILITY_MISSING',
+      `The storage ${storageName} does not implement "${capability}". Use a storage that does ` +
+        '(every @channelcoder/storage-* adapter implements all capabilities), or add the method to yours.',
+    );
+    this.capability = capability;
+  }
+  static override is(err: unknown): err is CapabilityError {
+    return isCoded(err, 'CAPABILITY_MISSING');
+  }
+}
+
+/** The `claude` binary could not be started. */
+export class ClaudeNotFoundError extends ChannelCoderError {
+  readonly binary: string;
+  constructor(binary: string, options?: { cause?: unknown }) {
+    super(
+      'CLAUDE_NOT_FOUND',
+      `The Claude Code CLI was not found (tried "${binary}"). Install it with ` +
+        '`npm install -g @anthropic-ai/claude-code`, or set CLAUDE_BIN to the path of the `claude` binary.',
+      options,
+    );
+    this.binary = binary;
+  }
+  static override is(err: unknown): err is ClaudeNotFoundError {
+    return isCoded(err, 'CLAUDE_NOT_FOUND');
+  }
+}
+
+/** The CLI ran but the turn failed: non-zero exit, `is_error` in the result, or an unusable output. */
+export class ClaudeRunError extends ChannelCoderError {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderr: string;
+  /** The parsed result line, when the CLI printed one. */
+  readonly resultLine?: Record<string, unknown>;
+  /** The Claude session id the CLI reported, if any (it does even for most errors). */
+  readonly sessionId?: string;
+  constructor(
+    message: string,
+    details: {
+      exitCode: number | null;
+      signal?: string | null;
+      stderr: string;
+      resultLine?: Record<string, unknown>;
+      sessionId?: string;
+      cause?: unknown;
+    },
+    code: ChannelCoderErrorCode = 'CLAUDE_RUN_FAILED',
+  ) {
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.exitCode = details.exitCode;
+    this.signal = details.signal ?? null;
+    this.stderr = details.stderr;
+    if (details.resultLine !== undefined) this.resultLine = details.resultLine;
+    if (details.sessionId !== undefined) this.sessionId = details.sessionId;
+  }
+  static override is(err: unknown): err is ClaudeRunError {
+    return isCoded(err, 'CLAUDE_RUN_FAILED') || isCoded(err, 'RESUME_NOT_FOUND');
+  }
+}
+
+/** `--resume` named a conversation the CLI has no transcript for ("No conversation found"). */
+export class ResumeNotFoundError extends ClaudeRunError {
+  readonly resumeId: string;
+  constructor(
+    resumeId: string,
+    details: {
+      exitCode: number | null;
+      stderr: string;
+      resultLine?: Record<string, unknown>;
+      sessionId?: string;
+    },
+  ) {
+    super(
+      `Claude has no conversation with session id ${resumeId} on this machine (its transcript is missing: ` +
+        'another machine, another CLAUDE_CONFIG_DIR, or removed by the CLI after 30 days). Use a storage ' +
+        'with transcripts so sessions can be restored, or start a new session.',
+      details,
+      'RESUME_NOT_FOUND',
+    );
+    this.resumeId = resumeId;
+  }
+  static override is(err: unknown): err is ResumeNotFoundError {
+    return isCoded(err, 'RESUME_NOT_FOUND');
+  }
+}
+
+/** A call's arguments are wrong (not a storage or CLI failure). */
+export class InvalidArgumentError extends ChannelCoderError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+  static override is(err: unknown): err is InvalidArgumentError {
+    return isCoded(err, 'INVALID_ARGUMENT');
+  }
+}

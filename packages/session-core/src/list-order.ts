@@ -1,0 +1,73 @@
+/** The listing order and cursors shared by adapters: newest `lastActive` first, ties by name ascending. */
+import { InvalidArgumentError } from './errors.js';
+import type { ListOptions, SessionInfo } from './storage.js';
+
+export interface ListPosition {
+  /** lastActive in epoch milliseconds. */
+  lastActive: number;
+  name: string;
+}
+
+/** An opaque cursor for a position in the listing order. */
+export function encodeListCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.lastActive, position.name]), 'utf8').toString('base64url');
+}
+
+/** @throws InvalidArgumentError for a cursor that this format did not produce. */
+export function decodeListCursor(cursor: string): ListPosition {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
+      return { lastActive: value[0], name: value[1] };
+    }
+  } catch {
+    // fall through to the typed error below
+  }
+  throw new InvalidArgumentError(
+    `Invalid list cursor ${JSON.stringify(cursor)}: pass the cursor of an entry returned by list().`,
+  );
+}
+
+/** Negative when `a` lists before `b`. */
+export function compareListPositions(a: ListPosition, b: ListPosition): number {
+  if (a.lastActive !== b.lastActive) return b.lastActive - a.lastActive;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Checks `limit` and decodes `cursor`, so adapters reject bad options the same way. */
+export function readListOptions(options: ListOptions = {}): {
+  limit: number | undefined;
+  after: ListPosition | undefined;
+  prefix: string;
+} {
+  const { limit, cursor, prefix } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new InvalidArgumentError(`list(): limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  if (prefix !== undefined && typeof prefix !== 'string') {
+    throw new InvalidArgumentError('list(): prefix must be a string');
+  }
+  return {
+    limit,
+    after: cursor === undefined || cursor === '' ? undefined : decodeListCursor(cursor),
+    prefix: prefix ?? '',
+  };
+}
+
+/**
+ * Orders, filters and pages a complete set of entries in memory (for adapters whose backend cannot page
+ * in this order itself, and for the memory storage).
+ */
+export function pageSessionInfos(infos: readonly SessionInfo[], options: ListOptions = {}): SessionInfo[] {
+  const { limit, after, prefix } = readListOptions(options);
+  const sorted = infos
+    .filter((i) => i.name.startsWith(prefix))
+    .sort((a, b) => compareListPositions(positionOf(a), positionOf(b)));
+  const start =
+    after === undefined ? sorted : sorted.filter((i) => compareListPositions(positionOf(i), after) > 0);
+  return limit === undefined ? start : start.slice(0, limit);
+}
+
+export function positionOf(info: { lastActive: Date; name: string }): ListPosition {
+  return { lastActive: info.lastActive.getTime(), name: info.name };
+}

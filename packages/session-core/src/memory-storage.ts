@@ -1,0 +1,116 @@
+import {
+  InvalidArgumentError,
+  SessionCorruptError,
+  SessionNotFoundError,
+  UnsupportedFormatError,
+} from './errors.js';
+import { pageSessionInfos } from './list-order.js';
+import { normalizeSessionName } from './names.js';
+import { assertRevision, planMessageWrite, resolveSaveName } from './save-plan.js';
+import { assembleState, fromWireHead, toWireHead, toWireMessage } from './serialize.js';
+import { corruptSessionInfo, sessionInfoFromHead } from './session-info.js';
+import type { SessionState } from './state.js';
+import type { ListOptions, SessionInfo, SessionStorage } from './storage.js';
+
+/** What the memory storage keeps per session: JSON text, exactly as a persistent adapter would. */
+export interface MemoryRecord {
+  head: string;
+  messages: string[];
+  transcripts: Map<string, string[]>;
+}
+
+/**
+ * A complete in-process storage: the reference implementation of the contract (revisions, incremental
+ * appends, listing order, transcripts). It keeps serialized JSON, so what `load` returns is a fresh copy
+ * that went through the same validation as any other adapter. Nothing survives the process.
+ */
+export class MemorySessionStorage implements SessionStorage {
+  /** The stored JSON by session name; exposed for tests and debugging, not for application use. */
+  readonly records = new Map<string, MemoryRecord>();
+
+  async save(state: SessionState, name?: string): Promise<string> {
+    const key = resolveSaveName(state, name);
+    const existing = this.records.get(key);
+    const storedHead = existing === undefined ? undefined : fromWireHead(existing.head, { name: key });
+    assertRevision(key, storedHead?.revision, state);
+
+    const plan = planMessageWrite(storedHead, state);
+    const appended = state.messages
+      .slice(plan.mode === 'append' ? plan.from : 0)
+      .map((m) => JSON.stringify(toWireMessage(m)));
+    const messages =
+      plan.mode === 'append' && existing !== undefined ? [...existing.messages, ...appended] : appended;
+    const head = JSON.stringify(toWireHead({ ...state, revision: state.revision + 1 }));
+    this.records.set(key, { head, messages, transcripts: existing?.transcripts ?? new Map() });
+    state.revision += 1;
+    return key;
+  }
+
+  async load(name: string): Promise<SessionState> {
+    const key = normalizeSessionName(name);
+    const record = this.records.get(key);
+    if (record === undefined) throw new SessionNotFoundError(key, { where: 'memory storage' });
+    return assembleState(record.head, record.messages, { name: key, location: `memory:${key}` });
+  }
+
+  async list(options?: ListOptions): Promise<SessionInfo[]> {
+    const infos: SessionInfo[] = [];
+    for (const [name, record] of this.records) {
+      const where = { name, path: `memory:${name}` };
+      try {
+        infos.push(sessionInfoFromHead(fromWireHead(record.head, { name }), where));
+      } catch (err) {
+        if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+        infos.push(corruptSessionInfo(where, err));
+      }
+    }
+    return pageSessionInfos(infos, options);
+  }
+
+  async remove(name: string): Promise<boolean> {
+    return this.records.delete(normalizeSessionName(name));
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.records.has(normalizeSessionName(name));
+  }
+
+  async close(): Promise<void> {}
+
+  async appendTranscript(
+    name: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+  ): Promise<void> {
+    const key = normalizeSessionName(name);
+    const record = this.records.get(key);
+    if (record === undefined) throw new SessionNotFoundError(key, { where: 'memory storage' });
+    const lines = record.transcripts.get(claudeSessionId) ?? [];
+    writeTranscriptLines(lines, entries, fromLine, key);
+    record.transcripts.set(claudeSessionId, lines);
+  }
+
+  async loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null> {
+    const key = normalizeSessionName(name);
+    const lines = this.records.get(key)?.transcripts.get(claudeSessionId);
+    return lines === undefined ? null : lines.map((l) => JSON.parse(l) as unknown);
+  }
+}
+
+function writeTranscriptLines(
+  lines: string[],
+  entries: readonly unknown[],
+  fromLine: number,
+  name: string,
+): void {
+  if (!Number.isInteger(fromLine) || fromLine < 0 || fromLine > lines.length) {
+    throw new InvalidArgumentError(
+      `appendTranscript("${name}"): fromLine ${fromLine} leaves a gap or is invalid: ${lines.length} lines are ` +
+        'stored, so appends must start at a line from 0 to that count.',
+    );
+  }
+  entries.forEach((entry, i) => {
+    lines[fromLine + i] = JSON.stringify(entry);
+  });
+}

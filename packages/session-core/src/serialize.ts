@@ -1,0 +1,266 @@
+/**
+ * The one place that turns a SessionState into its stored form and back: validation, date revival and
+ * format upgrades. Adapters never revive dates or check fields themselves.
+ *
+ * Wire form: JSON, dates as ISO-8601 strings. Adapters that store a session in pieces (a small head plus
+ * the messages) use `toWireHead` / `toWireMessage` and `assembleState`; whole-document adapters use
+ * `serializeState` / `deserializeState`. Both paths validate the same way.
+ */
+import { UnsupportedFormatError } from './errors.js';
+import {
+  FORMAT_VERSION,
+  type ForkParent,
+  type Message,
+  type SessionMetadata,
+  type SessionState,
+  type TurnDetails,
+  type UsageLedger,
+} from './state.js';
+import { type DecodeContext, WireReader } from './wire-reader.js';
+
+export type { DecodeContext } from './wire-reader.js';
+
+export interface WireMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  timestamp: string;
+  sessionId: string;
+  turn?: TurnDetails;
+}
+
+export interface WireMetadata {
+  name?: string;
+  created: string;
+  lastActive: string;
+  cwd?: string;
+  parent?: ForkParent;
+  tags?: string[];
+}
+
+export interface WireState {
+  formatVersion: typeof FORMAT_VERSION;
+  revision: number;
+  sessionChain: string[];
+  currentSessionId?: string;
+  messages: WireMessage[];
+  metadata: WireMetadata;
+  usage: UsageLedger;
+}
+
+/** Everything but the messages, plus what an adapter needs to append and list without reading messages. */
+export interface WireHead extends Omit<WireState, 'messages'> {
+  messageCount: number;
+  /** Id of the last stored message: lets an adapter tell an append from a rewrite (after clear()). */
+  lastMessageId?: string;
+}
+
+export function toWireMessage(m: Message): WireMessage {
+  const wire: WireMessage = {
+    id: m.id,
+    role: m.role,
+    content: m.content,
+    timestamp: m.timestamp.toISOString(),
+    sessionId: m.sessionId,
+  };
+  if (m.turn !== undefined) wire.turn = { ...m.turn };
+  return wire;
+}
+
+function toWireMetadata(md: SessionMetadata): WireMetadata {
+  const wire: WireMetadata = { created: md.created.toISOString(), lastActive: md.lastActive.toISOString() };
+  if (md.name !== undefined) wire.name = md.name;
+  if (md.cwd !== undefined) wire.cwd = md.cwd;
+  if (md.parent !== undefined) wire.parent = { ...md.parent };
+  if (md.tags !== undefined) wire.tags = [...md.tags];
+  return wire;
+}
+
+export function toWireHead(state: SessionState): WireHead {
+  const head: WireHead = {
+    formatVersion: FORMAT_VERSION,
+    revision: state.revision,
+    sessionChain: [...state.sessionChain],
+    metadata: toWireMetadata(state.metadata),
+    usage: { ...state.usage },
+    messageCount: state.messages.length,
+  };
+  if (state.currentSessionId !== undefined) head.currentSessionId = state.currentSessionId;
+  const last = state.messages.at(-1);
+  if (last !== undefined) head.lastMessageId = last.id;
+  return head;
+}
+
+export function toWireState(state: SessionState): WireState {
+  const { messageCount: _count, lastMessageId: _last, ...head } = toWireHead(state);
+  return { ...head, messages: state.messages.map(toWireMessage) };
+}
+
+/** The state as JSON text (the stored document of whole-document adapters). */
+export function serializeState(state: SessionState): string {
+  return JSON.stringify(toWireState(state));
+}
+
+/**
+ * Validates, upgrades and revives a stored session (JSON text, bytes or an already-parsed value).
+ * Format 0 is the seed-era ChannelCoder 3.x layout (no formatVersion, no revision, no message ids); it is
+ * upgraded, and reads as revision 1 because it was stored once.
+ *
+ * @throws SessionCorruptError naming the first bad field; UnsupportedFormatError for a newer format.
+ */
+export function deserializeState(input: unknown, ctx: DecodeContext): SessionState {
+  const r = new WireReader(ctx);
+  const doc = r.object(r.parse(input), '(document)');
+  const messages = r.array(doc.messages, 'messages');
+  return assembleFromParts(r, ctx, doc, messages);
+}
+
+/** Validates a stored head (list metadata) without touching messages. */
+export function fromWireHead(input: unknown, ctx: DecodeContext): WireHeadInfo {
+  const r = new WireReader(ctx);
+  const doc = r.object(r.parse(input), '(head)');
+  const version = readFormatVersion(r, ctx, doc);
+  const head = readHead(r, doc, version);
+  const messageCount = doc.messageCount === undefined ? 0 : r.integer(doc.messageCount, 'messageCount');
+  const info: WireHeadInfo = { ...head, messageCount };
+  if (doc.lastMessageId !== undefined) info.lastMessageId = r.string(doc.lastMessageId, 'lastMessageId');
+  return info;
+}
+
+/** A validated head: the state without messages, dates revived. */
+export interface WireHeadInfo extends Omit<SessionState, 'messages'> {
+  messageCount: number;
+  lastMessageId?: string;
+}
+
+/**
+ * Joins a stored head and its stored messages (each JSON text or parsed) into a validated state.
+ * A head whose messageCount disagrees with the messages found is corrupt (a torn write), never half-loaded.
+ */
+export function assembleState(head: unknown, messages: readonly unknown[], ctx: DecodeContext): SessionState {
+  const r = new WireReader(ctx);
+  const doc = r.object(r.parse(head), '(head)');
+  const parsed = messages.map((m) => r.parse(m));
+  if (doc.messageCount !== undefined && r.integer(doc.messageCount, 'messageCount') !== parsed.length) {
+    r.fail('messages', `has ${parsed.length} entries but the head records ${String(doc.messageCount)}`);
+  }
+  return assembleFromParts(r, ctx, doc, parsed);
+}
+
+function readFormatVersion(r: WireReader, ctx: DecodeContext, doc: Record<string, unknown>): number {
+  if (doc.formatVersion === undefined) return 0;
+  const version = r.integer(doc.formatVersion, 'formatVersion');
+  if (version > FORMAT_VERSION) throw new UnsupportedFormatError(ctx.name, version, FORMAT_VERSION);
+  return version;
+}
+
+function assembleFromParts(
+  r: WireReader,
+  ctx: DecodeContext,
+  doc: Record<string, unknown>,
+  rawMessages: readonly unknown[],
+): SessionState {
+  const version = readFormatVersion(r, ctx, doc);
+  const head = readHead(r, doc, version);
+  const messages = rawMessages.map((m, i) => readMessage(r, m, i, version, head.metadata.lastActive));
+  if (version === 0 && doc.usage === undefined)
+    head.usage.turns = messages.filter((m) => m.role === 'assistant').length;
+  return { ...head, messages };
+}
+
+function readHead(
+  r: WireReader,
+  doc: Record<string, unknown>,
+  version: number,
+): Omit<SessionState, 'messages'> {
+  const metadata = readMetadata(r, r.object(doc.metadata, 'metadata'));
+  const state: Omit<SessionState, 'messages'> = {
+    formatVersion: FORMAT_VERSION,
+    // Format 0 had no revision; it was stored once, so it reads as revision 1.
+    revision: version === 0 && doc.revision === undefined ? 1 : r.integer(doc.revision, 'revision'),
+    sessionChain:
+      doc.sessionChain === undefined && version === 0 ? [] : r.stringArray(doc.sessionChain, 'sessionChain'),
+    metadata,
+    usage:
+      version === 0 && doc.usage === undefined ? emptyLedger() : readUsage(r, r.object(doc.usage, 'usage')),
+  };
+  const current = r.optionalString(doc.currentSessionId, 'currentSessionId');
+  if (current !== undefined) state.currentSessionId = current;
+  return state;
+}
+
+function emptyLedger(): UsageLedger {
+  return {
+    turns: 0,
+    failedTurns: 0,
+    totalCostUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    durationMs: 0,
+  };
+}
+
+function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetadata {
+  const out: SessionMetadata = {
+    created: r.date(md.created, 'metadata.created'),
+    lastActive: r.date(md.lastActive, 'metadata.lastActive'),
+  };
+  const name = r.optionalString(md.name, 'metadata.name');
+  if (name !== undefined) out.name = name;
+  const cwd = r.optionalString(md.cwd, 'metadata.cwd');
+  if (cwd !== undefined) out.cwd = cwd;
+  if (md.tags !== undefined && md.tags !== null) out.tags = r.stringArray(md.tags, 'metadata.tags');
+  if (md.parent !== undefined && md.parent !== null) {
+    const p = r.object(md.parent, 'metadata.parent');
+    out.parent = {
+      name: r.string(p.name, 'metadata.parent.name'),
+      sessionId: r.string(p.sessionId, 'metadata.parent.sessionId'),
+      messageCount: r.integer(p.messageCount, 'metadata.parent.messageCount'),
+    };
+  }
+  return out;
+}
+
+function readUsage(r: WireReader, u: Record<string, unknown>): UsageLedger {
+  const ledger = emptyLedger();
+  for (const key of Object.keys(ledger) as (keyof UsageLedger)[]) {
+    ledger[key] = u[key] === undefined ? 0 : r.number(u[key], `usage.${key}`);
+  }
+  return ledger;
+}
+
+function readMessage(r: WireReader, raw: unknown, i: number, version: number, fallbackTime: Date): Message {
+  const at = `messages[${i}]`;
+  const m = r.object(raw, at);
+  const role = r.string(m.role, `${at}.role`);
+  if (role !== 'user' && role !== 'assistant') r.fail(`${at}.role`, 'is neither "user" nor "assistant"');
+  const legacy = version === 0;
+  const msg: Message = {
+    id: legacy && m.id === undefined ? `legacy-${i}` : r.string(m.id, `${at}.id`),
+    role,
+    content: r.string(m.content, `${at}.content`),
+    timestamp:
+      legacy && m.timestamp === undefined ? new Date(fallbackTime) : r.date(m.timestamp, `${at}.timestamp`),
+    sessionId:
+      legacy && (m.sessionId === undefined || m.sessionId === null)
+        ? ''
+        : r.string(m.sessionId, `${at}.sessionId`),
+  };
+  if (m.turn !== undefined && m.turn !== null)
+    msg.turn = readTurn(r, r.object(m.turn, `${at}.turn`), `${at}.turn`);
+  return msg;
+}
+
+function readTurn(r: WireReader, t: Record<string, unknown>, at: string): TurnDetails {
+  const turn: TurnDetails = {};
+  for (const key of ['costUsd', 'durationMs', 'inputTokens', 'outputTokens'] as const) {
+    const n = r.optionalNumber(t[key], `${at}.${key}`);
+    if (n !== undefined) turn[key] = n;
+  }
+  if (t.isError !== undefined && t.isError !== null) turn.isError = r.boolean(t.isError, `${at}.isError`);
+  const error = r.optionalString(t.error, `${at}.error`);
+  if (error !== undefined) turn.error = error;
+  return turn;
+}

@@ -1,0 +1,119 @@
+/** The session state: what a ChannelCoder session remembers of a conversation with the `claude` CLI. */
+
+/** The newest stored format this package writes and reads. */
+export const FORMAT_VERSION = 1 as const;
+
+export interface TurnDetails {
+  /** Cost of this turn alone, in US dollars (not the CLI's cumulative figure). */
+  costUsd?: number;
+  /** Wall time of the turn as the CLI reported it, in milliseconds. */
+  durationMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** The turn failed: the message is the prompt that was sent and `error` says why. */
+  isError?: boolean;
+  error?: string;
+}
+
+export interface Message {
+  /** Stable and unique within the session; storages use it for idempotent appends. */
+  id: string;
+  role: 'user' | 'assistant';
+  /** For assistant messages, the result text; structured results are JSON-stringified. */
+  content: string;
+  timestamp: Date;
+  /** The Claude session id this message belongs to (`''` while unknown, e.g. a turn that failed to start). */
+  sessionId: string;
+  turn?: TurnDetails;
+}
+
+export interface ForkParent {
+  /** Name of the session this one was forked from. */
+  name: string;
+  /** The Claude session id the fork branched off (resumed with `--fork-session`). */
+  sessionId: string;
+  /** How many messages of the parent the fork started with. */
+  messageCount: number;
+}
+
+export interface SessionMetadata {
+  name?: string;
+  created: Date;
+  lastActive: Date;
+  /** Working directory the conversation runs in; the CLI files transcripts by it. */
+  cwd?: string;
+  parent?: ForkParent;
+  tags?: string[];
+}
+
+/** Totals over every turn of the session, failed ones included. */
+export interface UsageLedger {
+  turns: number;
+  failedTurns: number;
+  totalCostUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  durationMs: number;
+}
+
+export interface SessionState {
+  formatVersion: typeof FORMAT_VERSION;
+  /** Storage revision: 0 until first saved; every successful save adds 1. */
+  revision: number;
+  /** Distinct Claude session ids in the order they appeared. */
+  sessionChain: string[];
+  /** The Claude session id the next turn resumes. */
+  currentSessionId?: string;
+  messages: Message[];
+  metadata: SessionMetadata;
+  usage: UsageLedger;
+}
+
+export function emptyUsage(): UsageLedger {
+  return {
+    turns: 0,
+    failedTurns: 0,
+    totalCostUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    durationMs: 0,
+  };
+}
+
+export interface CreateSessionStateOptions {
+  name?: string;
+  cwd?: string;
+  tags?: string[];
+  now?: Date;
+}
+
+/** A new, never-saved session state (revision 0, no messages). */
+export function createSessionState(options: CreateSessionStateOptions = {}): SessionState {
+  const now = options.now ?? new Date();
+  const metadata: SessionMetadata = { created: new Date(now), lastActive: new Date(now) };
+  if (options.name !== undefined) metadata.name = options.name;
+  if (options.cwd !== undefined) metadata.cwd = options.cwd;
+  if (options.tags !== undefined) metadata.tags = [...options.tags];
+  return {
+    formatVersion: FORMAT_VERSION,
+    revision: 0,
+    sessionChain: [],
+    messages: [],
+    metadata,
+    usage: emptyUsage(),
+  };
+}
+
+/** A deep copy; Date objects are copied, not shared. */
+export function cloneSessionState(state: SessionState): SessionState {
+  return structuredClone(state);
+}
+
+/** A new random message id. */
+export function newMessageId(): string {
+  return globalThis.crypto.randomUUID();
+}

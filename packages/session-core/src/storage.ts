@@ -1,0 +1,101 @@
+/**
+ * The storage contract every adapter implements. `save`, `load` and `list` are required; the rest are
+ * optional capabilities detected at run time, so a storage written against the seed documentation (only
+ * save/load/list, no revision handling) still works with `session()`.
+ */
+import { CapabilityError } from './errors.js';
+import type { SessionState } from './state.js';
+
+export interface ListOptions {
+  /** At most this many entries; no limit returns everything. */
+  limit?: number;
+  /** The `cursor` of the last entry of the previous page. */
+  cursor?: string;
+  /** Only names starting with this text (taken literally: no glob or LIKE meaning). */
+  prefix?: string;
+}
+
+export interface SessionInfo {
+  name: string;
+  /** Where the session lives in the backend: a file path, key, object key or row id. */
+  path: string;
+  created: Date;
+  lastActive: Date;
+  messageCount: number;
+  currentSessionId?: string;
+  totalCostUsd?: number;
+  tags?: string[];
+  /** Opaque; pass the last entry's cursor as `ListOptions.cursor` for the next page. */
+  cursor: string;
+  /** Set for an entry whose stored data does not validate; the other fields are best effort. */
+  error?: string;
+}
+
+/** The optional transcript capability (portable sessions): the CLI's JSONL lines, stored with the session. */
+export interface TranscriptStorage {
+  /**
+   * Stores `entries` as lines `fromLine`, `fromLine + 1`, … of the transcript of `claudeSessionId`.
+   * Re-appending a range already stored is a no-op for the overlapping lines.
+   */
+  appendTranscript(
+    name: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+  ): Promise<void>;
+  /** All stored lines in order, or `null` when none are stored for that id. */
+  loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null>;
+}
+
+export interface SessionStorage {
+  /**
+   * Stores the state and returns the name it stored under (the given name, else `metadata.name`, else a
+   * generated one written back into `metadata.name`). Succeeds only if the stored revision equals
+   * `state.revision` (or nothing is stored and it is 0); then both become `state.revision + 1`.
+   *
+   * @throws SessionConflictError when another writer saved first; InvalidSessionNameError.
+   */
+  save(state: SessionState, name?: string): Promise<string>;
+  /** @throws SessionNotFoundError when absent; SessionCorruptError; UnsupportedFormatError. */
+  load(name: string): Promise<SessionState>;
+  /** Metadata only, newest `lastActive` first (ties by name); corrupt entries carry `error`. */
+  list(options?: ListOptions): Promise<SessionInfo[]>;
+  /** Idempotent; resolves true when something was removed. */
+  remove?(name: string): Promise<boolean>;
+  exists?(name: string): Promise<boolean>;
+  /** Releases what the storage opened itself (never a client the caller passed in). */
+  close?(): Promise<void>;
+  appendTranscript?: TranscriptStorage['appendTranscript'];
+  loadTranscript?: TranscriptStorage['loadTranscript'];
+}
+
+export interface StorageCapabilities {
+  remove: boolean;
+  exists: boolean;
+  close: boolean;
+  transcripts: boolean;
+}
+
+/** Which optional methods the storage has. */
+export function storageCapabilities(storage: SessionStorage): StorageCapabilities {
+  return {
+    remove: typeof storage.remove === 'function',
+    exists: typeof storage.exists === 'function',
+    close: typeof storage.close === 'function',
+    transcripts:
+      typeof storage.appendTranscript === 'function' && typeof storage.loadTranscript === 'function',
+  };
+}
+
+/** Returns the optional method bound to the storage, or throws CapabilityError naming it. */
+export function requireCapability<
+  K extends 'remove' | 'exists' | 'close' | 'appendTranscript' | 'loadTranscript',
+>(storage: SessionStorage, capability: K): NonNullable<SessionStorage[K]> {
+  const method = storage[capability];
+  if (typeof method !== 'function') throw new CapabilityError(capability, storageLabel(storage));
+  return method.bind(storage) as NonNullable<SessionStorage[K]>;
+}
+
+export function storageLabel(storage: SessionStorage): string {
+  return (storage as { constructor?: { name?: string } }).constructor?.name ?? 'storage';
+}
