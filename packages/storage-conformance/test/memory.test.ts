@@ -1,0 +1,25 @@
+import { MemorySessionStorage } from '@channelcoder/session-core';
+import { describeSessionStorage } from '../src/index.js';
+
+describeSessionStorage('MemorySessionStorage', () => new MemorySessionStorage(), {
+  backdoor: (storage) => ({
+    async corrupt(name) {
+      const record = storage.records.get(name);
+      if (!record) throw new Error(`backdoor: nothing stored under ${name}`);
+      record.head = '{"formatVersion":1,"revision":';
+    },
+    async corruptMessages(name) {
+      const record = storage.records.get(name);
+      if (!record) throw new Error(`backdoor: nothing stored under ${name}`);
+      record.messages[0] = '{"id":42}';
+    },
+    async plant(name, document) {
+      const { messages = [], ...head } = JSON.parse(document) as { messages?: unknown[] };
+      storage.records.set(name, {
+        head: JSON.stringify({ ...head, messageCount: messages.length }),
+        messages: messages.map((m) => JSON.stringify(m)),
+        transcripts: new Map(),
+      });
+    },
+  }),
+});
