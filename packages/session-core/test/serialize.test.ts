@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assembleState,
+  createSessionState,
+  deserializeState,
+  FORMAT_VERSION,
+  fromWireHead,
+  recordTurn,
+  SessionCorruptError,
+  serializeState,
+  toWireHead,
+  toWireMessage,
+  UnsupportedFormatError,
+} from '../src/index.js';
+
+function sample() {
+  let state = createSessionState({
+    name: 'sample',
+    cwd: '/work',
+    tags: ['t'],
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
+  state = recordTurn(state, {
+    prompt: 'hello ✨\u2028',
+    result: {
+      sessionId: 'id-1',
+      text: 'hi',
+      totalCostUsd: 0.5,
+      inputTokens: 3,
+      outputTokens: 4,
+      durationMs: 10,
+    },
+    at: new Date('2026-01-01T00:00:01Z'),
+  });
+  return state;
+}
+
+function corruptField(input: unknown): string {
+  try {
+    deserializeState(input, { name: 'x', location: '/tmp/x.json' });
+  } catch (err) {
+    if (SessionCorruptError.is(err)) return err.field;
+    throw err;
+  }
+  throw new Error('expected SessionCorruptError');
+}
+
+describe('serializeState / deserializeState', () => {
+  it('round-trips with dates revived as Date', () => {
+    const state = sample();
+    const text = serializeState(state);
+    expect(JSON.parse(text).metadata.created).toBe('2026-01-01T00:00:00.000Z');
+    const back = deserializeState(text, { name: 'sample' });
+    expect(back).toEqual(state);
+    expect(back.messages[0]?.timestamp).toBeInstanceOf(Date);
+  });
+
+  it('accepts an already-parsed value with Date objects (states from seed-style storages)', () => {
+    const state = sample();
+    expect(deserializeState(structuredClone(state), { name: 'sample' })).toEqual(state);
+  });
+
+  it('names the first bad field', () => {
+    const wire = JSON.parse(serializeState(sample()));
+    expect(corruptField('{"trunc')).toBe('(document)');
+    expect(corruptField({ ...wire, messages: 'nope' })).toBe('messages');
+    expect(corruptField({ ...wire, metadata: { ...wire.metadata, created: 'yesterday' } })).toBe(
+      'metadata.created',
+    );
+    const badMsg = structuredClone(wire);
+    badMsg.messages[1].role = 'system';
+    expect(corruptField(badMsg)).toBe('messages[1].role');
+    const badTs = structuredClone(wire);
+    badTs.messages[0].timestamp = '2026-13-45T99:00:00Z';
+    expect(corruptField(badTs)).toBe('messages[0].timestamp');
+    expect(corruptField({ ...wire, revision: -1 })).toBe('revision');
+    expect(corruptField({ ...wire, usage: { ...wire.usage, totalCostUsd: 'free' } })).toBe(
+      'usage.totalCostUsd',
+    );
+  });
+
+  it('says where the corrupt data lives', () => {
+    expect(() => deserializeState('not json', { name: 'n', location: '/data/n.json' })).toThrow(
+      /\/data\/n\.json/,
+    );
+  });
+
+  it('refuses a newer format with UnsupportedFormatError', () => {
+    const wire = { ...JSON.parse(serializeState(sample())), formatVersion: FORMAT_VERSION + 1 };
+    const err = (() => {
+      try {
+        deserializeState(wire, { name: 'future' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(UnsupportedFormatError.is(err)).toBe(true);
+    expect((err as UnsupportedFormatError).formatVersion).toBe(FORMAT_VERSION + 1);
+  });
+
+  it('upgrades the seed-era format 0: ids, revision 1, ledger from the turns', () => {
+    const legacy = {
+      sessionChain: ['a', 'b'],
+      currentSessionId: 'b',
+      messages: [
+        { role: 'user', content: 'q', timestamp: '2025-01-01T00:00:00Z', sessionId: 'a' },
+        { role: 'assistant', content: 'r', timestamp: '2025-01-01T00:00:01Z', sessionId: 'b' },
+      ],
+      metadata: { name: 'old', created: '2025-01-01T00:00:00Z', lastActive: '2025-01-01T00:00:01Z' },
+    };
+    const state = deserializeState(JSON.stringify(legacy), { name: 'old' });
+    expect(state.formatVersion).toBe(1);
+    expect(state.revision).toBe(1);
+    expect(state.messages.map((m) => m.id)).toEqual(['legacy-0', 'legacy-1']);
+    expect(state.usage.turns).toBe(1);
+    expect(state.currentSessionId).toBe('b');
+    expect(JSON.parse(serializeState(state)).formatVersion).toBe(1);
+  });
+});
+
+describe('head + messages (incremental adapters)', () => {
+  it('assembles the same state from a head and its messages', () => {
+    const state = sample();
+    const head = JSON.stringify(toWireHead(state));
+    const messages = state.messages.map((m) => JSON.stringify(toWireMessage(m)));
+    expect(assembleState(head, messages, { name: 'sample' })).toEqual(state);
+    const info = fromWireHead(head, { name: 'sample' });
+    expect(info.messageCount).toBe(2);
+    expect(info.lastMessageId).toBe(state.messages[1]?.id);
+    expect(info.metadata.lastActive).toBeInstanceOf(Date);
+  });
+
+  it('treats a head whose messageCount disagrees with the messages as corrupt (a torn write)', () => {
+    const state = sample();
+    const head = JSON.stringify(toWireHead(state));
+    const one = [JSON.stringify(toWireMessage(state.messages[0]!))];
+    expect(() => assembleState(head, one, { name: 'torn' })).toThrow(/has 1 entries but the head records 2/);
+  });
+});
