@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every check on a fresh machine that has Node and npm: installs pnpm and the packages, installs and
+# starts redis-server and PostgreSQL on 127.0.0.1 (stopping them at the end), then lint, build, typecheck,
+# every test, the package checks and the consumer install test. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+root=$(pwd)
+state=$(mktemp -d /tmp/channelcoder-ci.XXXXXX)
+cleanup() { bash scripts/services.sh stop "$state" || true; }
+trap cleanup EXIT
+
+set -e
+ensure_packages
+bash scripts/services.sh start "$state"
+# shellcheck disable=SC1091
+. "$state/services.env"
+set +e
+
+failures=()
+step() {
+  local name="$1"; shift
+  echo "==> $name"
+  if ! "$@"; then failures+=("$name"); echo "!! $name failed"; fi
+}
+
+step lint pnpm lint
+step build pnpm build
+step typecheck pnpm typecheck
+mkdir -p .tmp
+step tests pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json
+step "package checks" node scripts/check-packages.mjs
+step "consumer install" node scripts/consumer-test.mjs
+
+node scripts/summarize-tests.mjs .tmp/vitest-report.json "${failures[@]}"
+status=$?
+cd "$root"
+[ "${#failures[@]}" -eq 0 ] && [ $status -eq 0 ]
