@@ -1,0 +1,85 @@
+/**
+ * Bounded waiting. A Redis client that lost its server queues commands and reconnects forever by default;
+ * the adapter never lets a call wait on that. It sends a command only on a ready connection (waiting for
+ * readiness at most `timeoutMs`), and gives every call the same deadline, so a stopped server surfaces as
+ * StorageUnavailableError instead of a hang. Once the client reconnects, the same storage works again.
+ */
+import { ChannelCoderError, StorageUnavailableError } from '@channelcoder/session-core';
+import type { RedisClient } from './scripts.js';
+
+const BACKEND = 'Redis';
+
+/** Resolves when the client can take commands now; rejects with StorageUnavailableError otherwise. */
+export async function whenReady(client: RedisClient, timeoutMs: number, operation: string): Promise<void> {
+  if (client.status === 'ready') return;
+  if (client.status === 'end') {
+    throw new StorageUnavailableError(
+      BACKEND,
+      operation,
+      new Error('the ioredis client was closed (quit() or disconnect() was called)'),
+    );
+  }
+  if (client.status === 'wait') {
+    // lazyConnect: connect now; failures surface through the 'ready' wait below.
+    client.connect().catch(() => {});
+  }
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      if (err === undefined) resolve();
+      else reject(new StorageUnavailableError(BACKEND, operation, err));
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('the connection ended and the client will not reconnect'));
+    const timer = setTimeout(
+      () =>
+        done(
+          new Error(`no connection to the server within ${timeoutMs} ms (client status: ${client.status})`),
+        ),
+      timeoutMs,
+    );
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+  });
+}
+
+/**
+ * Runs `work` on a ready connection within `timeoutMs` in total. ChannelCoder errors pass through; any other
+ * failure (connection lost, timeout, a server error such as OOM or NOPERM) becomes StorageUnavailableError.
+ * `ambiguous` names what may have been applied when a reply never came (a write in flight).
+ */
+export async function withAvailability<T>(
+  client: RedisClient,
+  timeoutMs: number,
+  operation: string,
+  work: () => Promise<T>,
+  ambiguous?: string,
+): Promise<T> {
+  const started = Date.now();
+  await whenReady(client, timeoutMs, operation);
+  const pending = work();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    const left = Math.max(1, timeoutMs - (Date.now() - started));
+    timer = setTimeout(() => {
+      pending.catch(() => {}); // settles later or never; nobody is waiting for it any more
+      const why = `no reply within ${timeoutMs} ms${ambiguous ? `; ${ambiguous}` : ''}`;
+      reject(new StorageUnavailableError(BACKEND, operation, new Error(why)));
+    }, left);
+  });
+  try {
+    return await Promise.race([pending, deadline]);
+  } catch (err) {
+    if (ChannelCoderError.is(err)) throw err;
+    throw new StorageUnavailableError(BACKEND, operation, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True for the server's answer to a command on a key that holds another Redis type. */
+export function isWrongType(err: unknown): boolean {
+  return err instanceof Error && /WRONGTYPE/.test(err.message);
+}

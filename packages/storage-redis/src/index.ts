@@ -1,0 +1,1 @@
+export { RedisSessionStorage, type RedisSessionStorageOptions } from './RedisSessionStorage.js';

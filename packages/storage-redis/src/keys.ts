@@ -1,0 +1,48 @@
+/**
+ * The Redis key layout, in one place (documented on `RedisSessionStorage`).
+ *
+ * Every key of one session shares the hash tag `{<name>}`, so on a Redis Cluster they live in one slot and
+ * the save script can touch them together. Session names cannot contain `{` or `}` (core validates them),
+ * so a name never breaks out of its tag.
+ */
+
+export interface SessionKeys {
+  /** STRING: the session head as JSON (everything but the messages, plus messageCount and lastMessageId). */
+  head: string;
+  /** LIST: one JSON message per element, oldest first. */
+  messages: string;
+}
+
+export interface IndexKeys {
+  /** ZSET, every score 0, members `<inverted lastActive>:<name>`: lexicographic order = listing order. */
+  order: string;
+  /** HASH: name → its current member in `order` (so a save or remove replaces exactly one entry). */
+  members: string;
+}
+
+export function sessionKeys(prefix: string, name: string): SessionKeys {
+  return { head: `${prefix}{${name}}:head`, messages: `${prefix}{${name}}:messages` };
+}
+
+export function indexKeys(prefix: string): IndexKeys {
+  return { order: `${prefix}{index}:order`, members: `${prefix}{index}:members` };
+}
+
+// Dates span ±8.64e15 ms; shifting by that range and inverting gives a non-negative number of at most
+// 17 digits that sorts newest first when zero-padded. BigInt because the shifted value exceeds 2^53.
+const DATE_RANGE = 8_640_000_000_000_000n;
+const WIDTH = 17;
+
+/** The `order` member for a session: sorts by lastActive descending, then by name ascending. */
+export function indexMember(lastActiveMs: number, name: string): string {
+  const inverted = DATE_RANGE - BigInt(Math.trunc(lastActiveMs));
+  return `${inverted.toString().padStart(WIDTH, '0')}:${name}`;
+}
+
+/** Reverses {@link indexMember}; undefined for a member this layout did not write. */
+export function parseIndexMember(member: string): { lastActive: number; name: string } | undefined {
+  if (member.length <= WIDTH + 1 || member[WIDTH] !== ':') return undefined;
+  const digits = member.slice(0, WIDTH);
+  if (!/^\d+$/.test(digits)) return undefined;
+  return { lastActive: Number(DATE_RANGE - BigInt(digits)), name: member.slice(WIDTH + 1) };
+}
