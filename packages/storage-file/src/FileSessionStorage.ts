@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  deserializeState,
+  type ListOptions,
+  normalizeSessionName,
+  resolveSaveName,
+  SessionCorruptError,
+  type SessionInfo,
+  SessionNotFoundError,
+  type SessionState,
+  type SessionStorage,
+} from '@channelcoder/session-core';
+import { commitSave } from './commit-save.js';
+import { DIR_MODE, syncDirectory } from './durable-fs.js';
+import { explicitSessionFile } from './explicit-path.js';
+import { isErrno, toStorageError } from './fs-errors.js';
+import { StorageLayout } from './layout.js';
+import { listSessions } from './list-sessions.js';
+import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type LockTiming, withLock } from './session-lock.js';
+import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
+
+/**
+ * Durable, crash-safe, incremental session storage in a directory of plain files.
+ *
+ * Layout under the root (default `~/.channelcoder/sessions`, or `$CHANNELCODER_HOME/sessions`):
+ *
+ * ```
+ * <root>/<name>/head.json                 the wire head (revision, metadata, usage, messageCount,
+ *                                         lastMessageId) + { file: { messages, bytes } }
+ * <root>/<name>/messages-<gen>.jsonl      one JSON message per line; only the first `bytes` bytes count
+ * <root>/<name>.json                      a ChannelCoder 3.x session file: loaded, upgraded on next save
+ * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
+ * ```
+ *
+ * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
+ *   fsync, rename, fsync of the directory). Its cost does not grow with the session. After `clear()` the
+ *   messages go to a new generation file, published by the same head rename.
+ * - A process killed at any instant leaves the previous or the new revision loadable, never a torn one.
+ * - The revision check and the write run under a per-session lock file, so concurrent writers in any
+ *   number of processes get `SessionConflictError`, never a lost update.
+ * - Files are created 0600 and directories 0700.
+ * - `list()` reads heads only, never messages.
+ */
+export class FileSessionStorage implements SessionStorage {
+  /** The absolute storage root. */
+  readonly root: string;
+  private readonly layout: StorageLayout;
+  private readonly options: ResolvedOptions;
+
+  /** @param dirOrOptions the root directory (seed style: `new FileSessionStorage('./my-sessions')`) or options. */
+  constructor(dirOrOptions?: string | FileSessionStorageOptions) {
+    this.options = resolveOptions(dirOrOptions);
+    this.root = this.options.root;
+    this.layout = new StorageLayout(this.root);
+  }
+
+  /**
+   * Stores the state as its next revision and returns the name it stored under (see SessionStorage.save).
+   * When it resolves, the data is fsync'd (unless `fsync: false`).
+   *
+   * @throws SessionConflictError when the stored revision is not `state.revision`; InvalidSessionNameError
+   *   (nothing touched); SessionCorruptError when what is stored under the name does not validate;
+   *   StorageUnavailableError for file-system failures (permissions, disk full, lock timeout).
+   */
+  async save(state: SessionState, name?: string): Promise<string> {
+    const key = resolveSaveName(state, name);
+    try {
+      await this.ensureRoot();
+      await withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), () =>
+        commitSave(this.layout, key, state, this.options.fsync),
+      );
+    } catch (err) {
+      throw toStorageError(err, `save("${key}")`);
+    }
+    state.revision += 1;
+    return key;
+  }
+
+  /**
+   * Loads a session by name, or by the path of a session file (an absolute or `./`-relative path ending in
+   * `.json` that exists: a ChannelCoder 3.x file, or the `head.json` that `list()` reports as `path`).
+   *
+   * @throws SessionNotFoundError; InvalidSessionNameError; SessionCorruptError naming the bad file;
+   *   UnsupportedFormatError for a session written by a newer format.
+   */
+  async load(name: string): Promise<SessionState> {
+    try {
+      const explicit = await explicitSessionFile(name);
+      if (explicit?.kind === 'document') {
+        return deserializeState(await readFile(explicit.path, 'utf8'), {
+          name: explicit.name,
+          location: explicit.path,
+        });
+      }
+      if (explicit?.kind === 'head') {
+        const state = await this.loadDirectory(explicit.dir, explicit.name);
+        if (state === undefined) throw new SessionNotFoundError(explicit.name, { where: explicit.dir });
+        return state;
+      }
+      const key = normalizeSessionName(name);
+      const state = await this.loadDirectory(this.layout.sessionDir(key), key);
+      if (state !== undefined) return state;
+      const legacy = await readLegacyFile(this.layout.legacyPath(key), key);
+      if (legacy !== undefined) return legacy;
+      throw new SessionNotFoundError(key, { where: this.root });
+    } catch (err) {
+      throw toStorageError(err, `load(${JSON.stringify(name)})`);
+    }
+  }
+
+  /** Metadata only (heads), newest `lastActive` first, ties by name; corrupt entries carry `error`. */
+  async list(options?: ListOptions): Promise<SessionInfo[]> {
+    try {
+      return await listSessions(this.layout, options);
+    } catch (err) {
+      throw toStorageError(err, 'list()');
+    }
+  }
+
+  /** Removes the session (its directory and any 3.x file); resolves false when there was none. */
+  async remove(name: string): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    try {
+      if (!(await this.ensureLocksDir())) return false;
+      return await withLock(this.layout.lockPath(key), this.lockTiming(`remove("${key}")`), () =>
+        this.removeLocked(key),
+      );
+    } catch (err) {
+      throw toStorageError(err, `remove("${key}")`);
+    }
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    try {
+      return (await isFile(this.layout.headPath(key))) || (await isFile(this.layout.legacyPath(key)));
+    } catch (err) {
+      throw toStorageError(err, `exists("${key}")`);
+    }
+  }
+
+  /** Nothing to release: every call opens and closes its own files. */
+  async close(): Promise<void> {}
+
+  private lockTiming(operation: string): LockTiming {
+    return { operation, timeoutMs: this.options.lockTimeoutMs, staleMs: this.options.staleLockMs };
+  }
+
+  /**
+   * A session directory's state, or undefined when it has no committed head. A rewrite by another process
+   * removes the old messages file once its new head is published, so a messages file that vanished under
+   * a head read a moment earlier means "read the new head", not corruption.
+   */
+  private async loadDirectory(dir: string, name: string): Promise<SessionState | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await readHead(dir, name);
+      if (stored === undefined) return undefined;
+      try {
+        return await readDirectoryState(dir, stored, name);
+      } catch (err) {
+        const again = attempt < 3 && SessionCorruptError.is(err) ? await readHead(dir, name) : undefined;
+        if (again === undefined || again.head.info.revision === stored.head.info.revision) throw err;
+      }
+    }
+  }
+
+  private async removeLocked(name: string): Promise<boolean> {
+    const dir = this.layout.sessionDir(name);
+    const hadSession = await isFile(this.layout.headPath(name));
+    const trash = this.layout.trashPath(name, randomUUID().slice(0, 8));
+    let moved = false;
+    try {
+      await rename(dir, trash);
+      moved = true;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
+    }
+    let removedLegacy = false;
+    try {
+      await rm(this.layout.legacyPath(name));
+      removedLegacy = true;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    if (moved || removedLegacy) await syncDirectory(this.root, this.options.fsync);
+    if (moved) await rm(trash, { recursive: true, force: true });
+    return hadSession || removedLegacy;
+  }
+
+  /** Creates the root (0700, durable) and the locks folder when missing. */
+  private async ensureRoot(): Promise<void> {
+    const created = await mkdir(this.root, { recursive: true, mode: DIR_MODE });
+    if (created !== undefined && this.options.fsync) {
+      for (let dir = this.root; dir !== dirname(created); dir = dirname(dir)) {
+        await syncDirectory(dirname(dir), true);
+      }
+    }
+    await this.ensureLocksDir();
+  }
+
+  /** False when the root itself does not exist (nothing stored, nothing to lock). */
+  private async ensureLocksDir(): Promise<boolean> {
+    try {
+      await mkdir(this.layout.locksDir(), { mode: DIR_MODE });
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      if (!isErrno(err, 'EEXIST')) throw err;
+    }
+    return true;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The write half of `save`, run while holding the session's lock: check the revision, write the new
+ * messages, then publish a new head. The order is what makes a crash harmless:
+ *
+ * 1. new messages are written after the committed bytes of the messages file (cutting off any torn tail
+ *    first), or, for a rewrite, into a fresh `messages-<revision>.jsonl` that no head references yet;
+ * 2. the new head goes to a temp file; both are fsync'd;
+ * 3. the temp head is renamed over `head.json` and the directory is fsync'd: this rename is the commit.
+ *
+ * A crash before 3 leaves the old head, which references only bytes that were complete before; a crash
+ * after 3 leaves the new one, whose data was durable before it was published.
+ */
+
+import { readdir, rm } from 'node:fs/promises';
+import {
+  assertRevision,
+  type Message,
+  planMessageWrite,
+  type SessionState,
+  toWireMessage,
+} from '@channelcoder/session-core';
+import {
+  ensureDirectory,
+  finishWrites,
+  type PendingWrite,
+  publish,
+  writeAt,
+  writeFresh,
+} from './durable-fs.js';
+import { encodeHead, type MessagesRef } from './head-file.js';
+import { isMessagesFileName, messagesFileName, type StorageLayout } from './layout.js';
+import { readHead, readLegacyFile } from './session-reader.js';
+
+/** Writes `state` as the next revision of `name`; the caller holds the lock and bumps `state.revision`. */
+export async function commitSave(
+  layout: StorageLayout,
+  name: string,
+  state: SessionState,
+  sync: boolean,
+): Promise<void> {
+  const dir = layout.sessionDir(name);
+  const current = await readHead(dir, name);
+  const legacy = current === undefined ? await readLegacyFile(layout.legacyPath(name), name) : undefined;
+  assertRevision(name, current?.head.info.revision ?? legacy?.revision, state);
+  const revision = state.revision + 1;
+  await ensureDirectory(dir, layout.root, sync);
+
+  const plan =
+    current === undefined ? { mode: 'rewrite' as const } : planMessageWrite(current.head.info, state);
+  const writes: PendingWrite[] = [];
+  try {
+    let ref: MessagesRef;
+    if (current !== undefined && plan.mode === 'append') {
+      const data = encodeMessages(state.messages.slice(plan.from));
+      const committed = current.head.file;
+      ref = { messages: committed.messages, bytes: committed.bytes + data.length };
+      if (data.length > 0)
+        writes.push(await writeAt(layout.messagesPath(name, ref.messages), committed.bytes, data));
+    } else {
+      const data = encodeMessages(state.messages);
+      ref = { messages: messagesFileName(revision), bytes: data.length };
+      writes.push(await writeFresh(layout.messagesPath(name, ref.messages), data));
+    }
+    const head = Buffer.from(encodeHead(state, revision, ref), 'utf8');
+    writes.push(await writeFresh(layout.headTempPath(name), head));
+    await finishWrites(writes.splice(0), sync);
+    await publish(layout.headTempPath(name), layout.headPath(name), dir, sync);
+    // Committed. What follows only tidies up: a file it fails to remove is unreferenced (an old
+    // generation: removed again by the next rewrite) or shadowed (a 3.x file: the directory wins on load
+    // and list), so a failure here must not turn a committed save into a rejected one.
+    await Promise.allSettled([
+      plan.mode === 'rewrite' ? removeOtherGenerations(dir, ref.messages) : undefined,
+      legacy === undefined ? undefined : rm(layout.legacyPath(name), { force: true }),
+    ]);
+  } finally {
+    await Promise.allSettled(writes.map((w) => w.close()));
+  }
+}
+
+function encodeMessages(messages: readonly Message[]): Buffer {
+  let text = '';
+  for (const m of messages) text += `${JSON.stringify(toWireMessage(m))}\n`;
+  return Buffer.from(text, 'utf8');
+}
+
+/** After a rewrite, older generations are unreferenced. */
+async function removeOtherGenerations(dir: string, keep: string): Promise<void> {
+  const names = await readdir(dir);
+  await Promise.all(
+    names.filter((n) => n !== keep && isMessagesFileName(n)).map((n) => rm(`${dir}/${n}`, { force: true })),
+  );
+}

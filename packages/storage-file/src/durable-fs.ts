@@ -1,0 +1,106 @@
+/**
+ * The few file operations the storage is built from, each with the fsync discipline that makes it
+ * durable. With `sync: false` the same steps run without fsync: still atomic against a killed process
+ * (rename replaces a file in one step), but not against a power loss.
+ */
+import { constants, type FileHandle, mkdir, open, rename } from 'node:fs/promises';
+import { isErrno } from './fs-errors.js';
+
+/** Owner-only permissions: conversations hold secrets. */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/** fsync of a directory, which makes renames, creations and removals of its entries durable. */
+export async function syncDirectory(dir: string, sync: boolean): Promise<void> {
+  if (!sync) return;
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates `dir` (owner-only) if it is missing and returns whether it did. A new directory's entry is
+ * made durable by syncing its parent.
+ */
+export async function ensureDirectory(dir: string, parent: string, sync: boolean): Promise<boolean> {
+  try {
+    await mkdir(dir, { mode: DIR_MODE });
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return false;
+    throw err;
+  }
+  await syncDirectory(parent, sync);
+  return true;
+}
+
+/** Writes the whole buffer at `position`, looping over short writes. */
+async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * An open, written, not yet synced file. Several of them can be synced in parallel before the rename
+ * that publishes them (the order that matters is: data durable, then the head that references it).
+ */
+export interface PendingWrite {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes `data` at byte `offset` of `path` (created owner-only if missing) after cutting the file to
+ * `offset`: bytes beyond the last committed offset are the torn tail of a save that never committed.
+ */
+export async function writeAt(path: string, offset: number, data: Buffer): Promise<PendingWrite> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT, FILE_MODE);
+  try {
+    await handle.truncate(offset);
+    await writeAll(handle, data, offset);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return pending(handle);
+}
+
+/** Creates or replaces `path` with `data` (owner-only); not durable until synced. */
+export async function writeFresh(path: string, data: Buffer): Promise<PendingWrite> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, FILE_MODE);
+  try {
+    await writeAll(handle, data, 0);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return pending(handle);
+}
+
+function pending(handle: FileHandle): PendingWrite {
+  return {
+    // fdatasync: the data and the file size, which is all a reader needs.
+    sync: () => handle.datasync(),
+    close: () => handle.close(),
+  };
+}
+
+/** Syncs (when asked) and closes every pending write; closes all of them even when one fails. */
+export async function finishWrites(writes: readonly PendingWrite[], sync: boolean): Promise<void> {
+  try {
+    if (sync) await Promise.all(writes.map((w) => w.sync()));
+  } finally {
+    await Promise.all(writes.map((w) => w.close()));
+  }
+}
+
+/** Atomically replaces `target` with the already synced `temp` and makes the rename durable. */
+export async function publish(temp: string, target: string, dir: string, sync: boolean): Promise<void> {
+  await rename(temp, target);
+  await syncDirectory(dir, sync);
+}

@@ -1,0 +1,2 @@
+export { FileSessionStorage } from './FileSessionStorage.js';
+export { defaultSessionsRoot, type FileSessionStorageOptions } from './options.js';
