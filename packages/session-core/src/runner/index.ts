@@ -1,0 +1,32 @@
+export { type DetachedOptions, type DetachedRun, detached, isExecutable } from './detached.js';
+export {
+  DetachedLogReader,
+  type DetachedLogState,
+  EXIT_MARKER_TYPE,
+  readDetachedLog,
+  type WaitForDetachedOptions,
+  waitForDetached,
+} from './detached-log.js';
+export { executeClaude } from './execute.js';
+export { buildClaudeArgs, childEnv, PRINT_ARGS, resolveClaudeBinary } from './flags.js';
+export { type InteractiveResult, interactive } from './interactive.js';
+export { type RunEnd, settleRun } from './outcome.js';
+export { type ClaudeFunction, claude, isTemplateCall, promptFromCall, run } from './run.js';
+export { type ClaudeRunner, cliRunner } from './runner.js';
+export { type ClaudeStream, chunkOf, createChunkStream, type StreamOptions, stream } from './stream.js';
+export {
+  type AssistantEvent,
+  type InvalidLineEvent,
+  parseStreamJson,
+  type ResultEvent,
+  type StreamEvent,
+  StreamJsonParser,
+  type SystemEvent,
+  streamJsonEvents,
+  type TextDeltaEvent,
+  toClaudeResult,
+  toEvent,
+  type UnknownEvent,
+  type UserEvent,
+} from './stream-json.js';
+export type { ClaudeResult, PermissionMode, RunOptions, StreamChunk, TokenUsage } from './types.js';

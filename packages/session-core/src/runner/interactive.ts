@@ -1,0 +1,79 @@
+/** `interactive`: the Claude Code terminal UI, attached to this process's terminal. */
+import { spawn } from 'node:child_process';
+import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
+import { buildClaudeArgs, childEnv, resolveClaudeBinary } from './flags.js';
+import type { RunOptions } from './types.js';
+
+export interface InteractiveResult {
+  exitCode: number | null;
+  signal: string | null;
+  /**
+   * The Claude session id the conversation ran under when it is known without reading the terminal:
+   * `sessionId` (new conversation or fork), else `resume` (the CLI keeps the id on resume).
+   */
+  sessionId?: string;
+}
+
+/**
+ * Starts `claude [flags] -- <prompt>` with the terminal inherited and resolves when the user leaves it.
+ * The process is not put in its own group: it must stay in the terminal's foreground group to read
+ * keystrokes. Aborting `signal` sends it SIGTERM.
+ *
+ * @throws ClaudeNotFoundError; ClaudeRunError when it exits with a non-zero code or is stopped.
+ */
+export function interactive(prompt: string, options: RunOptions = {}): Promise<InteractiveResult> {
+  return new Promise<InteractiveResult>((resolve, reject) => {
+    const binary = resolveClaudeBinary(options);
+    const args = buildClaudeArgs(options, 'interactive');
+    if (prompt !== '') args.push('--', prompt);
+    const child = spawn(binary, args, { cwd: options.cwd, env: childEnv(options.env), stdio: 'inherit' });
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      child.kill('SIGTERM');
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      options.timeout !== undefined && options.timeout > 0 ? setTimeout(onAbort, options.timeout) : undefined;
+    const cleanup = () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined) return;
+      cleanup();
+      reject(
+        err.code === 'ENOENT' || err.code === 'EACCES'
+          ? new ClaudeNotFoundError(binary, { cause: err })
+          : new ClaudeRunError(`Could not start ${binary}: ${err.message}.`, {
+              exitCode: null,
+              stderr: '',
+              cause: err,
+            }),
+      );
+    });
+    child.on('close', (exitCode, signal) => {
+      cleanup();
+      const result: InteractiveResult = { exitCode, signal };
+      const sessionId = options.sessionId ?? (options.forkSession ? undefined : options.resume);
+      if (sessionId !== undefined) result.sessionId = sessionId;
+      if (exitCode === 0 && !aborted) return resolve(result);
+      const details = { exitCode, signal, stderr: '' } as {
+        exitCode: number | null;
+        signal: string | null;
+        stderr: string;
+        sessionId?: string;
+      };
+      if (sessionId !== undefined) details.sessionId = sessionId;
+      reject(
+        new ClaudeRunError(
+          aborted
+            ? 'The interactive Claude Code session was stopped (abort signal or timeout).'
+            : `The interactive Claude Code session ended with ${exitCode === null ? `signal ${signal}` : `exit code ${exitCode}`}. ` +
+                'Its own messages were shown in the terminal.',
+          details,
+        ),
+      );
+    });
+  });
+}
