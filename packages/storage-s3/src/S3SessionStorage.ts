@@ -1,0 +1,283 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  assembleState,
+  assertRevision,
+  deserializeState,
+  InvalidArgumentError,
+  type ListOptions,
+  type Message,
+  normalizeSessionName,
+  planMessageWrite,
+  resolveSaveName,
+  SessionConflictError,
+  SessionCorruptError,
+  type SessionInfo,
+  SessionNotFoundError,
+  type SessionState,
+  type SessionStorage,
+  toWireMessage,
+  UnsupportedFormatError,
+} from '@channelcoder/session-core';
+import { mapBounded } from './bounded-parallel.js';
+import { headText, readStoredHead, type StoredHead } from './head-record.js';
+import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
+import { KeyLayout, newPartId, type PartRef, partIdOfKey, partSequence } from './keys.js';
+import { ObjectStore } from './object-store.js';
+import { listSessions } from './session-listing.js';
+
+export interface S3SessionStorageOptions {
+  /** An already-configured client (region, credentials, endpoint, timeouts, retries). Never destroyed here. */
+  client: S3Client;
+  /** The bucket; it must exist. */
+  bucket: string;
+  /** Key prefix of everything this storage writes; default `'channelcoder/'`. A missing trailing `/` is added. */
+  prefix?: string;
+  /** Merge a session's part objects into one once a save would leave more than this many; default 16. */
+  compactAfterParts?: number;
+  /**
+   * Upper bound in milliseconds for one S3 call including the SDK's retries; default 30,000. Past it the
+   * operation fails with `StorageUnavailableError`, whatever the client's own timeouts are.
+   */
+  callTimeoutMs?: number;
+}
+
+const PARALLEL_READS = 8;
+
+/**
+ * Sessions in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO).
+ *
+ * Key layout (`<p>` is the prefix, `<name>` a validated session name):
+ * - `<p>sessions/<name>/head.json`: the head: the session without its messages, plus the ordered list of
+ *   the part objects that hold them (`parts: [{ id, count }]`). It is the truth for everything else.
+ * - `<p>sessions/<name>/parts/<seq>-<nonce>.jsonl`: messages, one JSON per line. `<seq>` (10 digits) is the
+ *   revision whose save wrote the part. The order of messages is the order of `parts` in the head, never
+ *   a clock, so writers with skewed clocks cannot reorder a session.
+ * - `<p>index/<inverted lastActive>!<name>!/<metadata>`: one empty object per session whose key carries the
+ *   listing metadata, so `list()` is one ListObjectsV2 call per page, newest first (see index-entry.ts).
+ *
+ * A save reads the head, uploads the new messages as one part, then writes the head with a conditional PUT
+ * (`IfNoneMatch: '*'` to create, `IfMatch: <etag>` to replace): of two writers on one revision exactly one
+ * wins and the other gets `SessionConflictError`. Then it moves the index entry. Once a session has more
+ * than `compactAfterParts` parts, the save writes all messages as one new part instead, switches the head
+ * to it and only then deletes the old parts: a load reads exactly the parts its head names and, if one
+ * vanished under it, reads the new head again, so it never sees a partial session.
+ *
+ * Unreferenced parts (from a failed save or a cleanup that could not finish) never affect a load; the next
+ * compaction and `remove()` delete them.
+ */
+export class S3SessionStorage implements SessionStorage {
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly keys: KeyLayout;
+  private readonly objects: ObjectStore;
+  private readonly compactAfterParts: number;
+
+  constructor(options: S3SessionStorageOptions) {
+    const {
+      client,
+      bucket,
+      prefix = 'channelcoder/',
+      compactAfterParts = 16,
+      callTimeoutMs = 30_000,
+    } = options;
+    if (typeof client?.send !== 'function')
+      throw new InvalidArgumentError('S3SessionStorage: client must be an S3Client');
+    if (typeof bucket !== 'string' || bucket === '')
+      throw new InvalidArgumentError('S3SessionStorage: bucket is required');
+    if (typeof prefix !== 'string')
+      throw new InvalidArgumentError('S3SessionStorage: prefix must be a string');
+    if (!Number.isInteger(compactAfterParts) || compactAfterParts < 1) {
+      throw new InvalidArgumentError('S3SessionStorage: compactAfterParts must be a positive integer');
+    }
+    if (!Number.isFinite(callTimeoutMs) || callTimeoutMs <= 0) {
+      throw new InvalidArgumentError('S3SessionStorage: callTimeoutMs must be a positive number');
+    }
+    this.bucket = bucket;
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    this.keys = new KeyLayout(this.prefix);
+    this.objects = new ObjectStore(client, bucket, callTimeoutMs);
+    this.compactAfterParts = compactAfterParts;
+  }
+
+  async save(state: SessionState, name?: string): Promise<string> {
+    const key = resolveSaveName(state, name);
+    const stored = await this.readHead(key, 'save');
+    assertRevision(key, stored?.info.revision, state);
+    const revision = state.revision + 1;
+    const write = this.planParts(stored, state, revision);
+
+    const partKey = write.newPart === undefined ? undefined : this.keys.partKey(key, write.newPart.id);
+    if (partKey !== undefined && write.newPart !== undefined) {
+      const lines = write.newPart.messages.map((m) => `${JSON.stringify(toWireMessage(m))}\n`).join('');
+      await this.objects.put(partKey, lines, 'application/x-ndjson', 'save');
+    }
+    const writeId = globalThis.crypto.randomUUID();
+    const committed = await this.objects.put(
+      this.keys.headKey(key),
+      headText(state, revision, write.parts, writeId),
+      'application/json',
+      'save',
+      stored === undefined ? { ifNoneMatch: '*' } : { ifMatch: stored.etag },
+    );
+    if (committed === 'precondition-failed') {
+      const now = await this.readHead(key, 'save').catch(() => undefined);
+      // A retried PUT whose first attempt did commit is refused by its own condition: that is a success.
+      if (now?.writeId !== writeId) {
+        if (partKey !== undefined) await this.objects.delete(partKey, 'save').catch(() => undefined);
+        throw new SessionConflictError(key, state.revision, now?.info.revision ?? 0);
+      }
+    }
+    state.revision = revision;
+
+    await this.moveIndexEntry(key, stored, state, revision);
+    if (write.replacesParts) await this.collectParts(key, revision, write.parts);
+    return key;
+  }
+
+  async load(name: string): Promise<SessionState> {
+    const key = normalizeSessionName(name);
+    const ctx = { name: key, location: this.pathOf(key) };
+    let previousEtag: string | undefined;
+    for (;;) {
+      const stored = await this.readHead(key, 'load');
+      if (stored === undefined)
+        throw new SessionNotFoundError(key, { where: `s3://${this.bucket}/${this.prefix}` });
+      if (stored.layout.kind === 'inline') return deserializeState(stored.doc, ctx);
+      const texts = await mapBounded(stored.layout.parts, PARALLEL_READS, (p) =>
+        this.objects.getText(this.keys.partKey(key, p.id), 'load'),
+      );
+      const missing = texts.indexOf(undefined);
+      if (missing === -1) {
+        const lines = texts.flatMap((t) => (t?.text ?? '').split('\n').filter((l) => l !== ''));
+        return assembleState(stored.doc, lines, ctx);
+      }
+      // A compaction replaced the head after we read it: read the new one. Same head twice: the part is gone.
+      if (stored.etag === previousEtag) {
+        const id = stored.layout.parts[missing]?.id ?? '';
+        throw new SessionCorruptError(key, 'parts', `name the object ${id} that does not exist`, ctx);
+      }
+      previousEtag = stored.etag;
+    }
+  }
+
+  async list(options?: ListOptions): Promise<SessionInfo[]> {
+    return listSessions(
+      {
+        objects: this.objects,
+        keys: this.keys,
+        pathOf: (n) => this.pathOf(n),
+        readHead: (n, op) => this.readHead(n, op),
+      },
+      options,
+    );
+  }
+
+  /** Deletes the index entry, the head, then every other object of the session. */
+  async remove(name: string): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    let stored: StoredHead | 'unreadable' | undefined;
+    try {
+      stored = await this.readHead(key, 'remove');
+    } catch (err) {
+      if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+      stored = 'unreadable';
+    }
+    if (stored === undefined) return false;
+    const folder = this.keys.indexFolder();
+    const entries =
+      stored === 'unreadable'
+        ? (await this.objects.listAllKeys(folder, 'remove')).filter(
+            (k) => parseIndexKey(folder, k)?.name === key,
+          )
+        : this.indexKeysOf(key, stored);
+    await mapBounded(entries, PARALLEL_READS, (k) => this.objects.delete(k, 'remove'));
+    await this.objects.delete(this.keys.headKey(key), 'remove');
+    const rest = await this.objects.listAllKeys(this.keys.sessionFolder(key), 'remove');
+    await mapBounded(rest, PARALLEL_READS, (k) => this.objects.delete(k, 'remove'));
+    return true;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.objects.exists(this.keys.headKey(normalizeSessionName(name)), 'exists');
+  }
+
+  /** Nothing to release: the client belongs to the caller. */
+  async close(): Promise<void> {}
+
+  private pathOf(name: string): string {
+    return `s3://${this.bucket}/${this.keys.headKey(name)}`;
+  }
+
+  private async readHead(name: string, operation: string): Promise<StoredHead | undefined> {
+    const found = await this.objects.getText(this.keys.headKey(name), operation);
+    return found === undefined ? undefined : readStoredHead(name, found.text, found.etag, this.pathOf(name));
+  }
+
+  /** Which part objects the new head names, and the one part this save uploads. */
+  private planParts(
+    stored: StoredHead | undefined,
+    state: SessionState,
+    revision: number,
+  ): { parts: PartRef[]; newPart?: { id: string; messages: Message[] }; replacesParts: boolean } {
+    const plan = planMessageWrite(stored?.info, state);
+    const kept = plan.mode === 'append' && stored?.layout.kind === 'parts' ? stored.layout.parts : [];
+    const fresh =
+      plan.mode === 'append' && stored?.layout.kind === 'parts'
+        ? state.messages.slice(plan.from)
+        : state.messages;
+    const replacesParts =
+      stored?.layout.kind === 'parts' && kept.length === 0 && stored.layout.parts.length > 0;
+    const compact = kept.length + (fresh.length > 0 ? 1 : 0) > this.compactAfterParts;
+    const messages = compact ? state.messages : fresh;
+    if (messages.length === 0) return { parts: compact ? [] : kept, replacesParts };
+    const newPart = { id: newPartId(revision), messages };
+    const ref = { id: newPart.id, count: messages.length };
+    return { parts: compact ? [ref] : [...kept, ref], newPart, replacesParts: replacesParts || compact };
+  }
+
+  /** The index entries a stored head may have (an inline document may have been indexed unverified). */
+  private indexKeysOf(name: string, stored: StoredHead): string[] {
+    const folder = this.keys.indexFolder();
+    const key = indexKeyFor(folder, name, indexedHeadOf(stored.info, stored.info.messageCount));
+    const unverified = unverifiedIndexKey(folder, name, stored.info.metadata.lastActive);
+    return key === unverified ? [key] : [key, unverified];
+  }
+
+  private async moveIndexEntry(
+    name: string,
+    stored: StoredHead | undefined,
+    state: SessionState,
+    revision: number,
+  ): Promise<void> {
+    const operation = `save (revision ${revision} of "${name}" is stored; moving its listing entry failed)`;
+    const next = indexKeyFor(
+      this.keys.indexFolder(),
+      name,
+      indexedHeadOf({ ...state, revision }, state.messages.length),
+    );
+    const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => k !== next);
+    await this.objects.put(next, '', 'application/octet-stream', operation);
+    await Promise.all(old.map((k) => this.objects.delete(k, operation)));
+  }
+
+  /**
+   * After a compaction or a rewrite: deletes the parts the head no longer names. Only parts with a sequence
+   * up to this revision: a higher one belongs to a save based on the new head that is still in flight.
+   * A failure here leaves unreferenced objects that loads never read and the next compaction deletes.
+   */
+  private async collectParts(name: string, revision: number, keep: PartRef[]): Promise<void> {
+    const folder = this.keys.partsFolder(name);
+    const kept = new Set(keep.map((p) => p.id));
+    try {
+      const keys = await this.objects.listAllKeys(folder, 'save');
+      const garbage = keys.filter((k) => {
+        const id = partIdOfKey(folder, k);
+        const seq = id === undefined ? undefined : partSequence(id);
+        return id !== undefined && seq !== undefined && !kept.has(id) && seq <= revision;
+      });
+      await mapBounded(garbage, PARALLEL_READS, (k) => this.objects.delete(k, 'save'));
+    } catch {
+      // See above: the garbage stays until the next compaction or remove().
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The listing index: one empty object per session whose KEY carries everything `list()` shows, so a page of
+ * `list()` is one ListObjectsV2 call and never a GET per session.
+ *
+ *   <prefix>index/<inverted lastActive, 17 digits>!<name>!/<metadata, base64url JSON, in ≤200-byte segments>
+ *
+ * ListObjectsV2 returns keys in UTF-8 byte order, so the inverted time lists the newest session first; at
+ * equal times the name decides, ascending. `!` sorts before every character a name may contain, so `a` lists
+ * before `a-b` as it does in the core order. The metadata is cut into `/`-separated segments because
+ * filesystem-backed servers (MinIO, s3rver) refuse path segments over 255 bytes. When the whole key would
+ * pass S3's 1,024-byte limit, the metadata is replaced by `~` ("unverified"): `list()` then reads that
+ * session's head instead.
+ */
+import type { SessionState } from '@channelcoder/session-core';
+
+/** Every valid JavaScript Date lies within ±8.64e15 ms of the epoch. */
+const MAX_TIME = 8_640_000_000_000_000;
+const TIME_DIGITS = 17;
+const SEGMENT = 200;
+const MAX_KEY_BYTES = 1024;
+const UNVERIFIED = '~';
+
+/** What an index entry records about the head it was written for. */
+export interface IndexedHead {
+  revision: number;
+  created: Date;
+  lastActive: Date;
+  messageCount: number;
+  totalCostUsd: number;
+  currentSessionId?: string;
+  tags?: string[];
+}
+
+export type IndexEntry =
+  | { key: string; name: string; lastActive: Date; verified: true; head: IndexedHead }
+  | { key: string; name: string; lastActive: Date; verified: false };
+
+export function invertTime(ms: number): string {
+  return String(MAX_TIME - ms).padStart(TIME_DIGITS, '0');
+}
+
+/** The part of an entry's key that fixes its place in the listing. */
+export function indexPosition(folder: string, lastActive: number, name: string): string {
+  return `${folder}${invertTime(lastActive)}!${name}!`;
+}
+
+/** A `StartAfter` value that skips every entry at or before (lastActive, name) in the listing order. */
+export function startAfterPosition(folder: string, lastActive: number, name: string): string {
+  // '0' sorts after the '/' that follows the position in every entry key, and before any other name.
+  return `${indexPosition(folder, lastActive, name)}0`;
+}
+
+/** What the index records for a head (a validated stored head, or a state about to be stored). */
+export function indexedHeadOf(head: Omit<SessionState, 'messages'>, messageCount: number): IndexedHead {
+  const indexed: IndexedHead = {
+    revision: head.revision,
+    created: head.metadata.created,
+    lastActive: head.metadata.lastActive,
+    messageCount,
+    totalCostUsd: head.usage.totalCostUsd,
+  };
+  if (head.currentSessionId !== undefined) indexed.currentSessionId = head.currentSessionId;
+  if (head.metadata.tags !== undefined) indexed.tags = [...head.metadata.tags];
+  return indexed;
+}
+
+/** The entry key for a head (verified when it fits in S3's key length limit). */
+export function indexKeyFor(folder: string, name: string, head: IndexedHead): string {
+  const position = indexPosition(folder, head.lastActive.getTime(), name);
+  const meta = Buffer.from(
+    JSON.stringify([
+      head.revision,
+      head.created.getTime(),
+      head.messageCount,
+      head.totalCostUsd,
+      head.currentSessionId ?? null,
+      head.tags ?? null,
+    ]),
+    'utf8',
+  ).toString('base64url');
+  const segments: string[] = [];
+  for (let i = 0; i < meta.length; i += SEGMENT) segments.push(meta.slice(i, i + SEGMENT));
+  const key = `${position}/${segments.join('/')}`;
+  return Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES
+    ? key
+    : unverifiedIndexKey(folder, name, head.lastActive);
+}
+
+/** An entry that only fixes the position; `list()` reads the head to describe it. */
+export function unverifiedIndexKey(folder: string, name: string, lastActive: Date): string {
+  return `${indexPosition(folder, lastActive.getTime(), name)}/${UNVERIFIED}`;
+}
+
+/** Decodes an entry key; undefined for a key that is not an entry at all (never written by this package). */
+export function parseIndexKey(folder: string, key: string): IndexEntry | undefined {
+  if (!key.startsWith(folder)) return undefined;
+  const rest = key.slice(folder.length);
+  const match = /^(\d{17})!([A-Za-z0-9][A-Za-z0-9._-]{0,127})!\/(.+)$/.exec(rest);
+  if (match === null) return undefined;
+  const [, inverted, name, meta] = match as unknown as [string, string, string, string];
+  const lastActive = new Date(MAX_TIME - Number(inverted));
+  if (Number.isNaN(lastActive.getTime())) return undefined;
+  const head = meta === UNVERIFIED ? undefined : decodeMeta(meta.replaceAll('/', ''), lastActive);
+  return head === undefined
+    ? { key, name, lastActive, verified: false }
+    : { key, name, lastActive, verified: true, head };
+}
+
+function decodeMeta(meta: string, lastActive: Date): IndexedHead | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(meta, 'base64url').toString('utf8'));
+  } catch {
+    return undefined; // a damaged entry is read from the head instead
+  }
+  if (!Array.isArray(value) || value.length !== 6) return undefined;
+  const [revision, created, messageCount, totalCostUsd, currentSessionId, tags] = value as unknown[];
+  const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
+  if (!isCount(revision) || !isCount(messageCount)) return undefined;
+  if (typeof created !== 'number' || Number.isNaN(new Date(created).getTime())) return undefined;
+  if (typeof totalCostUsd !== 'number' || !Number.isFinite(totalCostUsd)) return undefined;
+  if (currentSessionId !== null && typeof currentSessionId !== 'string') return undefined;
+  if (tags !== null && !(Array.isArray(tags) && tags.every((t) => typeof t === 'string'))) return undefined;
+  const head: IndexedHead = { revision, created: new Date(created), lastActive, messageCount, totalCostUsd };
+  if (currentSessionId !== null) head.currentSessionId = currentSessionId;
+  if (tags !== null) head.tags = tags as string[];
+  return head;
+}

@@ -1,0 +1,1 @@
+export { S3SessionStorage, type S3SessionStorageOptions } from './S3SessionStorage.js';
