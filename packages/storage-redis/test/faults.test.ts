@@ -1,0 +1,126 @@
+/**
+ * Backend faults, always on a private redis-server (never the shared one): a stopped server gives
+ * StorageUnavailableError within the storage's timeout, the same storage object works again after a
+ * restart, and no acknowledged save is lost when an `appendonly yes` / `appendfsync always` server crashes.
+ */
+import { StorageUnavailableError } from '@channelcoder/session-core';
+import { addMessages, makeState } from '@channelcoder/storage-conformance';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisSessionStorage } from '../src/index.js';
+import { connect } from './support/fixtures.js';
+import { type PrivateRedis, startPrivateRedis } from './support/redis-server.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function privateServer(appendOnly = false): Promise<PrivateRedis> {
+  const server = await startPrivateRedis({ appendOnly });
+  cleanup.push(() => server.destroy());
+  return server;
+}
+
+function track(client: Redis): Redis {
+  client.on('error', () => {});
+  cleanup.push(() => Promise.resolve(client.disconnect()));
+  return client;
+}
+
+/** Retries `attempt` until it resolves (the client reconnects with backoff); fails after 20 s. */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (const end = Date.now() + 20_000; Date.now() < end; ) {
+    try {
+      return await attempt();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw last;
+}
+
+const clientKinds = {
+  'ioredis defaults (offline queue, 20 retries per request)': (url: string) => new Redis(url),
+  'the recommended options': (url: string) => connect(url),
+};
+
+describe.each(Object.entries(clientKinds))('with a stopped server, using %s', (_, makeClient) => {
+  it('every call fails with StorageUnavailableError, and the same storage works after a restart', async () => {
+    const server = await privateServer(true);
+    const client = track(makeClient(server.url));
+    const storage = new RedisSessionStorage({ client, prefix: 'faults:', timeoutMs: 1000 });
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'survivor');
+
+    await server.stop();
+    addMessages(state, 2);
+    const calls = {
+      save: () => storage.save(state, 'survivor'),
+      load: () => storage.load('survivor'),
+      list: () => storage.list(),
+      exists: () => storage.exists('survivor'),
+      remove: () => storage.remove('survivor'),
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      const err = await call().catch((e: unknown) => e);
+      expect(StorageUnavailableError.is(err), `${name}: ${String(err)}`).toBe(true);
+      expect((err as Error).message).toMatch(/Redis/);
+    }
+    expect(state.revision).toBe(1);
+
+    await server.start();
+    // The failed save was never sent, so it is not applied later: the retry of the same state succeeds.
+    await eventually(() => storage.save(state, 'survivor'));
+    expect(state.revision).toBe(2);
+    const loaded = await storage.load('survivor');
+    expect(loaded.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
+    expect((await storage.list()).map((i) => i.name)).toEqual(['survivor']);
+  });
+});
+
+describe('a server that is never reachable', () => {
+  it('fails a lazyConnect client within the timeout instead of waiting for it', async () => {
+    const server = await privateServer();
+    await server.stop();
+    const client = track(new Redis(server.url, { lazyConnect: true }));
+    const storage = new RedisSessionStorage({ client, timeoutMs: 500 });
+    await expect(storage.list()).rejects.toSatisfy(StorageUnavailableError.is);
+  });
+
+  it('fails at once on a client that was closed', async () => {
+    const server = await privateServer();
+    const client = track(new Redis(server.url));
+    const storage = new RedisSessionStorage({ client });
+    await client.quit();
+    const err = await storage.load('anything').catch((e: unknown) => e);
+    expect(StorageUnavailableError.is(err)).toBe(true);
+    expect((err as Error).message).toMatch(/closed|ended/);
+  });
+});
+
+describe('durability', () => {
+  it('keeps every resolved save across a crash of an appendonly server (appendfsync always)', async () => {
+    const server = await privateServer(true);
+    const client = track(connect(server.url));
+    const storage = new RedisSessionStorage({ client, prefix: 'durable:' });
+    const states = Array.from({ length: 20 }, () => makeState({ messages: 2 }));
+    for (const [i, state] of states.entries()) await storage.save(state, `durable-${i}`);
+    for (const [i, state] of states.entries()) {
+      addMessages(state, 2);
+      await storage.save(state, `durable-${i}`);
+    }
+
+    await server.kill(); // SIGKILL: no shutdown hook gets to write anything
+    await server.start();
+    const reader = new RedisSessionStorage({ client: track(connect(server.url)), prefix: 'durable:' });
+    for (const [i, state] of states.entries()) {
+      const loaded = await eventually(() => reader.load(`durable-${i}`));
+      expect(loaded.revision).toBe(2);
+      expect(loaded.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
+    }
+    expect(await reader.list()).toHaveLength(20);
+  });
+});

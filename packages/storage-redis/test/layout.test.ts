@@ -1,0 +1,158 @@
+/** The documented key layout, incremental writes and the number of round trips, observed on the server. */
+import { addMessages, makeState } from '@channelcoder/storage-conformance';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { RedisSessionStorage } from '../src/index.js';
+import { indexKeys, sessionKeys } from '../src/keys.js';
+import { type CommandLog, recordCommands } from './support/command-log.js';
+import { connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
+
+const client: Redis = connect(inject('redisUrl'));
+let prefix: string;
+let storage: RedisSessionStorage;
+let log: CommandLog;
+
+beforeEach(() => {
+  prefix = uniquePrefix('layout');
+  storage = new RedisSessionStorage({ client, prefix });
+  log = recordCommands(client);
+});
+afterEach(async () => {
+  log.restore();
+  await deletePrefix(client, prefix);
+});
+afterAll(async () => {
+  await client.quit();
+});
+
+/** Message JSON texts passed to the save script (its arguments after the six fixed ones). */
+function scriptMessages(): string[] {
+  const save = log.commands.filter((c) => c.name === 'eval' || c.name === 'evalsha').at(-1);
+  if (save === undefined) throw new Error('no script call recorded');
+  const numKeys = Number(save.args[1]);
+  return save.args.slice(2 + numKeys + 6).map(String);
+}
+
+describe('key layout', () => {
+  it('stores a head string, a message list, and the index under the documented keys', async () => {
+    const state = makeState({ messages: 3 });
+    await storage.save(state, 'laid-out');
+    const keys = sessionKeys(prefix, 'laid-out');
+    const index = indexKeys(prefix);
+    expect(keys).toEqual({ head: `${prefix}{laid-out}:head`, messages: `${prefix}{laid-out}:messages` });
+    expect(index).toEqual({ order: `${prefix}{index}:order`, members: `${prefix}{index}:members` });
+    expect(await client.type(keys.head)).toBe('string');
+    expect(await client.type(keys.messages)).toBe('list');
+    expect(await client.type(index.order)).toBe('zset');
+    expect(await client.type(index.members)).toBe('hash');
+
+    const head = JSON.parse((await client.get(keys.head))!) as Record<string, unknown>;
+    expect(head).not.toHaveProperty('messages');
+    expect(head).toMatchObject({ revision: 1, messageCount: 3, lastMessageId: state.messages[2]?.id });
+    const stored = (await client.lrange(keys.messages, 0, -1)).map((m) => JSON.parse(m).id);
+    expect(stored).toEqual(state.messages.map((m) => m.id));
+    const member = await client.hget(index.members, 'laid-out');
+    expect(await client.zrange(index.order, '0', '-1')).toEqual([member]);
+    expect(member).toMatch(/^\d{17}:laid-out$/);
+  });
+
+  it('keeps no other keys than those four', async () => {
+    await storage.save(makeState({ messages: 2 }), 'one');
+    await storage.save(makeState({ messages: 2 }), 'two');
+    const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
+    expect(keys.sort()).toEqual(
+      [
+        `${prefix}{index}:members`,
+        `${prefix}{index}:order`,
+        `${prefix}{one}:head`,
+        `${prefix}{one}:messages`,
+        `${prefix}{two}:head`,
+        `${prefix}{two}:messages`,
+      ].sort(),
+    );
+  });
+});
+
+describe('incremental saves', () => {
+  it('sends only the new messages and the head', async () => {
+    const state = makeState({ messages: 40 });
+    await storage.save(state, 'growing');
+    expect(scriptMessages()).toHaveLength(40);
+    addMessages(state, 2);
+    log.reset();
+    await storage.save(state, 'growing');
+    expect(scriptMessages().map((m) => JSON.parse(m).id)).toEqual(state.messages.slice(40).map((m) => m.id));
+    expect(await client.llen(sessionKeys(prefix, 'growing').messages)).toBe(42);
+  });
+
+  it('replaces the stored list after clear()', async () => {
+    const state = makeState({ messages: 6 });
+    await storage.save(state, 'cleared');
+    state.messages = makeState({ messages: 1 }).messages;
+    await storage.save(state, 'cleared');
+    const stored = (await client.lrange(sessionKeys(prefix, 'cleared').messages, 0, -1)).map(
+      (m) => JSON.parse(m).id,
+    );
+    expect(stored).toEqual(state.messages.map((m) => m.id));
+    state.messages = [];
+    await storage.save(state, 'cleared');
+    expect(await client.exists(sessionKeys(prefix, 'cleared').messages)).toBe(0);
+    expect((await storage.load('cleared')).messages).toEqual([]);
+  });
+});
+
+describe('round trips', () => {
+  it('a save of a session this storage saved or loaded is one script call', async () => {
+    const state = makeState({ messages: 4 });
+    log.reset();
+    await storage.save(state, 'hot');
+    expect(log.roundTrips()).toBe(1);
+    addMessages(state, 2);
+    log.reset();
+    await storage.save(state, 'hot');
+    expect(log.roundTrips()).toBe(1);
+
+    const other = new RedisSessionStorage({ client, prefix });
+    const loaded = await other.load('hot');
+    addMessages(loaded, 2);
+    log.reset();
+    await other.save(loaded, 'hot');
+    expect(log.roundTrips()).toBe(1);
+  });
+
+  it('a save of a session this storage has not seen is a head read plus the script', async () => {
+    const state = makeState({ messages: 4 });
+    await storage.save(state, 'cold');
+    const other = new RedisSessionStorage({ client, prefix });
+    addMessages(state, 2);
+    log.reset();
+    await other.save(state, 'cold');
+    expect(log.roundTrips()).toBe(2);
+    expect(log.names()).toEqual(['get', expect.stringMatching(/^eval(sha)?$/)]);
+  });
+
+  it('a stale remembered head costs one more script call, not a lost update', async () => {
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'raced');
+    const rival = new RedisSessionStorage({ client, prefix });
+    const copy = await rival.load('raced');
+    addMessages(copy, 1);
+    await rival.save(copy, 'raced');
+    addMessages(state, 1);
+    log.reset();
+    await expect(storage.save(state, 'raced')).rejects.toMatchObject({ code: 'SESSION_CONFLICT' });
+    expect(log.roundTrips()).toBe(1);
+    expect((await storage.load('raced')).messages.map((m) => m.id)).toEqual(copy.messages.map((m) => m.id));
+  });
+
+  it('list reads the index and heads only: no message list, no KEYS or SCAN', async () => {
+    for (let i = 0; i < 5; i++) await storage.save(makeState({ messages: 3 }), `s-${i}`);
+    log.reset();
+    const listed = await storage.list({ limit: 3 });
+    expect(listed).toHaveLength(3);
+    const names = new Set(log.names());
+    for (const forbidden of ['lrange', 'lindex', 'keys', 'scan', 'sort'])
+      expect(names.has(forbidden)).toBe(false);
+    expect(log.roundTrips()).toBe(2);
+  });
+});
