@@ -1,0 +1,145 @@
+/** Command-line parsing on node:util parseArgs; every problem becomes a UsageError (exit code 2). */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
+
+export const STORAGE_OPTIONS = {
+  storage: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+export const TURN_OPTIONS = {
+  ...STORAGE_OPTIONS,
+  prompt: { type: 'string', short: 'p' },
+  data: { type: 'string', short: 'd', multiple: true },
+  session: { type: 'string' },
+  force: { type: 'boolean' },
+  'load-session': { type: 'string' },
+  model: { type: 'string' },
+  'system-prompt': { type: 'string' },
+  'append-system-prompt': { type: 'string' },
+  'allowed-tools': { type: 'string', multiple: true },
+  'disallowed-tools': { type: 'string', multiple: true },
+  'max-turns': { type: 'string' },
+  'permission-mode': { type: 'string' },
+  cwd: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies Options;
+
+export interface Parsed {
+  values: ParsedValues;
+  positionals: string[];
+}
+
+/**
+ * Parses `args` for `command`. `positionals` is the allowed count range; `help` short-circuits the count
+ * check so `--help` always works.
+ */
+export function parseCommand(
+  command: string,
+  args: string[],
+  options: Options,
+  positionals: [min: number, max: number],
+): Parsed {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
+  } catch (err) {
+    throw new UsageError(String((err as Error).message).replace(/^TypeError.*?: /, ''), command);
+  }
+  if (parsed.values.help === true) return parsed;
+  const [min, max] = positionals;
+  const count = parsed.positionals.length;
+  if (count < min) throw new UsageError(`Missing argument${min - count === 1 ? '' : 's'}.`, command);
+  if (count > max) {
+    throw new UsageError(`Unexpected argument ${JSON.stringify(parsed.positionals[max])}.`, command);
+  }
+  return parsed;
+}
+
+/** A string option's value, if given. */
+export function stringOption(values: ParsedValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A positive integer option (`--limit`, `--max-turns`). */
+export function positiveInteger(values: ParsedValues, name: string, command: string): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(text)}.`, command);
+  }
+  return Number(text);
+}
+
+/** A positive number of seconds, returned in milliseconds. */
+export function secondsOption(values: ParsedValues, name: string, command: string): number | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (text.trim() === '' || !(Number.isFinite(seconds) && seconds > 0)) {
+    throw new UsageError(
+      `--${name} must be a positive number of seconds, got ${JSON.stringify(text)}.`,
+      command,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** Comma-separated lists from a repeatable option. */
+export function listOption(values: ParsedValues, name: string): string[] | undefined {
+  const raw = values[name];
+  if (!Array.isArray(raw)) return undefined;
+  return raw
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * `-d key=value` pairs as nested data. A key may be a dotted path (`user.name`). A value starting with
+ * `[` or `{` is JSON; anything else stays text (the template's input schema converts numbers and booleans).
+ */
+export function dataOption(values: ParsedValues, command: string): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const raw = values.data;
+  if (!Array.isArray(raw)) return data;
+  for (const pair of raw) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq);
+    if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(key)) {
+      throw new UsageError(
+        `--data expects KEY=VALUE (KEY a name or a dotted path), got ${JSON.stringify(pair)}.`,
+        command,
+      );
+    }
+    if (key === 'session' || key.startsWith('session.')) {
+      throw new UsageError(
+        '--data cannot set "session": {session.*} comes from the loaded session.',
+        command,
+      );
+    }
+    const text = pair.slice(eq + 1);
+    let value: unknown = text;
+    if (/^\s*[[{]/.test(text)) {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new UsageError(`--data ${key}: the value starts like JSON but is not valid JSON.`, command);
+      }
+    }
+    const parts = key.split('.');
+    let target = data;
+    for (const part of parts.slice(0, -1)) {
+      const next = target[part];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) target[part] = {};
+      target = target[part] as Record<string, unknown>;
+    }
+    target[parts.at(-1) as string] = value;
+  }
+  return data;
+}

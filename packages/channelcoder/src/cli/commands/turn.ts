@@ -1,0 +1,223 @@
+/** `run`, `stream` and `interactive`: one turn, in a saved session or on its own. */
+import {
+  type ClaudeResult,
+  ClaudeRunError,
+  interactive as interactiveTurn,
+  type RunOptions,
+  run as runTurn,
+  type Session,
+  type SessionRunOptions,
+  type SessionStorage,
+  stream as streamTurn,
+} from '@channelcoder/session-core';
+import { session as sessionFactory } from '../../session.js';
+import { SessionRequiredError } from '../../templates/errors.js';
+import { renderPromptTemplate } from '../../templates/render.js';
+import {
+  dataOption,
+  listOption,
+  type ParsedValues,
+  parseCommand,
+  positiveInteger,
+  secondsOption,
+  stringOption,
+  TURN_OPTIONS,
+} from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { HELP } from '../help.js';
+import type { CliIo } from '../io.js';
+import { formatCost, formatDuration } from '../output/format.js';
+import { startSpinner } from '../output/spinner.js';
+import { styleFor } from '../output/style.js';
+import { storageSpecOf, withStorage } from '../storage.js';
+import { UsageError } from '../usage-error.js';
+import { promptSource } from './prompt-source.js';
+
+export type TurnMode = 'run' | 'stream' | 'interactive';
+
+/** Runs `channelcoder run|stream|interactive …`; resolves with the exit code. */
+export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(mode, args, TURN_OPTIONS, [0, 1]);
+  if (values.help === true) {
+    io.stdout.write(`${HELP[mode]}\n`);
+    return EXIT.ok;
+  }
+  const newName = stringOption(values, 'session');
+  const loadName = stringOption(values, 'load-session');
+  if (newName !== undefined && loadName !== undefined) {
+    throw new UsageError(
+      'Use --session NAME to start a session or --load-session NAME to continue one, not both.',
+      mode,
+    );
+  }
+  if (values.force === true && newName === undefined)
+    throw new UsageError('--force goes with --session NAME.', mode);
+  const source = await promptSource(values, positionals, io.cwd, mode);
+  if (source === undefined && mode !== 'interactive') {
+    throw new UsageError('Missing the prompt: give it as an argument, with -p, or as a FILE.md.', mode);
+  }
+  if (source?.template.frontmatter.session?.required === true && loadName === undefined) {
+    throw new SessionRequiredError(source.template.file);
+  }
+  const data = dataOption(values, mode);
+  const flags = runOptionsOf(values, mode);
+  const spec = newName !== undefined || loadName !== undefined ? storageSpecOf(values, io) : undefined;
+
+  const execute = async (s: Session | undefined): Promise<number> => {
+    let prompt = '';
+    let options: SessionRunOptions = { ...flags };
+    if (source !== undefined) {
+      if (source.verbatim) prompt = source.template.body;
+      else {
+        const rendered = renderPromptTemplate(source.template, {
+          data,
+          ...(s !== undefined && loadName !== undefined ? { session: s } : {}),
+        });
+        prompt = rendered.prompt;
+        options = { ...rendered.options, ...flags };
+      }
+    }
+    return runMode(mode, prompt, options, s, values, io);
+  };
+
+  if (spec === undefined) return execute(undefined);
+  return withStorage(spec, async ({ storage }) => {
+    const s = newName !== undefined ? await startSession(storage, newName, values, mode) : undefined;
+    const loaded = loadName !== undefined ? await sessionFactory.load(loadName, { storage }) : undefined;
+    return execute(s ?? loaded);
+  });
+}
+
+async function startSession(
+  storage: SessionStorage,
+  name: string,
+  values: ParsedValues,
+  mode: string,
+): Promise<Session> {
+  const cwd = stringOption(values, 'cwd');
+  if (await sessionFactory.exists(name, { storage })) {
+    if (values.force !== true) {
+      throw new UsageError(
+        `Session "${name}" already exists. Continue it with --load-session ${name}, or start it over with --force.`,
+        mode,
+      );
+    }
+    // Starting over keeps the stored revision, so the first save replaces the old conversation atomically.
+    const existing = await sessionFactory.load(name, { storage, ...(cwd === undefined ? {} : { cwd }) });
+    existing.clear();
+    return existing;
+  }
+  return sessionFactory({ name, storage, ...(cwd === undefined ? {} : { cwd }) });
+}
+
+function runOptionsOf(values: ParsedValues, mode: string): SessionRunOptions {
+  const options: SessionRunOptions = {};
+  const text = (
+    flag: string,
+    key: 'model' | 'systemPrompt' | 'appendSystemPrompt' | 'permissionMode' | 'cwd',
+  ) => {
+    const value = stringOption(values, flag);
+    if (value !== undefined) options[key] = value;
+  };
+  text('model', 'model');
+  text('system-prompt', 'systemPrompt');
+  text('append-system-prompt', 'appendSystemPrompt');
+  text('permission-mode', 'permissionMode');
+  text('cwd', 'cwd');
+  const allowed = listOption(values, 'allowed-tools');
+  if (allowed !== undefined) options.allowedTools = allowed;
+  const disallowed = listOption(values, 'disallowed-tools');
+  if (disallowed !== undefined) options.disallowedTools = disallowed;
+  const maxTurns = positiveInteger(values, 'max-turns', mode);
+  if (maxTurns !== undefined) options.maxTurns = maxTurns;
+  const timeout = secondsOption(values, 'timeout', mode);
+  if (timeout !== undefined) options.timeout = timeout;
+  return options;
+}
+
+async function runMode(
+  mode: TurnMode,
+  prompt: string,
+  options: SessionRunOptions,
+  s: Session | undefined,
+  values: ParsedValues,
+  io: CliIo,
+): Promise<number> {
+  const json = values.json === true;
+  const costBefore = s?.usage().totalCostUsd ?? 0;
+  if (mode === 'interactive') {
+    const result =
+      s !== undefined
+        ? await s.interactive(prompt, options)
+        : await interactiveTurn(prompt, options as RunOptions);
+    if (json)
+      io.stdout.write(
+        `${JSON.stringify({ session: s?.name() ?? null, claudeSessionId: s?.id() ?? result.sessionId ?? null, exitCode: result.exitCode })}\n`,
+      );
+    else if (s !== undefined) {
+      const style = styleFor(io.stderr, io.env);
+      io.stderr.write(`${style.dim(`Recorded in session ${s.name()} (${s.messages().length} messages).`)}\n`);
+    }
+    return EXIT.ok;
+  }
+
+  const spinner = json
+    ? startSpinner({ write: () => true }, '')
+    : startSpinner(io.stderr, 'Claude is working…');
+  let result: ClaudeResult;
+  let wroteText = false;
+  try {
+    if (mode === 'stream') {
+      const turn = s !== undefined ? s.stream(prompt, options) : streamTurn(prompt, options as RunOptions);
+      for await (const chunk of turn) {
+        spinner.stop();
+        if (json) io.stdout.write(`${JSON.stringify({ type: 'text', content: chunk.content })}\n`);
+        else io.stdout.write(chunk.content);
+        wroteText = true;
+      }
+      result = await turn.result;
+    } else {
+      result =
+        s !== undefined ? await s.claude(prompt, options) : await runTurn(prompt, options as RunOptions);
+    }
+  } catch (err) {
+    spinner.stop();
+    if (wroteText && !json) io.stdout.write('\n');
+    if (ClaudeRunError.is(err) && s !== undefined) {
+      io.stderr.write(`The failed turn was recorded in session "${s.name()}".\n`);
+    }
+    throw err;
+  }
+  spinner.stop();
+  const turnCost = s !== undefined ? s.usage().totalCostUsd - costBefore : result.totalCostUsd;
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({
+        ...(mode === 'stream' ? { type: 'result' } : {}),
+        session: s?.name() ?? null,
+        claudeSessionId: result.sessionId,
+        text: result.text,
+        isError: result.isError,
+        turnCostUsd: turnCost ?? null,
+        totalCostUsd: s?.usage().totalCostUsd ?? result.totalCostUsd ?? null,
+        durationMs: result.durationMs ?? null,
+        messageCount: s?.messages().length ?? null,
+      })}\n`,
+    );
+    return EXIT.ok;
+  }
+  if (mode === 'run') io.stdout.write(`${result.text}\n`);
+  else if (!wroteText) io.stdout.write(`${result.text}\n`);
+  else if (!result.text.endsWith('\n')) io.stdout.write('\n');
+  if (io.stderr.isTTY === true) {
+    const style = styleFor(io.stderr, io.env);
+    const parts = [
+      s !== undefined ? `${s.name()} · ${s.messages().length} messages` : 'not saved',
+      `turn ${formatCost(turnCost)}`,
+      ...(s !== undefined ? [`total ${formatCost(s.usage().totalCostUsd)}`] : []),
+      formatDuration(spinner.elapsedMs()),
+    ];
+    io.stderr.write(`${style.green('✓')} ${style.dim(parts.join(' · '))}\n`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,71 @@
+/** The `channelcoder` command: dispatch, error reporting and exit codes. */
+import { ChannelCoderError } from '@channelcoder/session-core';
+import { listCommand, showCommand } from './commands/session-list.js';
+import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
+import { turnCommand } from './commands/turn.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { HELP } from './help.js';
+import type { CliIo } from './io.js';
+import { styleFor } from './output/style.js';
+import { UsageError } from './usage-error.js';
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const SESSION_COMMANDS: Record<string, Command> = {
+  list: listCommand,
+  show: showCommand,
+  remove: removeCommand,
+  fork: forkCommand,
+  export: exportCommand,
+  import: importCommand,
+};
+
+/** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */
+export async function main(argv: string[], io: CliIo, version = '0.0.0'): Promise<number> {
+  try {
+    return await dispatch(argv, io, version);
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo, version: string): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' ? rest.join(' ') : '';
+    const text = HELP[topic] ?? HELP.main;
+    (command === undefined ? io.stderr : io.stdout).write(`${text}\n`);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${version}\n`);
+    return EXIT.ok;
+  }
+  if (command === '--list-sessions') return listCommand(rest, io);
+  if (command === 'run' || command === 'stream' || command === 'interactive')
+    return turnCommand(command, rest, io);
+  if (command === 'session' || command === 'sessions') {
+    const [sub, ...subArgs] = rest;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      (sub === undefined ? io.stderr : io.stdout).write(`${HELP.session}\n`);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    }
+    const handler = SESSION_COMMANDS[sub];
+    if (handler === undefined) throw new UsageError(`Unknown session command "${sub}".`, 'session');
+    return handler(subArgs, io);
+  }
+  throw new UsageError(`Unknown command "${command}".`);
+}
+
+function report(err: unknown, io: CliIo): number {
+  const style = styleFor(io.stderr, io.env);
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`${style.red('channelcoder:')} ${message}\n`);
+  if (err instanceof UsageError) {
+    const help = err.command === undefined ? 'channelcoder --help' : `channelcoder ${err.command} --help`;
+    io.stderr.write(`Run \`${help}\` for usage.\n`);
+  } else if (!ChannelCoderError.is(err) && io.env.CHANNELCODER_DEBUG !== undefined && err instanceof Error) {
+    io.stderr.write(`${err.stack ?? ''}\n`);
+  }
+  return exitCodeOf(err);
+}

@@ -1,0 +1,8 @@
+export {
+  type ModuleImporter,
+  type OpenedStorage,
+  type OpenStorageOptions,
+  openStorageUrl,
+  StorageAdapterNotInstalledError,
+} from './open.js';
+export { parseStorageUrl, redactUrl, type StorageSpec, StorageUrlError } from './parse.js';
