@@ -78,8 +78,22 @@ const REMOVED = [
 export function offlineClaudeEnv(options: OfflineClaudeEnvOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...(options.base ?? process.env) };
   for (const name of REMOVED) delete env[name];
+  const overlay = offlineClaudeEnvOverlay(options);
+  for (const [key, value] of Object.entries(overlay)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/**
+ * The same settings as changes to apply on top of an inherited environment: the variables to set, and
+ * the ones to remove as `undefined` (the shape of the runner's `env` option).
+ */
+export function offlineClaudeEnvOverlay(
+  options: Omit<OfflineClaudeEnvOptions, 'base'>,
+): Record<string, string | undefined> {
+  const overlay: Record<string, string | undefined> = {};
+  for (const name of REMOVED) overlay[name] = undefined;
   return {
-    ...env,
+    ...overlay,
     ANTHROPIC_BASE_URL: options.baseUrl,
     ANTHROPIC_API_KEY: 'sk-ant-mock-0000000000000000000000000000',
     CLAUDE_CONFIG_DIR: options.configDir,

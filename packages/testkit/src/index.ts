@@ -1,4 +1,9 @@
-export { claudeBinary, type OfflineClaudeEnvOptions, offlineClaudeEnv } from './claude-env.js';
+export {
+  claudeBinary,
+  type OfflineClaudeEnvOptions,
+  offlineClaudeEnv,
+  offlineClaudeEnvOverlay,
+} from './claude-env.js';
 export { countUserTurns, defaultReply, lastUserText, promptText } from './mock-anthropic/replies.js';
 export { MockAnthropicServer, type ReplyHold } from './mock-anthropic/server.js';
 export type {

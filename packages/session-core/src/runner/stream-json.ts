@@ -25,6 +25,8 @@ export interface AssistantEvent {
   /** The text blocks of this line joined (`''` for a tool_use-only line). */
   text: string;
   content: unknown[];
+  /** A message the CLI made up to report a failed API call (`API Error: 500 …`), not model output. */
+  isApiError: boolean;
   raw: Json;
 }
 export interface UserEvent {
@@ -149,7 +151,13 @@ export function toEvent(raw: Json, line = ''): StreamEvent {
     case 'assistant': {
       const message = asObject(raw.message);
       const content = Array.isArray(message?.content) ? (message.content as unknown[]) : [];
-      const event: AssistantEvent = { type: 'assistant', text: joinText(content), content, raw };
+      const event: AssistantEvent = {
+        type: 'assistant',
+        text: joinText(content),
+        content,
+        isApiError: raw.is_api_error_message === true,
+        raw,
+      };
       if (sessionId !== undefined) event.sessionId = sessionId;
       if (typeof message?.id === 'string') event.messageId = message.id;
       return event;

@@ -19,7 +19,8 @@ export type StreamOptions = RunOptions;
 
 /**
  * Starts one turn and streams its text. Without `includePartialMessages` a chunk is one assistant text
- * block; with it, a chunk is one token-level delta (and whole blocks are not repeated).
+ * block; with it, a chunk is one token-level delta (and whole blocks are not repeated). The message the CLI
+ * prints for a failed API call is not a chunk: the failure arrives as the typed error.
  */
 export function stream(prompt: string, options: StreamOptions = {}): ClaudeStream {
   return createChunkStream((push) => {
@@ -35,6 +36,8 @@ export function stream(prompt: string, options: StreamOptions = {}): ClaudeStrea
 export function chunkOf(event: StreamEvent, partial: boolean): StreamChunk | undefined {
   if (event.type !== (partial ? 'text_delta' : 'assistant')) return undefined;
   if (event.type !== 'text_delta' && event.type !== 'assistant') return undefined;
+  // The CLI's own report of a failed API call is not model output; the run's error carries it.
+  if (event.type === 'assistant' && event.isApiError) return undefined;
   const content = event.text;
   if (content === '') return undefined;
   const chunk: StreamChunk = { type: 'text', content };

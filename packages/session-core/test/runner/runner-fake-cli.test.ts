@@ -16,13 +16,15 @@ beforeEach(() => {
 });
 afterEach(() => fake.remove());
 
+/** Running (a zombie waiting for its new parent to reap it counts as gone). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return !/^\d+ \(.*\) Z/.test(stat);
 }
 
 describe('run() against a fake claude', () => {
@@ -133,7 +135,7 @@ describe('run() against a fake claude', () => {
     const err = await running.catch((e: unknown) => e);
     expect(ClaudeRunError.is(err)).toBe(true);
     expect((err as Error).message).toContain('aborted');
-    await expect.poll(() => alive(grandchild)).toBe(false);
+    await expect.poll(() => alive(grandchild), { timeout: 5000 }).toBe(false);
   });
 
   it('an already aborted signal starts nothing', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chunkOf } from '../../src/runner/stream.js';
 import {
   parseStreamJson,
   type StreamEvent,
@@ -122,6 +123,16 @@ describe('StreamJsonParser', () => {
       '{"type":"stream_event","session_id":"s","event":{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"tok"}}}\n',
     );
     expect(event).toMatchObject({ type: 'text_delta', text: 'tok', sessionId: 's' });
+  });
+
+  it("marks the CLI's own API-error message, which stream() does not yield as a chunk", () => {
+    const [event] = parseStreamJson(
+      '{"type":"assistant","session_id":"s","is_api_error_message":true,"message":{"content":[{"type":"text","text":"API Error: 500"}]}}\n',
+    );
+    expect(event?.type === 'assistant' && event.isApiError).toBe(true);
+    expect(event && chunkOf(event, false)).toBeUndefined();
+    const [normal] = parseStreamJson(`${JSON.stringify(lines[1])}\n`);
+    expect(normal && chunkOf(normal, false)).toEqual({ type: 'text', content: 'héllo 🌍 ', sessionId: SID });
   });
 
   it('JSON-stringifies a structured result', () => {

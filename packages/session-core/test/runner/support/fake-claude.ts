@@ -8,6 +8,7 @@
  * - `garbage`: non-JSON lines and unknown line types around a normal reply;
  * - `no-result`: prints to stderr and exits 3 without a result line;
  * - `hang`: starts a grandchild (its pid written to FAKE_CLAUDE_CHILD_PID) and waits forever.
+ * Without `-p` (interactive mode) it records the call and exits (2 in `api-error` mode, else 0).
  * FAKE_CLAUDE_CHUNKED=1 writes every line in 7-byte pieces with pauses (lines split across reads).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -21,9 +22,19 @@ const args = process.argv.slice(2);
 const mode = process.env.FAKE_CLAUDE_MODE || 'same-id';
 const flag = (name) => { const i = args.indexOf(name); return i === -1 ? undefined : args[i + 1]; };
 let stdin = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d) => { stdin += d; });
-process.stdin.on('end', main);
+if (args.includes('-p')) {
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d) => { stdin += d; });
+  process.stdin.on('end', main);
+} else {
+  // Interactive mode: the terminal is inherited, the prompt follows '--'; nothing is printed.
+  const dash = args.indexOf('--');
+  stdin = dash === -1 ? '' : args.slice(dash + 1).join(' ');
+  if (process.env.FAKE_CLAUDE_LOG) {
+    fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify({ args, stdin, cwd: process.cwd(), env: {} }) + '\n');
+  }
+  process.exit(mode === 'api-error' ? 2 : 0);
+}
 async function write(line) {
   const text = line + '\n';
   if (process.env.FAKE_CLAUDE_CHUNKED !== '1') { process.stdout.write(text); return; }
