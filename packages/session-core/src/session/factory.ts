@@ -1,0 +1,75 @@
+/** `session()` and its statics, bound to a default storage (the facade package binds file storage). */
+
+import { MemorySessionStorage } from '../memory-storage.js';
+import { normalizeSessionName } from '../names.js';
+import { cliRunner } from '../runner/runner.js';
+import { createSessionState } from '../state.js';
+import { type ListOptions, requireCapability, type SessionStorage } from '../storage.js';
+import { loadSession, sessionExists } from './persistence.js';
+import { ClaudeSession, type SessionConfig } from './session.js';
+import type { LoadOptions, Session, SessionFactory, SessionOptions, StorageOption } from './types.js';
+
+export interface SessionFactoryDefaults {
+  /** The storage used when a call passes none (called once per call; return a shared instance). */
+  storage: () => SessionStorage;
+}
+
+/** Builds a `session` function whose calls and statics default to `defaults.storage()`. */
+export function createSessionFactory(defaults: SessionFactoryDefaults): SessionFactory {
+  const configFor = (options: LoadOptions = {}): SessionConfig => {
+    const config: SessionConfig = {
+      storage: options.storage ?? defaults.storage(),
+      runner: options.runner ?? cliRunner,
+      autoSave: options.autoSave ?? true,
+      assignSessionIds: options.assignSessionIds ?? true,
+    };
+    if (options.defaults !== undefined) config.defaults = options.defaults;
+    return config;
+  };
+
+  const create = (options: SessionOptions = {}): Session => {
+    const state = createSessionState({
+      ...(options.name !== undefined ? { name: normalizeSessionName(options.name) } : {}),
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+      ...(options.tags !== undefined ? { tags: options.tags } : {}),
+    });
+    return new ClaudeSession(state, configFor(options));
+  };
+
+  const load = async (name: string, options: LoadOptions = {}): Promise<Session> => {
+    const config = configFor(options);
+    const loaded = await loadSession(config.storage, name);
+    if (options.cwd !== undefined) loaded.state.metadata.cwd = options.cwd;
+    return new ClaudeSession(loaded.state, config, { storedName: loaded.name, generatedName: false });
+  };
+
+  const storageOf = (options?: StorageOption) => options?.storage ?? defaults.storage();
+
+  return Object.assign(create, {
+    load,
+    list: (options: ListOptions & StorageOption = {}) => {
+      const { storage, ...listOptions } = options;
+      return storageOf({ storage }).list(listOptions);
+    },
+    remove: (name: string, options?: StorageOption) => {
+      const storage = storageOf(options);
+      return requireCapability(storage, 'remove')(normalizeSessionName(name));
+    },
+    exists: (name: string, options?: StorageOption) => sessionExists(storageOf(options), name),
+  });
+}
+
+let processMemoryStorage: MemorySessionStorage | undefined;
+
+/** The in-process storage `session` uses when given none (shared by every call in this process). */
+export function defaultMemoryStorage(): MemorySessionStorage {
+  processMemoryStorage ??= new MemorySessionStorage();
+  return processMemoryStorage;
+}
+
+/**
+ * Create a session: `session({ name, storage, autoSave, cwd, runner, defaults })`; statics `session.load`,
+ * `session.list`, `session.remove`, `session.exists`. Without a storage, sessions live in one in-process
+ * MemorySessionStorage (the `channelcoder` package defaults to file storage instead).
+ */
+export const session: SessionFactory = createSessionFactory({ storage: defaultMemoryStorage });

@@ -1,0 +1,191 @@
+/** The session object: turns through the runner, recorded by the chain logic, saved through the storage. */
+import { clearSession, fork, recordTurn, setCurrentSessionId, type TurnOutcome } from '../chain.js';
+import type { InteractiveResult } from '../runner/interactive.js';
+import { isTemplateCall, promptFromCall } from '../runner/run.js';
+import type { ClaudeRunner } from '../runner/runner.js';
+import { type ClaudeStream, createChunkStream } from '../runner/stream.js';
+import type { ClaudeResult } from '../runner/types.js';
+import { cloneSessionState, type Message, type SessionState, type UsageLedger } from '../state.js';
+import type { SessionStorage } from '../storage.js';
+import type { ClaudeFunctionOf } from './claude-function.js';
+import { type SaveRecord, saveSession } from './persistence.js';
+import { SerialQueue } from './serial-queue.js';
+import { failureOutcome, successOutcome } from './turn-outcome.js';
+import { planTurn } from './turn-plan.js';
+import type { Session, SessionDetachedOptions, SessionDetachedRun, SessionRunOptions } from './types.js';
+
+/** What a session object is configured with (resolved defaults). */
+export interface SessionConfig {
+  storage: SessionStorage;
+  runner: ClaudeRunner;
+  autoSave: boolean;
+  assignSessionIds: boolean;
+  defaults?: SessionRunOptions;
+}
+
+export class ClaudeSession implements Session {
+  private current: SessionState;
+  private record: SaveRecord;
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    state: SessionState,
+    private readonly config: SessionConfig,
+    record: SaveRecord = { generatedName: false },
+  ) {
+    this.current = state;
+    this.record = record;
+  }
+
+  readonly claude: ClaudeFunctionOf<SessionRunOptions> = (
+    first: string | TemplateStringsArray,
+    ...rest: unknown[]
+  ): Promise<ClaudeResult> => {
+    try {
+      const prompt = promptFromCall(first, rest);
+      const options = isTemplateCall(first) ? undefined : (rest[0] as SessionRunOptions | undefined);
+      return this.run(prompt, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+
+  run(prompt: string, options?: SessionRunOptions): Promise<ClaudeResult> {
+    return this.queue.run(() => this.turn(prompt, options, (o) => this.config.runner.run(prompt, o)));
+  }
+
+  stream(prompt: string, options?: SessionRunOptions): ClaudeStream {
+    return createChunkStream((push) =>
+      this.queue.run(() =>
+        this.turn(prompt, options, async (o) => {
+          const inner = this.config.runner.stream(prompt, o);
+          for await (const chunk of inner) push(chunk);
+          return inner.result;
+        }),
+      ),
+    );
+  }
+
+  interactive(prompt = '', options?: SessionRunOptions): Promise<InteractiveResult> {
+    return this.queue.run(async () => {
+      const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+      let result: InteractiveResult;
+      try {
+        result = await this.config.runner.interactive(prompt, plan.options);
+      } catch (err) {
+        await this.recordFailure(prompt, err);
+        throw err;
+      }
+      // The terminal showed the conversation; only its id and outcome are known here.
+      const outcome: TurnOutcome = { text: '' };
+      const id = result.sessionId ?? plan.options.sessionId;
+      if (id !== undefined) outcome.sessionId = id;
+      await this.recordAndSave(prompt, outcome);
+      return result;
+    });
+  }
+
+  detached(prompt: string, options?: SessionDetachedOptions): Promise<SessionDetachedRun> {
+    let announce!: (run: SessionDetachedRun) => void;
+    let fail!: (err: unknown) => void;
+    const started = new Promise<SessionDetachedRun>((resolve, reject) => {
+      announce = resolve;
+      fail = reject;
+    });
+    const done = this.queue.run(async () => {
+      const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+      const detachedOptions = { ...options, ...plan.options };
+      let result: ClaudeResult;
+      try {
+        const handle = await this.config.runner.detached(prompt, detachedOptions);
+        announce({ ...handle, done });
+        result = await handle.wait();
+      } catch (err) {
+        fail(err);
+        await this.recordFailure(prompt, err);
+        throw err;
+      }
+      await this.recordAndSave(prompt, successOutcome(result));
+      return result;
+    });
+    // The failure also reaches the caller through `started` or `done`; this only keeps it from being
+    // reported as unhandled when the caller awaits just one of them.
+    done.catch(() => undefined);
+    return started;
+  }
+
+  id(): string | undefined {
+    return this.current.currentSessionId;
+  }
+
+  name(): string | undefined {
+    return this.current.metadata.name;
+  }
+
+  messages(): Message[] {
+    return structuredClone(this.current.messages);
+  }
+
+  state(): SessionState {
+    return cloneSessionState(this.current);
+  }
+
+  usage(): UsageLedger {
+    return { ...this.current.usage };
+  }
+
+  setId(id: string): void {
+    this.current = setCurrentSessionId(this.current, id);
+  }
+
+  save(name?: string): Promise<string> {
+    return this.queue.run(() => this.persist(name));
+  }
+
+  clear(): void {
+    this.current = clearSession(this.current);
+  }
+
+  fork(name?: string): Session {
+    return new ClaudeSession(fork(this.current, name === undefined ? {} : { name }), this.config);
+  }
+
+  /** Runs one turn through `execute` and records it, success or failure, before settling. */
+  private async turn(
+    prompt: string,
+    options: SessionRunOptions | undefined,
+    execute: (options: ReturnType<typeof planTurn>['options']) => Promise<ClaudeResult>,
+  ): Promise<ClaudeResult> {
+    const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+    let result: ClaudeResult;
+    try {
+      result = await execute(plan.options);
+    } catch (err) {
+      await this.recordFailure(prompt, err);
+      throw err;
+    }
+    await this.recordAndSave(prompt, successOutcome(result));
+    return result;
+  }
+
+  /** Records a failed turn (unless it never reached Claude) and autosaves; a failed save wins. */
+  private async recordFailure(prompt: string, err: unknown): Promise<void> {
+    const outcome = failureOutcome(err);
+    if (outcome !== undefined) await this.recordAndSave(prompt, outcome);
+  }
+
+  private async recordAndSave(prompt: string, outcome: TurnOutcome): Promise<void> {
+    this.current = recordTurn(this.current, { prompt, result: outcome });
+    if (this.config.autoSave) await this.persist();
+  }
+
+  private async persist(name?: string): Promise<string> {
+    const saved = await saveSession(this.config.storage, this.current, this.record, name);
+    this.current = saved.state;
+    this.record = saved.record;
+    if (saved.replacedGeneratedName !== undefined && typeof this.config.storage.remove === 'function') {
+      await this.config.storage.remove(saved.replacedGeneratedName);
+    }
+    return saved.returnedName;
+  }
+}

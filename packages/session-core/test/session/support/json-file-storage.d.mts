@@ -1,0 +1,3 @@
+import type { SessionStorage } from '../../../src/storage.js';
+
+export function createJsonFileStorage(core: unknown, dir: string): SessionStorage;
