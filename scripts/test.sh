@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 root=$(pwd)
 state=$(mktemp -d /tmp/channelcoder-ci.XXXXXX)
-cleanup() { bash scripts/services.sh stop "$state" || true; }
+cleanup() { bash scripts/services.sh stop "$state" || true; rm -rf "$state"; }
 trap cleanup EXIT
 
 set -e
