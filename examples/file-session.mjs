@@ -10,11 +10,19 @@ const name = `example-${Date.now()}`;
 let state = createSessionState({ name, cwd: process.cwd(), tags: ['example'] });
 state = recordTurn(state, {
   prompt: 'What is TypeScript?',
-  result: { sessionId: '6a1f3c52-8d3e-4b1a-9c57-2f0e1d4b7a90', text: 'A typed superset of JavaScript.', totalCostUsd: 0.0021 },
+  result: {
+    sessionId: '6a1f3c52-8d3e-4b1a-9c57-2f0e1d4b7a90',
+    text: 'A typed superset of JavaScript.',
+    totalCostUsd: 0.0021,
+  },
 });
 state = recordTurn(state, {
   prompt: 'Show me an example',
-  result: { sessionId: '6a1f3c52-8d3e-4b1a-9c57-2f0e1d4b7a90', text: 'const n: number = 1;', totalCostUsd: 0.0047 },
+  result: {
+    sessionId: '6a1f3c52-8d3e-4b1a-9c57-2f0e1d4b7a90',
+    text: 'const n: number = 1;',
+    totalCostUsd: 0.0047,
+  },
 });
 await storage.save(state);
 console.log(`saved "${name}" (revision ${state.revision}, ${state.messages.length} messages)`);
@@ -27,7 +35,11 @@ console.log(
 let reloaded = await storage.load(name);
 reloaded = recordTurn(reloaded, {
   prompt: 'What about generics?',
-  result: { sessionId: reloaded.currentSessionId, text: 'function id<T>(x: T): T { return x; }', totalCostUsd: 0.0071 },
+  result: {
+    sessionId: reloaded.currentSessionId,
+    text: 'function id<T>(x: T): T { return x; }',
+    totalCostUsd: 0.0071,
+  },
 });
 await storage.save(reloaded);
 console.log(

@@ -18,7 +18,9 @@ describe('examples', () => {
     const { stdout } = await run(process.execPath, [join(examples, 'file-session.mjs')], { env });
     expect(stdout).toMatch(/saved "example-\d+" \(revision 1, 4 messages\)/);
     expect(stdout).toMatch(/listed: example-\d+ — 4 messages, \$0\.0047/);
-    expect(stdout).toMatch(/reloaded and continued: 6 messages, chain \["6a1f3c52-[^"]+"\], cost \$0\.0071, revision 2/);
+    expect(stdout).toMatch(
+      /reloaded and continued: 6 messages, chain \["6a1f3c52-[^"]+"\], cost \$0\.0071, revision 2/,
+    );
     expect(readdirSync(join(env.CHANNELCODER_HOME, 'sessions')).length).toBeGreaterThan(0);
   });
 });
