@@ -13,6 +13,20 @@ function exampleEnv() {
 }
 
 describe('examples', () => {
+  it('claude-session.mjs runs three turns through the real claude CLI (mock API), reloading the session', async () => {
+    const env = exampleEnv();
+    for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'])
+      delete env[name];
+    const { stdout } = await run(process.execPath, [join(examples, 'claude-session.mjs')], { env });
+    expect(stdout).toContain('No Anthropic credentials found: using the in-repo MOCK Anthropic API');
+    expect(stdout).toContain('turn 2: Show me a one-line example.');
+    // The reloaded session resumed the conversation: the mock was sent all three user turns.
+    expect(stdout).toContain('turn 3: And generics, in one line?');
+    expect(stdout).toMatch(
+      /listed: demo-[\d-]+ — 6 messages, 3 turns, \$\d+\.\d{4}, chain \["[0-9a-f-]{36}"\]/,
+    );
+  });
+
   it('file-session.mjs saves, lists, reloads and continues a session in the file storage', async () => {
     const env = exampleEnv();
     const { stdout } = await run(process.execPath, [join(examples, 'file-session.mjs')], { env });
