@@ -49,6 +49,8 @@ export class FileSessionStorage implements SessionStorage {
   readonly root: string;
   private readonly layout: StorageLayout;
   private readonly options: ResolvedOptions;
+  /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
+  private rootReady = false;
 
   /** @param dirOrOptions the root directory (seed style: `new FileSessionStorage('./my-sessions')`) or options. */
   constructor(dirOrOptions?: string | FileSessionStorageOptions) {
@@ -67,11 +69,17 @@ export class FileSessionStorage implements SessionStorage {
    */
   async save(state: SessionState, name?: string): Promise<string> {
     const key = resolveSaveName(state, name);
-    try {
-      await this.ensureRoot();
-      await withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), () =>
+    const commit = () =>
+      withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), () =>
         commitSave(this.layout, key, state, this.options.fsync),
       );
+    try {
+      await this.ensureRoot();
+      await commit().catch(async (err: unknown) => {
+        if (!isErrno(err, 'ENOENT') || !(await this.rootVanished())) throw err;
+        await this.ensureRoot();
+        await commit();
+      });
     } catch (err) {
       throw toStorageError(err, `save("${key}")`);
     }
@@ -192,6 +200,7 @@ export class FileSessionStorage implements SessionStorage {
 
   /** Creates the root (0700, durable) and the locks folder when missing. */
   private async ensureRoot(): Promise<void> {
+    if (this.rootReady) return;
     const created = await mkdir(this.root, { recursive: true, mode: DIR_MODE });
     if (created !== undefined && this.options.fsync) {
       for (let dir = this.root; dir !== dirname(created); dir = dirname(dir)) {
@@ -199,6 +208,14 @@ export class FileSessionStorage implements SessionStorage {
       }
     }
     await this.ensureLocksDir();
+    this.rootReady = true;
+  }
+
+  /** True (and the root is recreated on the next save) when the root or its locks folder is gone. */
+  private async rootVanished(): Promise<boolean> {
+    const vanished = !(await isDirectory(this.layout.locksDir()));
+    if (vanished) this.rootReady = false;
+    return vanished;
   }
 
   /** False when the root itself does not exist (nothing stored, nothing to lock). */
@@ -210,6 +227,15 @@ export class FileSessionStorage implements SessionStorage {
       if (!isErrno(err, 'EEXIST')) throw err;
     }
     return true;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
   }
 }
 

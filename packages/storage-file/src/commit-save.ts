@@ -12,6 +12,7 @@
  */
 
 import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   assertRevision,
   type Message,
@@ -19,16 +20,10 @@ import {
   type SessionState,
   toWireMessage,
 } from '@channelcoder/session-core';
-import {
-  ensureDirectory,
-  finishWrites,
-  type PendingWrite,
-  publish,
-  writeAt,
-  writeFresh,
-} from './durable-fs.js';
+import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { encodeHead, type MessagesRef } from './head-file.js';
 import { isMessagesFileName, messagesFileName, type StorageLayout } from './layout.js';
+import { listedFields, recordInIndex } from './list-index.js';
 import { readHead, readLegacyFile } from './session-reader.js';
 
 /** Writes `state` as the next revision of `name`; the caller holds the lock and bumps `state.revision`. */
@@ -43,38 +38,42 @@ export async function commitSave(
   const legacy = current === undefined ? await readLegacyFile(layout.legacyPath(name), name) : undefined;
   assertRevision(name, current?.head.info.revision ?? legacy?.revision, state);
   const revision = state.revision + 1;
-  await ensureDirectory(dir, layout.root, sync);
+  if (current === undefined) await ensureDirectory(dir, layout.root, sync);
 
   const plan =
     current === undefined ? { mode: 'rewrite' as const } : planMessageWrite(current.head.info, state);
-  const writes: PendingWrite[] = [];
-  try {
-    let ref: MessagesRef;
-    if (current !== undefined && plan.mode === 'append') {
-      const data = encodeMessages(state.messages.slice(plan.from));
-      const committed = current.head.file;
-      ref = { messages: committed.messages, bytes: committed.bytes + data.length };
-      if (data.length > 0)
-        writes.push(await writeAt(layout.messagesPath(name, ref.messages), committed.bytes, data));
-    } else {
-      const data = encodeMessages(state.messages);
-      ref = { messages: messagesFileName(revision), bytes: data.length };
-      writes.push(await writeFresh(layout.messagesPath(name, ref.messages), data));
-    }
-    const head = Buffer.from(encodeHead(state, revision, ref), 'utf8');
-    writes.push(await writeFresh(layout.headTempPath(name), head));
-    await finishWrites(writes.splice(0), sync);
-    await publish(layout.headTempPath(name), layout.headPath(name), dir, sync);
-    // Committed. What follows only tidies up: a file it fails to remove is unreferenced (an old
-    // generation: removed again by the next rewrite) or shadowed (a 3.x file: the directory wins on load
-    // and list), so a failure here must not turn a committed save into a rejected one.
-    await Promise.allSettled([
+  let ref: MessagesRef;
+  let writeMessages: (() => ReturnType<typeof writeAt>) | undefined;
+  if (current !== undefined && plan.mode === 'append') {
+    const data = encodeMessages(state.messages.slice(plan.from));
+    const committed = current.head.file;
+    ref = { messages: committed.messages, bytes: committed.bytes + data.length };
+    const path = layout.messagesPath(name, ref.messages);
+    if (data.length > 0) writeMessages = () => writeAt(path, committed.bytes, data);
+  } else {
+    const data = encodeMessages(state.messages);
+    ref = { messages: messagesFileName(revision), bytes: data.length };
+    const path = layout.messagesPath(name, ref.messages);
+    writeMessages = () => writeFresh(path, data);
+  }
+  const head = Buffer.from(encodeHead(state, revision, ref), 'utf8');
+  const writes = await startWrites([
+    () => writeFresh(layout.headTempPath(name), head),
+    ...(writeMessages === undefined ? [] : [writeMessages]),
+  ]);
+  await finishWrites(writes, sync);
+
+  await publish(layout.headTempPath(name), layout.headPath(name), dir, sync, () =>
+    // Committed once the rename is done. What runs alongside only tidies up: a file it fails to remove is
+    // unreferenced (an old generation: removed again by the next rewrite) or shadowed (a 3.x file: the
+    // directory wins on load and list), and the list index is a cache (list() reads the head instead).
+    // A failure here must not turn a committed save into a rejected one.
+    Promise.allSettled([
       plan.mode === 'rewrite' ? removeOtherGenerations(dir, ref.messages) : undefined,
       legacy === undefined ? undefined : rm(layout.legacyPath(name), { force: true }),
-    ]);
-  } finally {
-    await Promise.allSettled(writes.map((w) => w.close()));
-  }
+      recordInIndex(layout, name, listedFields({ ...state, messageCount: state.messages.length })),
+    ]),
+  );
 }
 
 function encodeMessages(messages: readonly Message[]): Buffer {
@@ -87,6 +86,6 @@ function encodeMessages(messages: readonly Message[]): Buffer {
 async function removeOtherGenerations(dir: string, keep: string): Promise<void> {
   const names = await readdir(dir);
   await Promise.all(
-    names.filter((n) => n !== keep && isMessagesFileName(n)).map((n) => rm(`${dir}/${n}`, { force: true })),
+    names.filter((n) => n !== keep && isMessagesFileName(n)).map((n) => rm(join(dir, n), { force: true })),
   );
 }

@@ -90,6 +90,18 @@ function pending(handle: FileHandle): PendingWrite {
   };
 }
 
+/** Starts several writes at once; if one fails, the others are closed and the failure is thrown. */
+export async function startWrites(starts: readonly (() => Promise<PendingWrite>)[]): Promise<PendingWrite[]> {
+  const results = await Promise.allSettled(starts.map((start) => start()));
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.allSettled(started.map((w) => w.close()));
+    throw failed.reason;
+  }
+  return started;
+}
+
 /** Syncs (when asked) and closes every pending write; closes all of them even when one fails. */
 export async function finishWrites(writes: readonly PendingWrite[], sync: boolean): Promise<void> {
   try {
@@ -99,8 +111,17 @@ export async function finishWrites(writes: readonly PendingWrite[], sync: boolea
   }
 }
 
-/** Atomically replaces `target` with the already synced `temp` and makes the rename durable. */
-export async function publish(temp: string, target: string, dir: string, sync: boolean): Promise<void> {
+/**
+ * Atomically replaces `target` with the already synced `temp`, then makes the rename durable while
+ * `alongside` (work that only needs the rename done) runs.
+ */
+export async function publish(
+  temp: string,
+  target: string,
+  dir: string,
+  sync: boolean,
+  alongside: () => Promise<unknown>,
+): Promise<void> {
   await rename(temp, target);
-  await syncDirectory(dir, sync);
+  await Promise.all([syncDirectory(dir, sync), alongside()]);
 }

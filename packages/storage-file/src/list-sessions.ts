@@ -1,10 +1,17 @@
 /**
- * `list()`: reads the head of every session directory (never a messages file), orders and pages the
- * entries with session-core's helpers. A ChannelCoder 3.x file is a whole document, so it is read in
- * full; it becomes a directory (and cheap to list) the next time it is saved.
+ * `list()`: never reads a messages file. For each session directory it stats `head.json` and takes the
+ * listing fields from the list index when the index describes exactly that head file (see list-index.ts);
+ * otherwise it reads and validates the head. Stats and head reads run synchronously in batches of
+ * {@link BATCH} (a few microseconds each), yielding to the event loop between batches: per-file async
+ * calls cost ten times more here, and listing is the one place that touches every session.
+ *
+ * A ChannelCoder 3.x file is a whole document, so it is read in full; it becomes a directory (and cheap
+ * to list) the next time it is saved.
  */
-import type { Dirent } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { type Dirent, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   corruptSessionInfo,
   isValidSessionName,
@@ -15,11 +22,29 @@ import {
   sessionInfoFromHead,
 } from '@channelcoder/session-core';
 import { isErrno } from './fs-errors.js';
+import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';
-import { readHead, readLegacyFile } from './session-reader.js';
+import {
+  headStamp,
+  indexedFields,
+  infoFromFields,
+  type ListedFields,
+  type ListIndex,
+  listedFields,
+  readIndex,
+  rewriteIndex,
+} from './list-index.js';
+import { readLegacyFile } from './session-reader.js';
 
-/** Heads read at the same time: enough to keep the file system busy, few enough to spare descriptors. */
-const READ_CONCURRENCY = 32;
+const BATCH = 256;
+/** Heads read (index misses) in one listing from which on the index is rewritten for the next one. */
+const REWRITE_AFTER_MISSES = 16;
+
+interface IndexedLine {
+  name: string;
+  stamp: string;
+  fields: ListedFields;
+}
 
 export async function listSessions(layout: StorageLayout, options?: ListOptions): Promise<SessionInfo[]> {
   const { prefix } = readListOptions(options);
@@ -30,70 +55,80 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
+  const index = await readIndex(layout).catch(() => ({ entries: new Map(), lines: 0 }) as ListIndex);
   const wanted = (name: string) => name.startsWith(prefix) && isValidSessionName(name);
   const dirs = entries.filter((e) => e.isDirectory() && wanted(e.name)).map((e) => e.name);
-  const found = await mapLimited(dirs, READ_CONCURRENCY, (name) => directoryEntry(layout, name));
-  const infos = found.filter((i): i is SessionInfo => i !== undefined);
+
+  const infos: SessionInfo[] = [];
+  const current: IndexedLine[] = [];
+  let misses = 0;
+  for (let start = 0; start < dirs.length; start += BATCH) {
+    if (start > 0) await yieldToEventLoop();
+    for (const name of dirs.slice(start, start + BATCH)) {
+      const found = directoryEntry(layout, index, name);
+      if (found === undefined) continue;
+      infos.push(found.info);
+      if (found.line !== undefined) current.push(found.line);
+      if (found.miss) misses += 1;
+    }
+  }
 
   const listed = new Set(infos.map((i) => i.name));
   const legacy = entries
     .filter((e) => e.isFile() && e.name.endsWith('.json'))
     .map((e) => e.name.slice(0, -'.json'.length))
     .filter((name) => wanted(name) && !listed.has(name));
-  const legacyInfos = await mapLimited(legacy, READ_CONCURRENCY, (name) => legacyEntry(layout, name));
-  infos.push(...legacyInfos.filter((i): i is SessionInfo => i !== undefined));
+  for (const name of legacy) infos.push(await legacyEntry(layout, name));
+
+  // Only a full listing has seen every session, so only it may replace the index.
+  if (prefix === '' && (misses >= REWRITE_AFTER_MISSES || index.lines > 2 * current.length + 1000)) {
+    // A cache: if it cannot be written (read-only root, disk full), listings stay correct, only slower.
+    await rewriteIndex(layout, current, randomUUID()).catch(() => undefined);
+  }
   return pageSessionInfos(infos, options);
 }
 
 /** The entry of a session directory; undefined for a directory without a committed head. */
-async function directoryEntry(layout: StorageLayout, name: string): Promise<SessionInfo | undefined> {
+function directoryEntry(
+  layout: StorageLayout,
+  index: ListIndex,
+  name: string,
+): { info: SessionInfo; line?: IndexedLine; miss: boolean } | undefined {
   const where = { name, path: layout.headPath(name) };
   try {
-    const stored = await readHead(layout.sessionDir(name), name);
-    return stored === undefined ? undefined : sessionInfoFromHead(stored.head.info, where);
+    const stats = statSync(where.path, { throwIfNoEntry: false });
+    if (stats === undefined) return undefined;
+    const stamp = headStamp(stats);
+    const indexed = indexedFields(index, name, stamp);
+    if (indexed !== undefined) {
+      return {
+        info: infoFromFields(name, where.path, indexed),
+        line: { name, stamp, fields: indexed },
+        miss: false,
+      };
+    }
+    const head = decodeHead(readFileSync(where.path, 'utf8'), { name, location: where.path });
+    const fields = listedFields(head.info);
+    return { info: sessionInfoFromHead(head.info, where), line: { name, stamp, fields }, miss: true };
   } catch (err) {
-    return corruptSessionInfo(where, err, await modifiedAt(where.path));
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined; // removed while listing
+    return { info: corruptSessionInfo(where, err, modifiedAt(where.path)), miss: false };
   }
 }
 
-async function legacyEntry(layout: StorageLayout, name: string): Promise<SessionInfo | undefined> {
+async function legacyEntry(layout: StorageLayout, name: string): Promise<SessionInfo> {
   const where = { name, path: layout.legacyPath(name) };
   try {
     const state = await readLegacyFile(where.path, name);
-    if (state === undefined) return undefined;
+    if (state === undefined) throw new Error('the file disappeared while listing');
     const { messages, ...head } = state;
-    const last = messages.at(-1);
-    return sessionInfoFromHead(
-      { ...head, messageCount: messages.length, ...(last === undefined ? {} : { lastMessageId: last.id }) },
-      where,
-    );
+    return sessionInfoFromHead({ ...head, messageCount: messages.length }, where);
   } catch (err) {
-    return corruptSessionInfo(where, err, await modifiedAt(where.path));
+    return corruptSessionInfo(where, err, (await stat(where.path).catch(() => undefined))?.mtime);
   }
 }
 
 /** The file's mtime: the best guess of when a corrupt entry was last active. */
-async function modifiedAt(path: string): Promise<Date | undefined> {
-  try {
-    return (await stat(path)).mtime;
-  } catch {
-    return undefined; // gone or unreadable: corruptSessionInfo lists it last
-  }
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+function modifiedAt(path: string): Date | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.mtime;
 }

@@ -41,6 +41,7 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     expect(mode(join(parent, 'deep'))).toBe(0o700);
     expect(mode(root)).toBe(0o700);
     expect(modes(root)).toEqual([
+      '.list-index.jsonl 600',
       '.locks 700',
       'secret 700',
       'secret/head.json 600',
@@ -62,6 +63,12 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     );
     const storage = new FileSessionStorage(root);
     await storage.save(await storage.load('old'));
-    expect(modes(root)).toEqual(['.locks 700', 'old 700', 'old/head.json 600', 'old/messages-2.jsonl 600']);
+    expect(modes(root)).toEqual([
+      '.list-index.jsonl 600',
+      '.locks 700',
+      'old 700',
+      'old/head.json 600',
+      'old/messages-2.jsonl 600',
+    ]);
   });
 });

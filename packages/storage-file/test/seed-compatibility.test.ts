@@ -61,7 +61,7 @@ describe('FileSessionStorage and ChannelCoder 3.x sessions', () => {
     state.messages.push(message('next-u'));
     await storage.save(state);
 
-    expect(readdirSync(root).sort()).toEqual(['.locks', 'feature-auth']);
+    expect(readdirSync(root).sort()).toEqual(['.list-index.jsonl', '.locks', 'feature-auth']);
     const again = await storage.load('feature-auth');
     expect(again.revision).toBe(2);
     expect(again.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
@@ -119,6 +119,6 @@ describe('FileSessionStorage and ChannelCoder 3.x sessions', () => {
     expect((await storage.load('both')).messages).toHaveLength(4);
     expect((await storage.list()).map((i) => [i.name, i.messageCount])).toEqual([['both', 4]]);
     expect(await storage.remove('both')).toBe(true);
-    expect(readdirSync(root)).toEqual(['.locks']);
+    expect(readdirSync(root).filter((f) => !f.startsWith('.'))).toEqual([]);
   });
 });
