@@ -1,7 +1,11 @@
-// TEST-ONLY: makes s3rver honour conditional PutObject the way real S3 does. s3rver ignores `If-Match` and
-// `If-None-Match` (it answers 200 and overwrites); real S3 answers 412 PreconditionFailed when the condition
-// does not hold, and 404 NoSuchKey for `If-Match` on a missing key. The check and the write run under one
-// lock per key, so two concurrent conditional writes cannot both pass.
+// TEST-ONLY: makes s3rver behave like real S3 where the adapter's correctness depends on it.
+// 1. Conditional writes. s3rver ignores `If-Match` / `If-None-Match` on PutObject (it answers 200 and
+//    overwrites); real S3 answers 412 PreconditionFailed when the condition does not hold, and 404 NoSuchKey
+//    for `If-Match` on a missing key.
+// 2. Atomic replacement. Real S3 readers see the old object or the new one, never a mix; s3rver truncates and
+//    rewrites the file in place, so a GET racing a PUT could read half a file.
+// Every request on one object key runs under one lock per key (a GET keeps it until its body is read), so two
+// conditional writes cannot both pass and no read sees a write in progress.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -12,15 +16,7 @@ export function enforceConditionalWrites(server) {
   /** @type {Map<string, Promise<void>>} */
   const locks = new Map();
 
-  return async function conditionalWrites(ctx, next) {
-    const ifMatch = ctx.get('if-match');
-    const ifNoneMatch = ctx.get('if-none-match');
-    if (ctx.method !== 'PUT' || (ifMatch === '' && ifNoneMatch === '')) return next();
-    const [, bucket, ...rest] = ctx.path.split('/');
-    const key = rest.map(decodeURIComponent).join('/');
-    if (!bucket || key === '') return next();
-
-    const lockKey = `${bucket}/${key}`;
+  async function withLock(lockKey, fn) {
     const previous = locks.get(lockKey) ?? Promise.resolve();
     let release = () => {};
     const current = new Promise((resolve) => {
@@ -30,35 +26,53 @@ export function enforceConditionalWrites(server) {
     locks.set(lockKey, chained);
     await previous;
     try {
-      const etag = await currentEtag(server.store, bucket, key);
-      if (ifNoneMatch !== '' && etag !== undefined && (ifNoneMatch === '*' || sameEtag(ifNoneMatch, etag))) {
-        throw new S3Error(
-          'PreconditionFailed',
-          'At least one of the pre-conditions you specified did not hold',
-          {
-            Condition: 'If-None-Match',
-          },
-        );
-      }
-      if (ifMatch !== '') {
-        if (etag === undefined)
-          throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
-        if (ifMatch !== '*' && !sameEtag(ifMatch, etag)) {
-          throw new S3Error(
-            'PreconditionFailed',
-            'At least one of the pre-conditions you specified did not hold',
-            {
-              Condition: 'If-Match',
-            },
-          );
-        }
-      }
-      await next();
+      return await fn();
     } finally {
       release();
       if (locks.get(lockKey) === chained) locks.delete(lockKey);
     }
+  }
+
+  return async function s3ObjectSemantics(ctx, next) {
+    const [, bucket, ...rest] = ctx.path.split('/');
+    const key = rest.map(decodeURIComponent).join('/');
+    if (!bucket || key === '') return next();
+
+    return withLock(`${bucket}/${key}`, async () => {
+      if (ctx.method === 'PUT') checkConditions(ctx, key, await currentEtag(server.store, bucket, key));
+      await next();
+      if (ctx.body && typeof ctx.body.pipe === 'function') {
+        // Read the object while holding the lock, so a later PUT cannot rewrite the file under this read.
+        const chunks = [];
+        for await (const chunk of ctx.body) chunks.push(chunk);
+        const length = ctx.length;
+        ctx.body = Buffer.concat(chunks);
+        if (length !== undefined) ctx.length = length;
+      }
+    });
   };
+}
+
+function checkConditions(ctx, key, etag) {
+  const ifMatch = ctx.get('if-match');
+  const ifNoneMatch = ctx.get('if-none-match');
+  if (ifNoneMatch !== '' && etag !== undefined && (ifNoneMatch === '*' || sameEtag(ifNoneMatch, etag))) {
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: 'If-None-Match',
+    });
+  }
+  if (ifMatch !== '') {
+    if (etag === undefined) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    if (ifMatch !== '*' && !sameEtag(ifMatch, etag)) {
+      throw new S3Error(
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold',
+        {
+          Condition: 'If-Match',
+        },
+      );
+    }
+  }
 }
 
 async function currentEtag(store, bucket, key) {

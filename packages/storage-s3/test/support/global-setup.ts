@@ -1,8 +1,10 @@
 /**
  * Starts two private s3rver processes for this test run (on 127.0.0.1, free ports, temp directories) and
  * stops them by PID at the end:
- * - `s3Plain`: s3rver as it is; it ignores If-Match / If-None-Match.
- * - `s3Conditional`: s3rver behind a test-only middleware that enforces them the way real S3 does (412).
+ * - `s3Plain`: s3rver as it is (it ignores If-Match / If-None-Match), with one harness fix: a PUT is answered
+ *   only once the object is flushed (see flushed-puts.mjs).
+ * - `s3Conditional`: s3rver behind a test-only middleware emulating real S3: conditional writes enforced
+ *   (412 PreconditionFailed) and objects replaced atomically (see conditional-writes.mjs).
  */
 import type { TestProject } from 'vitest/node';
 import { type RunningS3rver, startS3rver } from './s3rver-launcher.mjs';

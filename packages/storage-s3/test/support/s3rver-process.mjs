@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { enforceConditionalWrites } from './conditional-writes.mjs';
+import { flushPutsBeforeAnswering } from './flushed-puts.mjs';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -26,6 +27,7 @@ const server = new S3rver({
   silent: true,
   configureBuckets: [{ name: values.bucket }],
 });
+flushPutsBeforeAnswering(server.store);
 if (values['enforce-conditional-writes']) server.middleware.unshift(enforceConditionalWrites(server));
 
 const address = await server.run();

@@ -1,0 +1,160 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { SessionConflictError, StorageUnavailableError } from '@channelcoder/session-core';
+import { makeState } from '@channelcoder/storage-conformance';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { S3SessionStorage } from '../src/index.js';
+import { makeClient, uniquePrefix } from './support/fixtures.js';
+import { type FlakyProxy, startFlakyProxy } from './support/flaky-proxy.js';
+import { type RunningS3rver, startS3rver } from './support/s3rver-launcher.mjs';
+
+const plain = inject('s3Plain');
+const conditional = inject('s3Conditional');
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Accepts TCP connections and never answers: a hung endpoint. */
+async function silentEndpoint(): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function proxy(target: string, decide: Parameters<typeof startFlakyProxy>[1]): Promise<FlakyProxy> {
+  const p = await startFlakyProxy(target, decide);
+  cleanups.push(() => p.close());
+  return p;
+}
+
+function storageAt(
+  endpoint: string,
+  bucket: string,
+  extra: { maxAttempts?: number; callTimeoutMs?: number } = {},
+) {
+  const client = makeClient(endpoint, { maxAttempts: extra.maxAttempts ?? 3 });
+  cleanups.push(async () => client.destroy());
+  return new S3SessionStorage({
+    client,
+    bucket,
+    prefix: uniquePrefix('faults'),
+    ...(extra.callTimeoutMs === undefined ? {} : { callTimeoutMs: extra.callTimeoutMs }),
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => new Error('expected the call to fail'),
+    (err: unknown) => err,
+  );
+}
+
+describe('an unreachable endpoint', () => {
+  it('fails every operation with StorageUnavailableError carrying the cause', async () => {
+    const storage = storageAt(`http://127.0.0.1:${await freePort()}`, 'nowhere', { maxAttempts: 2 });
+    const calls = [
+      () => storage.save(makeState(), 'x'),
+      () => storage.load('x'),
+      () => storage.list(),
+      () => storage.exists('x'),
+      () => storage.remove('x'),
+    ];
+    for (const call of calls) {
+      const err = await failure(call());
+      expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+      expect((err as StorageUnavailableError).backend).toBe('S3');
+      expect((err as Error).cause).toBeDefined();
+    }
+  });
+
+  it('fails within callTimeoutMs when the endpoint accepts connections but never answers', async () => {
+    const storage = storageAt(await silentEndpoint(), 'hung', { callTimeoutMs: 300 });
+    const err = await failure(storage.load('x'));
+    expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+    expect((err as Error).message).toContain('did not finish in time');
+  });
+});
+
+describe('throttling and 5xx answers', () => {
+  it('are retried by the SDK: 503 twice, then the request goes through', async () => {
+    let failures = 0;
+    const flaky = await proxy(plain.endpoint, () => (failures++ < 2 ? 'fail' : 'forward'));
+    const storage = storageAt(flaky.endpoint, plain.bucket, { maxAttempts: 3 });
+    const state = makeState({ messages: 4 });
+    await storage.save(state, 'throttled');
+    expect(flaky.log.slice(0, 3).map((r) => r.action)).toEqual(['fail', 'fail', 'forward']);
+    expect(flaky.log[0]?.path).toBe(flaky.log[2]?.path);
+    const loaded = await storage.load('throttled');
+    expect(loaded.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
+  });
+
+  it('end in StorageUnavailableError once the retries are spent', async () => {
+    const flaky = await proxy(plain.endpoint, () => 'fail');
+    const storage = storageAt(flaky.endpoint, plain.bucket, { maxAttempts: 3 });
+    const err = await failure(storage.load('always-throttled'));
+    expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+    expect(flaky.log).toHaveLength(3);
+  });
+
+  it('a retried head write whose first attempt committed is a success, not a conflict', async () => {
+    // Real S3 semantics: the retry carries the same If-None-Match / If-Match and is refused by our own write.
+    let lost = 0;
+    const flaky = await proxy(conditional.endpoint, (req) =>
+      req.method === 'PUT' && req.url?.includes('head.json') && lost++ === 0
+        ? 'forward-then-fail'
+        : 'forward',
+    );
+    const storage = storageAt(flaky.endpoint, conditional.bucket);
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'lost-response');
+    expect(state.revision).toBe(1);
+    const heads = flaky.log.filter((r) => r.method === 'PUT' && r.path.includes('head.json'));
+    expect(heads.map((r) => r.action)).toEqual(['forward-then-fail', 'forward']);
+    expect((await storage.load('lost-response')).revision).toBe(1);
+
+    // A genuine loser is still told so.
+    const stale = await storage.load('lost-response');
+    await storage.save(state, 'lost-response');
+    const err = await failure(storage.save(stale, 'lost-response'));
+    expect(SessionConflictError.is(err), String(err)).toBe(true);
+  });
+});
+
+describe('a server that goes away and comes back', () => {
+  let server: RunningS3rver | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it('reports StorageUnavailableError while it is down and serves the same data after it restarts', async () => {
+    server = await startS3rver();
+    const storage = storageAt(server.endpoint, server.bucket, { maxAttempts: 2 });
+    const state = makeState({ messages: 6 });
+    await storage.save(state, 'survivor');
+    const { port, dir } = server;
+    await server.stop({ keepData: true });
+    const err = await failure(storage.load('survivor'));
+    expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+    server = await startS3rver({ port, dir });
+    const loaded = await storage.load('survivor');
+    expect(loaded.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
+    expect(loaded.revision).toBe(1);
+  });
+});

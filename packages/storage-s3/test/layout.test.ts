@@ -1,0 +1,181 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { SessionConflictError, SessionCorruptError, type SessionState } from '@channelcoder/session-core';
+import { addMessages, makeState } from '@channelcoder/storage-conformance';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { S3SessionStorage, type S3SessionStorageOptions } from '../src/index.js';
+import {
+  countRequests,
+  deletePrefix,
+  getText,
+  listAll,
+  makeClient,
+  putText,
+  uniquePrefix,
+} from './support/fixtures.js';
+
+// s3rver behind the test middleware emulating real S3 (conditional writes → 412, atomic object replacement).
+const { endpoint, bucket } = inject('s3Conditional');
+const client = makeClient(endpoint);
+const made: S3SessionStorage[] = [];
+afterEach(async () => {
+  for (const s of made.splice(0)) await deletePrefix(client, bucket, s.prefix);
+});
+afterAll(() => client.destroy());
+
+function fresh(options: Partial<S3SessionStorageOptions> = {}): S3SessionStorage {
+  const storage = new S3SessionStorage({ client, bucket, prefix: uniquePrefix('layout'), ...options });
+  made.push(storage);
+  return storage;
+}
+
+async function headOf(storage: S3SessionStorage, name: string) {
+  const text = await getText(client, bucket, `${storage.prefix}sessions/${name}/head.json`);
+  return JSON.parse(text) as {
+    revision: number;
+    messageCount: number;
+    parts: { id: string; count: number }[];
+  };
+}
+
+async function partKeys(storage: S3SessionStorage, name: string): Promise<string[]> {
+  return listAll(client, bucket, `${storage.prefix}sessions/${name}/parts/`);
+}
+
+const ids = (s: SessionState) => s.messages.map((m) => m.id);
+
+describe('key layout', () => {
+  it('keeps a head, numbered parts and one index entry per session, all under the prefix', async () => {
+    const storage = fresh({ prefix: 'custom-root' });
+    made.push(storage);
+    expect(storage.prefix).toBe('custom-root/');
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'laid-out');
+    await storage.save(addMessages(state, 2), 'laid-out');
+    const keys = (await listAll(client, bucket, 'custom-root/')).sort();
+    expect(keys).toHaveLength(4);
+    expect(keys[0]).toMatch(/^custom-root\/index\/\d{17}!laid-out!\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
+    expect(keys[1]).toBe('custom-root/sessions/laid-out/head.json');
+    expect(keys[2]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000001-[0-9a-f]{8}\.jsonl$/);
+    expect(keys[3]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000002-[0-9a-f]{8}\.jsonl$/);
+    const head = await headOf(storage, 'laid-out');
+    expect(head.parts.map((p) => p.count)).toEqual([2, 2]);
+    expect(head.revision).toBe(2);
+  });
+});
+
+describe('incremental saves', () => {
+  it('upload only the new messages as one part, plus the head and the index entry', async () => {
+    const storage = fresh();
+    const state = makeState({ messages: 200 });
+    await storage.save(state, 'grows');
+    const counter = countRequests(client);
+    addMessages(state, 2);
+    await storage.save(state, 'grows');
+    const puts = counter.requests.filter((r) => r.method === 'PUT');
+    const newPart = puts.filter((r) => r.path.includes('/parts/'));
+    expect(newPart).toHaveLength(1);
+    expect(puts.filter((r) => r.path.endsWith('/head.json'))).toHaveLength(1);
+    expect(puts.filter((r) => r.path.includes('/index/'))).toHaveLength(1);
+    expect(counter.requests.filter((r) => r.method === 'GET' && r.path.includes('/parts/'))).toHaveLength(0);
+    const partKey = newPart[0]?.path.replace(`/${bucket}/`, '') ?? '';
+    const lines = (await getText(client, bucket, partKey)).split('\n').filter(Boolean);
+    expect(lines.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(ids(state).slice(200));
+  });
+
+  it('orders messages by part sequence, never by clocks (a writer with a clock hours behind)', async () => {
+    const storage = fresh();
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'skewed');
+    addMessages(state, 2);
+    const behind = new Date(state.messages[0]!.timestamp.getTime() - 6 * 3600_000);
+    for (const m of state.messages.slice(2)) m.timestamp = behind;
+    state.metadata.lastActive = behind;
+    await storage.save(state, 'skewed');
+    const loaded = await storage.load('skewed');
+    expect(ids(loaded)).toEqual(ids(state));
+    expect(loaded.messages[2]?.timestamp.getTime()).toBe(behind.getTime());
+  });
+});
+
+describe('compaction', () => {
+  it('merges the parts into one once they pass the threshold and deletes the old ones', async () => {
+    const storage = fresh({ compactAfterParts: 3 });
+    const state = makeState({ messages: 1 });
+    await storage.save(state, 'compacted');
+    for (let i = 0; i < 2; i++) await storage.save(addMessages(state, 1), 'compacted');
+    expect((await headOf(storage, 'compacted')).parts).toHaveLength(3);
+    await storage.save(addMessages(state, 1), 'compacted');
+    const head = await headOf(storage, 'compacted');
+    expect(head.parts).toEqual([{ id: expect.stringMatching(/^0000000004-/), count: 4 }]);
+    expect(await partKeys(storage, 'compacted')).toEqual([
+      `${storage.prefix}sessions/compacted/parts/${head.parts[0]?.id}.jsonl`,
+    ]);
+    expect(ids(await storage.load('compacted'))).toEqual(ids(state));
+  });
+
+  it('never lets a concurrent load see a partial session while parts are merged and deleted', async () => {
+    const writer = fresh({ compactAfterParts: 2 });
+    const reader = new S3SessionStorage({ client, bucket, prefix: writer.prefix });
+    const state = makeState({ messages: 1 });
+    await writer.save(state, 'busy');
+    const history = new Map<number, string[]>([[1, ids(state)]]);
+    let writing = true;
+    const loads: SessionState[] = [];
+    const readLoop = (async () => {
+      while (writing) loads.push(await reader.load('busy'));
+    })();
+    for (let i = 0; i < 12; i++) {
+      await writer.save(addMessages(state, 1), 'busy');
+      history.set(state.revision, ids(state));
+    }
+    writing = false;
+    await readLoop;
+    expect(loads.length).toBeGreaterThan(3);
+    for (const loaded of loads) expect(ids(loaded)).toEqual(history.get(loaded.revision));
+  });
+
+  it('deletes parts left by a failed save; loads never read them', async () => {
+    const storage = fresh({ compactAfterParts: 2 });
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'orphaned');
+    const orphan = `${storage.prefix}sessions/orphaned/parts/0000000002-deadbeef.jsonl`;
+    await putText(client, bucket, orphan, 'not a message\n');
+    expect(ids(await storage.load('orphaned'))).toEqual(ids(state));
+    for (let i = 0; i < 3; i++) await storage.save(addMessages(state, 1), 'orphaned');
+    expect(await partKeys(storage, 'orphaned')).not.toContain(orphan);
+    expect(ids(await storage.load('orphaned'))).toEqual(ids(state));
+  });
+
+  it('reports a part that is gone under an unchanged head as SessionCorruptError', async () => {
+    const storage = fresh();
+    await storage.save(makeState({ messages: 3 }), 'lost-part');
+    const [key] = await partKeys(storage, 'lost-part');
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    const err = await storage.load('lost-part').catch((e: unknown) => e);
+    expect(SessionCorruptError.is(err), String(err)).toBe(true);
+    expect((err as SessionCorruptError).field).toBe('parts');
+  });
+});
+
+describe('conflicts between writers on different clients', () => {
+  it('let exactly one of two writers win; the other gets SessionConflictError with both revisions', async () => {
+    const first = fresh();
+    const otherClient = makeClient(endpoint);
+    const second = new S3SessionStorage({ client: otherClient, bucket, prefix: first.prefix });
+    await first.save(makeState({ messages: 2 }), 'contested');
+    const a = addMessages(await first.load('contested'), 1);
+    const b = addMessages(await second.load('contested'), 3);
+    const results = await Promise.allSettled([first.save(a, 'contested'), second.save(b, 'contested')]);
+    otherClient.destroy();
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(lost).toHaveLength(1);
+    const err = (lost[0] as PromiseRejectedResult).reason as SessionConflictError;
+    expect(SessionConflictError.is(err), String(err)).toBe(true);
+    expect(err.expectedRevision).toBe(1);
+    const winner = results[0]?.status === 'fulfilled' ? a : b;
+    const stored = await first.load('contested');
+    expect(ids(stored)).toEqual(ids(winner));
+    // The loser's part was removed: only the winner's parts remain.
+    expect(await partKeys(first, 'contested')).toHaveLength((await headOf(first, 'contested')).parts.length);
+  });
+});
