@@ -4,5 +4,8 @@ export default defineProject({
   test: {
     name: 'storage-prisma',
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Generates the PrismaClients the tests and benchmarks use (generated/client-postgresql, generated/client-sqlite;
+// gitignored) from test/prisma/<provider>.prisma + schema/channelcoder.prisma. Skips the work when the inputs
+// are unchanged. Prisma's schema engine cannot be downloaded everywhere; `generate` never runs it, so a stub
+// that exits 1 stands in for it (PRISMA_SCHEMA_ENGINE_BINARY), unless the caller set a real one.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const prismaCli = require.resolve('prisma/build/index.js');
+const prismaVersion = JSON.parse(readFileSync(require.resolve('prisma/package.json'), 'utf8')).version;
+const models = join(root, 'schema', 'channelcoder.prisma');
+
+for (const provider of ['postgresql', 'sqlite']) {
+  const base = join(root, 'test', 'prisma', `${provider}.prisma`);
+  const schemaDir = join(root, 'generated', `schema-${provider}`);
+  const clientDir = join(root, 'generated', `client-${provider}`);
+  const stamp = join(clientDir, '.inputs-sha256');
+  const hash = createHash('sha256')
+    .update(prismaVersion)
+    .update(readFileSync(base))
+    .update(readFileSync(models))
+    .digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) continue;
+  rmSync(schemaDir, { recursive: true, force: true });
+  rmSync(clientDir, { recursive: true, force: true });
+  mkdirSync(schemaDir, { recursive: true });
+  copyFileSync(base, join(schemaDir, 'schema.prisma'));
+  copyFileSync(models, join(schemaDir, 'channelcoder.prisma'));
+  execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schemaDir], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY:
+        process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(root, 'scripts', 'schema-engine-stub.sh'),
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      CHECKPOINT_DISABLE: '1',
+    },
+  });
+  writeFileSync(stamp, hash);
+}

@@ -1,0 +1,290 @@
+import {
+  assembleState,
+  assertRevision,
+  corruptSessionInfo,
+  fromWireHead,
+  type ListOptions,
+  type ListPosition,
+  normalizeSessionName,
+  planMessageWrite,
+  readListOptions,
+  resolveSaveName,
+  SessionConflictError,
+  SessionCorruptError,
+  type SessionInfo,
+  SessionNotFoundError,
+  type SessionState,
+  type SessionStorage,
+  sessionInfoFromHead,
+  toWireHead,
+  toWireMessage,
+  UnsupportedFormatError,
+} from '@channelcoder/session-core';
+import {
+  asTransactionalClient,
+  type ChannelCoderPrismaClient,
+  type MessageRow,
+  type ModelClient,
+  type SessionRow,
+  type TransactionalClient,
+  type TransactionOptions,
+} from './prisma-models.js';
+import { isUniqueViolation, toStorageError } from './storage-errors.js';
+
+export interface PrismaSessionStorageOptions {
+  /**
+   * Your PrismaClient, generated from a schema that includes the models of `schema/channelcoder.prisma`
+   * and connected through any driver adapter (`@prisma/adapter-pg`, `@prisma/adapter-libsql`, PGlite, …).
+   * The storage never disconnects it: it is yours.
+   */
+  prisma: ChannelCoderPrismaClient;
+  /**
+   * Limits for the interactive transactions of `save`, `load` and `remove`, in milliseconds.
+   * Default `{ maxWait: 5000, timeout: 30000 }`. `maxWait` bounds how long a call waits for a connection.
+   */
+  transaction?: { maxWait?: number; timeout?: number };
+  /**
+   * Isolation level of the transaction `load` reads the head and the messages in, so a concurrent save
+   * cannot tear what it returns. Default: `RepeatableRead` on PostgreSQL, CockroachDB and MySQL, the
+   * provider's default elsewhere (SQLite transactions are serializable).
+   */
+  readIsolationLevel?: 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
+}
+
+const SESSIONS_TABLE = 'channelcoder_sessions';
+/** Characters a session name may contain (core's SESSION_NAME_PATTERN); a prefix outside them matches nothing. */
+const NAME_ALPHABET = /^[A-Za-z0-9._-]*$/;
+const SNAPSHOT_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb', 'mysql']);
+
+/**
+ * Sessions in your application's database through Prisma, using only the Prisma client API.
+ *
+ * Row layout (models `ChannelCoderSession` / `ChannelCoderMessage`, see `schema/channelcoder.prisma`):
+ * - `channelcoder_sessions`: one row per session, primary key `name`. `revision` (the optimistic-concurrency
+ *   counter), `head` (core's wire head as JSON text: chain, metadata, usage, `messageCount`,
+ *   `lastMessageId`), and the columns listing sorts and filters on without parsing anything else:
+ *   `created`, `last_active`, `message_count`, `last_message_id`, `total_cost_usd`. Index
+ *   `(last_active DESC, name)` serves `list()`.
+ * - `channelcoder_messages`: one row per message, primary key `(session_name, sequence)`, `sequence` the
+ *   0-based position, `content` core's wire message as JSON text. Foreign key to the session, cascading.
+ *
+ * `save` runs one interactive transaction: read the head row's revision and message count, then
+ * `updateMany … where { name, revision }` (0 rows updated = another writer won = SessionConflictError),
+ * then `createMany` of only the messages that are new since the stored revision (all of them after
+ * `clear()`, with the old rows deleted first). A new session is a `create`; a duplicate key there is the
+ * same conflict. If anything fails, the transaction rolls back and the previous revision stays.
+ *
+ * Connection failures surface as StorageUnavailableError; set connection timeouts on your driver (for
+ * `pg`, `connectionTimeoutMillis` on the Pool) so they come within a bounded time.
+ */
+export class PrismaSessionStorage implements SessionStorage {
+  private readonly prisma: TransactionalClient;
+  private readonly txOptions: TransactionOptions;
+  private readonly readOptions: TransactionOptions;
+
+  constructor(options: PrismaSessionStorageOptions) {
+    this.prisma = asTransactionalClient(options?.prisma);
+    this.txOptions = { maxWait: 5000, timeout: 30000, ...options.transaction };
+    const provider = (options.prisma as { _activeProvider?: unknown })._activeProvider;
+    const isolation =
+      options.readIsolationLevel ??
+      (typeof provider === 'string' && SNAPSHOT_PROVIDERS.has(provider) ? 'RepeatableRead' : undefined);
+    this.readOptions =
+      isolation === undefined ? this.txOptions : { ...this.txOptions, isolationLevel: isolation };
+  }
+
+  async save(state: SessionState, name?: string): Promise<string> {
+    const key = resolveSaveName(state, name);
+    try {
+      await this.prisma.$transaction((tx) => this.writeSession(tx, key, state), this.txOptions);
+    } catch (err) {
+      throw toStorageError(err, `save("${key}")`);
+    }
+    state.revision += 1;
+    return key;
+  }
+
+  private async writeSession(tx: ModelClient, key: string, state: SessionState): Promise<void> {
+    const stored = await tx.channelCoderSession.findUnique({
+      where: { name: key },
+      select: { revision: true, messageCount: true, lastMessageId: true },
+    });
+    assertRevision(key, stored?.revision, state);
+    const row = sessionRow(key, state);
+    if (stored === null) {
+      try {
+        await tx.channelCoderSession.create({ data: row, select: { name: true } });
+      } catch (err) {
+        // Another writer created the session between our read and this insert.
+        if (isUniqueViolation(err)) throw new SessionConflictError(key, state.revision, 1);
+        throw err;
+      }
+      await insertMessages(tx, key, state, 0);
+      return;
+    }
+    const plan = planMessageWrite(
+      { messageCount: stored.messageCount ?? 0, lastMessageId: stored.lastMessageId ?? undefined },
+      state,
+    );
+    const { name: _name, ...changes } = row;
+    const updated = await tx.channelCoderSession.updateMany({
+      where: { name: key, revision: state.revision },
+      data: changes,
+    });
+    if (updated.count !== 1) {
+      const now = await tx.channelCoderSession.findUnique({
+        where: { name: key },
+        select: { revision: true },
+      });
+      throw new SessionConflictError(key, state.revision, now?.revision ?? 0);
+    }
+    if (plan.mode === 'rewrite') await tx.channelCoderMessage.deleteMany({ where: { sessionName: key } });
+    await insertMessages(tx, key, state, plan.mode === 'append' ? plan.from : 0);
+  }
+
+  async load(name: string): Promise<SessionState> {
+    const key = normalizeSessionName(name);
+    let found: { head: string; messages: string[] } | undefined;
+    try {
+      found = await this.prisma.$transaction(async (tx) => {
+        const row = await tx.channelCoderSession.findUnique({ where: { name: key }, select: { head: true } });
+        if (row === null || typeof row.head !== 'string') return undefined;
+        const messages = await tx.channelCoderMessage.findMany({
+          where: { sessionName: key },
+          orderBy: { sequence: 'asc' },
+          select: { content: true },
+        });
+        return { head: row.head, messages: messages.map((m) => m.content ?? '') };
+      }, this.readOptions);
+    } catch (err) {
+      throw toStorageError(err, `load("${key}")`);
+    }
+    if (found === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
+    return assembleState(found.head, found.messages, { name: key, location: rowPath(key) });
+  }
+
+  /**
+   * Session rows only (never messages): newest `lastActive` first, ties by name, paged in the database
+   * with a keyset cursor on `(last_active, name)`.
+   *
+   * The prefix is literal. Prisma's `startsWith` is a `LIKE` without escaping (and case-insensitive on
+   * SQLite), so it only narrows the rows; an exact `startsWith` check on each name follows, fetching further
+   * rows when it dropped some from a full page. A prefix with a character no session name can contain
+   * (`%`, `*`, `\`, …) matches nothing and never reaches the database.
+   */
+  async list(options?: ListOptions): Promise<SessionInfo[]> {
+    const { limit, after, prefix } = readListOptions(options);
+    if (limit === 0 || !NAME_ALPHABET.test(prefix)) return [];
+    const entries: SessionInfo[] = [];
+    let position = after;
+    for (;;) {
+      const want = limit === undefined ? undefined : limit - entries.length;
+      const rows = await this.listRows(prefix, position, want);
+      for (const row of rows) if (row.name.startsWith(prefix)) entries.push(listEntry(row));
+      const last = rows.at(-1);
+      if (want === undefined || last === undefined || rows.length < want || entries.length >= (limit ?? 0))
+        break;
+      position = { lastActive: last.lastActive.getTime(), name: last.name };
+    }
+    return entries;
+  }
+
+  private async listRows(
+    prefix: string,
+    after: ListPosition | undefined,
+    take: number | undefined,
+  ): Promise<ListRow[]> {
+    const filters: Record<string, unknown>[] = [];
+    if (prefix !== '') filters.push({ name: { startsWith: prefix } });
+    if (after !== undefined) {
+      const at = new Date(after.lastActive);
+      filters.push({ OR: [{ lastActive: { lt: at } }, { lastActive: at, name: { gt: after.name } }] });
+    }
+    try {
+      return (await this.prisma.channelCoderSession.findMany({
+        where: filters.length === 0 ? {} : { AND: filters },
+        orderBy: [{ lastActive: 'desc' }, { name: 'asc' }],
+        select: { name: true, head: true, lastActive: true },
+        ...(take === undefined ? {} : { take }),
+      })) as ListRow[];
+    } catch (err) {
+      throw toStorageError(err, 'list()');
+    }
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        await tx.channelCoderMessage.deleteMany({ where: { sessionName: key } });
+        const { count } = await tx.channelCoderSession.deleteMany({ where: { name: key } });
+        return count > 0;
+      }, this.txOptions);
+    } catch (err) {
+      throw toStorageError(err, `remove("${key}")`);
+    }
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    try {
+      const row = await this.prisma.channelCoderSession.findUnique({
+        where: { name: key },
+        select: { name: true },
+      });
+      return row !== null;
+    } catch (err) {
+      throw toStorageError(err, `exists("${key}")`);
+    }
+  }
+
+  /** Nothing to release: the PrismaClient belongs to the caller, who disconnects it. */
+  async close(): Promise<void> {}
+}
+
+function rowPath(name: string): string {
+  return `${SESSIONS_TABLE}/${name}`;
+}
+
+/** The head row for the state as it will be stored (revision + 1). */
+function sessionRow(name: string, state: SessionState): SessionRow {
+  const head = toWireHead({ ...state, revision: state.revision + 1 });
+  return {
+    name,
+    revision: state.revision + 1,
+    head: JSON.stringify(head),
+    created: state.metadata.created,
+    lastActive: state.metadata.lastActive,
+    messageCount: head.messageCount,
+    lastMessageId: head.lastMessageId ?? null,
+    totalCostUsd: state.usage.totalCostUsd,
+  };
+}
+
+async function insertMessages(
+  tx: ModelClient,
+  name: string,
+  state: SessionState,
+  from: number,
+): Promise<void> {
+  if (from >= state.messages.length) return;
+  const data: MessageRow[] = state.messages.slice(from).map((m, i) => ({
+    sessionName: name,
+    sequence: from + i,
+    content: JSON.stringify(toWireMessage(m)),
+  }));
+  await tx.channelCoderMessage.createMany({ data });
+}
+
+type ListRow = Pick<SessionRow, 'name' | 'head' | 'lastActive'>;
+
+function listEntry(row: ListRow): SessionInfo {
+  const name = row.name;
+  const where = { name, path: rowPath(name) };
+  try {
+    return sessionInfoFromHead(fromWireHead(row.head, { name, location: where.path }), where);
+  } catch (err) {
+    if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+    return corruptSessionInfo(where, err, row.lastActive);
+  }
+}

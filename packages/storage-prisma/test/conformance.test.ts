@@ -1,0 +1,30 @@
+import { describeSessionStorage } from '@channelcoder/storage-conformance';
+import { inject } from 'vitest';
+import { PrismaSessionStorage } from '../src/index.js';
+import { prismaBackdoor } from './support/backdoor.js';
+import { postgresDatabase, sqliteDatabase, type TestDatabase } from './support/databases.js';
+
+const providers: [string, () => Promise<TestDatabase>][] = [
+  ['PostgreSQL 15 (@prisma/adapter-pg)', () => postgresDatabase(inject('databaseUrl'))],
+  ['SQLite (@prisma/adapter-libsql)', sqliteDatabase],
+];
+
+for (const [label, open] of providers) {
+  const databases = new WeakMap<PrismaSessionStorage, TestDatabase>();
+  describeSessionStorage(
+    `PrismaSessionStorage on ${label}`,
+    async () => {
+      const db = await open();
+      const storage = new PrismaSessionStorage({ prisma: db.prisma });
+      databases.set(storage, db);
+      return storage;
+    },
+    {
+      backdoor: (storage) => prismaBackdoor(databases.get(storage)!.prisma),
+      destroy: async (storage) => {
+        await storage.close();
+        await databases.get(storage)?.destroy();
+      },
+    },
+  );
+}
