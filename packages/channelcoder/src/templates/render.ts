@@ -90,11 +90,15 @@ function runOptionsOf(template: PromptTemplate): SessionRunOptions {
 }
 
 /**
- * Reads and parses a prompt file.
+ * Reads and parses a prompt file; `options.name` is how errors and `template.file` name it (default: the path).
  *
  * @throws InvalidArgumentError when the file cannot be read; TemplateFrontmatterError for bad frontmatter.
  */
-export async function loadPromptTemplate(file: string): Promise<PromptTemplate> {
+export async function loadPromptTemplate(
+  file: string,
+  options: { name?: string } = {},
+): Promise<PromptTemplate> {
+  const name = options.name ?? file;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -102,9 +106,9 @@ export async function loadPromptTemplate(file: string): Promise<PromptTemplate> 
     const code = (err as NodeJS.ErrnoException).code;
     throw new InvalidArgumentError(
       code === 'ENOENT'
-        ? `Prompt file not found: ${file}`
-        : `Cannot read prompt file ${file}: ${(err as Error).message}`,
+        ? `Prompt file not found: ${name}`
+        : `Cannot read prompt file ${name}: ${(err as Error).message}`,
     );
   }
-  return parsePromptTemplate(text, { file });
+  return parsePromptTemplate(text, { file: name });
 }

@@ -31,9 +31,8 @@ export async function promptSource(
   if (argument !== undefined && looksLikeFile(argument, cwd)) {
     const path = resolve(cwd, argument);
     if (!existsSync(path)) throw new UsageError(`Prompt file not found: ${argument}`, command);
-    const template = await loadPromptTemplate(path);
-    template.file = argument;
-    return { template, verbatim: false };
+    // Errors name the file as the user typed it.
+    return { template: await loadPromptTemplate(path, { name: argument }), verbatim: false };
   }
   const text = inline ?? argument;
   if (text === undefined) return undefined;
