@@ -29,4 +29,10 @@ export {
   type UnknownEvent,
   type UserEvent,
 } from './stream-json.js';
+export {
+  claudeConfigDir,
+  findTranscript,
+  readTranscriptOutcome,
+  type TranscriptOutcome,
+} from './transcript.js';
 export type { ClaudeResult, PermissionMode, RunOptions, StreamChunk, TokenUsage } from './types.js';

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
 import { buildClaudeArgs, childEnv, resolveClaudeBinary } from './flags.js';
+import { findTranscript, readTranscriptOutcome } from './transcript.js';
 import type { RunOptions } from './types.js';
 
 export interface InteractiveResult {
@@ -12,12 +13,28 @@ export interface InteractiveResult {
    * `sessionId` (new conversation or fork), else `resume` (the CLI keeps the id on resume).
    */
   sessionId?: string;
+  /** The assistant's last answer, read from the CLI's transcript (`''` when it cannot be found). */
+  text: string;
+  /** The conversation's cumulative cost from the transcript, when recorded there. */
+  totalCostUsd?: number;
+}
+
+/** Adds what the CLI's transcript says about the conversation's end (it is the only record of it). */
+async function withTranscript(result: InteractiveResult, options: RunOptions): Promise<InteractiveResult> {
+  if (result.sessionId === undefined) return result;
+  const path = findTranscript(result.sessionId, options.env);
+  if (path === undefined) return result;
+  const outcome = await readTranscriptOutcome(path);
+  result.text = outcome.text;
+  if (outcome.totalCostUsd !== undefined) result.totalCostUsd = outcome.totalCostUsd;
+  return result;
 }
 
 /**
  * Starts `claude [flags] -- <prompt>` with the terminal inherited and resolves when the user leaves it.
  * The process is not put in its own group: it must stay in the terminal's foreground group to read
- * keystrokes. Aborting `signal` sends it SIGTERM.
+ * keystrokes. Aborting `signal` sends it SIGTERM. The answer and cost are read from the CLI's transcript
+ * afterwards, since the terminal got the output.
  *
  * @throws ClaudeNotFoundError; ClaudeRunError when it exits with a non-zero code or is stopped.
  */
@@ -54,10 +71,13 @@ export function interactive(prompt: string, options: RunOptions = {}): Promise<I
     });
     child.on('close', (exitCode, signal) => {
       cleanup();
-      const result: InteractiveResult = { exitCode, signal };
+      const result: InteractiveResult = { exitCode, signal, text: '' };
       const sessionId = options.sessionId ?? (options.forkSession ? undefined : options.resume);
       if (sessionId !== undefined) result.sessionId = sessionId;
-      if (exitCode === 0 && !aborted) return resolve(result);
+      if (exitCode === 0 && !aborted) {
+        resolve(withTranscript(result, options));
+        return;
+      }
       const details = { exitCode, signal, stderr: '' } as {
         exitCode: number | null;
         signal: string | null;

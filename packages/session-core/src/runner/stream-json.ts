@@ -209,7 +209,9 @@ export function toClaudeResult(raw: Json): ClaudeResult {
     },
     isError: raw.is_error === true,
     raw,
-  };
+  } as ClaudeResult;
+  // Not enumerable: results compare and serialise as plain data.
+  Object.defineProperty(result, 'toString', { value: resultText, enumerable: false });
   const cost = num(raw.total_cost_usd);
   if (cost !== undefined) result.totalCostUsd = cost;
   const duration = num(raw.duration_ms);
@@ -218,6 +220,10 @@ export function toClaudeResult(raw: Json): ClaudeResult {
   if (turns !== undefined) result.numTurns = turns;
   if (typeof raw.subtype === 'string') result.subtype = raw.subtype;
   return result;
+}
+
+function resultText(this: ClaudeResult): string {
+  return this.text;
 }
 
 function withSession<T extends { sessionId?: string }>(event: T, sessionId: string | undefined): T {

@@ -48,6 +48,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The `claude` executable. Default: `CLAUDE_BIN` (from `env`, then this process), else `claude` on PATH. */
   claudeBin?: string;
+  /**
+   * Accepted for seed-era callers (`{ verbose: true }`); it changes nothing, since stream-json output
+   * always runs with `--verbose`. Use `onEvent` to see every line.
+   */
+  verbose?: boolean;
   /** Called for every parsed stream-json line, in order, as it arrives. */
   onEvent?: (event: StreamEvent) => void;
 }
@@ -79,6 +84,8 @@ export interface ClaudeResult {
   subtype?: string;
   /** The result line as the CLI printed it (parsed). */
   raw: Record<string, unknown>;
+  /** The text, so a result can be put straight into the next prompt (`${result}`). */
+  toString(): string;
 }
 
 /** A piece of assistant text, yielded by `stream()` as soon as the CLI prints it. */

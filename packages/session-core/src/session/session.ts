@@ -76,10 +76,11 @@ export class ClaudeSession implements Session {
         await this.recordFailure(prompt, err);
         throw err;
       }
-      // The terminal showed the conversation; only its id and outcome are known here.
-      const outcome: TurnOutcome = { text: '' };
+      // The terminal showed the conversation; the answer and cost come from the CLI's transcript.
+      const outcome: TurnOutcome = { text: result.text };
       const id = result.sessionId ?? plan.options.sessionId;
       if (id !== undefined) outcome.sessionId = id;
+      if (result.totalCostUsd !== undefined) outcome.totalCostUsd = result.totalCostUsd;
       await this.recordAndSave(prompt, outcome);
       return result;
     });

@@ -83,6 +83,9 @@ describe('run() against a fake claude', () => {
     try {
       const result = await claude`Explain ${topic} briefly`;
       expect(result.text).toBe('echo: Explain generics briefly');
+      // A result reads as its text inside the next prompt.
+      expect(`Continue from: ${result}`).toBe('Continue from: echo: Explain generics briefly');
+      expect(Object.keys(result)).not.toContain('toString');
     } finally {
       delete process.env.CLAUDE_BIN;
     }

@@ -236,14 +236,37 @@ describe('modes', () => {
   });
 
   it('interactive passes the prompt after --, and records prompt and outcome when it ends', async () => {
-    const s = withFake();
+    const s = withFake('same-id', {}, { CLAUDE_CONFIG_DIR: `${fake.dir}/config`, FAKE_CLAUDE_COST: '0.02' });
     const outcome = await s.interactive('let us pair');
     const [call] = fake.invocations();
     expect(call?.args).not.toContain('-p');
     expect(call?.args.slice(-2)).toEqual(['--', 'let us pair']);
     expect(outcome.sessionId).toBe(flag(call?.args ?? [], '--session-id'));
     expect(s.id()).toBe(outcome.sessionId);
-    expect(s.messages().map((m) => m.role)).toEqual(['user', 'assistant']);
+    // The answer and the cost come from the CLI's transcript.
+    expect(s.messages().map((m) => `${m.role}:${m.content}`)).toEqual([
+      'user:let us pair',
+      'assistant:typed answer to let us pair',
+    ]);
+    expect(s.usage().totalCostUsd).toBeCloseTo(0.02, 10);
+
+    await s.interactive('and more', {
+      env: fake.env('same-id', { CLAUDE_CONFIG_DIR: `${fake.dir}/config`, FAKE_CLAUDE_COST: '0.05' }),
+    });
+    expect(flag(fake.invocations()[1]?.args ?? [], '--resume')).toBe(outcome.sessionId);
+    expect(s.messages().at(-1)?.content).toBe('typed answer to and more');
+    expect(s.usage().totalCostUsd).toBeCloseTo(0.05, 10);
+  });
+
+  it('interactive without a transcript to read records an empty answer', async () => {
+    const s = withFake(
+      'same-id',
+      {},
+      { CLAUDE_CONFIG_DIR: `${fake.dir}/config`, FAKE_CLAUDE_NO_TRANSCRIPT: '1' },
+    );
+    await s.interactive();
+    expect(fake.invocations()[0]?.args).not.toContain('--');
+    expect(s.messages().map((m) => `${m.role}:${m.content}`)).toEqual(['user:', 'assistant:']);
   });
 
   it('an interactive session that exits non-zero records the prompt as failed', async () => {

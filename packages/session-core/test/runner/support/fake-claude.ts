@@ -8,7 +8,8 @@
  * - `garbage`: non-JSON lines and unknown line types around a normal reply;
  * - `no-result`: prints to stderr and exits 3 without a result line;
  * - `hang`: starts a grandchild (its pid written to FAKE_CLAUDE_CHILD_PID) and waits forever.
- * Without `-p` (interactive mode) it records the call and exits (2 in `api-error` mode, else 0).
+ * Without `-p` (interactive mode) it records the call, appends to a transcript under CLAUDE_CONFIG_DIR
+ * (when set) like the real CLI, and exits (2 in `api-error` mode, else 0).
  * FAKE_CLAUDE_CHUNKED=1 writes every line in 7-byte pieces with pauses (lines split across reads).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,18 @@ if (args.includes('-p')) {
   stdin = dash === -1 ? '' : args.slice(dash + 1).join(' ');
   if (process.env.FAKE_CLAUDE_LOG) {
     fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify({ args, stdin, cwd: process.cwd(), env: {} }) + '\n');
+  }
+  const id = flag('--session-id') || flag('--resume');
+  if (process.env.CLAUDE_CONFIG_DIR && id && mode !== 'api-error' && !process.env.FAKE_CLAUDE_NO_TRANSCRIPT) {
+    // Like the real CLI: the conversation goes to a transcript under the config dir.
+    const folder = process.env.CLAUDE_CONFIG_DIR + '/projects/-fake-project';
+    fs.mkdirSync(folder, { recursive: true });
+    const lines = [
+      { type: 'user', message: { role: 'user', content: stdin } },
+      { type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: 'typed answer to ' + stdin }] } },
+      { type: 'cost-state', totalCostUSD: Number(process.env.FAKE_CLAUDE_COST || '0.01') },
+    ];
+    fs.appendFileSync(folder + '/' + id + '.jsonl', lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   }
   process.exit(mode === 'api-error' ? 2 : 0);
 }
