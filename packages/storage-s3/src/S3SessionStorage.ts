@@ -15,6 +15,7 @@ import {
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
+  StorageUnavailableError,
   toWireMessage,
   UnsupportedFormatError,
 } from '@channelcoder/session-core';
@@ -42,6 +43,7 @@ export interface S3SessionStorageOptions {
 }
 
 const PARALLEL_READS = 8;
+const MAX_LOAD_ATTEMPTS = 10;
 
 /**
  * Sessions in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO).
@@ -138,7 +140,7 @@ export class S3SessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     const ctx = { name: key, location: this.pathOf(key) };
     let previousEtag: string | undefined;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const stored = await this.readHead(key, 'load');
       if (stored === undefined)
         throw new SessionNotFoundError(key, { where: `s3://${this.bucket}/${this.prefix}` });
@@ -155,6 +157,10 @@ export class S3SessionStorage implements SessionStorage {
       if (stored.etag === previousEtag) {
         const id = stored.layout.parts[missing]?.id ?? '';
         throw new SessionCorruptError(key, 'parts', `name the object ${id} that does not exist`, ctx);
+      }
+      if (attempt === MAX_LOAD_ATTEMPTS) {
+        const busy = new Error(`the session was compacted during each of ${attempt} reads`);
+        throw new StorageUnavailableError('S3', 'load', busy);
       }
       previousEtag = stored.etag;
     }
@@ -240,7 +246,7 @@ export class S3SessionStorage implements SessionStorage {
     const folder = this.keys.indexFolder();
     const key = indexKeyFor(folder, name, indexedHeadOf(stored.info, stored.info.messageCount));
     const unverified = unverifiedIndexKey(folder, name, stored.info.metadata.lastActive);
-    return key === unverified ? [key] : [key, unverified];
+    return stored.layout.kind === 'parts' || key === unverified ? [key] : [key, unverified];
   }
 
   private async moveIndexEntry(

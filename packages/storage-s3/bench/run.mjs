@@ -1,0 +1,213 @@
+// Benchmarks of @channelcoder/storage-s3 against a local s3rver that this script starts (127.0.0.1, temp
+// directory) and stops by PID. Run with `pnpm --filter @channelcoder/storage-s3 bench` (builds first via turbo
+// when run as `pnpm bench` at the root). Every figure compares two measurements taken in this one run.
+//   1. one save that appends 2 messages to a session of 10 vs of 2,000 messages: bytes uploaded and time
+//   2. the first page (50) of list() over 2,000 sessions vs a naive listing that GETs every session's head
+//   3. requests per save and per load, counted with an SDK middleware
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createSessionState, fromWireHead, newMessageId } from '@channelcoder/session-core';
+import { S3SessionStorage } from '../dist/index.js';
+import { startS3rver } from '../test/support/s3rver-launcher.mjs';
+
+const SESSIONS = 2_000;
+const PAGE = 50;
+const REPEATS = 15;
+
+function makeState(messages) {
+  const state = createSessionState({ now: new Date(Date.UTC(2026, 0, 1)) });
+  const claudeId = newMessageId();
+  state.sessionChain = [claudeId];
+  state.currentSessionId = claudeId;
+  appendMessages(state, messages);
+  return state;
+}
+
+let clock = Date.UTC(2026, 0, 1);
+function appendMessages(state, count) {
+  for (let i = 0; i < count; i++) {
+    const n = state.messages.length;
+    state.messages.push({
+      id: newMessageId(),
+      role: n % 2 === 0 ? 'user' : 'assistant',
+      content: `message ${n}: ${'lorem ipsum dolor sit amet '.repeat(12)}`,
+      timestamp: new Date((clock += 1000)),
+      sessionId: state.currentSessionId ?? '',
+    });
+  }
+  state.metadata.lastActive = new Date((clock += 1000));
+  state.usage.turns = Math.ceil(state.messages.length / 2);
+  return state;
+}
+
+function instrument(client) {
+  const log = [];
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const body = args.request.body;
+      const bytes =
+        typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0;
+      log.push({ method: args.request.method, bytes });
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'benchCounter' },
+  );
+  return log;
+}
+
+async function timed(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n, digits = 1) => n.toFixed(digits);
+
+async function inBatches(count, width, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+}
+
+async function benchSaveSize(storage, log) {
+  const sizes = [10, 2_000];
+  const sessions = sizes.map((messages) => ({
+    messages,
+    name: `save-size-${messages}`,
+    state: makeState(messages),
+  }));
+  for (const s of sessions) await storage.save(s.state, s.name);
+  const samples = new Map(sizes.map((m) => [m, { times: [], bytes: [] }]));
+  // Interleaved, so warm-up and background noise fall on both sizes alike. Fewer saves than
+  // compactAfterParts, so no sample includes a compaction.
+  for (let i = 0; i < REPEATS; i++) {
+    for (const s of i % 2 === 0 ? sessions : [...sessions].reverse()) {
+      appendMessages(s.state, 2);
+      log.length = 0;
+      samples.get(s.messages).times.push(await timed(() => storage.save(s.state, s.name)));
+      samples.get(s.messages).bytes.push(log.reduce((sum, r) => sum + r.bytes, 0));
+    }
+  }
+  const at = (m) => ({ ms: median(samples.get(m).times), bytes: median(samples.get(m).bytes) });
+  const small = at(10);
+  const large = at(2_000);
+  const byteRatio = large.bytes / small.bytes;
+  const timeRatio = large.ms / small.ms;
+  console.log('1. one save appending 2 messages (median of %d, interleaved)', REPEATS);
+  console.log(`   at    10 messages: ${small.bytes} bytes uploaded, ${fmt(small.ms)} ms`);
+  console.log(`   at 2,000 messages: ${large.bytes} bytes uploaded, ${fmt(large.ms)} ms`);
+  console.log(`   ratio 2,000 / 10: bytes ${fmt(byteRatio, 2)}x, time ${fmt(timeRatio, 2)}x (target <= 1.5)`);
+  return { byteRatio, timeRatio };
+}
+
+async function naiveFirstPage(client, bucket, prefix) {
+  const heads = [];
+  let token;
+  do {
+    const out = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}sessions/`, ContinuationToken: token }),
+    );
+    for (const o of out.Contents ?? []) if (o.Key.endsWith('/head.json')) heads.push(o.Key);
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  const infos = new Array(heads.length);
+  await inBatches(heads.length, 16, async (i) => {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: heads[i] }));
+    const name = heads[i].slice(`${prefix}sessions/`.length, -'/head.json'.length);
+    const head = fromWireHead(await out.Body.transformToString('utf8'), { name });
+    infos[i] = { name, lastActive: head.metadata.lastActive.getTime() };
+  });
+  infos.sort((a, b) => b.lastActive - a.lastActive || (a.name < b.name ? -1 : 1));
+  return infos.slice(0, PAGE);
+}
+
+async function benchList(storage, client, bucket) {
+  const started = performance.now();
+  await inBatches(SESSIONS, 16, (i) => storage.save(makeState(4), `listed-${String(i).padStart(4, '0')}`));
+  console.log(
+    `2. first page (${PAGE}) of list() over ${SESSIONS} sessions (created in ${fmt((performance.now() - started) / 1000)} s)`,
+  );
+  const indexed = [];
+  const naive = [];
+  let a;
+  let b;
+  for (let i = 0; i < 3; i++) {
+    indexed.push(await timed(async () => (a = await storage.list({ limit: PAGE }))));
+    naive.push(await timed(async () => (b = await naiveFirstPage(client, bucket, storage.prefix))));
+  }
+  const same = JSON.stringify(a.map((x) => x.name)) === JSON.stringify(b.map((x) => x.name));
+  const ratio = median(naive) / median(indexed);
+  console.log(`   index (1 LIST):           ${fmt(median(indexed))} ms`);
+  console.log(`   naive (LIST + ${SESSIONS} GETs): ${fmt(median(naive))} ms   same 50 names: ${same}`);
+  console.log(`   speed-up ${fmt(ratio)}x (target >= 20)`);
+  return { ratio, same };
+}
+
+async function benchRequests(storage, log) {
+  const state = makeState(10);
+  log.length = 0;
+  await storage.save(state, 'requests');
+  const create = log.length;
+  appendMessages(state, 2);
+  log.length = 0;
+  await storage.save(state, 'requests');
+  const append = log.length;
+  log.length = 0;
+  await storage.load('requests');
+  const load = log.length;
+  for (let i = 0; i < 14; i++) await storage.save(appendMessages(state, 2), 'requests');
+  log.length = 0;
+  await storage.load('requests');
+  const loadMany = log.length;
+  log.length = 0;
+  await storage.save(appendMessages(state, 2), 'requests');
+  const compacting = log.length;
+  log.length = 0;
+  await storage.list({ limit: PAGE });
+  const listing = log.length;
+  console.log('3. requests (HTTP requests counted by an SDK middleware)');
+  console.log(
+    `   save, new session:                     ${create}  (GET head 404, PUT part, PUT head, PUT index)`,
+  );
+  console.log(
+    `   save, appending:                       ${append}  (GET head, PUT part, PUT head, PUT index, DELETE old index)`,
+  );
+  console.log(`   load, session with 2 parts:            ${load}  (GET head, GET 2 parts in parallel)`);
+  console.log(`   load, session with 16 parts:           ${loadMany}`);
+  console.log(`   save that compacts 16 parts into 1:    ${compacting}  (+ LIST parts, DELETE 16 old parts)`);
+  console.log(`   list, first page:                      ${listing}  (one ListObjectsV2)`);
+}
+
+const server = await startS3rver();
+try {
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const log = instrument(client);
+  const storage = (prefix) => new S3SessionStorage({ client, bucket: server.bucket, prefix });
+  console.log(
+    `@channelcoder/storage-s3 benchmarks against s3rver at ${server.endpoint} (pid ${server.pid})\n`,
+  );
+  const save = await benchSaveSize(storage('bench-save/'), log);
+  const list = await benchList(storage('bench-list/'), client, server.bucket);
+  await benchRequests(storage('bench-requests/'), log);
+  console.log('\nsummary');
+  console.log(
+    `  save bytes ratio ${fmt(save.byteRatio, 2)} (<= 1.5: ${save.byteRatio <= 1.5 ? 'met' : 'MISSED'})`,
+  );
+  console.log(
+    `  save time ratio  ${fmt(save.timeRatio, 2)} (<= 1.5: ${save.timeRatio <= 1.5 ? 'met' : 'MISSED'})`,
+  );
+  console.log(`  list speed-up    ${fmt(list.ratio)} (>= 20: ${list.ratio >= 20 ? 'met' : 'MISSED'})`);
+  client.destroy();
+} finally {
+  await server.stop();
+}
