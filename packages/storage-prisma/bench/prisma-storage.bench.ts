@@ -1,0 +1,153 @@
+/**
+ * PrismaSessionStorage benchmarks on PostgreSQL:
+ * 1. one save (a turn: +2 messages) at 10 vs 2,000 stored messages — target ratio ≤ 1.5;
+ * 2. first page (50) of list() over 10,000 sessions vs a naive listing that loads every session whole —
+ *    target ≥ 20× faster;
+ * 3. statements per call, counted with Prisma's query events.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  assembleState,
+  compareListPositions,
+  fromWireHead,
+  positionOf,
+  sessionInfoFromHead,
+} from '@channelcoder/session-core';
+import { addMessages, makeState } from '@channelcoder/storage-conformance';
+import { afterAll, beforeAll, inject, it } from 'vitest';
+import { PrismaSessionStorage } from '../src/index.js';
+import { postgresDatabase, type TestDatabase } from '../test/support/databases.js';
+
+const SESSIONS = 10_000;
+const MESSAGES_PER_LISTED_SESSION = 10;
+const report: string[] = [];
+let db: TestDatabase;
+let storage: PrismaSessionStorage;
+
+beforeAll(async () => {
+  db = await postgresDatabase(inject('databaseUrl'), { log: true });
+  storage = new PrismaSessionStorage({ prisma: db.prisma });
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  process.stdout.write(`\n@channelcoder/storage-prisma benchmarks (PostgreSQL)\n${report.join('\n')}\n\n`);
+});
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+async function statements(fn: () => Promise<unknown>): Promise<string[]> {
+  db.queries.length = 0;
+  await fn();
+  return db.queries.map((q) => q.split(/\s+/)[0]!);
+}
+
+it('1. one save at 10 vs 2,000 messages', async () => {
+  const small = makeState({ messages: 10 });
+  const large = makeState({ messages: 2000 });
+  await storage.save(small, 'bench-small');
+  await storage.save(large, 'bench-large');
+  const samples = { small: [] as number[], large: [] as number[] };
+  for (let round = 0; round < 60; round++) {
+    for (const [key, state, name] of [
+      ['small', small, 'bench-small'],
+      ['large', large, 'bench-large'],
+    ] as const) {
+      addMessages(state, 2);
+      const ms = await timed(() => storage.save(state, name));
+      if (round >= 10) samples[key].push(ms); // the first rounds warm up connections and plans
+    }
+  }
+  const ratio = median(samples.large) / median(samples.small);
+  report.push(
+    `1. save (+2 messages): at 10 messages ${median(samples.small).toFixed(2)} ms, at 2,000 messages ` +
+      `${median(samples.large).toFixed(2)} ms (medians of 50) → ratio ${ratio.toFixed(2)} (target ≤ 1.5)`,
+  );
+});
+
+it('2. first page of list() over 10,000 sessions vs loading every session whole', async () => {
+  const base = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < SESSIONS; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => {
+        const state = makeState({
+          messages: MESSAGES_PER_LISTED_SESSION,
+          lastActive: new Date(base + (i + j) * 1000),
+        });
+        return storage.save(state, `listed-${String(i + j).padStart(5, '0')}`);
+      }),
+    );
+  }
+  const page = async () => storage.list({ limit: 50 });
+  // The naive way: read every session with all its messages, validate each, sort, keep 50.
+  const naive = async () => {
+    const rows = await db.prisma.channelCoderSession.findMany({
+      include: { messages: { orderBy: { sequence: 'asc' }, select: { content: true } } },
+    });
+    const infos = rows.map((row) => {
+      const state = assembleState(
+        row.head,
+        row.messages.map((m) => m.content),
+        { name: row.name },
+      );
+      return (
+        sessionInfoFromHead(fromWireHead(row.head, { name: row.name }), {
+          name: row.name,
+          path: row.name,
+        }) && {
+          name: row.name,
+          lastActive: state.metadata.lastActive,
+        }
+      );
+    });
+    return infos.sort((a, b) => compareListPositions(positionOf(a), positionOf(b))).slice(0, 50);
+  };
+  const first = await page();
+  const naiveFirst = await naive();
+  if (first.map((i) => i.name).join() !== naiveFirst.map((i) => i.name).join()) {
+    throw new Error('list() and the naive listing disagree on the first page');
+  }
+  const pageSamples: number[] = [];
+  for (let i = 0; i < 30; i++) pageSamples.push(await timed(page));
+  const naiveSamples: number[] = [];
+  for (let i = 0; i < 5; i++) naiveSamples.push(await timed(naive));
+  const speedup = median(naiveSamples) / median(pageSamples);
+  const sessionCount = await db.prisma.channelCoderSession.count();
+  report.push(
+    `2. list({ limit: 50 }) over ${sessionCount.toLocaleString('en')} sessions (${MESSAGES_PER_LISTED_SESSION} messages each): ` +
+      `${median(pageSamples).toFixed(2)} ms; naive load-everything ${median(naiveSamples).toFixed(1)} ms ` +
+      `→ ${speedup.toFixed(0)}× faster (target ≥ 20×)`,
+  );
+});
+
+it('3. statements per call', async () => {
+  const counts: string[] = [];
+  const fresh = makeState({ messages: 10 });
+  const count = async (label: string, fn: () => Promise<unknown>) => {
+    const sent = await statements(fn);
+    counts.push(`   ${label}: ${sent.length} (${sent.join(', ')})`);
+  };
+  await count('save, new session with 10 messages', () => storage.save(fresh, 'counted'));
+  addMessages(fresh, 2);
+  await count('save, +2 messages at 12', () => storage.save(fresh, 'counted'));
+  const large = await storage.load('bench-large');
+  addMessages(large, 2);
+  await count(`save, +2 messages at ${large.messages.length - 2}`, () => storage.save(large, 'bench-large'));
+  fresh.messages = fresh.messages.slice(0, 1);
+  await count('save after clear() (rewrite)', () => storage.save(fresh, 'counted'));
+  await count('load', () => storage.load('counted'));
+  await count('list({ limit: 50 })', () => storage.list({ limit: 50 }));
+  report.push(
+    '3. statements per call (Prisma query events; BEGIN is sent by the driver adapter and not reported):',
+    ...counts,
+  );
+});
