@@ -23,6 +23,11 @@ function makeState(messages) {
 }
 
 let clock = Date.UTC(2026, 0, 1);
+function nextTick() {
+  clock += 1000;
+  return new Date(clock);
+}
+
 function appendMessages(state, count) {
   for (let i = 0; i < count; i++) {
     const n = state.messages.length;
@@ -30,11 +35,11 @@ function appendMessages(state, count) {
       id: newMessageId(),
       role: n % 2 === 0 ? 'user' : 'assistant',
       content: `message ${n}: ${'lorem ipsum dolor sit amet '.repeat(12)}`,
-      timestamp: new Date((clock += 1000)),
+      timestamp: nextTick(),
       sessionId: state.currentSessionId ?? '',
     });
   }
-  state.metadata.lastActive = new Date((clock += 1000));
+  state.metadata.lastActive = nextTick();
   state.usage.turns = Math.ceil(state.messages.length / 2);
   return state;
 }
@@ -132,11 +137,19 @@ async function benchList(storage, client, bucket) {
   );
   const indexed = [];
   const naive = [];
-  let a;
-  let b;
+  let a = [];
+  let b = [];
   for (let i = 0; i < 3; i++) {
-    indexed.push(await timed(async () => (a = await storage.list({ limit: PAGE }))));
-    naive.push(await timed(async () => (b = await naiveFirstPage(client, bucket, storage.prefix))));
+    indexed.push(
+      await timed(async () => {
+        a = await storage.list({ limit: PAGE });
+      }),
+    );
+    naive.push(
+      await timed(async () => {
+        b = await naiveFirstPage(client, bucket, storage.prefix);
+      }),
+    );
   }
   const same = JSON.stringify(a.map((x) => x.name)) === JSON.stringify(b.map((x) => x.name));
   const ratio = median(naive) / median(indexed);
