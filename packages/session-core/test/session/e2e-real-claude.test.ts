@@ -55,6 +55,37 @@ describe('the claude CLI facts the chain relies on', { timeout: 60_000 }, () => 
   });
 });
 
+describe('API failures reach the caller as ClaudeRunError with the status (no retries)', {
+  timeout: 60_000,
+}, () => {
+  it.each([529, 429, 401])('HTTP %i', async (status) => {
+    cli.mock.failAll({ status });
+    const err = await run('hello', { env: cli.env, cwd: cli.sandbox.cwd }).catch((e: unknown) => e);
+    expect(ClaudeRunError.is(err)).toBe(true);
+    const runError = err as ClaudeRunError;
+    expect(runError.exitCode).toBe(1);
+    expect(runError.resultLine?.is_error).toBe(true);
+    expect(runError.resultLine?.api_error_status).toBe(status);
+    if (status === 401) expect(runError.message).toContain('ANTHROPIC_API_KEY');
+    expect(cli.mock.messageRequests().length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('stopping the real CLI', { timeout: 60_000 }, () => {
+  it('an AbortSignal fired while the API is answering stops the run with ClaudeRunError', async () => {
+    const hold = cli.mock.holdNextReply();
+    const controller = new AbortController();
+    const running = run('long answer', { env: cli.env, cwd: cli.sandbox.cwd, signal: controller.signal });
+    await hold.reached;
+    controller.abort();
+    const err = await running.catch((e: unknown) => e);
+    hold.release();
+    expect(ClaudeRunError.is(err)).toBe(true);
+    expect((err as Error).message).toContain('aborted');
+    expect((err as ClaudeRunError).resultLine).toBeUndefined();
+  });
+});
+
 describe('session() with the real claude CLI', { timeout: 60_000 }, () => {
   it('1. new session, second turn, third turn: one id, the mock saw 3 user turns, 6 messages, usage summed', async () => {
     const s = open('three-turns');
