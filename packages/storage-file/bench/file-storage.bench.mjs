@@ -18,7 +18,8 @@ import { FileSessionStorage } from '@channelcoder/storage-file';
 const SAVE_SAMPLES = Number(process.env.BENCH_SAVE_SAMPLES ?? 100);
 const LIST_SESSIONS = 2_000;
 const LIST_MESSAGES = 50;
-const LIST_RUNS = 5;
+const LIST_WARMUP = 3;
+const LIST_RUNS = 11;
 const THROUGHPUT_SAVES = 300;
 const CONTENT = 'x'.repeat(400);
 
@@ -56,6 +57,22 @@ async function timed(fn) {
   const start = performance.now();
   await fn();
   return performance.now() - start;
+}
+
+/** LIST_WARMUP unmeasured runs, then LIST_RUNS measured ones. */
+async function repeat(fn) {
+  for (let i = 0; i < LIST_WARMUP; i++) await fn();
+  const runs = [];
+  for (let i = 0; i < LIST_RUNS; i++) runs.push(await timedWithCpu(fn));
+  return runs;
+}
+
+/** Wall time and CPU time (user + system, all threads of the process) of one call, in ms. */
+async function timedWithCpu(fn) {
+  const cpu = process.cpuUsage();
+  const wall = await timed(fn);
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
 /**
@@ -114,15 +131,17 @@ async function listCost() {
   if (check.length !== LIST_SESSIONS || baselineCheck.length !== LIST_SESSIONS) {
     throw new Error(`expected ${LIST_SESSIONS} entries, got ${check.length} / ${baselineCheck.length}`);
   }
-  const ours = [];
-  const naive = [];
-  for (let run = 0; run < LIST_RUNS; run++) {
-    ours.push(await timed(() => storage.list()));
-    naive.push(await timed(() => naiveList(baselineDir)));
-  }
+  // Each contender runs as a block (warm-up runs first), so neither pays for the other's garbage or caches.
+  const ours = await repeat(() => storage.list());
+  const naive = await repeat(() => naiveList(baselineDir));
   rmSync(dir, { recursive: true, force: true });
   rmSync(baselineDir, { recursive: true, force: true });
-  return { ours: median(ours), naive: median(naive) };
+  return {
+    ours: median(ours.map((r) => r.wall)),
+    naive: median(naive.map((r) => r.wall)),
+    oursCpu: median(ours.map((r) => r.cpu)),
+    naiveCpu: median(naive.map((r) => r.cpu)),
+  };
 }
 
 /** 3. Durable saves per second: one writer appending one turn per save. */
@@ -156,10 +175,13 @@ try {
     [`list(), ${LIST_SESSIONS} sessions x ${LIST_MESSAGES} messages (median)`, fmt(list.ours), ''],
     ['naive list: read + parse every file (median)', fmt(list.naive), ''],
     [
-      '  list() speed-up',
+      '  list() speed-up (wall time)',
       `${(list.naive / list.ours).toFixed(1)}x`,
       list.naive / list.ours >= 20 ? 'target >= 20: met' : 'target >= 20: MISSED',
     ],
+    [`list() CPU time (median)`, fmt(list.oursCpu), ''],
+    ['naive list CPU time (median)', fmt(list.naiveCpu), ''],
+    ['  list() speed-up (CPU time)', `${(list.naiveCpu / list.oursCpu).toFixed(1)}x`, ''],
     ['durable saves per second (1 turn each)', rate.perSecond.toFixed(0), ''],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -13,7 +13,7 @@
  *   .locks/<name>.lock                          the writer lock of a session
  * ```
  */
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 export const HEAD_FILE = 'head.json';
 const HEAD_TEMP_FILE = '.head.json.tmp';
@@ -28,7 +28,9 @@ export class StorageLayout {
   }
 
   headPath(name: string): string {
-    return join(this.root, name, HEAD_FILE);
+    // Plain concatenation: list() builds one per session, and path.join's normalisation is not needed
+    // for a validated single-segment name.
+    return `${this.root}${sep}${name}${sep}${HEAD_FILE}`;
   }
 
   headTempPath(name: string): string {

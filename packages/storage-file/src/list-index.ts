@@ -2,20 +2,19 @@
  * The list index: `<root>/.list-index.jsonl`, a cache that lets `list()` skip reading heads.
  *
  * Every committed save appends one line: the session's listing fields (what `SessionInfo` shows) and the
- * stamp of the head file it describes (inode, change time in ns, size). `list()` trusts a line only while
- * the head file still has that exact stamp; any other head (saved by a process that died before
- * appending, damaged, replaced by hand) is read and validated as usual. So the index can be stale, torn,
- * missing or deleted at any time without changing what `list()` returns, only how fast it returns.
+ * stamp of the head file it describes (inode, change time, size). `list()` trusts the newest line of a
+ * session only while the head file still has that exact stamp; any other head (saved by a process that
+ * died before appending, damaged, replaced by hand) is read and validated as usual. So the index can be
+ * stale, torn, missing or deleted at any time without changing what `list()` returns, only how fast.
  *
  * Appends are single `write`s with O_APPEND (one line each, never fsync'd: a lost line costs a head read).
  * `list()` rewrites the index (temp file + rename) when it has grown stale, e.g. many superseded lines.
  */
-import type { Stats } from 'node:fs';
-import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, type Stats } from 'node:fs';
+import { appendFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeListCursor, type SessionInfo, type WireHeadInfo } from '@channelcoder/session-core';
 import { FILE_MODE } from './durable-fs.js';
-import { isErrno } from './fs-errors.js';
 import type { StorageLayout } from './layout.js';
 
 const INDEX_FILE = '.list-index.jsonl';
@@ -30,27 +29,33 @@ export interface ListedFields {
   tags?: string[];
 }
 
-interface IndexLine {
+/**
+ * Identifies one version of a head file: `[inode, change time in ms, size]`. A save renames a new file
+ * in (new inode, new change time); an edit in place changes the change time.
+ */
+export type HeadStamp = [number, number, number];
+
+export interface IndexLine {
   /** Session name. */
   n: string;
   /** Stamp of the head file this line describes. */
-  s: string;
+  s: HeadStamp;
   f: ListedFields;
 }
 
 export interface ListIndex {
+  /** The newest readable line of each session. */
   entries: Map<string, IndexLine>;
   /** Lines in the file, superseded and unreadable ones included. */
   lines: number;
 }
 
-/**
- * Identifies one version of a head file: a save renames a new file in (new inode, new change time), an
- * edit in place changes the change time. (`ctimeMs` keeps sub-microsecond digits on file systems with
- * nanosecond timestamps.)
- */
-export function headStamp(stats: Stats): string {
-  return `${stats.ino}:${stats.ctimeMs}:${stats.size}`;
+export function headStamp(stats: Stats): HeadStamp {
+  return [stats.ino, stats.ctimeMs, stats.size];
+}
+
+function sameStamp(a: HeadStamp, b: Stats): boolean {
+  return a[0] === b.ino && a[1] === b.ctimeMs && a[2] === b.size;
 }
 
 function indexPath(layout: StorageLayout): string {
@@ -63,56 +68,65 @@ export async function recordInIndex(
   name: string,
   fields: ListedFields,
 ): Promise<void> {
-  const stamp = headStamp(await stat(layout.headPath(name)));
+  const line: IndexLine = { n: name, s: headStamp(await stat(layout.headPath(name))), f: fields };
   // The leading newline ends a line torn by a crash, so it cannot swallow this one.
-  const line: IndexLine = { n: name, s: stamp, f: fields };
   await appendFile(indexPath(layout), `\n${JSON.stringify(line)}`, { mode: FILE_MODE });
 }
 
-export async function readIndex(layout: StorageLayout): Promise<ListIndex> {
+/** The index as far as it is readable; empty when it is missing or cannot be read (it is only a cache). */
+export function readIndex(layout: StorageLayout): ListIndex {
   let text: string;
   try {
-    text = await readFile(indexPath(layout), 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return { entries: new Map(), lines: 0 };
-    throw err;
-  }
-  const entries = new Map<string, IndexLine>();
-  let lines = 0;
-  for (const raw of text.split('\n')) {
-    if (raw === '') continue;
-    lines += 1;
-    const line = parseLine(raw);
-    if (line !== undefined) entries.set(line.n, line); // later lines supersede earlier ones
-  }
-  return { entries, lines };
-}
-
-function parseLine(raw: string): IndexLine | undefined {
-  try {
-    const line = JSON.parse(raw) as IndexLine;
-    const f = line?.f;
-    const ok =
-      typeof line.n === 'string' &&
-      typeof line.s === 'string' &&
-      typeof f === 'object' &&
-      f !== null &&
-      Number.isFinite(f.created) &&
-      Number.isFinite(f.lastActive) &&
-      Number.isInteger(f.messageCount) &&
-      typeof f.totalCostUsd === 'number' &&
-      (f.currentSessionId === undefined || typeof f.currentSessionId === 'string') &&
-      (f.tags === undefined || (Array.isArray(f.tags) && f.tags.every((t) => typeof t === 'string')));
-    return ok ? line : undefined;
+    text = readFileSync(indexPath(layout), 'utf8');
   } catch {
-    return undefined; // a torn or foreign line: the head is read instead
+    return { entries: new Map(), lines: 0 };
+  }
+  const raw = text.split('\n').filter((l) => l !== '');
+  const entries = new Map<string, IndexLine>();
+  // One parse for the whole file when every line is intact (the usual case), line by line otherwise.
+  let parsed: unknown[];
+  try {
+    parsed = JSON.parse(`[${raw.join(',')}]`) as unknown[];
+  } catch {
+    parsed = raw.map(parseLine);
+  }
+  for (const line of parsed) {
+    if (isIndexLine(line)) entries.set(line.n, line); // later lines supersede earlier ones
+  }
+  return { entries, lines: raw.length };
+}
+
+function parseLine(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined; // a torn or foreign line: that session's head is read instead
   }
 }
 
-/** The line for `name` if it describes exactly this head file. */
-export function indexedFields(index: ListIndex, name: string, stamp: string): ListedFields | undefined {
+function isIndexLine(value: unknown): value is IndexLine {
+  if (typeof value !== 'object' || value === null) return false;
+  const { n, s, f } = value as Partial<IndexLine>;
+  return (
+    typeof n === 'string' &&
+    Array.isArray(s) &&
+    s.length === 3 &&
+    s.every((x) => typeof x === 'number') &&
+    typeof f === 'object' &&
+    f !== null &&
+    Number.isFinite(f.created) &&
+    Number.isFinite(f.lastActive) &&
+    Number.isInteger(f.messageCount) &&
+    typeof f.totalCostUsd === 'number' &&
+    (f.currentSessionId === undefined || typeof f.currentSessionId === 'string') &&
+    (f.tags === undefined || (Array.isArray(f.tags) && f.tags.every((t) => typeof t === 'string')))
+  );
+}
+
+/** The newest line for `name` if it describes exactly this head file. */
+export function indexedLine(index: ListIndex, name: string, head: Stats): IndexLine | undefined {
   const line = index.entries.get(name);
-  return line !== undefined && line.s === stamp ? line.f : undefined;
+  return line !== undefined && sameStamp(line.s, head) ? line : undefined;
 }
 
 /** The listing entry for indexed fields; the same entry `sessionInfoFromHead` makes from the head. */
@@ -131,18 +145,6 @@ export function infoFromFields(name: string, path: string, f: ListedFields): Ses
   return info;
 }
 
-/** Replaces the index with exactly these lines (temp file + rename, so readers never see half of it). */
-export async function rewriteIndex(
-  layout: StorageLayout,
-  lines: readonly { name: string; stamp: string; fields: ListedFields }[],
-  nonce: string,
-): Promise<void> {
-  const temp = `${indexPath(layout)}.${nonce}.tmp`;
-  const text = lines.map((l) => `\n${JSON.stringify({ n: l.name, s: l.stamp, f: l.fields })}`).join('');
-  await writeFile(temp, text, { mode: FILE_MODE });
-  await rename(temp, indexPath(layout));
-}
-
 /** The listed fields of a head (or of a state being saved, with its message count). */
 export function listedFields(head: Omit<WireHeadInfo, 'lastMessageId' | 'revision'>): ListedFields {
   const fields: ListedFields = {
@@ -154,4 +156,15 @@ export function listedFields(head: Omit<WireHeadInfo, 'lastMessageId' | 'revisio
   if (head.currentSessionId !== undefined) fields.currentSessionId = head.currentSessionId;
   if (head.metadata.tags !== undefined) fields.tags = [...head.metadata.tags];
   return fields;
+}
+
+/** Replaces the index with exactly these lines (temp file + rename, so readers never see half of it). */
+export async function rewriteIndex(
+  layout: StorageLayout,
+  lines: readonly IndexLine[],
+  nonce: string,
+): Promise<void> {
+  const temp = `${indexPath(layout)}.${nonce}.tmp`;
+  await writeFile(temp, lines.map((l) => `\n${JSON.stringify(l)}`).join(''), { mode: FILE_MODE });
+  await rename(temp, indexPath(layout));
 }

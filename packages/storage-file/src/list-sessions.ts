@@ -1,16 +1,17 @@
 /**
  * `list()`: never reads a messages file. For each session directory it stats `head.json` and takes the
  * listing fields from the list index when the index describes exactly that head file (see list-index.ts);
- * otherwise it reads and validates the head. Stats and head reads run synchronously in batches of
- * {@link BATCH} (a few microseconds each), yielding to the event loop between batches: per-file async
- * calls cost ten times more here, and listing is the one place that touches every session.
+ * otherwise it reads and validates the head. The file-system calls run synchronously, the per-session
+ * ones in batches of {@link BATCH} (a few microseconds each) with a yield to the event loop between
+ * batches: one async call per file costs ten times more (a thread-pool round trip each), and listing is
+ * the one place that touches every session.
  *
  * A ChannelCoder 3.x file is a whole document, so it is read in full; it becomes a directory (and cheap
  * to list) the next time it is saved.
  */
 import { randomUUID } from 'node:crypto';
-import { type Dirent, readFileSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   corruptSessionInfo,
@@ -26,9 +27,9 @@ import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';
 import {
   headStamp,
-  indexedFields,
+  type IndexLine,
+  indexedLine,
   infoFromFields,
-  type ListedFields,
   type ListIndex,
   listedFields,
   readIndex,
@@ -40,27 +41,21 @@ const BATCH = 256;
 /** Heads read (index misses) in one listing from which on the index is rewritten for the next one. */
 const REWRITE_AFTER_MISSES = 16;
 
-interface IndexedLine {
-  name: string;
-  stamp: string;
-  fields: ListedFields;
-}
-
 export async function listSessions(layout: StorageLayout, options?: ListOptions): Promise<SessionInfo[]> {
   const { prefix } = readListOptions(options);
   let entries: Dirent[];
   try {
-    entries = await readdir(layout.root, { withFileTypes: true });
+    entries = readdirSync(layout.root, { withFileTypes: true });
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
-  const index = await readIndex(layout).catch(() => ({ entries: new Map(), lines: 0 }) as ListIndex);
+  const index = readIndex(layout);
   const wanted = (name: string) => name.startsWith(prefix) && isValidSessionName(name);
   const dirs = entries.filter((e) => e.isDirectory() && wanted(e.name)).map((e) => e.name);
 
   const infos: SessionInfo[] = [];
-  const current: IndexedLine[] = [];
+  const current: IndexLine[] = [];
   let misses = 0;
   for (let start = 0; start < dirs.length; start += BATCH) {
     if (start > 0) await yieldToEventLoop();
@@ -93,23 +88,17 @@ function directoryEntry(
   layout: StorageLayout,
   index: ListIndex,
   name: string,
-): { info: SessionInfo; line?: IndexedLine; miss: boolean } | undefined {
+): { info: SessionInfo; line?: IndexLine; miss: boolean } | undefined {
   const where = { name, path: layout.headPath(name) };
   try {
     const stats = statSync(where.path, { throwIfNoEntry: false });
     if (stats === undefined) return undefined;
-    const stamp = headStamp(stats);
-    const indexed = indexedFields(index, name, stamp);
-    if (indexed !== undefined) {
-      return {
-        info: infoFromFields(name, where.path, indexed),
-        line: { name, stamp, fields: indexed },
-        miss: false,
-      };
-    }
+    const indexed = indexedLine(index, name, stats);
+    if (indexed !== undefined)
+      return { info: infoFromFields(name, where.path, indexed.f), line: indexed, miss: false };
     const head = decodeHead(readFileSync(where.path, 'utf8'), { name, location: where.path });
-    const fields = listedFields(head.info);
-    return { info: sessionInfoFromHead(head.info, where), line: { name, stamp, fields }, miss: true };
+    const line: IndexLine = { n: name, s: headStamp(stats), f: listedFields(head.info) };
+    return { info: sessionInfoFromHead(head.info, where), line, miss: true };
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined; // removed while listing
     return { info: corruptSessionInfo(where, err, modifiedAt(where.path)), miss: false };
