@@ -13,7 +13,7 @@ import {
   type SessionStorage,
 } from '@channelcoder/session-core';
 import { commitSave } from './commit-save.js';
-import { DIR_MODE, syncDirectory } from './durable-fs.js';
+import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
@@ -21,6 +21,7 @@ import { listSessions } from './list-sessions.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
+import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-files.js';
 
 /**
  * Durable, crash-safe, incremental session storage in a directory of plain files.
@@ -31,8 +32,10 @@ import { readDirectoryState, readHead, readLegacyFile } from './session-reader.j
  * <root>/<name>/head.json                 the wire head (revision, metadata, usage, messageCount,
  *                                         lastMessageId) + { file: { messages, bytes } }
  * <root>/<name>/messages-<gen>.jsonl      one JSON message per line; only the first `bytes` bytes count
+ * <root>/<name>/transcripts/…             Claude CLI transcript lines (appendTranscript / loadTranscript)
  * <root>/<name>.json                      a ChannelCoder 3.x session file: loaded, upgraded on next save
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
+ * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -147,6 +150,49 @@ export class FileSessionStorage implements SessionStorage {
       return (await isFile(this.layout.headPath(key))) || (await isFile(this.layout.legacyPath(key)));
     } catch (err) {
       throw toStorageError(err, `exists("${key}")`);
+    }
+  }
+
+  /**
+   * Stores transcript lines `fromLine`, `fromLine + 1`, … of the Claude session `claudeSessionId` with the
+   * session (which must exist). Appending at the end writes only the new lines; re-appending stored lines
+   * replaces them. Durable when it resolves, like `save`.
+   *
+   * @throws SessionNotFoundError; InvalidArgumentError when `fromLine` leaves a gap.
+   */
+  async appendTranscript(
+    name: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+  ): Promise<void> {
+    const key = normalizeSessionName(name);
+    try {
+      if (!(await this.ensureLocksDir())) throw new SessionNotFoundError(key, { where: this.root });
+      await withLock(this.layout.lockPath(key), this.lockTiming(`appendTranscript("${key}")`), async () => {
+        if (!(await this.exists(key))) throw new SessionNotFoundError(key, { where: this.root });
+        await ensureDirectory(this.layout.sessionDir(key), this.root, this.options.fsync);
+        await appendTranscriptEntries(
+          this.layout.sessionDir(key),
+          key,
+          claudeSessionId,
+          entries,
+          fromLine,
+          this.options.fsync,
+        );
+      });
+    } catch (err) {
+      throw toStorageError(err, `appendTranscript("${key}")`);
+    }
+  }
+
+  /** Every stored line of the transcript, in order, or `null` when none are stored for that id. */
+  async loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null> {
+    const key = normalizeSessionName(name);
+    try {
+      return await loadTranscriptEntries(this.layout.sessionDir(key), key, claudeSessionId);
+    } catch (err) {
+      throw toStorageError(err, `loadTranscript("${key}")`);
     }
   }
 

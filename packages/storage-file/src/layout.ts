@@ -8,7 +8,7 @@
  *   <name>/                               0700  one directory per session
  *     head.json                           0600  the wire head + { file: { messages, bytes } }
  *     messages-<generation>.jsonl         0600  one wire message per line, append-only
- *     transcripts/<claudeSessionId>.jsonl 0600  optional transcript lines (see transcript-files.ts)
+ *     transcripts/                        0700  Claude CLI transcripts (see transcript-files.ts)
  *   <name>.json                           0600  a ChannelCoder 3.x session file (read; upgraded on save)
  *   .locks/<name>.lock                          the writer lock of a session
  * ```
