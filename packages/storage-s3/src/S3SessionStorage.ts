@@ -25,6 +25,7 @@ import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from '.
 import { KeyLayout, newPartId, type PartRef, partIdOfKey, partSequence } from './keys.js';
 import { ObjectStore } from './object-store.js';
 import { listSessions } from './session-listing.js';
+import { TranscriptChunks } from './transcripts.js';
 
 export interface S3SessionStorageOptions {
   /** An already-configured client (region, credentials, endpoint, timeouts, retries). Never destroyed here. */
@@ -56,6 +57,8 @@ const MAX_LOAD_ATTEMPTS = 10;
  *   a clock, so writers with skewed clocks cannot reorder a session.
  * - `<p>index/<inverted lastActive>!<name>!/<metadata>`: one empty object per session whose key carries the
  *   listing metadata, so `list()` is one ListObjectsV2 call per page, newest first (see index-entry.ts).
+ * - `<p>sessions/<name>/transcripts/<claude session id>/<first>-<end>.jsonl`: transcript lines (see
+ *   transcripts.ts).
  *
  * A save reads the head, uploads the new messages as one part, then writes the head with a conditional PUT
  * (`IfNoneMatch: '*'` to create, `IfMatch: <etag>` to replace): of two writers on one revision exactly one
@@ -73,6 +76,7 @@ export class S3SessionStorage implements SessionStorage {
   private readonly keys: KeyLayout;
   private readonly objects: ObjectStore;
   private readonly compactAfterParts: number;
+  private readonly transcripts: TranscriptChunks;
 
   constructor(options: S3SessionStorageOptions) {
     const {
@@ -99,6 +103,7 @@ export class S3SessionStorage implements SessionStorage {
     this.keys = new KeyLayout(this.prefix);
     this.objects = new ObjectStore(client, bucket, callTimeoutMs);
     this.compactAfterParts = compactAfterParts;
+    this.transcripts = new TranscriptChunks(this.objects, this.keys);
   }
 
   async save(state: SessionState, name?: string): Promise<string> {
@@ -205,6 +210,26 @@ export class S3SessionStorage implements SessionStorage {
 
   async exists(name: string): Promise<boolean> {
     return this.objects.exists(this.keys.headKey(normalizeSessionName(name)), 'exists');
+  }
+
+  /**
+   * Stores transcript lines `fromLine`… of `claudeSessionId` (the CLI's JSONL entries) with the session,
+   * uploading only lines not stored yet. Removed with the session.
+   *
+   * @throws SessionNotFoundError; InvalidArgumentError for a gap (`fromLine` past the stored count).
+   */
+  async appendTranscript(
+    name: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+  ): Promise<void> {
+    await this.transcripts.append(normalizeSessionName(name), claudeSessionId, entries, fromLine);
+  }
+
+  /** All stored lines in order, or `null` when none are stored for that id (or there is no such session). */
+  async loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null> {
+    return this.transcripts.load(normalizeSessionName(name), claudeSessionId);
   }
 
   /** Nothing to release: the client belongs to the caller. */
