@@ -2,7 +2,12 @@
 import { spawn } from 'node:child_process';
 import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
 import { buildClaudeArgs, childEnv, resolveClaudeBinary } from './flags.js';
-import { findTranscript, readTranscriptOutcome } from './transcript.js';
+import {
+  countTranscriptLines,
+  findTranscript,
+  readTranscriptOutcome,
+  type TranscriptExchange,
+} from './transcript.js';
 import type { RunOptions } from './types.js';
 
 export interface InteractiveResult {
@@ -13,19 +18,37 @@ export interface InteractiveResult {
    * `sessionId` (new conversation or fork), else `resume` (the CLI keeps the id on resume).
    */
   sessionId?: string;
-  /** The assistant's last answer, read from the CLI's transcript (`''` when it cannot be found). */
+  /**
+   * Every prompt typed in this terminal session (the first is `prompt`) with the assistant's answer, read
+   * from the CLI's transcript; empty when the transcript cannot be found.
+   */
+  exchanges: TranscriptExchange[];
+  /** The assistant's last answer (`''` when the transcript cannot be found). */
   text: string;
   /** The conversation's cumulative cost from the transcript, when recorded there. */
   totalCostUsd?: number;
 }
 
-/** Adds what the CLI's transcript says about the conversation's end (it is the only record of it). */
-async function withTranscript(result: InteractiveResult, options: RunOptions): Promise<InteractiveResult> {
+/** Where this run's part of the transcript starts: a resumed conversation appends to its file. */
+async function transcriptStart(options: RunOptions): Promise<number> {
+  if (options.resume === undefined || options.forkSession) return 0;
+  const path = findTranscript(options.resume, options.env);
+  return path === undefined ? 0 : countTranscriptLines(path);
+}
+
+/** Adds what the CLI's transcript says about the run (it is the only record of it). */
+async function withTranscript(
+  result: InteractiveResult,
+  options: RunOptions,
+  fromLine: number,
+  prompt: string,
+): Promise<InteractiveResult> {
   if (result.sessionId === undefined) return result;
   const path = findTranscript(result.sessionId, options.env);
   if (path === undefined) return result;
-  const outcome = await readTranscriptOutcome(path);
-  result.text = outcome.text;
+  const outcome = await readTranscriptOutcome(path, { fromLine, firstPrompt: prompt });
+  result.exchanges = outcome.exchanges;
+  result.text = outcome.exchanges.at(-1)?.text ?? '';
   if (outcome.totalCostUsd !== undefined) result.totalCostUsd = outcome.totalCostUsd;
   return result;
 }
@@ -38,7 +61,8 @@ async function withTranscript(result: InteractiveResult, options: RunOptions): P
  *
  * @throws ClaudeNotFoundError; ClaudeRunError when it exits with a non-zero code or is stopped.
  */
-export function interactive(prompt: string, options: RunOptions = {}): Promise<InteractiveResult> {
+export async function interactive(prompt: string, options: RunOptions = {}): Promise<InteractiveResult> {
+  const fromLine = await transcriptStart(options);
   return new Promise<InteractiveResult>((resolve, reject) => {
     const binary = resolveClaudeBinary(options);
     const args = buildClaudeArgs(options, 'interactive');
@@ -71,11 +95,11 @@ export function interactive(prompt: string, options: RunOptions = {}): Promise<I
     });
     child.on('close', (exitCode, signal) => {
       cleanup();
-      const result: InteractiveResult = { exitCode, signal, text: '' };
+      const result: InteractiveResult = { exitCode, signal, exchanges: [], text: '' };
       const sessionId = options.sessionId ?? (options.forkSession ? undefined : options.resume);
       if (sessionId !== undefined) result.sessionId = sessionId;
       if (exitCode === 0 && !aborted) {
-        resolve(withTranscript(result, options));
+        resolve(withTranscript(result, options, fromLine, prompt));
         return;
       }
       const details = { exitCode, signal, stderr: '' } as {

@@ -76,12 +76,20 @@ export class ClaudeSession implements Session {
         await this.recordFailure(prompt, err);
         throw err;
       }
-      // The terminal showed the conversation; the answer and cost come from the CLI's transcript.
-      const outcome: TurnOutcome = { text: result.text };
+      // The terminal showed the conversation; what was typed and answered comes from the CLI's transcript.
       const id = result.sessionId ?? plan.options.sessionId;
-      if (id !== undefined) outcome.sessionId = id;
-      if (result.totalCostUsd !== undefined) outcome.totalCostUsd = result.totalCostUsd;
-      await this.recordAndSave(prompt, outcome);
+      const exchanges = result.exchanges.length > 0 ? result.exchanges : [{ prompt, text: '' }];
+      let state = this.current;
+      exchanges.forEach((exchange, i) => {
+        const outcome: TurnOutcome = { text: exchange.text };
+        if (id !== undefined) outcome.sessionId = id;
+        // The transcript has one cumulative cost for the whole terminal session: it goes on the last turn.
+        if (i === exchanges.length - 1 && result.totalCostUsd !== undefined)
+          outcome.totalCostUsd = result.totalCostUsd;
+        state = recordTurn(state, { prompt: exchange.prompt, result: outcome });
+      });
+      this.current = state;
+      if (this.config.autoSave) await this.persist();
       return result;
     });
   }

@@ -51,54 +51,68 @@ const screen = (name: string) => {
 };
 
 describe('session().interactive() with the real claude terminal UI', { timeout: 60_000 }, () => {
-  it.skipIf(!hasTmux)('records the prompt and the answer when the user leaves (needs tmux)', async () => {
-    expect(existsSync(distEntry), 'build first: pnpm --filter @channelcoder/session-core build').toBe(true);
-    const { sandbox, env } = cli;
-    const key = env.ANTHROPIC_API_KEY ?? '';
-    writeFileSync(
-      join(sandbox.configDir, '.claude.json'),
-      JSON.stringify({
-        hasCompletedOnboarding: true,
-        customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
-        projects: { [sandbox.cwd]: { hasTrustDialogAccepted: true } },
-      }),
-    );
-    const output = join(sandbox.root, 'interactive.json');
-    const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-    const script = [
-      '#!/bin/sh',
-      ...Object.entries(env).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}=${quote(v)}`)),
-      `cd ${quote(sandbox.cwd)}`,
-      `exec ${[process.execPath, join(here, 'support', 'interactive-driver.mjs'), pathToFileURL(distEntry).href, join(sandbox.root, 'sessions'), 'pairing', 'hello from a terminal', output].map(quote).join(' ')}`,
-    ].join('\n');
-    const scriptFile = join(sandbox.root, 'interactive.sh');
-    writeFileSync(scriptFile, `${script}\n`, { mode: 0o755 });
+  it.skipIf(!hasTmux)(
+    'records every prompt typed and its answer when the user leaves (needs tmux)',
+    async () => {
+      expect(existsSync(distEntry), 'build first: pnpm --filter @channelcoder/session-core build').toBe(true);
+      const { sandbox, env } = cli;
+      const key = env.ANTHROPIC_API_KEY ?? '';
+      writeFileSync(
+        join(sandbox.configDir, '.claude.json'),
+        JSON.stringify({
+          hasCompletedOnboarding: true,
+          customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+          projects: { [sandbox.cwd]: { hasTrustDialogAccepted: true } },
+        }),
+      );
+      const output = join(sandbox.root, 'interactive.json');
+      const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+      const script = [
+        '#!/bin/sh',
+        ...Object.entries(env).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}=${quote(v)}`)),
+        `cd ${quote(sandbox.cwd)}`,
+        `exec ${[process.execPath, join(here, 'support', 'interactive-driver.mjs'), pathToFileURL(distEntry).href, join(sandbox.root, 'sessions'), 'pairing', 'hello from a terminal', output].map(quote).join(' ')}`,
+      ].join('\n');
+      const scriptFile = join(sandbox.root, 'interactive.sh');
+      writeFileSync(scriptFile, `${script}\n`, { mode: 0o755 });
 
-    terminal = `interactive-${Date.now()}`;
-    tmux('new-session', '-d', '-s', terminal, '-x', '160', '-y', '40', scriptFile);
-    await expect
-      .poll(() => screen(terminal ?? ''), { timeout: 30_000, interval: 200 })
-      .toContain('turn 1: hello from a terminal');
-    tmux('send-keys', '-t', terminal, '/exit');
-    await expect.poll(() => screen(terminal ?? ''), { timeout: 5000, interval: 100 }).toContain('/exit');
-    tmux('send-keys', '-t', terminal, 'Enter');
-    await expect.poll(() => existsSync(output), { timeout: 20_000, interval: 200 }).toBe(true);
+      terminal = `interactive-${Date.now()}`;
+      tmux('new-session', '-d', '-s', terminal, '-x', '160', '-y', '40', scriptFile);
+      await expect
+        .poll(() => screen(terminal ?? ''), { timeout: 30_000, interval: 200 })
+        .toContain('turn 1: hello from a terminal');
+      // A second question typed in the terminal is recorded too.
+      tmux('send-keys', '-t', terminal, 'and a follow-up');
+      await expect
+        .poll(() => screen(terminal ?? ''), { timeout: 5000, interval: 100 })
+        .toContain('and a follow-up');
+      tmux('send-keys', '-t', terminal, 'Enter');
+      await expect
+        .poll(() => screen(terminal ?? ''), { timeout: 30_000, interval: 200 })
+        .toContain('turn 2: and a follow-up');
+      tmux('send-keys', '-t', terminal, '/exit');
+      await expect.poll(() => screen(terminal ?? ''), { timeout: 5000, interval: 100 }).toContain('/exit');
+      tmux('send-keys', '-t', terminal, 'Enter');
+      await expect.poll(() => existsSync(output), { timeout: 20_000, interval: 200 }).toBe(true);
 
-    const recorded = JSON.parse(readFileSync(output, 'utf8')) as {
-      ok: boolean;
-      id: string;
-      messages: Array<{ role: string; content: string; sessionId: string }>;
-      usage: { turns: number; totalCostUsd: number };
-    };
-    expect(recorded.ok).toBe(true);
-    expect(recorded.messages.map((m) => `${m.role}:${m.content}`)).toEqual([
-      'user:hello from a terminal',
-      'assistant:turn 1: hello from a terminal',
-    ]);
-    // The id was given up front and is the one the CLI used on the wire.
-    expect(cli.mock.lastMessageRequest()?.claudeSessionId).toBe(recorded.id);
-    expect(recorded.messages.every((m) => m.sessionId === recorded.id)).toBe(true);
-    expect(recorded.usage.turns).toBe(1);
-    expect(recorded.usage.totalCostUsd).toBeGreaterThan(0);
-  });
+      const recorded = JSON.parse(readFileSync(output, 'utf8')) as {
+        ok: boolean;
+        id: string;
+        messages: Array<{ role: string; content: string; sessionId: string }>;
+        usage: { turns: number; totalCostUsd: number };
+      };
+      expect(recorded.ok).toBe(true);
+      expect(recorded.messages.map((m) => `${m.role}:${m.content}`)).toEqual([
+        'user:hello from a terminal',
+        'assistant:turn 1: hello from a terminal',
+        'user:and a follow-up',
+        'assistant:turn 2: and a follow-up',
+      ]);
+      // The id was given up front and is the one the CLI used on the wire.
+      expect(cli.mock.lastMessageRequest()?.claudeSessionId).toBe(recorded.id);
+      expect(recorded.messages.every((m) => m.sessionId === recorded.id)).toBe(true);
+      expect(recorded.usage.turns).toBe(2);
+      expect(recorded.usage.totalCostUsd).toBeGreaterThan(0);
+    },
+  );
 });
