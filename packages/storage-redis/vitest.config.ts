@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
+  resolve: {
+    // examples/ import the package by its published name; in tests that is this package's source.
+    alias: { '@channelcoder/storage-redis': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
   test: {
     name: 'storage-redis',
     include: ['test/**/*.test.ts'],

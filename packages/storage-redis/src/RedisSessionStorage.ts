@@ -25,7 +25,7 @@ import { type RedisClient, SessionScripts } from './scripts.js';
 export interface RedisSessionStorageOptions {
   /**
    * An already-configured ioredis client (`Redis` or `Cluster`). The storage never closes it. Recommended
-   * options for bounded failures: `{ maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 }`.
+   * options for bounded failures: `{ maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5000 }`.
    */
   client: RedisClient;
   /** Prepended to every key; must be unique per application or tenant. Default `'channelcoder:'`. */
@@ -60,8 +60,8 @@ const MAX_SAVE_ATTEMPTS = 3;
  * client the index lives in another slot and is updated by a second script right after.
  *
  * Round trips: a save is one script call when this storage object last saved or loaded that revision of
- * the session, else a GET of the head plus the script. `load` is one MULTI (head, messages, and the expiry
- * extension). `list` reads the index and the heads of one page (pipelined), never a message list.
+ * the session, else a GET of the head plus the script. `load` is one script call (head, messages, and the
+ * expiry extension, read at one instant). `list` reads the index and the heads of one page (pipelined), never a message list.
  *
  * Expiry (`ttlSeconds`): head and messages get the same expiry on every save (and load, with `slidingTtl`).
  * The index has none; `list()` drops entries whose session has expired as it meets them.
@@ -164,17 +164,14 @@ export class RedisSessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     const keys = sessionKeys(this.prefix, key);
     return withAvailability(this.client, this.timeoutMs, `load("${key}")`, async () => {
-      const tx = this.client.multi().getBuffer(keys.head).lrange(keys.messages, 0, -1);
-      if (this.ttlMs > 0 && this.slidingTtl)
-        tx.pexpire(keys.head, this.ttlMs).pexpire(keys.messages, this.ttlMs);
-      const replies = (await tx.exec()) ?? [];
-      const [headErr, head] = replies[0] ?? [new Error('no reply for the head'), null];
-      const [messagesErr, messages] = replies[1] ?? [new Error('no reply for the messages'), null];
-      for (const err of [headErr, messagesErr]) if (err) corruptIfWrongType(key, keys)(err);
-      if (head === null) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
+      const ttl = this.slidingTtl ? this.ttlMs : 0;
+      const stored = await this.scripts
+        .load([keys.head, keys.messages], ttl)
+        .catch(corruptIfWrongType(key, keys));
+      if (stored === undefined) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
       const ctx = { name: key, location: keys.head };
-      const state = assembleState(head as Buffer, messages as string[], ctx);
-      this.bases.set(key, basisOf(head as Buffer, ctx));
+      const state = assembleState(stored.head, stored.messages, ctx);
+      this.bases.set(key, basisOf(stored.head, ctx));
       return state;
     });
   }

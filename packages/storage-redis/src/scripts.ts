@@ -11,8 +11,13 @@ import type { Cluster, Redis } from 'ioredis';
 
 export type RedisClient = Redis | Cluster;
 
-/** Replaces the index entry of a name: drops its previous member, adds the new one. */
-const INDEX_FN = `
+/** Shared helpers: the common expiry instant; replacing or dropping a name's index entry. */
+const HELPERS = `
+-- One absolute expiry for every key of a session: relative PEXPIREs in one script can land a millisecond apart.
+local function expire_at(ttl)
+  local now = redis.call('TIME')
+  return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl
+end
 local function put_index(order, members, name, member)
   local old = redis.call('HGET', members, name)
   if old and old ~= member then redis.call('ZREM', order, old) end
@@ -35,7 +40,7 @@ end
  * Returns {1} when written; {0, storedHead} (or {0} when nothing is stored) when the stored head is not the
  * one the plan was made against, so the caller re-plans without another read.
  */
-const SAVE = `${INDEX_FN}
+const SAVE = `${HELPERS}
 local current = redis.call('GET', KEYS[1])
 if current then
   if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
@@ -47,32 +52,52 @@ for i = 7, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 local ttl = tonumber(ARGV[4])
+redis.call('SET', KEYS[1], ARGV[3])
 if ttl > 0 then
-  redis.call('SET', KEYS[1], ARGV[3], 'PX', ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  local at = expire_at(ttl)
+  redis.call('PEXPIREAT', KEYS[1], at)
+  redis.call('PEXPIREAT', KEYS[2], at)
 else
-  redis.call('SET', KEYS[1], ARGV[3])
   redis.call('PERSIST', KEYS[2])
 end
 if #KEYS >= 4 then put_index(KEYS[3], KEYS[4], ARGV[5], ARGV[6]) end
 return {1}
 `;
 
+/**
+ * KEYS: head, messages. ARGV: ttl in ms ('0' = leave the expiry alone).
+ * Returns {} when nothing is stored, else {head, messages}. A script rather than MULTI: Redis freezes the
+ * clock during a script, so both keys are read at one instant (never a head whose messages just expired)
+ * and get one absolute expiry.
+ */
+const LOAD = `${HELPERS}
+local head = redis.call('GET', KEYS[1])
+if not head then return {} end
+local messages = redis.call('LRANGE', KEYS[2], 0, -1)
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  local at = expire_at(ttl)
+  redis.call('PEXPIREAT', KEYS[1], at)
+  redis.call('PEXPIREAT', KEYS[2], at)
+end
+return {head, messages}
+`;
+
 /** KEYS: order, members. ARGV: name, member. The index half of a save, for Cluster clients. */
-const PUT_INDEX = `${INDEX_FN}
+const PUT_INDEX = `${HELPERS}
 put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 return 1
 `;
 
 /** KEYS: head, messages [, order, members]. ARGV: name. Returns how many session keys were deleted. */
-const REMOVE = `${INDEX_FN}
+const REMOVE = `${HELPERS}
 local removed = redis.call('DEL', KEYS[1], KEYS[2])
 if #KEYS >= 4 then drop_index(KEYS[3], KEYS[4], ARGV[1]) end
 return removed
 `;
 
 /** KEYS: order, members. ARGV: name. The index half of a remove, for Cluster clients. */
-const DROP_INDEX = `${INDEX_FN}
+const DROP_INDEX = `${HELPERS}
 drop_index(KEYS[1], KEYS[2], ARGV[1])
 return 1
 `;
@@ -95,6 +120,7 @@ return 1
 
 const COMMANDS = {
   save: { name: 'channelcoderSessionsSaveV1', lua: SAVE },
+  load: { name: 'channelcoderSessionsLoadV1', lua: LOAD },
   putIndex: { name: 'channelcoderSessionsPutIndexV1', lua: PUT_INDEX },
   remove: { name: 'channelcoderSessionsRemoveV1', lua: REMOVE },
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
@@ -140,6 +166,13 @@ export class SessionScripts {
     )) as [number, Buffer?];
     if (reply[0] === 1) return { written: true };
     return { written: false, storedHead: reply[1] ?? null };
+  }
+
+  /** See LOAD; undefined when nothing is stored. The head comes back as bytes (for its sha1). */
+  async load(keys: string[], ttlMs: number): Promise<{ head: Buffer; messages: Buffer[] } | undefined> {
+    const reply = (await this.call('load', keys, [ttlMs], true)) as [Buffer, Buffer[]] | [];
+    if (reply.length === 0) return undefined;
+    return { head: reply[0]!, messages: reply[1]! };
   }
 
   async putIndex(keys: string[], name: string, member: string): Promise<void> {

@@ -56,6 +56,8 @@ describe.each(Object.entries(clientKinds))('with a stopped server, using %s', (_
     await storage.save(state, 'survivor');
 
     await server.stop();
+    // Calls made while the server is down (a call already in flight when it dies is ambiguous: see README).
+    await eventually(async () => expect(client.status).not.toBe('ready'));
     addMessages(state, 2);
     const calls = {
       save: () => storage.save(state, 'survivor'),

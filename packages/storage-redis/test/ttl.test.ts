@@ -34,7 +34,8 @@ async function expiries(name: string): Promise<[number, number]> {
 /** Pretends time passed: both keys now expire in `ms`. */
 async function shorten(name: string, ms: number): Promise<void> {
   const keys = sessionKeys(prefix, name);
-  await client.multi().pexpire(keys.head, ms).pexpire(keys.messages, ms).exec();
+  const at = Date.now() + ms;
+  await client.multi().pexpireat(keys.head, at).pexpireat(keys.messages, at).exec();
 }
 
 async function untilGone(name: string): Promise<void> {

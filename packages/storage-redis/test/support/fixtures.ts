@@ -1,13 +1,13 @@
 /** Clients, isolated prefixes, cleanup and the conformance backdoor, shared by the test files. */
 import { fromWireHead } from '@channelcoder/session-core';
 import type { StorageBackdoor } from '@channelcoder/storage-conformance';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { indexKeys, indexMember, sessionKeys } from '../../src/keys.js';
 
 /** The options the README recommends for bounded failures, plus a listener so errors are not logged. */
 export function connect(url: string, extra: RedisOptions = {}): Redis {
   const client = new Redis(url, {
-    maxRetriesPerRequest: 1,
+    maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: 2000,
     ...extra,
@@ -42,7 +42,7 @@ export async function deletePrefix(client: Redis, prefix: string): Promise<numbe
 }
 
 /** Writes straight to the keys, the way the conformance suite needs to damage or plant sessions. */
-export function backdoor(client: Redis, prefix: string): StorageBackdoor {
+export function backdoor(client: Redis | Cluster, prefix: string): StorageBackdoor {
   const index = indexKeys(prefix);
   const ensureIndexed = async (name: string, lastActiveMs: number) => {
     const old = await client.hget(index.members, name);
