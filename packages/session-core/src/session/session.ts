@@ -1,5 +1,7 @@
 /** The session object: turns through the runner, recorded by the chain logic, saved through the storage. */
+
 import { clearSession, fork, recordTurn, setCurrentSessionId, type TurnOutcome } from '../chain.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { InteractiveResult } from '../runner/interactive.js';
 import { isTemplateCall, promptFromCall } from '../runner/run.js';
 import type { ClaudeRunner } from '../runner/runner.js';
@@ -21,6 +23,10 @@ export interface SessionConfig {
   autoSave: boolean;
   assignSessionIds: boolean;
   defaults?: SessionRunOptions;
+}
+
+function promptError(method: string): InvalidArgumentError {
+  return new InvalidArgumentError(`session.${method}(): the prompt must be a string.`);
 }
 
 export class ClaudeSession implements Session {
@@ -51,10 +57,12 @@ export class ClaudeSession implements Session {
   };
 
   run(prompt: string, options?: SessionRunOptions): Promise<ClaudeResult> {
+    if (typeof prompt !== 'string') return Promise.reject(promptError('run'));
     return this.queue.run(() => this.turn(prompt, options, (o) => this.config.runner.run(prompt, o)));
   }
 
   stream(prompt: string, options?: SessionRunOptions): ClaudeStream {
+    if (typeof prompt !== 'string') throw promptError('stream');
     return createChunkStream((push) =>
       this.queue.run(() =>
         this.turn(prompt, options, async (o) => {
@@ -67,6 +75,7 @@ export class ClaudeSession implements Session {
   }
 
   interactive(prompt = '', options?: SessionRunOptions): Promise<InteractiveResult> {
+    if (typeof prompt !== 'string') return Promise.reject(promptError('interactive'));
     return this.queue.run(async () => {
       const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
       let result: InteractiveResult;
@@ -95,6 +104,7 @@ export class ClaudeSession implements Session {
   }
 
   detached(prompt: string, options?: SessionDetachedOptions): Promise<SessionDetachedRun> {
+    if (typeof prompt !== 'string') return Promise.reject(promptError('detached'));
     let announce!: (run: SessionDetachedRun) => void;
     let fail!: (err: unknown) => void;
     const started = new Promise<SessionDetachedRun>((resolve, reject) => {

@@ -118,6 +118,13 @@ describe('recording and saving', () => {
     expect(s.id()).toBeUndefined();
   });
 
+  it('a prompt that is not a string fails before anything is recorded', async () => {
+    const s = withFake();
+    await expect(s.claude(42 as unknown as string)).rejects.toSatisfy(InvalidArgumentError.is);
+    expect(() => s.stream({} as unknown as string)).toThrow(InvalidArgumentError);
+    expect(s.messages()).toEqual([]);
+  });
+
   it('options the CLI would reject fail before anything is recorded', async () => {
     const s = withFake();
     await expect(s.claude('x', { maxTurns: 0 })).rejects.toSatisfy(InvalidArgumentError.is);
