@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   deserializeState,
+  isValidSessionName,
   type ListOptions,
   normalizeSessionName,
   resolveSaveName,
@@ -100,6 +101,14 @@ export class FileSessionStorage implements SessionStorage {
   async load(name: string): Promise<SessionState> {
     try {
       const explicit = await explicitSessionFile(name);
+      // A 3.x file of this very root is loaded by its name, so a session folder that replaced it wins.
+      if (
+        explicit?.kind === 'document' &&
+        dirname(explicit.path) === this.root &&
+        isValidSessionName(explicit.name)
+      ) {
+        return await this.load(explicit.name);
+      }
       if (explicit?.kind === 'document') {
         return deserializeState(await readFile(explicit.path, 'utf8'), {
           name: explicit.name,

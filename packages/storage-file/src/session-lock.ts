@@ -50,8 +50,15 @@ interface SeenLock {
   ageMs: number;
 }
 
-/** Nonces of the locks this process holds (to tell its own locks from a previous process with its pid). */
-const heldHere = new Set<string>();
+/**
+ * Nonces of the locks this process holds (to tell its own locks from a previous process with its pid).
+ * Shared through the global symbol registry, so copies of this package loaded side by side (ESM and CJS,
+ * two versions) know each other's locks.
+ */
+const HELD_KEY = Symbol.for('channelcoder.storage-file.heldLocks');
+const registry = globalThis as typeof globalThis & { [HELD_KEY]?: Set<string> };
+registry[HELD_KEY] ??= new Set<string>();
+const heldHere: Set<string> = registry[HELD_KEY];
 /** A breaker lock is held for a few file operations; one older than this belongs to a dead breaker. */
 const BREAKER_STALE_MS = 5_000;
 /** The owner is written right after the file is created; still empty after this long, its creator died. */

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StorageUnavailableError } from '@channelcoder/session-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSessionStorage } from '../src/index.js';
+import { requireBuiltPackage } from './child-process.js';
 import { stateWith, useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
@@ -86,5 +88,20 @@ describe('FileSessionStorage writer locks', () => {
     const results = await Promise.allSettled(states.map((s) => storage.save(s)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect((await storage.load('race')).revision).toBe(1);
+  });
+
+  it('knows its locks across copies of the package in one process (ESM and CJS builds side by side)', async () => {
+    requireBuiltPackage();
+    const cjs = createRequire(import.meta.url)('../dist/index.cjs') as {
+      FileSessionStorage: typeof FileSessionStorage;
+    };
+    const root = tempDir();
+    const copies = [new FileSessionStorage(root), new cjs.FileSessionStorage(root)];
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.allSettled(
+        copies.map((storage) => storage.save(stateWith(1), `dual-${round}`)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    }
   });
 });

@@ -117,6 +117,7 @@ describe('FileSessionStorage and ChannelCoder 3.x sessions', () => {
     mkdirSync(root, { recursive: true });
     writeFileSync(join(root, 'both.json'), seedFile('both'));
     expect((await storage.load('both')).messages).toHaveLength(4);
+    expect((await storage.load(join(root, 'both.json'))).messages).toHaveLength(4); // the path of the old file
     expect((await storage.list()).map((i) => [i.name, i.messageCount])).toEqual([['both', 4]]);
     expect(await storage.remove('both')).toBe(true);
     expect(readdirSync(root).filter((f) => !f.startsWith('.'))).toEqual([]);
