@@ -1,8 +1,6 @@
 import {
   assembleState,
   assertRevision,
-  corruptSessionInfo,
-  fromWireHead,
   type ListOptions,
   type ListPosition,
   normalizeSessionName,
@@ -10,26 +8,33 @@ import {
   readListOptions,
   resolveSaveName,
   SessionConflictError,
-  SessionCorruptError,
   type SessionInfo,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
-  sessionInfoFromHead,
-  toWireHead,
-  toWireMessage,
-  UnsupportedFormatError,
 } from '@channelcoder/session-core';
 import {
   asTransactionalClient,
   type ChannelCoderPrismaClient,
-  type MessageRow,
   type ModelClient,
-  type SessionRow,
   type TransactionalClient,
   type TransactionOptions,
 } from './prisma-models.js';
+import {
+  insertMessages,
+  type ListRow,
+  listEntry,
+  rowPath,
+  SESSIONS_TABLE,
+  sessionRow,
+} from './session-rows.js';
 import { isUniqueViolation, toStorageError } from './storage-errors.js';
+import {
+  appendTranscriptLines,
+  deleteTranscriptLines,
+  hasTranscriptModel,
+  loadTranscriptLines,
+} from './transcripts.js';
 
 export interface PrismaSessionStorageOptions {
   /**
@@ -51,7 +56,6 @@ export interface PrismaSessionStorageOptions {
   readIsolationLevel?: 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
 }
 
-const SESSIONS_TABLE = 'channelcoder_sessions';
 /** Characters a session name may contain (core's SESSION_NAME_PATTERN); a prefix outside them matches nothing. */
 const NAME_ALPHABET = /^[A-Za-z0-9._-]*$/;
 const SNAPSHOT_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb', 'mysql']);
@@ -81,6 +85,23 @@ export class PrismaSessionStorage implements SessionStorage {
   private readonly prisma: TransactionalClient;
   private readonly txOptions: TransactionOptions;
   private readonly readOptions: TransactionOptions;
+  private readonly transcripts: boolean;
+
+  /**
+   * The transcript capability: stores the CLI's transcript lines of `claudeSessionId` as lines
+   * `fromLine, fromLine + 1, …` (lines already stored stay as they are). Present only when the client has
+   * the `ChannelCoderTranscriptLine` model.
+   *
+   * @throws SessionNotFoundError when the session is not stored; InvalidArgumentError for a gap.
+   */
+  readonly appendTranscript?: (
+    name: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+  ) => Promise<void>;
+  /** Every stored transcript line in order, or `null` when none are stored for that id. */
+  readonly loadTranscript?: (name: string, claudeSessionId: string) => Promise<unknown[] | null>;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -91,6 +112,25 @@ export class PrismaSessionStorage implements SessionStorage {
       (typeof provider === 'string' && SNAPSHOT_PROVIDERS.has(provider) ? 'RepeatableRead' : undefined);
     this.readOptions =
       isolation === undefined ? this.txOptions : { ...this.txOptions, isolationLevel: isolation };
+    this.transcripts = hasTranscriptModel(this.prisma);
+    if (this.transcripts) {
+      this.appendTranscript = async (name, claudeSessionId, entries, fromLine) => {
+        const key = normalizeSessionName(name);
+        try {
+          await appendTranscriptLines(this.prisma, this.txOptions, key, claudeSessionId, entries, fromLine);
+        } catch (err) {
+          throw toStorageError(err, `appendTranscript("${key}")`);
+        }
+      };
+      this.loadTranscript = async (name, claudeSessionId) => {
+        const key = normalizeSessionName(name);
+        try {
+          return await loadTranscriptLines(this.prisma, key, claudeSessionId);
+        } catch (err) {
+          throw toStorageError(err, `loadTranscript("${key}")`);
+        }
+      };
+    }
   }
 
   async save(state: SessionState, name?: string): Promise<string> {
@@ -216,6 +256,7 @@ export class PrismaSessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     try {
       return await this.prisma.$transaction(async (tx) => {
+        if (this.transcripts) await deleteTranscriptLines(tx, key);
         await tx.channelCoderMessage.deleteMany({ where: { sessionName: key } });
         const { count } = await tx.channelCoderSession.deleteMany({ where: { name: key } });
         return count > 0;
@@ -240,51 +281,4 @@ export class PrismaSessionStorage implements SessionStorage {
 
   /** Nothing to release: the PrismaClient belongs to the caller, who disconnects it. */
   async close(): Promise<void> {}
-}
-
-function rowPath(name: string): string {
-  return `${SESSIONS_TABLE}/${name}`;
-}
-
-/** The head row for the state as it will be stored (revision + 1). */
-function sessionRow(name: string, state: SessionState): SessionRow {
-  const head = toWireHead({ ...state, revision: state.revision + 1 });
-  return {
-    name,
-    revision: state.revision + 1,
-    head: JSON.stringify(head),
-    created: state.metadata.created,
-    lastActive: state.metadata.lastActive,
-    messageCount: head.messageCount,
-    lastMessageId: head.lastMessageId ?? null,
-    totalCostUsd: state.usage.totalCostUsd,
-  };
-}
-
-async function insertMessages(
-  tx: ModelClient,
-  name: string,
-  state: SessionState,
-  from: number,
-): Promise<void> {
-  if (from >= state.messages.length) return;
-  const data: MessageRow[] = state.messages.slice(from).map((m, i) => ({
-    sessionName: name,
-    sequence: from + i,
-    content: JSON.stringify(toWireMessage(m)),
-  }));
-  await tx.channelCoderMessage.createMany({ data });
-}
-
-type ListRow = Pick<SessionRow, 'name' | 'head' | 'lastActive'>;
-
-function listEntry(row: ListRow): SessionInfo {
-  const name = row.name;
-  const where = { name, path: rowPath(name) };
-  try {
-    return sessionInfoFromHead(fromWireHead(row.head, { name, location: where.path }), where);
-  } catch (err) {
-    if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
-    return corruptSessionInfo(where, err, row.lastActive);
-  }
 }

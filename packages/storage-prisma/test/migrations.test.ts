@@ -14,6 +14,7 @@ import { migrate, migrationsDirectory, readShippedMigrations } from '../src/inde
 import { testPool } from './support/databases.js';
 import { freePort } from './support/postgres-server.js';
 
+const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const clean of cleanups.splice(0)) await clean();
@@ -50,7 +51,7 @@ describe('shipped migrations', () => {
     const dir = migrationsDirectory(provider);
     expect(await readFile(join(dir, 'migration_lock.toml'), 'utf8')).toContain(`provider = "${provider}"`);
     const migrations = await readShippedMigrations(provider);
-    expect(migrations.map((m) => m.name)).toEqual(['20261121000000_channelcoder_sessions']);
+    expect(migrations.map((m) => m.name)).toEqual(MIGRATIONS);
     for (const m of migrations) {
       expect(m.name).toMatch(/^\d{14}_[a-z_]+$/);
       expect(m.checksum).toBe(await sha256(join(dir, m.name, 'migration.sql')));
@@ -60,11 +61,10 @@ describe('shipped migrations', () => {
   it('create every table, column and index the schema snippet maps to', async () => {
     const schema = await readFile(new URL('../schema/channelcoder.prisma', import.meta.url), 'utf8');
     const mapped = [...schema.matchAll(/@@?map\("([^"]+)"\)|map: "([^"]+)"/g)].map((m) => m[1] ?? m[2]);
-    const plainFields = ['name', 'revision', 'head', 'created', 'sequence', 'content'];
+    const plainFields = ['name', 'revision', 'head', 'created', 'sequence', 'content', 'line', 'entry'];
     for (const provider of ['postgresql', 'sqlite'] as const) {
-      const [migration] = await readShippedMigrations(provider);
-      for (const identifier of [...mapped, ...plainFields])
-        expect(migration?.sql).toContain(`"${identifier}"`);
+      const sql = (await readShippedMigrations(provider)).map((m) => m.sql).join('\n');
+      for (const identifier of [...mapped, ...plainFields]) expect(sql).toContain(`"${identifier}"`);
     }
   });
 });
@@ -73,36 +73,29 @@ describe('migrate() on PostgreSQL', () => {
   it('applies once, records _prisma_migrations as Prisma does, and applies nothing the second time', async () => {
     const { schema, url } = freshSchema();
     const first = await migrate({ url });
-    expect(first).toEqual({
-      provider: 'postgresql',
-      applied: ['20261121000000_channelcoder_sessions'],
-      alreadyApplied: [],
-    });
+    expect(first).toEqual({ provider: 'postgresql', applied: MIGRATIONS, alreadyApplied: [] });
     const again = await migrate({ url });
     expect(again.applied).toEqual([]);
-    expect(again.alreadyApplied).toEqual(['20261121000000_channelcoder_sessions']);
+    expect(again.alreadyApplied).toEqual(MIGRATIONS);
 
     const pool = testPool(inject('databaseUrl'));
     try {
       const { rows } = await pool.query(
         `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count, logs
-           FROM "${schema}"."_prisma_migrations"`,
+           FROM "${schema}"."_prisma_migrations" ORDER BY migration_name`,
       );
-      const file = join(
-        migrationsDirectory('postgresql'),
-        '20261121000000_channelcoder_sessions',
-        'migration.sql',
-      );
-      expect(rows).toEqual([
-        {
-          migration_name: '20261121000000_channelcoder_sessions',
-          checksum: await sha256(file),
+      const expected = [];
+      for (const name of MIGRATIONS) {
+        expected.push({
+          migration_name: name,
+          checksum: await sha256(join(migrationsDirectory('postgresql'), name, 'migration.sql')),
           finished_at: expect.any(Date),
           rolled_back_at: null,
           applied_steps_count: 1,
           logs: null,
-        },
-      ]);
+        });
+      }
+      expect(rows).toEqual(expected);
       const tables = await pool.query(
         'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
         [schema],
@@ -111,6 +104,7 @@ describe('migrate() on PostgreSQL', () => {
         '_prisma_migrations',
         'channelcoder_messages',
         'channelcoder_sessions',
+        'channelcoder_transcript_lines',
       ]);
       const index = await pool.query(
         'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2',
@@ -125,7 +119,7 @@ describe('migrate() on PostgreSQL', () => {
   it('lets concurrent runners apply each migration exactly once (Prisma advisory lock)', async () => {
     const { url } = freshSchema();
     const results = await Promise.all([migrate({ url }), migrate({ url }), migrate({ url })]);
-    expect(results.flatMap((r) => r.applied)).toEqual(['20261121000000_channelcoder_sessions']);
+    expect(results.flatMap((r) => r.applied).sort()).toEqual(MIGRATIONS);
   });
 
   it('refuses a database where the recorded migration has a different checksum', async () => {
@@ -147,7 +141,7 @@ describe('migrate() on PostgreSQL', () => {
 describe('migrate() on SQLite', () => {
   it('applies once into a new database file and records it', async () => {
     const url = await sqliteFile();
-    expect((await migrate({ url })).applied).toEqual(['20261121000000_channelcoder_sessions']);
+    expect((await migrate({ url })).applied).toEqual(MIGRATIONS);
     expect((await migrate({ url })).applied).toEqual([]);
     const db = await new PrismaLibSql({ url }).connect();
     const query = async (sql: string) => {
@@ -155,10 +149,12 @@ describe('migrate() on SQLite', () => {
       return result.rows.map((row) => Object.fromEntries(result.columnNames.map((c, i) => [c, row[i]])));
     };
     try {
-      const recorded = await query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations');
-      expect(recorded.map((r) => [r.migration_name, r.checksum])).toEqual([
-        ['20261121000000_channelcoder_sessions', (await readShippedMigrations('sqlite'))[0]?.checksum],
-      ]);
+      const recorded = await query(
+        'SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name',
+      );
+      expect(recorded.map((r) => [r.migration_name, r.checksum])).toEqual(
+        (await readShippedMigrations('sqlite')).map((m) => [m.name, m.checksum]),
+      );
       expect(recorded[0]?.finished_at).not.toBeNull();
       const tables = await query(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
@@ -190,14 +186,14 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     expect(run.out.join('')).toContain('applied  20261121000000_channelcoder_sessions');
     const rerun = io();
     expect(await runCli(['migrate', '--url', inject('databaseUrl'), '--schema', schema], rerun.io)).toBe(0);
-    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 1 already applied');
+    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 2 already applied');
   });
 
   it('takes DATABASE_URL when --url is absent (SQLite file URL)', async () => {
     const run = io();
     const code = await runCli(['migrate'], { ...run.io, env: { DATABASE_URL: await sqliteFile() } });
     expect(code).toBe(0);
-    expect(run.out.join('')).toContain('sqlite: 1 applied');
+    expect(run.out.join('')).toContain('sqlite: 2 applied');
   });
 
   it('prints usage with exit code 2 for a missing command or URL, and 1 for an unsupported URL', async () => {

@@ -1,0 +1,62 @@
+/** How a session maps to rows of the ChannelCoder models, and back to a listing entry. */
+import {
+  corruptSessionInfo,
+  fromWireHead,
+  SessionCorruptError,
+  type SessionInfo,
+  type SessionState,
+  sessionInfoFromHead,
+  toWireHead,
+  toWireMessage,
+  UnsupportedFormatError,
+} from '@channelcoder/session-core';
+import type { MessageRow, ModelClient, SessionRow } from './prisma-models.js';
+
+export const SESSIONS_TABLE = 'channelcoder_sessions';
+
+export function rowPath(name: string): string {
+  return `${SESSIONS_TABLE}/${name}`;
+}
+
+/** The head row for the state as it will be stored (revision + 1). */
+export function sessionRow(name: string, state: SessionState): SessionRow {
+  const head = toWireHead({ ...state, revision: state.revision + 1 });
+  return {
+    name,
+    revision: state.revision + 1,
+    head: JSON.stringify(head),
+    created: state.metadata.created,
+    lastActive: state.metadata.lastActive,
+    messageCount: head.messageCount,
+    lastMessageId: head.lastMessageId ?? null,
+    totalCostUsd: state.usage.totalCostUsd,
+  };
+}
+
+export async function insertMessages(
+  tx: ModelClient,
+  name: string,
+  state: SessionState,
+  from: number,
+): Promise<void> {
+  if (from >= state.messages.length) return;
+  const data: MessageRow[] = state.messages.slice(from).map((m, i) => ({
+    sessionName: name,
+    sequence: from + i,
+    content: JSON.stringify(toWireMessage(m)),
+  }));
+  await tx.channelCoderMessage.createMany({ data });
+}
+
+export type ListRow = Pick<SessionRow, 'name' | 'head' | 'lastActive'>;
+
+export function listEntry(row: ListRow): SessionInfo {
+  const name = row.name;
+  const where = { name, path: rowPath(name) };
+  try {
+    return sessionInfoFromHead(fromWireHead(row.head, { name, location: where.path }), where);
+  } catch (err) {
+    if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+    return corruptSessionInfo(where, err, row.lastActive);
+  }
+}

@@ -1,0 +1,101 @@
+/** The transcript capability: the CLI's transcript lines stored incrementally with the session. */
+import {
+  InvalidArgumentError,
+  SessionCorruptError,
+  SessionNotFoundError,
+  storageCapabilities,
+} from '@channelcoder/session-core';
+import { makeState } from '@channelcoder/storage-conformance';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type ChannelCoderPrismaClient, PrismaSessionStorage } from '../src/index.js';
+import { postgresDatabase, sqliteDatabase, type TestDatabase } from './support/databases.js';
+
+const opened: TestDatabase[] = [];
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.destroy();
+});
+
+const entry = (i: number) => ({
+  type: i % 2 === 0 ? 'user' : 'assistant',
+  uuid: `line-${i}`,
+  message: { content: [{ type: 'text', text: `turn ${i} — ünïcödé 🚀 \u2028` }] },
+  cwd: '/srv/app',
+});
+
+describe.each(['postgresql', 'sqlite'] as const)('transcripts on %s', (kind) => {
+  async function open(log = false) {
+    const db =
+      kind === 'postgresql'
+        ? await postgresDatabase(inject('databaseUrl'), { log })
+        : await sqliteDatabase({ log });
+    opened.push(db);
+    const storage = new PrismaSessionStorage({ prisma: db.prisma });
+    await storage.save(makeState({ messages: 2 }), 'portable');
+    return { db, storage };
+  }
+
+  it('stores lines incrementally and returns them in order, deep-equal', async () => {
+    const { db, storage } = await open(true);
+    expect(storageCapabilities(storage).transcripts).toBe(true);
+    const lines = Array.from({ length: 6 }, (_, i) => entry(i));
+    await storage.appendTranscript!('portable', 'claude-1', lines.slice(0, 4), 0);
+    db.queries.length = 0;
+    await storage.appendTranscript!('portable', 'claude-1', lines.slice(4), 4);
+    const inserts = db.queries.filter((q) => q.startsWith('INSERT'));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]!.match(/\),\s*\(/g)?.length ?? 0).toBe(1); // two rows
+    expect(await storage.loadTranscript!('portable', 'claude-1')).toEqual(lines);
+    expect(await storage.loadTranscript!('portable', 'claude-other')).toBeNull();
+  });
+
+  it('leaves stored lines as they are on a re-append, and refuses a gap', async () => {
+    const { storage } = await open();
+    await storage.appendTranscript!('portable', 'c', [entry(0), entry(1)], 0);
+    await storage.appendTranscript!('portable', 'c', [{ replaced: true }, entry(2)], 1);
+    expect(await storage.loadTranscript!('portable', 'c')).toEqual([entry(0), entry(1), entry(2)]);
+    const gap = await storage.appendTranscript!('portable', 'c', [entry(9)], 5).catch((e: unknown) => e);
+    expect(InvalidArgumentError.is(gap), String(gap)).toBe(true);
+    const absent = await storage.appendTranscript!('nobody', 'c', [entry(0)], 0).catch((e: unknown) => e);
+    expect(SessionNotFoundError.is(absent), String(absent)).toBe(true);
+  });
+
+  it('stores each line once when appenders race on the same lines', async () => {
+    const { storage } = await open();
+    const lines = Array.from({ length: 5 }, (_, i) => entry(i));
+    await Promise.all(
+      Array.from({ length: 4 }, () => storage.appendTranscript!('portable', 'raced', lines, 0)),
+    );
+    expect(await storage.loadTranscript!('portable', 'raced')).toEqual(lines);
+  });
+
+  it('removes the transcripts with the session', async () => {
+    const { storage } = await open();
+    await storage.appendTranscript!('portable', 'c', [entry(0)], 0);
+    expect(await storage.remove('portable')).toBe(true);
+    await storage.save(makeState(), 'portable');
+    expect(await storage.loadTranscript!('portable', 'c')).toBeNull();
+  });
+
+  it('reports a damaged line as SessionCorruptError', async () => {
+    const { db, storage } = await open();
+    await storage.appendTranscript!('portable', 'c', [entry(0), entry(1)], 0);
+    await db.prisma.channelCoderTranscriptLine.updateMany({
+      where: { sessionName: 'portable', line: 1 },
+      data: { entry: '{"type":' },
+    });
+    const err = await storage.loadTranscript!('portable', 'c').catch((e: unknown) => e);
+    expect(SessionCorruptError.is(err), String(err)).toBe(true);
+  });
+
+  it('has no transcript capability when the client lacks the transcript model', async () => {
+    const { db } = await open();
+    const withoutModel = {
+      channelCoderSession: db.prisma.channelCoderSession,
+      channelCoderMessage: db.prisma.channelCoderMessage,
+      $transaction: db.prisma.$transaction.bind(db.prisma),
+    } as unknown as ChannelCoderPrismaClient;
+    const storage = new PrismaSessionStorage({ prisma: withoutModel });
+    expect(storageCapabilities(storage).transcripts).toBe(false);
+    expect((await storage.load('portable')).messages).toHaveLength(2);
+  });
+});
