@@ -5,6 +5,7 @@
 import { describeSessionStorage, makeState } from '@channelcoder/storage-conformance';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterStorage } from '../examples/cluster.js';
 import { RedisSessionStorage } from '../src/index.js';
 import { indexKeys, sessionKeys } from '../src/keys.js';
 import { backdoor, literalGlob, uniquePrefix } from './support/fixtures.js';
@@ -69,5 +70,20 @@ describe('hash tags on a Cluster', () => {
     expect(await storage.list()).toHaveLength(30);
     expect(await storage.pruneIndex()).toBe(0);
     await deletePrefix(prefix);
+  });
+});
+
+describe('examples/cluster.ts', () => {
+  it('saves and lists through a Cluster client of its own', async () => {
+    const { client: own, storage } = clusterStorage(
+      cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+    );
+    try {
+      await storage.save(makeState({ messages: 2 }), 'from-example');
+      expect((await storage.list()).map((i) => i.name)).toEqual(['from-example']);
+    } finally {
+      await deletePrefix('myapp:sessions:');
+      await own.quit();
+    }
   });
 });
