@@ -287,6 +287,29 @@ describe.each(storages)('channelcoder CLI on the $label', ({ storageArgs, onRedi
     expect(failed?.turn?.isError).toBe(true);
   });
 
+  it('run --json and stream --json print machine-readable results', async () => {
+    const r = await cli('run', 'As JSON', '--session', 'json-run', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({
+      session: 'json-run',
+      text: 'turn 1: As JSON',
+      isError: false,
+      messageCount: 2,
+    });
+    expect(result.claudeSessionId).toMatch(CLAUDE_ID);
+    expect(result.turnCostUsd).toBeGreaterThan(0);
+
+    const streamed = await cli('stream', '-p', 'Lines', '--load-session', 'json-run', '--json');
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const lines = streamed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.at(0)).toEqual({ type: 'text', content: 'turn 2: Lines' });
+    expect(lines.at(-1)).toMatchObject({ type: 'result', session: 'json-run', messageCount: 4 });
+  });
+
   it('unknown sessions are usage errors', async () => {
     const r = await cli('run', '-p', 'Hi', '--load-session', 'nope');
     expect(r.code).toBe(2);

@@ -2,7 +2,7 @@
  * On a terminal the CLI shows a spinner with elapsed time while Claude works, then colours; in a pipe it
  * writes plain text only. Driven through tmux (a real pseudo-terminal) with the real `claude` CLI.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, type CliWorld, startCliWorld } from './support/cli-world.js';
@@ -47,6 +47,42 @@ describe('on a terminal', () => {
     const done = await t.waitFor(/\[exit \d+\]/);
     expect(done).toContain('Removed session "tty-run".');
     expect(done).toContain('[exit 0]');
+  });
+});
+
+describe('interactive on a terminal', () => {
+  it('hands the terminal to Claude Code and records the turn when the user leaves', async () => {
+    // Past Claude Code's first-run screens (onboarding, API key approval, folder trust), as a user would be.
+    const key = world.env.ANTHROPIC_API_KEY ?? '';
+    writeFileSync(
+      join(world.sandbox.configDir, '.claude.json'),
+      JSON.stringify({
+        hasCompletedOnboarding: true,
+        customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+        projects: { [world.sandbox.cwd]: { hasTrustDialogAccepted: true } },
+      }),
+    );
+    const started = await world.cli(['run', 'First turn', '--session', 'tui']);
+    expect(started.code, started.stderr).toBe(0);
+
+    const t = await terminal(`node ${CLI_PATH} interactive "Hello from the terminal" --load-session tui`);
+    // Claude Code's own UI shows the earlier conversation and answers the new prompt.
+    await t.waitFor(/turn 2: Hello from the terminal/, 60_000);
+    expect(await t.screen()).not.toMatch(SPINNER);
+    await t.keys('/exit');
+    await t.waitFor(/\/exit/);
+    await t.keys('Enter');
+    const done = await t.waitFor(/\[exit \d+\]/);
+    expect(done).toContain('Recorded in session tui (4 messages).');
+    expect(done).toContain('[exit 0]');
+
+    const shown = JSON.parse((await world.cli(['session', 'show', 'tui', '--json'])).stdout);
+    expect(shown.messages.map((m: { content: string }) => m.content).slice(0, 3)).toEqual([
+      'First turn',
+      'turn 1: First turn',
+      'Hello from the terminal',
+    ]);
+    expect(shown.sessionChain).toHaveLength(1);
   });
 });
 

@@ -129,7 +129,7 @@ describe('--help', () => {
   it.each(commands)('channelcoder %s %s --help prints usage with examples', async (...command) => {
     const args = command.filter((part): part is string => typeof part === 'string');
     const r = await world.cli([...args, '--help']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: channelcoder /);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain(`channelcoder ${args.join(' ')}`);
