@@ -288,7 +288,19 @@ export class S3SessionStorage implements SessionStorage {
     );
     const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => k !== next);
     await this.objects.put(next, '', 'application/octet-stream', operation);
-    await Promise.all(old.map((k) => this.objects.delete(k, operation)));
+    const [now] = await Promise.all([
+      this.readHead(name, operation).then(
+        (head) => ({ head }),
+        () => 'unknown' as const, // keep the entry; a listing that meets it checks it against the head
+      ),
+      ...old.map((k) => this.objects.delete(k, operation)),
+    ]);
+    // A writer that saved the next revision (or a remove) before our entry landed has already moved "its" old
+    // entry, ours, which did not exist yet: without this check ours would stay behind as a stale entry.
+    if (now === 'unknown' || now.head?.info.revision === revision) return;
+    if (now.head === undefined || !this.indexKeysOf(name, now.head).includes(next)) {
+      await this.objects.delete(next, operation);
+    }
   }
 
   /**

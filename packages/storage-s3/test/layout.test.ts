@@ -12,6 +12,7 @@ import {
   putText,
   uniquePrefix,
 } from './support/fixtures.js';
+import { startFlakyProxy } from './support/flaky-proxy.js';
 
 // s3rver behind the test middleware emulating real S3 (conditional writes → 412, atomic object replacement).
 const { endpoint, bucket } = inject('s3Conditional');
@@ -177,5 +178,45 @@ describe('conflicts between writers on different clients', () => {
     expect(ids(stored)).toEqual(ids(winner));
     // The loser's part was removed: only the winner's parts remain.
     expect(await partKeys(first, 'contested')).toHaveLength((await headOf(first, 'contested')).parts.length);
+  });
+
+  it('leave no stale index entry when the next revision lands while a writer is still moving its entry', async () => {
+    const b = fresh();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reachedHold = () => {};
+    const reached = new Promise<void>((resolve) => {
+      reachedHold = resolve;
+    });
+    let holding = false;
+    const proxy = await startFlakyProxy(endpoint, async (req) => {
+      if (req.method === 'PUT' && decodeURIComponent(req.url ?? '').includes('/index/') && !holding) {
+        holding = true;
+        reachedHold();
+        await held;
+      }
+      return 'forward' as const;
+    });
+    const slowClient = makeClient(proxy.endpoint);
+    const a = new S3SessionStorage({ client: slowClient, bucket, prefix: b.prefix });
+    try {
+      await b.save(makeState({ messages: 2 }), 'raced-index');
+      const aState = addMessages(await a.load('raced-index'), 1);
+      const aSave = a.save(aState, 'raced-index'); // commits revision 2, then waits before its index PUT
+      await reached;
+      const bState = addMessages(await b.load('raced-index'), 1);
+      await b.save(bState, 'raced-index'); // revision 3 moves the entry of revision 2, which is not there yet
+      release();
+      await aSave;
+      expect(await listAll(client, bucket, `${b.prefix}index/`)).toHaveLength(1);
+      const [info] = await b.list();
+      expect(info?.messageCount).toBe(bState.messages.length);
+    } finally {
+      release();
+      slowClient.destroy();
+      await proxy.close();
+    }
   });
 });

@@ -25,13 +25,19 @@ const SLOW_DOWN =
 
 export async function startFlakyProxy(
   target: string,
-  decide: (req: IncomingMessage, index: number) => ProxyAction,
+  decide: (req: IncomingMessage, index: number) => ProxyAction | Promise<ProxyAction>,
 ): Promise<FlakyProxy> {
   const upstream = new URL(target);
   const log: ProxiedRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    const action = decide(req, log.length);
-    log.push({ method: req.method ?? '', path: decodeURIComponent(req.url ?? ''), action });
+  const server: Server = createServer(async (req, res) => {
+    const entry: ProxiedRequest = {
+      method: req.method ?? '',
+      path: decodeURIComponent(req.url ?? ''),
+      action: 'forward',
+    };
+    log.push(entry);
+    const action = await decide(req, log.length - 1); // the request body waits, paused, meanwhile
+    entry.action = action;
     const fail = () => {
       res.writeHead(503, { 'content-type': 'application/xml', 'x-amz-error-code': 'SlowDown' });
       res.end(SLOW_DOWN);
