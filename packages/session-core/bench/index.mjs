@@ -15,7 +15,7 @@ printTable(
 
 const overhead = await benchSessionOverhead();
 printTable(
-  `Session layer overhead per turn (real claude CLI + mock API, ${overhead.turns} turns each, median)`,
+  `Session layer overhead per turn (real claude CLI + mock API, ${overhead.turns} turn pairs; ratio = median of pair ratios)`,
   ['variant', 'ms/turn', 'ratio', 'target'],
   [
     ['bare runner (run + --resume)', overhead.bareMedian.toFixed(1), '1.00', ''],

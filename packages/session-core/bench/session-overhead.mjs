@@ -1,7 +1,9 @@
 /**
  * Overhead of the session layer per turn: the same 3-turn conversation, same prompt, same mock, through
  * `session().claude()` with durable file autosave (one fsync'd JSON file per session) and through the bare
- * runner (`run()` with `--resume` done by hand). Rounds alternate between the two to cancel drift.
+ * runner (`run()` with `--resume` done by hand). Turns run in back-to-back pairs (alternating which goes
+ * first); the ratio is the median of the per-pair ratios, which cancels most of the load other processes
+ * put on the machine.
  * Also measures the session layer alone (a runner that answers instantly), which is what the ratio costs.
  */
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createJsonFileStorage } from '../test/session/support/json-file-storage.mjs';
 import { core, median, testkit } from './support.mjs';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const TURNS = 3;
 const PROMPT = 'Summarise the design of the session layer in one sentence.';
 
@@ -28,33 +30,41 @@ export async function benchSessionOverhead() {
   const options = { env, cwd: sandbox.cwd };
   const sessionTurns = [];
   const bareTurns = [];
+  const pairRatios = [];
   try {
-    const sessionRound = async () => {
-      const s = core.session({ storage, cwd: sandbox.cwd, defaults: { env } });
-      for (let t = 0; t < TURNS; t++) {
-        const start = performance.now();
-        await s.claude(PROMPT);
-        sessionTurns.push(performance.now() - start);
-      }
+    const timed = async (fn) => {
+      const start = performance.now();
+      await fn();
+      return performance.now() - start;
     };
-    const bareRound = async () => {
-      let id;
-      for (let t = 0; t < TURNS; t++) {
-        const start = performance.now();
-        const result = await core.run(PROMPT, id === undefined ? options : { ...options, resume: id });
-        id = result.sessionId;
-        bareTurns.push(performance.now() - start);
-      }
-    };
-    await bareRound(); // warm-up: file caches, the binary's first start
-    bareTurns.length = 0;
+    const warm = await core.run(PROMPT, options); // first start of the binary: file caches
+    await core.run(PROMPT, { ...options, resume: warm.sessionId });
     for (let r = 0; r < ROUNDS; r++) {
-      if (r % 2 === 0) {
-        await sessionRound();
-        await bareRound();
-      } else {
-        await bareRound();
-        await sessionRound();
+      // One session and one bare conversation advance turn by turn, back to back, alternating which goes
+      // first, so load from other processes hits both alike; each pair gives one ratio.
+      const s = core.session({ storage, cwd: sandbox.cwd, defaults: { env } });
+      let bareId;
+      const sessionTurn = () => s.claude(PROMPT);
+      const bareTurn = async () => {
+        const result = await core.run(
+          PROMPT,
+          bareId === undefined ? options : { ...options, resume: bareId },
+        );
+        bareId = result.sessionId;
+      };
+      for (let t = 0; t < TURNS; t++) {
+        let sessionMs;
+        let bareMs;
+        if ((r + t) % 2 === 0) {
+          sessionMs = await timed(sessionTurn);
+          bareMs = await timed(bareTurn);
+        } else {
+          bareMs = await timed(bareTurn);
+          sessionMs = await timed(sessionTurn);
+        }
+        sessionTurns.push(sessionMs);
+        bareTurns.push(bareMs);
+        pairRatios.push(sessionMs / bareMs);
       }
     }
   } finally {
@@ -94,7 +104,7 @@ export async function benchSessionOverhead() {
     turns: sessionTurns.length,
     sessionMedian,
     bareMedian,
-    ratio: sessionMedian / bareMedian,
+    ratio: median(pairRatios),
     layerMedian,
     layerRatio: (bareMedian + layerMedian) / bareMedian,
   };
