@@ -101,6 +101,19 @@ describe('FileSessionStorage bad input', () => {
     expect((err as Error).message).toContain(head);
   });
 
+  it('refuses to save over a damaged head and leaves it as it is', async () => {
+    const root = tempDir();
+    const storage = new FileSessionStorage(root);
+    const state = stateWith(2, 'evidence');
+    await storage.save(state);
+    const head = join(root, 'evidence', 'head.json');
+    writeFileSync(head, '{"formatVersion":1,"revis');
+    const before = snapshot(join(root, 'evidence'));
+    expect(SessionCorruptError.is(await rejection(storage.save(state)))).toBe(true);
+    expect(snapshot(join(root, 'evidence'))).toEqual(before);
+    expect(readFileSync(head, 'utf8')).toBe('{"formatVersion":1,"revis');
+  });
+
   it('loads garbage in the messages file as SessionCorruptError naming the messages file', async () => {
     const root = tempDir();
     const storage = new FileSessionStorage(root);
