@@ -1,10 +1,12 @@
 /**
  * The session guide's examples (examples/guide-*.mjs), run unchanged through the `channelcoder` package
- * with the real `claude` CLI against the in-repo mock Anthropic API. Each example gets a fresh
- * CHANNELCODER_HOME (its file storage), CLAUDE_CONFIG_DIR and HOME.
+ * with the real `claude` CLI against the in-repo mock Anthropic API, under Node and under Bun. Each example
+ * gets a fresh CHANNELCODER_HOME (its file storage), CLAUDE_CONFIG_DIR and HOME.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createSessionState, recordTurn } from '@channelcoder/session-core';
 import { FileSessionStorage } from '@channelcoder/storage-file';
@@ -33,7 +35,27 @@ afterEach(() => {
   sandbox?.remove();
 });
 
-function world() {
+/** Bun from the workspace's `bun` dev dependency (its platform package: pnpm skips bun's postinstall). */
+function bunBinary(): string {
+  const wrapper = createRequire(import.meta.url).resolve('bun/package.json');
+  const platform = `@oven/bun-${process.platform}-${process.arch}`;
+  for (const name of [platform, `${platform}-baseline`, `${platform}-musl`]) {
+    try {
+      const binary = join(dirname(createRequire(wrapper).resolve(`${name}/package.json`)), 'bin', 'bun');
+      if (existsSync(binary)) return binary;
+    } catch {
+      // try the next variant
+    }
+  }
+  throw new Error(`Bun's binary is missing (${platform}): run \`pnpm install\` at the workspace root.`);
+}
+
+const runtimes = [
+  { runtime: 'Node', binary: () => process.execPath },
+  { runtime: 'Bun', binary: bunBinary },
+];
+
+function world(binary: string) {
   sandbox = makeClaudeSandbox('cc-guide');
   const home = join(sandbox.root, 'channelcoder');
   const env = {
@@ -45,13 +67,13 @@ function world() {
     home,
     storage: () => new FileSessionStorage({ dir: join(home, 'sessions'), fsync: false }),
     example: async (file: string, args: string[] = []) =>
-      (await run(process.execPath, [join(examples, file), ...args], { env, cwd: sandbox.cwd })).stdout,
+      (await run(binary, [join(examples, file), ...args], { env, cwd: sandbox.cwd })).stdout,
   };
 }
 
-describe('session guide examples', () => {
+describe.each(runtimes)('session guide examples under $runtime', ({ binary }) => {
   it('guide-basic-usage.mjs: context carries across turns, save, load and continue', async () => {
-    const w = world();
+    const w = world(binary());
     const out = await w.example('guide-basic-usage.mjs');
     expect(out).toContain('1: turn 1: What is TypeScript?');
     // The mock answers with the number of user turns it saw: the second and third turns carry the history.
@@ -63,7 +85,7 @@ describe('session guide examples', () => {
   });
 
   it('guide-save-load.mjs: day 1, 2 and 3 continue one conversation', async () => {
-    const w = world();
+    const w = world(binary());
     const out = await w.example('guide-save-load.mjs');
     expect(out).toContain('day 1: 4 messages');
     expect(out).toContain('day 2: 8 messages, last reply: turn 4: Implement rate limiting');
@@ -73,7 +95,7 @@ describe('session guide examples', () => {
   });
 
   it('guide-list-metadata.mjs: list shows name, counts, dates and path, newest first', async () => {
-    const w = world();
+    const w = world(binary());
     const out = await w.example('guide-list-metadata.mjs');
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -84,14 +106,14 @@ describe('session guide examples', () => {
   });
 
   it('guide-auto-save.mjs: every turn is saved into one entry', async () => {
-    const w = world();
+    const w = world(binary());
     const out = await w.example('guide-auto-save.mjs');
     expect(out).toMatch(/autosaved as "[^"]+" in .+\/sessions: 4 messages/);
     expect(out).toContain('entries: 1');
   });
 
   it('guide-hygiene.mjs: removes sessions idle for more than 30 days, keeps the rest', async () => {
-    const w = world();
+    const w = world(binary());
     const storage = w.storage();
     const day = 24 * 60 * 60 * 1000;
     for (const [name, age] of [
@@ -117,7 +139,7 @@ describe('session guide examples', () => {
   });
 
   it('guide-fresh-summary.mjs: a long session hands a summary to a fresh one', async () => {
-    const w = world();
+    const w = world(binary());
     const out = await w.example('guide-fresh-summary.mjs');
     expect(out).toContain('long session: 8 messages');
     // The fresh conversation starts at turn 1 with the summary in its prompt.
@@ -129,7 +151,7 @@ describe('session guide examples', () => {
   });
 
   it('guide-streaming.mjs: streams the text and records the turn', async () => {
-    const w = world();
+    const w = world(binary());
     const out = await w.example('guide-streaming.mjs');
     expect(out).toContain('turn 1: Write comprehensive docs\nrecorded: 2 messages');
   });
