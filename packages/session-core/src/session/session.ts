@@ -1,7 +1,15 @@
 /** The session object: turns through the runner, recorded by the chain logic, saved through the storage. */
 
-import { clearSession, fork, recordTurn, setCurrentSessionId, type TurnOutcome } from '../chain.js';
+import {
+  clearSession,
+  fork,
+  recordTurn,
+  resumeTarget,
+  setCurrentSessionId,
+  type TurnOutcome,
+} from '../chain.js';
 import { InvalidArgumentError } from '../errors.js';
+import { waitForDetached } from '../runner/detached-log.js';
 import type { InteractiveResult } from '../runner/interactive.js';
 import { isTemplateCall, promptFromCall } from '../runner/run.js';
 import type { ClaudeRunner } from '../runner/runner.js';
@@ -131,6 +139,16 @@ export class ClaudeSession implements Session {
     // reported as unhandled when the caller awaits just one of them.
     done.catch(() => undefined);
     return started;
+  }
+
+  adoptDetached(prompt: string, logFile: string, options: { pollMs?: number } = {}): Promise<ClaudeResult> {
+    if (typeof prompt !== 'string') return Promise.reject(promptError('adoptDetached'));
+    return this.queue.run(() =>
+      this.turn(prompt, undefined, () => {
+        const resume = resumeTarget(this.current);
+        return waitForDetached(logFile, { ...options, ...(resume === undefined ? {} : { resume }) });
+      }),
+    );
   }
 
   id(): string | undefined {

@@ -60,8 +60,17 @@ export interface Session {
   stream(prompt: string, options?: SessionRunOptions): ClaudeStream;
   /** The terminal UI; the prompt and its outcome are recorded when the user leaves it. */
   interactive(prompt?: string, options?: SessionRunOptions): Promise<InteractiveResult>;
-  /** A background turn: resolves once started; recorded when its log shows the result (see `done`). */
+  /**
+   * A background turn: resolves once started; recorded when its log shows the result (see `done`). The
+   * session watches the log while this process lives (and keeps it alive until then); if the process
+   * ends first, record the turn later with `adoptDetached`.
+   */
   detached(prompt: string, options?: SessionDetachedOptions): Promise<SessionDetachedRun>;
+  /**
+   * Records a background turn started earlier, possibly by another process (`prompt` and the run's
+   * `logFile`), once its log shows the end. Resolves or rejects like `claude()`.
+   */
+  adoptDetached(prompt: string, logFile: string, options?: { pollMs?: number }): Promise<ClaudeResult>;
   /** The Claude session id the next turn resumes (undefined for a new conversation). */
   id(): string | undefined;
   /** Name it is (or will be) saved under. */

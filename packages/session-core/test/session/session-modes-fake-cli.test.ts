@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClaudeRunError } from '../../src/errors.js';
+import { detached } from '../../src/runner/detached.js';
 import { flag, UUID, useFakeSessions } from './support/fake-sessions.js';
 
 const ctx = useFakeSessions();
@@ -29,6 +30,34 @@ describe('modes', () => {
     expect(s.id()).toBe(handle.sessionId);
     expect(s.messages().map((m) => m.content)).toEqual(['in the background', 'echo: in the background']);
     expect(ctx.storage.saveCalls).toBe(1);
+  });
+
+  it('a background run started by an earlier process is recorded later with adoptDetached', async () => {
+    const first = withFake('same-id', { name: 'worker-job' });
+    await first.claude('setup');
+    // A worker started the next turn in the background and exited before it finished.
+    const logFile = `${ctx.fake.dir}/adopt.jsonl`;
+    const run = await detached('background step', { env: ctx.fake.env(), resume: first.id() ?? '', logFile });
+    const later = await ctx.session.load('worker-job', { defaults: { env: ctx.fake.env() } });
+    const result = await later.adoptDetached('background step', run.logFile, { pollMs: 20 });
+    expect(result.text).toBe('echo: background step');
+    expect(later.messages().map((m) => m.content)).toEqual([
+      'setup',
+      'echo: setup',
+      'background step',
+      'echo: background step',
+    ]);
+    expect(later.state().sessionChain).toEqual([first.id()]);
+    expect((await ctx.storage.load('worker-job')).messages).toHaveLength(4);
+  });
+
+  it('adoptDetached records a failed background run as a failed turn', async () => {
+    const s = withFake();
+    await s.claude('setup');
+    const logFile = `${ctx.fake.dir}/adopt-fail.jsonl`;
+    await detached('x', { env: ctx.fake.env('api-error'), resume: s.id() ?? '', logFile });
+    await expect(s.adoptDetached('x', logFile, { pollMs: 20 })).rejects.toSatisfy(ClaudeRunError.is);
+    expect(s.messages().at(-1)).toMatchObject({ content: 'x', turn: { isError: true } });
   });
 
   it('interactive passes the prompt after --, and records prompt and outcome when it ends', async () => {
