@@ -10,9 +10,12 @@ import { isErrno } from './fs-errors.js';
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
-/** fsync of a directory, which makes renames, creations and removals of its entries durable. */
+/**
+ * fsync of a directory, which makes renames, creations and removals of its entries durable. Windows cannot
+ * open a directory for syncing; NTFS journals those metadata changes itself.
+ */
 export async function syncDirectory(dir: string, sync: boolean): Promise<void> {
-  if (!sync) return;
+  if (!sync || process.platform === 'win32') return;
   const handle = await open(dir, constants.O_RDONLY);
   try {
     await handle.sync();
