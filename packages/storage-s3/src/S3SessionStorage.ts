@@ -24,6 +24,7 @@ import { headText, readStoredHead, type StoredHead } from './head-record.js';
 import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
 import { KeyLayout, newPartId, type PartRef, partIdOfKey, partSequence } from './keys.js';
 import { ObjectStore } from './object-store.js';
+import { planParts } from './part-plan.js';
 import { listSessions } from './session-listing.js';
 import { TranscriptChunks } from './transcripts.js';
 
@@ -106,12 +107,20 @@ export class S3SessionStorage implements SessionStorage {
     this.transcripts = new TranscriptChunks(this.objects, this.keys);
   }
 
+  /**
+   * Stores the state (see the class comment for the requests) and returns its name. On success the stored
+   * revision and `state.revision` become `state.revision + 1`.
+   *
+   * @throws SessionConflictError when the stored revision is not `state.revision` or another writer won the
+   *   conditional write; SessionCorruptError / UnsupportedFormatError when the stored head cannot be read
+   *   (remove the session to overwrite it); StorageUnavailableError.
+   */
   async save(state: SessionState, name?: string): Promise<string> {
     const key = resolveSaveName(state, name);
     const stored = await this.readHead(key, 'save');
     assertRevision(key, stored?.info.revision, state);
     const revision = state.revision + 1;
-    const write = this.planParts(stored, state, revision);
+    const write = planParts(stored, state, revision, this.compactAfterParts);
 
     const partKey = write.newPart === undefined ? undefined : this.keys.partKey(key, write.newPart.id);
     if (partKey !== undefined && write.newPart !== undefined) {
@@ -141,6 +150,12 @@ export class S3SessionStorage implements SessionStorage {
     return key;
   }
 
+  /**
+   * Reads the head and exactly the parts it names (in parallel), and assembles them.
+   *
+   * @throws SessionNotFoundError when there is no head; SessionCorruptError for a damaged head or part, or a
+   *   part the head names that is gone; UnsupportedFormatError; StorageUnavailableError.
+   */
   async load(name: string): Promise<SessionState> {
     const key = normalizeSessionName(name);
     const ctx = { name: key, location: this.pathOf(key) };
@@ -171,6 +186,11 @@ export class S3SessionStorage implements SessionStorage {
     }
   }
 
+  /**
+   * Newest `lastActive` first (ties by name), from the index: one ListObjectsV2 call per page of up to 1,000
+   * entries, a head read only for entries that need checking. `prefix` filters names while paging. Damaged
+   * sessions are listed with `error`.
+   */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
     return listSessions(
       {
@@ -183,7 +203,10 @@ export class S3SessionStorage implements SessionStorage {
     );
   }
 
-  /** Deletes the index entry, the head, then every other object of the session. */
+  /**
+   * Deletes the index entry, the head, then every other object of the session (parts, transcripts, leftovers).
+   * Resolves false when there was no head. Works on damaged sessions too.
+   */
   async remove(name: string): Promise<boolean> {
     const key = normalizeSessionName(name);
     let stored: StoredHead | 'unreadable' | undefined;
@@ -208,6 +231,7 @@ export class S3SessionStorage implements SessionStorage {
     return true;
   }
 
+  /** True when the session has a head (even a damaged one). One HEAD request. */
   async exists(name: string): Promise<boolean> {
     return this.objects.exists(this.keys.headKey(normalizeSessionName(name)), 'exists');
   }
@@ -242,28 +266,6 @@ export class S3SessionStorage implements SessionStorage {
   private async readHead(name: string, operation: string): Promise<StoredHead | undefined> {
     const found = await this.objects.getText(this.keys.headKey(name), operation);
     return found === undefined ? undefined : readStoredHead(name, found.text, found.etag, this.pathOf(name));
-  }
-
-  /** Which part objects the new head names, and the one part this save uploads. */
-  private planParts(
-    stored: StoredHead | undefined,
-    state: SessionState,
-    revision: number,
-  ): { parts: PartRef[]; newPart?: { id: string; messages: Message[] }; replacesParts: boolean } {
-    const plan = planMessageWrite(stored?.info, state);
-    const kept = plan.mode === 'append' && stored?.layout.kind === 'parts' ? stored.layout.parts : [];
-    const fresh =
-      plan.mode === 'append' && stored?.layout.kind === 'parts'
-        ? state.messages.slice(plan.from)
-        : state.messages;
-    const replacesParts =
-      stored?.layout.kind === 'parts' && kept.length === 0 && stored.layout.parts.length > 0;
-    const compact = kept.length + (fresh.length > 0 ? 1 : 0) > this.compactAfterParts;
-    const messages = compact ? state.messages : fresh;
-    if (messages.length === 0) return { parts: compact ? [] : kept, replacesParts };
-    const newPart = { id: newPartId(revision), messages };
-    const ref = { id: newPart.id, count: messages.length };
-    return { parts: compact ? [ref] : [...kept, ref], newPart, replacesParts: replacesParts || compact };
   }
 
   /** The index entries a stored head may have (an inline document may have been indexed unverified). */
