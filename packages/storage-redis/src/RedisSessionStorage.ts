@@ -21,6 +21,7 @@ import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js
 import { type IndexContext, walkIndex } from './list-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
+import { appendTranscriptLines, checkTranscriptArgs, loadTranscriptLines } from './transcripts.js';
 
 export interface RedisSessionStorageOptions {
   /**
@@ -50,6 +51,8 @@ const MAX_SAVE_ATTEMPTS = 3;
  * - `P{<name>}:head` — STRING: the session head as JSON (`toWireHead`: chain, metadata, usage, revision,
  *   messageCount, lastMessageId). Never holds messages.
  * - `P{<name>}:messages` — LIST: one JSON message per element, oldest first (absent while there are none).
+ * - `P{<name>}:transcripts` — SET: the Claude session ids with a stored transcript (optional capability).
+ * - `P{<name>}:transcript:<claudeSessionId>` — LIST: that transcript's JSON lines, in order.
  * - `P{index}:order` — ZSET, all scores 0, members `<17-digit inverted lastActive ms>:<name>`, so the
  *   lexicographic order of members is the listing order (newest first, ties by name).
  * - `P{index}:members` — HASH: `<name>` → that session's current member in `P{index}:order`.
@@ -63,7 +66,8 @@ const MAX_SAVE_ATTEMPTS = 3;
  * the session, else a GET of the head plus the script. `load` is one script call (head, messages, and the
  * expiry extension, read at one instant). `list` reads the index and the heads of one page (pipelined), never a message list.
  *
- * Expiry (`ttlSeconds`): head and messages get the same expiry on every save (and load, with `slidingTtl`).
+ * Expiry (`ttlSeconds`): every key of the session gets one absolute expiry on every save (and load, with
+ * `slidingTtl`); a transcript append gives its keys the head's expiry.
  * The index has none; `list()` drops entries whose session has expired as it meets them.
  */
 export class RedisSessionStorage implements SessionStorage {
@@ -166,7 +170,7 @@ export class RedisSessionStorage implements SessionStorage {
     return withAvailability(this.client, this.timeoutMs, `load("${key}")`, async () => {
       const ttl = this.slidingTtl ? this.ttlMs : 0;
       const stored = await this.scripts
-        .load([keys.head, keys.messages], ttl)
+        .load([keys.head, keys.messages, keys.transcripts], ttl)
         .catch(corruptIfWrongType(key, keys));
       if (stored === undefined) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
       const ctx = { name: key, location: keys.head };
@@ -194,7 +198,7 @@ export class RedisSessionStorage implements SessionStorage {
         const { order, members } = indexKeys(this.prefix);
         await this.scripts.dropIndex([order, members], key);
       }
-      return removed > 0;
+      return removed;
     });
   }
 
@@ -220,10 +224,41 @@ export class RedisSessionStorage implements SessionStorage {
   /** Nothing to release: the client belongs to the caller, who closes it (`client.quit()`). */
   async close(): Promise<void> {}
 
+  /**
+   * Stores `entries` (the CLI's transcript lines) as lines `fromLine`, `fromLine + 1`, … of the transcript of
+   * `claudeSessionId`; lines already stored there are overwritten. They expire and are removed with the
+   * session.
+   *
+   * @throws SessionNotFoundError when the session is not stored; InvalidArgumentError when `fromLine` is
+   *   beyond the stored lines (a gap) or not a non-negative integer.
+   */
+  async appendTranscript(
+    name: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+  ): Promise<void> {
+    const key = normalizeSessionName(name);
+    const id = checkTranscriptArgs(key, claudeSessionId, fromLine);
+    return withAvailability(this.client, this.timeoutMs, `appendTranscript("${key}")`, () =>
+      appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine),
+    );
+  }
+
+  /** Every stored line in order, or `null` when no transcript is stored for that id. */
+  async loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null> {
+    const key = normalizeSessionName(name);
+    const id = checkTranscriptArgs(key, claudeSessionId);
+    return withAvailability(this.client, this.timeoutMs, `loadTranscript("${key}")`, () =>
+      loadTranscriptLines(this.scripts, this.prefix, key, id),
+    );
+  }
+
   private scriptKeys(keys: SessionKeys): string[] {
-    if (this.cluster) return [keys.head, keys.messages];
+    const session = [keys.head, keys.messages, keys.transcripts];
+    if (this.cluster) return session;
     const { order, members } = indexKeys(this.prefix);
-    return [keys.head, keys.messages, order, members];
+    return [...session, order, members];
   }
 
   private indexContext(): IndexContext {

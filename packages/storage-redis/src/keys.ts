@@ -11,6 +11,8 @@ export interface SessionKeys {
   head: string;
   /** LIST: one JSON message per element, oldest first. */
   messages: string;
+  /** SET: the Claude session ids that have a stored transcript. */
+  transcripts: string;
 }
 
 export interface IndexKeys {
@@ -21,7 +23,16 @@ export interface IndexKeys {
 }
 
 export function sessionKeys(prefix: string, name: string): SessionKeys {
-  return { head: `${prefix}{${name}}:head`, messages: `${prefix}{${name}}:messages` };
+  return {
+    head: `${prefix}{${name}}:head`,
+    messages: `${prefix}{${name}}:messages`,
+    transcripts: `${prefix}{${name}}:transcripts`,
+  };
+}
+
+/** LIST: the transcript lines (JSON) of one Claude session id, in order. The scripts derive the same name. */
+export function transcriptKey(prefix: string, name: string, claudeSessionId: string): string {
+  return `${prefix}{${name}}:transcript:${claudeSessionId}`;
 }
 
 export function indexKeys(prefix: string): IndexKeys {

@@ -3,20 +3,32 @@
  * `defineCommand` (names carry a `channelcoderSessions…V1` prefix), which sends EVAL once per connection
  * and EVALSHA afterwards, and falls back to EVAL when the server answers NOSCRIPT (e.g. after a restart).
  *
- * Scripts that touch the listing index take its two keys as KEYS[3] and KEYS[4] when every key lives on one
- * server. On a Cluster the index is in another slot, so the adapter calls them with the session keys only
- * and updates the index with a second script.
+ * Session scripts take KEYS head, messages, transcripts, and the index keys order, members as KEYS[4] and
+ * KEYS[5] when every key lives on one server. On a Cluster the index is in another slot, so the adapter
+ * calls them with the session keys only and updates the index with a second script. Transcript lists are
+ * named from the transcripts key inside the scripts; they share its hash tag, hence its slot.
  */
 import type { Cluster, Redis } from 'ioredis';
 
 export type RedisClient = Redis | Cluster;
 
-/** Shared helpers: the common expiry instant; replacing or dropping a name's index entry. */
+/** Shared helpers: one expiry instant for all keys of a session; the index entry of a name. */
 const HELPERS = `
--- One absolute expiry for every key of a session: relative PEXPIREs in one script can land a millisecond apart.
+-- Absolute, computed once: relative PEXPIREs in one script can land a millisecond apart.
 local function expire_at(ttl)
   local now = redis.call('TIME')
   return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl
+end
+local function transcript_key(transcripts, id)
+  return string.sub(transcripts, 1, -(string.len(':transcripts') + 1)) .. ':transcript:' .. id
+end
+-- at > 0: every key of the session expires at that instant; at == 0: none expires.
+local function set_expiry(head, messages, transcripts, at)
+  local keys = {head, messages, transcripts}
+  for _, id in ipairs(redis.call('SMEMBERS', transcripts)) do keys[#keys + 1] = transcript_key(transcripts, id) end
+  for _, key in ipairs(keys) do
+    if at > 0 then redis.call('PEXPIREAT', key, at) else redis.call('PERSIST', key) end
+  end
 end
 local function put_index(order, members, name, member)
   local old = redis.call('HGET', members, name)
@@ -34,7 +46,7 @@ end
 `;
 
 /**
- * KEYS: head, messages [, order, members]
+ * KEYS: head, messages, transcripts [, order, members]
  * ARGV: expected sha1 of the stored head ('' = nothing stored), 'append'|'rewrite', new head JSON,
  *       ttl in ms ('0' = no expiry), name, index member, messages to append…
  * Returns {1} when written; {0, storedHead} (or {0} when nothing is stored) when the stored head is not the
@@ -51,35 +63,24 @@ if ARGV[2] == 'rewrite' then redis.call('DEL', KEYS[2]) end
 for i = 7, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
-local ttl = tonumber(ARGV[4])
 redis.call('SET', KEYS[1], ARGV[3])
-if ttl > 0 then
-  local at = expire_at(ttl)
-  redis.call('PEXPIREAT', KEYS[1], at)
-  redis.call('PEXPIREAT', KEYS[2], at)
-else
-  redis.call('PERSIST', KEYS[2])
-end
-if #KEYS >= 4 then put_index(KEYS[3], KEYS[4], ARGV[5], ARGV[6]) end
+local ttl = tonumber(ARGV[4])
+set_expiry(KEYS[1], KEYS[2], KEYS[3], ttl > 0 and expire_at(ttl) or 0)
+if #KEYS >= 5 then put_index(KEYS[4], KEYS[5], ARGV[5], ARGV[6]) end
 return {1}
 `;
 
 /**
- * KEYS: head, messages. ARGV: ttl in ms ('0' = leave the expiry alone).
- * Returns {} when nothing is stored, else {head, messages}. A script rather than MULTI: Redis freezes the
- * clock during a script, so both keys are read at one instant (never a head whose messages just expired)
- * and get one absolute expiry.
+ * KEYS: head, messages, transcripts. ARGV: ttl in ms ('0' = leave the expiry alone).
+ * Returns {} when nothing is stored, else {head, messages}. A script rather than MULTI: Redis evaluates
+ * expiry at one instant during a script, so it never reads a head whose messages just expired.
  */
 const LOAD = `${HELPERS}
 local head = redis.call('GET', KEYS[1])
 if not head then return {} end
 local messages = redis.call('LRANGE', KEYS[2], 0, -1)
 local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  local at = expire_at(ttl)
-  redis.call('PEXPIREAT', KEYS[1], at)
-  redis.call('PEXPIREAT', KEYS[2], at)
-end
+if ttl > 0 then set_expiry(KEYS[1], KEYS[2], KEYS[3], expire_at(ttl)) end
 return {head, messages}
 `;
 
@@ -89,11 +90,14 @@ put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 return 1
 `;
 
-/** KEYS: head, messages [, order, members]. ARGV: name. Returns how many session keys were deleted. */
+/** KEYS: head, messages, transcripts [, order, members]. ARGV: name. Returns 1 if a head was stored. */
 const REMOVE = `${HELPERS}
-local removed = redis.call('DEL', KEYS[1], KEYS[2])
-if #KEYS >= 4 then drop_index(KEYS[3], KEYS[4], ARGV[1]) end
-return removed
+local existed = redis.call('EXISTS', KEYS[1])
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', transcript_key(KEYS[3], id)) end
+local removed = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+if #KEYS >= 5 then drop_index(KEYS[4], KEYS[5], ARGV[1]) end
+if existed == 1 or removed > 0 then return 1 end
+return 0
 `;
 
 /** KEYS: order, members. ARGV: name. The index half of a remove, for Cluster clients. */
@@ -118,6 +122,36 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 return 1
 `;
 
+/**
+ * KEYS: head, transcripts, the transcript list. ARGV: Claude session id, fromLine, lines…
+ * Writes lines fromLine, fromLine + 1, … (overwriting lines already stored there) and gives the list the
+ * head's expiry. Returns {1}; {-1} when the session does not exist; {-2, stored} when fromLine > stored.
+ */
+const APPEND_TRANSCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local stored = redis.call('LLEN', KEYS[3])
+local from = tonumber(ARGV[2])
+if from > stored then return {-2, stored} end
+local count = #ARGV - 2
+local overlap = math.min(count, stored - from)
+for i = 1, overlap do redis.call('LSET', KEYS[3], from + i - 1, ARGV[2 + i]) end
+for i = overlap + 1, count, 1000 do
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 2 + i, 2 + math.min(i + 999, count)))
+end
+redis.call('SADD', KEYS[2], ARGV[1])
+local at = redis.call('PEXPIRETIME', KEYS[1])
+for _, key in ipairs({KEYS[2], KEYS[3]}) do
+  if at > 0 then redis.call('PEXPIREAT', key, at) else redis.call('PERSIST', key) end
+end
+return {1}
+`;
+
+/** KEYS: transcripts, the transcript list. ARGV: Claude session id. Returns {} if none, else {lines}. */
+const LOAD_TRANSCRIPT = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {} end
+return {redis.call('LRANGE', KEYS[2], 0, -1)}
+`;
+
 const COMMANDS = {
   save: { name: 'channelcoderSessionsSaveV1', lua: SAVE },
   load: { name: 'channelcoderSessionsLoadV1', lua: LOAD },
@@ -125,6 +159,8 @@ const COMMANDS = {
   remove: { name: 'channelcoderSessionsRemoveV1', lua: REMOVE },
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
   dropStale: { name: 'channelcoderSessionsDropStaleV1', lua: DROP_STALE },
+  appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV1', lua: APPEND_TRANSCRIPT },
+  loadTranscript: { name: 'channelcoderSessionsLoadTranscriptV1', lua: LOAD_TRANSCRIPT },
 } as const;
 
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;
@@ -179,8 +215,8 @@ export class SessionScripts {
     await this.call('putIndex', keys, [name, member]);
   }
 
-  async remove(keys: string[], name: string): Promise<number> {
-    return (await this.call('remove', keys, [name])) as number;
+  async remove(keys: string[], name: string): Promise<boolean> {
+    return (await this.call('remove', keys, [name])) === 1;
   }
 
   async dropIndex(keys: string[], name: string): Promise<void> {
@@ -189,5 +225,28 @@ export class SessionScripts {
 
   async dropStale(keys: string[], member: string, name: string): Promise<void> {
     await this.call('dropStale', keys, [member, name]);
+  }
+
+  /** See APPEND_TRANSCRIPT. */
+  async appendTranscript(
+    keys: string[],
+    claudeSessionId: string,
+    fromLine: number,
+    lines: string[],
+  ): Promise<{ status: 'written' | 'missing' } | { status: 'gap'; stored: number }> {
+    const reply = (await this.call('appendTranscript', keys, [
+      claudeSessionId,
+      fromLine,
+      ...lines,
+    ])) as number[];
+    if (reply[0] === 1) return { status: 'written' };
+    if (reply[0] === -1) return { status: 'missing' };
+    return { status: 'gap', stored: reply[1] ?? 0 };
+  }
+
+  /** The stored lines, or undefined when no transcript is stored for that id. */
+  async loadTranscript(keys: string[], claudeSessionId: string): Promise<string[] | undefined> {
+    const reply = (await this.call('loadTranscript', keys, [claudeSessionId])) as [string[]] | [];
+    return reply.length === 0 ? undefined : reply[0];
   }
 }

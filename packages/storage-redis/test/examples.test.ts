@@ -49,12 +49,16 @@ describe('examples/acl-user.redis', () => {
     await new RedisSessionStorage({ client, prefix: 'myapp:sessions:' }).save(state, 'acl-check');
     state.messages = [];
     await storage.save(state, 'acl-check');
+    await storage.appendTranscript('acl-check', 'claude-id', [{ type: 'user' }, { type: 'assistant' }], 0);
+    await storage.appendTranscript('acl-check', 'claude-id', [{ type: 'assistant' }, { type: 'user' }], 1);
+    expect(await storage.loadTranscript('acl-check', 'claude-id')).toHaveLength(3);
     expect((await storage.load('acl-check')).revision).toBe(4);
     expect((await storage.list()).map((i) => i.name)).toEqual(['acl-check']);
     expect(await storage.exists('acl-check')).toBe(true);
-    await admin.del('myapp:sessions:{acl-check}:head');
+    expect(await storage.remove('acl-check')).toBe(true);
+    await storage.save(makeState(), 'expired');
+    await admin.del('myapp:sessions:{expired}:head');
     expect(await storage.pruneIndex()).toBe(1);
-    expect(await storage.remove('acl-check')).toBe(false);
 
     // The user is confined to its prefix.
     const outside = new RedisSessionStorage({ client, prefix: 'other:' });

@@ -3,7 +3,7 @@ import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
-import { indexKeys, sessionKeys } from '../src/keys.js';
+import { indexKeys, sessionKeys, transcriptKey } from '../src/keys.js';
 import { type CommandLog, recordCommands } from './support/command-log.js';
 import { connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
 
@@ -39,7 +39,12 @@ describe('key layout', () => {
     await storage.save(state, 'laid-out');
     const keys = sessionKeys(prefix, 'laid-out');
     const index = indexKeys(prefix);
-    expect(keys).toEqual({ head: `${prefix}{laid-out}:head`, messages: `${prefix}{laid-out}:messages` });
+    expect(keys).toEqual({
+      head: `${prefix}{laid-out}:head`,
+      messages: `${prefix}{laid-out}:messages`,
+      transcripts: `${prefix}{laid-out}:transcripts`,
+    });
+    expect(transcriptKey(prefix, 'laid-out', 'abc')).toBe(`${prefix}{laid-out}:transcript:abc`);
     expect(index).toEqual({ order: `${prefix}{index}:order`, members: `${prefix}{index}:members` });
     expect(await client.type(keys.head)).toBe('string');
     expect(await client.type(keys.messages)).toBe('list');
@@ -56,7 +61,7 @@ describe('key layout', () => {
     expect(member).toMatch(/^\d{17}:laid-out$/);
   });
 
-  it('keeps no other keys than those four', async () => {
+  it('keeps no other keys than those (transcripts appear only when appended)', async () => {
     await storage.save(makeState({ messages: 2 }), 'one');
     await storage.save(makeState({ messages: 2 }), 'two');
     const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
