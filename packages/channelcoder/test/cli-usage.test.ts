@@ -77,7 +77,7 @@ describe('usage errors exit with 2 and reach neither Claude nor a storage', () =
   it.each(cases)('%s', async (_label, args, message) => {
     const before = world.mock.requests.length;
     const r = await world.cli(args);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
     expect(world.mock.requests.length).toBe(before);
@@ -114,25 +114,25 @@ describe('storage failures exit with 3', () => {
 
 describe('--help', () => {
   const commands = [
-    ['run'],
-    ['stream'],
-    ['interactive'],
-    ['session'],
-    ['session', 'list'],
-    ['session', 'show'],
-    ['session', 'remove'],
-    ['session', 'fork'],
-    ['session', 'export'],
-    ['session', 'import'],
+    'run',
+    'stream',
+    'interactive',
+    'session',
+    'session list',
+    'session show',
+    'session remove',
+    'session fork',
+    'session export',
+    'session import',
   ];
 
-  it.each(commands)('channelcoder %s %s --help prints usage with examples', async (...command) => {
-    const args = command.filter((part): part is string => typeof part === 'string');
+  it.each(commands)('channelcoder %s --help prints usage with examples', async (command) => {
+    const args = command.split(' ');
     const r = await world.cli([...args, '--help']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: channelcoder /);
     expect(r.stdout).toContain('Examples:');
-    expect(r.stdout).toContain(`channelcoder ${args.join(' ')}`);
+    expect(r.stdout).toContain(`channelcoder ${command}`);
   });
 
   it('channelcoder --help lists the commands and exit codes', async () => {
