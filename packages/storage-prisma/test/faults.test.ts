@@ -4,7 +4,7 @@
  * `connectionTimeoutMillis`); after a restart the same storage works and every save that resolved is there.
  */
 
-import { type SessionState, StorageUnavailableError } from '@channelcoder/session-core';
+import { StorageUnavailableError } from '@channelcoder/session-core';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
@@ -115,5 +115,3 @@ describe('PostgreSQL stopped, then restarted', () => {
     expect(await storage.exists('never-stored')).toBe(false);
   });
 });
-
-export type { SessionState };

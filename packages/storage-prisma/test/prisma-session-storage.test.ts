@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import {
   InvalidArgumentError,
   SessionConflictError,
-  type SessionState,
   StorageUnavailableError,
 } from '@channelcoder/session-core';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
@@ -122,6 +121,38 @@ describe.each(['postgresql', 'sqlite'] as const)('PrismaSessionStorage on %s', (
     expect((await storage.load('half-written')).messages).toHaveLength(6);
   });
 
+  it('never returns a torn session while another client saves, clears and rewrites it', async () => {
+    const db = await open(kind);
+    // On PostgreSQL this fails with readIsolationLevel: 'ReadCommitted' (head and messages from two snapshots).
+    const reader = new PrismaSessionStorage({ prisma: db.prisma });
+    const writer = new PrismaSessionStorage({ prisma: db.prisma });
+    const state = makeState({ messages: 40 });
+    await writer.save(state, 'churning');
+    let writing = true;
+    const writes = (async () => {
+      for (let round = 0; round < 40; round++) {
+        // Alternate a rewrite to a different length (clear() then new turns) and an append.
+        if (round % 2 === 0) state.messages = makeState({ messages: round % 4 === 0 ? 3 : 60 }).messages;
+        else addMessages(state, 5);
+        await writer.save(state, 'churning');
+      }
+      writing = false;
+    })();
+    const reads = Array.from({ length: 3 }, async () => {
+      let loads = 0;
+      while (writing) {
+        const loaded = await reader.load('churning');
+        const ids = new Set(loaded.messages.map((m) => m.id));
+        expect(ids.size).toBe(loaded.messages.length);
+        loads++;
+      }
+      return loads;
+    });
+    await writes;
+    const counts = await Promise.all(reads);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
   it('rejects a client generated without the ChannelCoder models', () => {
     const bare = { $transaction: async () => undefined } as unknown as ChannelCoderPrismaClient;
     expect(() => new PrismaSessionStorage({ prisma: bare })).toThrow(InvalidArgumentError);
@@ -209,5 +240,3 @@ describe('PrismaSessionStorage on PostgreSQL, several clients', () => {
     expect((await storage.load('cut-off')).metadata.cwd).toBe(marker);
   });
 });
-
-export type { SessionState };
