@@ -120,7 +120,7 @@ export class RedisSessionStorage implements SessionStorage {
       this.client,
       this.timeoutMs,
       operation,
-      async () => {
+      async (deadline) => {
         let basis: SaveBasis | undefined =
           this.bases.get(key, state.revision) ?? (state.revision === 0 ? NOTHING_STORED : undefined);
         for (let attempt = 1; ; attempt++) {
@@ -135,6 +135,7 @@ export class RedisSessionStorage implements SessionStorage {
             .slice(plan.mode === 'append' ? plan.from : 0)
             .map((m) => JSON.stringify(toWireMessage(m)));
           const member = indexMember(state.metadata.lastActive.getTime(), key);
+          if (deadline.passed()) throw new Error('the deadline passed before the save was sent');
           const result = await this.scripts
             .save(
               this.scriptKeys(keys),
@@ -142,6 +143,8 @@ export class RedisSessionStorage implements SessionStorage {
               messages,
             )
             .catch(corruptIfWrongType(key, keys));
+          // The caller was told the outcome is unknown; a reply that comes later changes nothing it holds.
+          if (deadline.passed()) throw new Error('the reply came after the deadline');
           if (result.written) {
             state.revision += 1;
             this.bases.set(key, {

@@ -45,6 +45,11 @@ export async function whenReady(client: RedisClient, timeoutMs: number, operatio
   });
 }
 
+/** Lets work that outlives its caller's deadline stop instead of sending more commands or changing state. */
+export interface Deadline {
+  passed(): boolean;
+}
+
 /**
  * Runs `work` on a ready connection within `timeoutMs` in total. ChannelCoder errors pass through; any other
  * failure (connection lost, timeout, a server error such as OOM or NOPERM) becomes StorageUnavailableError.
@@ -54,16 +59,18 @@ export async function withAvailability<T>(
   client: RedisClient,
   timeoutMs: number,
   operation: string,
-  work: () => Promise<T>,
+  work: (deadline: Deadline) => Promise<T>,
   ambiguous?: string,
 ): Promise<T> {
   const started = Date.now();
   await whenReady(client, timeoutMs, operation);
-  const pending = work();
+  const state = { passed: false };
+  const pending = work({ passed: () => state.passed });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     const left = Math.max(1, timeoutMs - (Date.now() - started));
     timer = setTimeout(() => {
+      state.passed = true;
       pending.catch(() => {}); // settles later or never; nobody is waiting for it any more
       const why = `no reply within ${timeoutMs} ms${ambiguous ? `; ${ambiguous}` : ''}`;
       reject(new StorageUnavailableError(BACKEND, operation, new Error(why)));

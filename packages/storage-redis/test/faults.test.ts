@@ -103,6 +103,39 @@ describe('a server that is never reachable', () => {
   });
 });
 
+describe('a reply that comes after the deadline', () => {
+  it('fails the save as unavailable, says it may have been applied, and leaves the state untouched', async () => {
+    const server = await privateServer();
+    const client = track(connect(server.url));
+    const blocker = track(new Redis(server.url));
+    const storage = new RedisSessionStorage({ client, prefix: 'late:', timeoutMs: 300 });
+    const state = makeState({ messages: 2 });
+    await storage.save(state, 'late');
+    await blocker.ping();
+
+    // Keep the server busy for about 1.5 s, so the save below is received but answered late.
+    const busy = blocker.eval(
+      "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 1500000 " +
+        "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
+      0,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    addMessages(state, 2);
+    const err = await storage.save(state, 'late').catch((e: unknown) => e);
+    expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/may or may not have been applied/);
+    expect(state.revision).toBe(1);
+    await busy;
+
+    // Here the save did land; the state still says revision 1, so saving it again is a conflict, not a
+    // silent overwrite, and a reload shows what is stored.
+    const stored = await eventually(() => storage.load('late'));
+    expect(stored.revision).toBe(2);
+    expect(stored.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
+    await expect(storage.save(state, 'late')).rejects.toMatchObject({ code: 'SESSION_CONFLICT' });
+  });
+});
+
 describe('durability', () => {
   it('keeps every resolved save across a crash of an appendonly server (appendfsync always)', async () => {
     const server = await privateServer(true);
