@@ -310,6 +310,14 @@ describe.each(storages)('channelcoder CLI on the $label', ({ storageArgs, onRedi
     expect(lines.at(-1)).toMatchObject({ type: 'result', session: 'json-run', messageCount: 4 });
   });
 
+  it('run - reads the prompt from standard input', async () => {
+    const r = await world.cli(['run', '-', '--session', 'from-stdin', ...storage], {
+      input: 'Piped prompt\n',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('turn 1: Piped prompt\n');
+  });
+
   it('unknown sessions are usage errors', async () => {
     const r = await cli('run', '-p', 'Hi', '--load-session', 'nope');
     expect(r.code).toBe(2);

@@ -50,7 +50,8 @@ Claude is started from $CLAUDE_BIN, else \`claude\` on PATH.`,
 Runs one turn and prints Claude's answer. A FILE.md argument is a prompt template: YAML frontmatter
 (systemPrompt, allowedTools, model, maxTurns, permissionMode, input, session.required) and a body with
 {variables} filled from --data and {session.id}, {session.name}, {session.messageCount},
-{session.lastMessage} from the loaded session. Without --session or --load-session nothing is saved.
+{session.lastMessage} from the loaded session. PROMPT - reads the prompt from standard input.
+Without --session or --load-session nothing is saved.
 
 Options:
 ${TURN_OPTIONS}
@@ -59,7 +60,8 @@ Examples:
   channelcoder run "Create TODO app" --session todo-app
   channelcoder run -p "Add user authentication" --load-session todo-app
   channelcoder run continue-task.md --load-session todo-app -d priority=high -d files='["a.ts","b.ts"]'
-  channelcoder run "What changed?" --load-session todo-app --storage redis://localhost:6379/0 --json`,
+  channelcoder run "What changed?" --load-session todo-app --storage redis://localhost:6379/0 --json
+  git diff | channelcoder run - --load-session todo-app`,
 
   stream: `Usage: channelcoder stream [PROMPT | FILE.md] [options]
 

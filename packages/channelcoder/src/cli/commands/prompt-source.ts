@@ -14,7 +14,7 @@ export interface PromptSource {
 
 /**
  * The prompt as a template. A positional argument ending in `.md`, or naming an existing file, is a prompt
- * file; other text is the prompt itself (used verbatim unless `--data` is given, then `{variables}` are
+ * file; `-` reads the prompt from standard input; other text is the prompt itself (used verbatim unless `--data` is given, then `{variables}` are
  * filled in too). `undefined` when no prompt was given.
  */
 export async function promptSource(
@@ -22,6 +22,7 @@ export async function promptSource(
   positionals: string[],
   cwd: string,
   command: string,
+  stdin: NodeJS.ReadableStream,
 ): Promise<PromptSource | undefined> {
   const inline = stringOption(values, 'prompt');
   const argument = positionals[0];
@@ -34,7 +35,7 @@ export async function promptSource(
     // Errors name the file as the user typed it.
     return { template: await loadPromptTemplate(path, { name: argument }), verbatim: false };
   }
-  const text = inline ?? argument;
+  const text = argument === '-' ? await readStdin(stdin) : (inline ?? argument);
   if (text === undefined) return undefined;
   if (text.trim() === '') throw new UsageError('The prompt is empty.', command);
   const hasData = Array.isArray(values.data) && values.data.length > 0;
@@ -51,4 +52,12 @@ function looksLikeFile(argument: string, cwd: string): boolean {
   } catch {
     return false;
   }
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

@@ -52,7 +52,7 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
   }
   if (values.force === true && newName === undefined)
     throw new UsageError('--force goes with --session NAME.', mode);
-  const source = await promptSource(values, positionals, io.cwd, mode);
+  const source = await promptSource(values, positionals, io.cwd, mode, io.stdin);
   if (source === undefined && mode !== 'interactive') {
     throw new UsageError('Missing the prompt: give it as an argument, with -p, or as a FILE.md.', mode);
   }
