@@ -5,7 +5,7 @@
 // that exits 1 stands in for it (PRISMA_SCHEMA_ENGINE_BINARY), unless the caller set a real one.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,32 +16,56 @@ const prismaCli = require.resolve('prisma/build/index.js');
 const prismaVersion = JSON.parse(readFileSync(require.resolve('prisma/package.json'), 'utf8')).version;
 const models = join(root, 'schema', 'channelcoder.prisma');
 
-for (const provider of ['postgresql', 'sqlite']) {
-  const base = join(root, 'test', 'prisma', `${provider}.prisma`);
-  const schemaDir = join(root, 'generated', `schema-${provider}`);
-  const clientDir = join(root, 'generated', `client-${provider}`);
-  const stamp = join(clientDir, '.inputs-sha256');
-  const hash = createHash('sha256')
-    .update(prismaVersion)
-    .update(readFileSync(base))
-    .update(readFileSync(models))
-    .digest('hex');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) continue;
-  rmSync(schemaDir, { recursive: true, force: true });
-  rmSync(clientDir, { recursive: true, force: true });
-  mkdirSync(schemaDir, { recursive: true });
-  copyFileSync(base, join(schemaDir, 'schema.prisma'));
-  copyFileSync(models, join(schemaDir, 'channelcoder.prisma'));
-  execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schemaDir], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PRISMA_SCHEMA_ENGINE_BINARY:
-        process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(root, 'scripts', 'schema-engine-stub.sh'),
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      CHECKPOINT_DISABLE: '1',
-    },
-  });
-  writeFileSync(stamp, hash);
+// typecheck and test may start at once (turbo, vitest projects): one generator at a time.
+const lock = join(root, 'generated', '.generate.lock');
+mkdirSync(join(root, 'generated'), { recursive: true });
+for (let waited = 0; ; waited += 100) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    // A lock older than two minutes belongs to a generator that died.
+    if (Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 120_000)
+      rmSync(lock, { force: true, recursive: true });
+    if (waited > 180_000) throw new Error(`timed out waiting for ${lock}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+try {
+  generateAll();
+} finally {
+  rmSync(lock, { force: true, recursive: true });
+}
+
+function generateAll() {
+  for (const provider of ['postgresql', 'sqlite']) {
+    const base = join(root, 'test', 'prisma', `${provider}.prisma`);
+    const schemaDir = join(root, 'generated', `schema-${provider}`);
+    const clientDir = join(root, 'generated', `client-${provider}`);
+    const stamp = join(clientDir, '.inputs-sha256');
+    const hash = createHash('sha256')
+      .update(prismaVersion)
+      .update(readFileSync(base))
+      .update(readFileSync(models))
+      .digest('hex');
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) continue;
+    rmSync(schemaDir, { recursive: true, force: true });
+    rmSync(clientDir, { recursive: true, force: true });
+    mkdirSync(schemaDir, { recursive: true });
+    copyFileSync(base, join(schemaDir, 'schema.prisma'));
+    copyFileSync(models, join(schemaDir, 'channelcoder.prisma'));
+    execFileSync(process.execPath, [prismaCli, 'generate', '--schema', schemaDir], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY:
+          process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(root, 'scripts', 'schema-engine-stub.sh'),
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        CHECKPOINT_DISABLE: '1',
+      },
+    });
+    writeFileSync(stamp, hash);
+  }
 }
