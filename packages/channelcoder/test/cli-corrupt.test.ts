@@ -68,11 +68,24 @@ describe.each(backends)('a corrupt session on the $label', ({ setup }) => {
     const resume = await world.cli(['run', '-p', 'more', '--load-session', 'broken', ...args]);
     expect(resume.code).toBe(3);
 
+    const refused = await world.cli(['run', 'again', '--session', 'broken', ...args]);
+    expect(refused.code).toBe(2);
+
     const removed = await world.cli(['session', 'remove', 'broken', '--yes', ...args]);
     expect(removed.code, removed.stderr).toBe(0);
     const after = JSON.parse((await world.cli(['session', 'list', '--json', ...args])).stdout) as Array<{
       name: string;
     }>;
     expect(after.map((i) => i.name)).toEqual(['healthy']);
+
+    // --force starts a corrupt session over too.
+    await world.cli(['run', 'hello', '--session', 'broken-again', ...args]);
+    await corrupt('broken-again');
+    const forced = await world.cli(['run', 'Fresh', '--session', 'broken-again', '--force', ...args]);
+    expect(forced.code, forced.stderr).toBe(0);
+    const shown = JSON.parse(
+      (await world.cli(['session', 'show', 'broken-again', '--json', ...args])).stdout,
+    );
+    expect(shown.messages.map((m: { content: string }) => m.content)).toEqual(['Fresh', 'turn 1: Fresh']);
   });
 });

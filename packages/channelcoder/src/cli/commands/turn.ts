@@ -6,6 +6,7 @@ import {
   type RunOptions,
   run as runTurn,
   type Session,
+  SessionCorruptError,
   type SessionRunOptions,
   type SessionStorage,
   stream as streamTurn,
@@ -103,9 +104,15 @@ async function startSession(
       );
     }
     // Starting over keeps the stored revision, so the first save replaces the old conversation atomically.
-    const existing = await sessionFactory.load(name, { storage, ...(cwd === undefined ? {} : { cwd }) });
-    existing.clear();
-    return existing;
+    try {
+      const existing = await sessionFactory.load(name, { storage, ...(cwd === undefined ? {} : { cwd }) });
+      existing.clear();
+      return existing;
+    } catch (err) {
+      // A corrupt entry cannot be loaded; --force replaces it all the same.
+      if (!SessionCorruptError.is(err) || typeof storage.remove !== 'function') throw err;
+      await storage.remove(name);
+    }
   }
   return sessionFactory({ name, storage, ...(cwd === undefined ? {} : { cwd }) });
 }
