@@ -1,6 +1,6 @@
 /**
- * Which Prisma / driver failures mean "the database cannot be reached", so they surface as
- * StorageUnavailableError. Errors are recognised by name and code, not `instanceof`: the user's generated
+ * Which Prisma / driver failures mean "the database cannot be reached" (or, for SQLite, is locked by another
+ * connection), so they surface as StorageUnavailableError: nothing was changed and the call can be retried. Errors are recognised by name and code, not `instanceof`: the user's generated
  * client may load its own copy of the Prisma runtime.
  */
 import { ChannelCoderError, StorageUnavailableError } from '@channelcoder/session-core';
@@ -24,6 +24,7 @@ const DRIVER_CONNECTION_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EHOSTUNREACH',
+  'SQLITE_BUSY', // another connection holds the database file's write lock
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up / shutting down)
@@ -42,6 +43,7 @@ const CONNECTION_MESSAGES = [
   /server has closed the connection/i,
   /connection (?:is )?closed/i,
   /database system is (?:shutting down|starting up)/i,
+  /SQLITE_BUSY|database is locked/,
   /unable to start a transaction in the given time/i,
   /DatabaseNotReachable|ConnectionClosed|SocketTimeout/,
 ];
