@@ -5,9 +5,7 @@ import {
   deserializeState,
   InvalidArgumentError,
   type ListOptions,
-  type Message,
   normalizeSessionName,
-  planMessageWrite,
   resolveSaveName,
   SessionConflictError,
   SessionCorruptError,
@@ -22,7 +20,7 @@ import {
 import { mapBounded } from './bounded-parallel.js';
 import { headText, readStoredHead, type StoredHead } from './head-record.js';
 import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
-import { KeyLayout, newPartId, type PartRef, partIdOfKey, partSequence } from './keys.js';
+import { KeyLayout, type PartRef, partIdOfKey, partSequence } from './keys.js';
 import { ObjectStore } from './object-store.js';
 import { planParts } from './part-plan.js';
 import { listSessions } from './session-listing.js';
