@@ -110,7 +110,8 @@ function writeTranscriptLines(
         'stored, so appends must start at a line from 0 to that count.',
     );
   }
+  // Lines already stored stay as they are: re-appending a range is a no-op for the overlap.
   entries.forEach((entry, i) => {
-    lines[fromLine + i] = JSON.stringify(entry);
+    if (fromLine + i >= lines.length) lines.push(JSON.stringify(entry));
   });
 }

@@ -111,3 +111,17 @@ describe('capabilities and errors', () => {
     expect(ChannelCoderError.is(new Error('plain'))).toBe(false);
   });
 });
+
+describe('MemorySessionStorage transcripts', () => {
+  it('appends from a line offset, ignores a re-appended range and rejects gaps', async () => {
+    const { MemorySessionStorage } = await import('../src/index.js');
+    const storage = new MemorySessionStorage();
+    await storage.save(createSessionState(), 't');
+    expect(await storage.loadTranscript('t', 'c1')).toBeNull();
+    await storage.appendTranscript('t', 'c1', [{ n: 0 }, { n: 1 }], 0);
+    await storage.appendTranscript('t', 'c1', [{ n: 1, changed: true }, { n: 2 }], 1);
+    expect(await storage.loadTranscript('t', 'c1')).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    await expect(storage.appendTranscript('t', 'c1', [{ n: 9 }], 5)).rejects.toThrow(InvalidArgumentError);
+    expect(await storage.loadTranscript('t', 'c2')).toBeNull();
+  });
+});
