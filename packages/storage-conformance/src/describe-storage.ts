@@ -13,6 +13,7 @@ import { namesSpec } from './specs/names.js';
 import { removeExistsSpec } from './specs/remove-exists.js';
 import { roundTripSpec } from './specs/round-trip.js';
 import { saveWithoutNameSpec } from './specs/save-without-name.js';
+import { transcriptsSpec } from './specs/transcripts.js';
 
 type Spec = <S extends SessionStorage>(ctx: SpecContext<S>) => void;
 
@@ -29,6 +30,7 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   concurrency: { title: 'concurrent saves', spec: concurrencySpec },
   formatUpgrade: { title: 'format upgrades', spec: formatUpgradeSpec, needsBackdoor: true },
   close: { title: 'close()', spec: closeSpec },
+  transcripts: { title: 'transcripts (optional capability)', spec: transcriptsSpec },
 };
 
 /**

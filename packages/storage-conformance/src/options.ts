@@ -14,6 +14,7 @@ export const CONCERNS = [
   'concurrency',
   'formatUpgrade',
   'close',
+  'transcripts',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 
@@ -47,6 +48,8 @@ export interface ConformanceOptions<S extends SessionStorage = SessionStorage> {
   timeoutMs?: number;
   /** Size of the large-message round trip, in bytes (default 1 MiB). */
   largeMessageBytes?: number;
+  /** Size of the large-transcript spec, in bytes (default 50 MiB, the size the CLI reaches in long sessions). */
+  largeTranscriptBytes?: number;
   /** How many writers race in the concurrency spec (default 5). */
   concurrentWriters?: number;
 }
