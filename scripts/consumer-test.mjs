@@ -4,24 +4,35 @@
 //   file:  a temporary directory
 //   redis: CHANNELCODER_TEST_REDIS_URL (scripts/test.sh starts a redis-server and sets it)
 //   s3:    a private s3rver on 127.0.0.1 started here and stopped at the end
+//   prisma: CHANNELCODER_TEST_DATABASE_URL (PostgreSQL), a schema of its own; the project generates its
+//          Prisma client (schema-engine stub, as the adapter's README says) and runs `channelcoder-prisma migrate`
 // Set CONSUMER_RUNTIME=bun to run the scripts under Bun instead of Node.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pack, publicPackages, root } from './packages.mjs';
 
 const runtime = process.env.CONSUMER_RUNTIME ?? 'node';
 const redisUrl = process.env.CHANNELCODER_TEST_REDIS_URL;
+const databaseUrl = process.env.CHANNELCODER_TEST_DATABASE_URL;
+const pgSchema = `consumer_${process.pid}`;
 const registryDeps = {
   '@channelcoder/storage-redis': ['ioredis@6.0.0'],
   '@channelcoder/storage-s3': ['@aws-sdk/client-s3@3.1169.0'],
+  '@channelcoder/storage-prisma': [
+    '@prisma/client@7.10.0',
+    '@prisma/adapter-pg@7.10.1',
+    'pg@8.23.1',
+    'prisma@7.10.1',
+  ],
 };
 const wanted = [
   '@channelcoder/session-core',
   '@channelcoder/storage-file',
   '@channelcoder/storage-redis',
   '@channelcoder/storage-s3',
+  '@channelcoder/storage-prisma',
 ];
 const packages = publicPackages().filter(
   (p) => wanted.includes(p.manifest.name) && existsSync(join(p.dir, 'dist')),
@@ -95,7 +106,52 @@ ${checkBody('s3')}
   client.destroy();
 }`,
   },
+  'prisma.mjs': {
+    needs: '@channelcoder/storage-prisma',
+    skip: databaseUrl ? undefined : 'CHANNELCODER_TEST_DATABASE_URL is not set',
+    prepare: preparePrisma,
+    code: `import { createSessionState, recordTurn, SessionNotFoundError } from '@channelcoder/session-core';
+import { migrate, PrismaSessionStorage } from '@channelcoder/storage-prisma';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from './generated/client/index.js';
+const url = ${JSON.stringify(databaseUrl ?? '')};
+const schema = ${JSON.stringify(pgSchema)};
+await migrate({ url, schema });
+const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
+const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+const storage = new PrismaSessionStorage({ prisma });
+try {
+${checkBody('prisma')}
+} finally {
+  await prisma.$disconnect();
+  await pool.query('DROP SCHEMA "' + schema + '" CASCADE');
+  await pool.end();
+}`,
+  },
 };
+
+/** The user's side of the Prisma setup: their schema with our models, a generated client. */
+function preparePrisma() {
+  const schemaDir = join(project, 'prisma');
+  mkdirSync(schemaDir, { recursive: true });
+  writeFileSync(
+    join(schemaDir, 'schema.prisma'),
+    'generator client {\n  provider = "prisma-client-js"\n  output   = "../generated/client"\n}\n\n' +
+      'datasource db {\n  provider = "postgresql"\n}\n',
+  );
+  copyFileSync(
+    join(project, 'node_modules/@channelcoder/storage-prisma/schema/channelcoder.prisma'),
+    join(schemaDir, 'channelcoder.prisma'),
+  );
+  const stub = join(project, 'prisma-schema-engine-stub');
+  writeFileSync(stub, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  execFileSync('npx', ['prisma', 'generate', '--schema', 'prisma'], {
+    cwd: project,
+    stdio: 'inherit',
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+  });
+}
 
 let s3;
 try {
@@ -131,6 +187,7 @@ try {
       console.log(`skipped ${file}: ${script.skip}`);
       continue;
     }
+    script.prepare?.();
     writeFileSync(join(project, file), script.code);
     execFileSync(runtime, [file], { cwd: project, stdio: 'inherit', env });
   }
