@@ -30,7 +30,13 @@ step typecheck pnpm typecheck
 mkdir -p .tmp
 step tests pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json
 step "package checks" node scripts/check-packages.mjs
-step "consumer install" node scripts/consumer-test.mjs
+step "consumer install (node)" node scripts/consumer-test.mjs
+bun_bin=$(ls -d node_modules/.pnpm/@oven+bun-linux-x64@*/node_modules/@oven/bun-linux-x64/bin/bun 2>/dev/null | head -n 1)
+if [ -n "$bun_bin" ]; then
+  step "consumer install (bun)" env CONSUMER_RUNTIME="$root/$bun_bin" node scripts/consumer-test.mjs
+else
+  failures+=("bun binary missing"); echo "!! bun binary missing (root devDependency bun)"
+fi
 
 node scripts/summarize-tests.mjs .tmp/vitest-report.json "${failures[@]}"
 status=$?
