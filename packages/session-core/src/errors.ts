@@ -17,7 +17,8 @@ export type ChannelCoderErrorCode =
   | 'CLAUDE_NOT_FOUND'
   | 'CLAUDE_RUN_FAILED'
   | 'RESUME_NOT_FOUND'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'TRANSCRIPT_FAILED';
 
 export class ChannelCoderError extends Error {
   readonly code: ChannelCoderErrorCode;
@@ -271,5 +272,31 @@ export class InvalidArgumentError extends ChannelCoderError {
   }
   static override is(err: unknown): err is InvalidArgumentError {
     return isCoded(err, 'INVALID_ARGUMENT');
+  }
+}
+
+/**
+ * A Claude transcript could not be mirrored into the storage (after a turn) or restored from it (before a
+ * resume). `operation` says which; `cause` holds the storage's or the file system's own error.
+ */
+export class TranscriptError extends ChannelCoderError {
+  readonly operation: 'mirror' | 'restore' | 'read';
+  readonly claudeSessionId: string;
+  constructor(
+    operation: 'mirror' | 'restore' | 'read',
+    claudeSessionId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    const why =
+      options?.cause === undefined
+        ? ''
+        : `: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`;
+    super('TRANSCRIPT_FAILED', `${message}${why}`, options);
+    this.operation = operation;
+    this.claudeSessionId = claudeSessionId;
+  }
+  static override is(err: unknown): err is TranscriptError {
+    return isCoded(err, 'TRANSCRIPT_FAILED');
   }
 }

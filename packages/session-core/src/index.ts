@@ -10,3 +10,4 @@ export * from './session/index.js';
 export * from './session-info.js';
 export * from './state.js';
 export * from './storage.js';
+export * from './transcripts/index.js';

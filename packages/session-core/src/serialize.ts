@@ -36,6 +36,7 @@ export interface WireMetadata {
   cwd?: string;
   parent?: ForkParent;
   tags?: string[];
+  transcriptError?: string;
 }
 
 export interface WireState {
@@ -73,6 +74,7 @@ function toWireMetadata(md: SessionMetadata): WireMetadata {
   if (md.cwd !== undefined) wire.cwd = md.cwd;
   if (md.parent !== undefined) wire.parent = { ...md.parent };
   if (md.tags !== undefined) wire.tags = [...md.tags];
+  if (md.transcriptError !== undefined) wire.transcriptError = md.transcriptError;
   return wire;
 }
 
@@ -212,6 +214,8 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
   const cwd = r.optionalString(md.cwd, 'metadata.cwd');
   if (cwd !== undefined) out.cwd = cwd;
   if (md.tags !== undefined && md.tags !== null) out.tags = r.stringArray(md.tags, 'metadata.tags');
+  const transcriptError = r.optionalString(md.transcriptError, 'metadata.transcriptError');
+  if (transcriptError !== undefined) out.transcriptError = transcriptError;
   if (md.parent !== undefined && md.parent !== null) {
     const p = r.object(md.parent, 'metadata.parent');
     out.parent = {

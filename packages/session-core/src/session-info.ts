@@ -16,6 +16,7 @@ export function sessionInfoFromHead(head: WireHeadInfo, where: { name: string; p
   };
   if (head.currentSessionId !== undefined) info.currentSessionId = head.currentSessionId;
   if (head.metadata.tags !== undefined) info.tags = [...head.metadata.tags];
+  if (head.metadata.transcriptError !== undefined) info.transcriptError = head.metadata.transcriptError;
   return info;
 }
 

@@ -44,6 +44,11 @@ export interface SessionMetadata {
   cwd?: string;
   parent?: ForkParent;
   tags?: string[];
+  /**
+   * Set when the last attempt to mirror the Claude transcript into the storage failed (the error's
+   * message); cleared by the next successful mirror. Listings show it (`SessionInfo.transcriptError`).
+   */
+  transcriptError?: string;
 }
 
 /** Totals over every turn of the session, failed ones included. */

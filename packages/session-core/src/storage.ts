@@ -25,6 +25,8 @@ export interface SessionInfo {
   currentSessionId?: string;
   totalCostUsd?: number;
   tags?: string[];
+  /** Set when the session's last transcript mirror failed (`metadata.transcriptError`). */
+  transcriptError?: string;
   /** Opaque; pass the last entry's cursor as `ListOptions.cursor` for the next page. */
   cursor: string;
   /** Set for an entry whose stored data does not validate; the other fields are best effort. */

@@ -8,6 +8,7 @@ import {
   recordTurn,
   SessionCorruptError,
   serializeState,
+  sessionInfoFromHead,
   toWireHead,
   toWireMessage,
   UnsupportedFormatError,
@@ -135,5 +136,24 @@ describe('head + messages (incremental adapters)', () => {
     const head = JSON.stringify(toWireHead(state));
     const one = [JSON.stringify(toWireMessage(state.messages[0]!))];
     expect(() => assembleState(head, one, { name: 'torn' })).toThrow(/has 1 entries but the head records 2/);
+  });
+});
+
+describe('metadata.transcriptError (portable sessions: a failed transcript mirror)', () => {
+  it('round-trips through the whole document and the head, reaches the listing entry, and is optional', () => {
+    const state = sample();
+    expect(JSON.parse(serializeState(state)).metadata).not.toHaveProperty('transcriptError');
+    state.metadata.transcriptError = 'storage down';
+    const back = deserializeState(serializeState(state), { name: 'sample' });
+    expect(back.metadata.transcriptError).toBe('storage down');
+    const head = fromWireHead(JSON.stringify(toWireHead(state)), { name: 'sample' });
+    expect(head.metadata.transcriptError).toBe('storage down');
+    expect(sessionInfoFromHead(head, { name: 'sample', path: 'p' }).transcriptError).toBe('storage down');
+  });
+
+  it('is validated like any field', () => {
+    const doc = JSON.parse(serializeState(sample()));
+    doc.metadata.transcriptError = 42;
+    expect(corruptField(doc)).toBe('metadata.transcriptError');
   });
 });

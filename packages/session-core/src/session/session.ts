@@ -14,9 +14,10 @@ import type { InteractiveResult } from '../runner/interactive.js';
 import { isTemplateCall, promptFromCall } from '../runner/run.js';
 import type { ClaudeRunner } from '../runner/runner.js';
 import { type ClaudeStream, createChunkStream } from '../runner/stream.js';
-import type { ClaudeResult } from '../runner/types.js';
+import type { ClaudeResult, RunOptions } from '../runner/types.js';
 import { cloneSessionState, type Message, type SessionState, type UsageLedger } from '../state.js';
 import type { SessionStorage } from '../storage.js';
+import { type SessionErrorListener, SessionTranscripts } from '../transcripts/session-transcripts.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
 import { type SaveRecord, saveSession } from './persistence.js';
 import { SerialQueue } from './serial-queue.js';
@@ -41,6 +42,10 @@ export class ClaudeSession implements Session {
   private current: SessionState;
   private record: SaveRecord;
   private readonly queue = new SerialQueue();
+  /** Portable sessions: transcript restore before a resume, mirror after a save (no-op without the capability). */
+  private readonly transcripts: SessionTranscripts;
+  /** Options of the last turn: where its CLI keeps transcripts (config dir from env, cwd). */
+  private lastRun: RunOptions | undefined;
 
   constructor(
     state: SessionState,
@@ -49,6 +54,18 @@ export class ClaudeSession implements Session {
   ) {
     this.current = state;
     this.record = record;
+    this.transcripts = new SessionTranscripts(config.storage);
+  }
+
+  on(event: 'error', listener: SessionErrorListener): this {
+    if (event !== 'error') throw new InvalidArgumentError(`session.on(): unknown event "${String(event)}".`);
+    this.transcripts.on(listener);
+    return this;
+  }
+
+  off(event: 'error', listener: SessionErrorListener): this {
+    if (event === 'error') this.transcripts.off(listener);
+    return this;
   }
 
   readonly claude: ClaudeFunctionOf<SessionRunOptions> = (
@@ -86,6 +103,7 @@ export class ClaudeSession implements Session {
     if (typeof prompt !== 'string') return Promise.reject(promptError('interactive'));
     return this.queue.run(async () => {
       const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+      await this.prepareTurn(plan.options);
       let result: InteractiveResult;
       try {
         result = await this.config.runner.interactive(prompt, plan.options);
@@ -122,6 +140,7 @@ export class ClaudeSession implements Session {
     const done = this.queue.run(async () => {
       const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
       const detachedOptions = { ...options, ...plan.options };
+      await this.prepareTurn(detachedOptions);
       let result: ClaudeResult;
       try {
         const handle = await this.config.runner.detached(prompt, detachedOptions);
@@ -194,6 +213,7 @@ export class ClaudeSession implements Session {
     execute: (options: ReturnType<typeof planTurn>['options']) => Promise<ClaudeResult>,
   ): Promise<ClaudeResult> {
     const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+    await this.prepareTurn(plan.options);
     let result: ClaudeResult;
     try {
       result = await execute(plan.options);
@@ -216,7 +236,28 @@ export class ClaudeSession implements Session {
     if (this.config.autoSave) await this.persist();
   }
 
+  /** Restores a missing transcript before a resume; remembers where the turn's CLI keeps transcripts. */
+  private async prepareTurn(options: RunOptions): Promise<void> {
+    await this.transcripts.beforeTurn(this.current, options, this.record.storedName);
+    this.lastRun = options;
+  }
+
+  /** Saves, then mirrors the conversation's new transcript lines (see SessionTranscripts.afterSave). */
   private async persist(name?: string): Promise<string> {
+    const returnedName = await this.saveState(name);
+    const location = this.lastRun ?? planTurn(this.current, this.config.defaults, undefined, false).options;
+    await this.transcripts.afterSave(
+      this.current,
+      this.record.storedName ?? returnedName,
+      location,
+      async () => {
+        await this.saveState();
+      },
+    );
+    return returnedName;
+  }
+
+  private async saveState(name?: string): Promise<string> {
     const saved = await saveSession(this.config.storage, this.current, this.record, name);
     this.current = saved.state;
     this.record = saved.record;

@@ -1,5 +1,6 @@
 /** Public types of `session()`. */
 
+import type { TranscriptError } from '../errors.js';
 import type { DetachedOptions, DetachedRun } from '../runner/detached.js';
 import type { InteractiveResult } from '../runner/interactive.js';
 import type { ClaudeRunner } from '../runner/runner.js';
@@ -93,6 +94,14 @@ export interface Session {
   clear(): void;
   /** A new session branching off this conversation; its first turn runs with `--fork-session`. */
   fork(name?: string): Session;
+  /**
+   * `error`: a transcript could not be mirrored into the storage after a turn (portable sessions). With a
+   * listener, the turn's call resolves and the listener gets the TranscriptError; without one, the call
+   * rejects with it. Either way the turn is recorded and saved, with `metadata.transcriptError` set until
+   * a later mirror succeeds.
+   */
+  on(event: 'error', listener: (error: TranscriptError) => void): this;
+  off(event: 'error', listener: (error: TranscriptError) => void): this;
 }
 
 /** `session()` plus its statics. */

@@ -1,0 +1,18 @@
+export { javaStyleHash, MAX_PROJECT_FOLDER_LENGTH, projectFolderName } from './folder-name.js';
+export {
+  findLocalTranscript,
+  readTranscriptLines,
+  type TranscriptLocation,
+  type TranscriptPosition,
+  type TranscriptSlice,
+  transcriptLocation,
+  transcriptPathFor,
+  writeTranscriptAtomically,
+} from './local-transcript.js';
+export {
+  type MirrorReport,
+  type RestoreSource,
+  TranscriptMirror,
+  transcriptCapability,
+} from './mirror.js';
+export { type SessionErrorListener, SessionTranscripts } from './session-transcripts.js';
