@@ -1,3 +1,10 @@
+export {
+  type AgentSessionEntry,
+  type AgentSessionKey,
+  type AgentSessionStore,
+  type AgentSessionStoreOptions,
+  toAgentSessionStore,
+} from './agent-session-store.js';
 export { javaStyleHash, MAX_PROJECT_FOLDER_LENGTH, projectFolderName } from './folder-name.js';
 export {
   findLocalTranscript,

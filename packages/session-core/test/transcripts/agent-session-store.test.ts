@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { CapabilityError } from '../../src/errors.js';
+import { MemorySessionStorage } from '../../src/memory-storage.js';
+import type { SessionStorage } from '../../src/storage.js';
+import { toAgentSessionStore } from '../../src/transcripts/agent-session-store.js';
+
+const KEY = { projectKey: '-home-user-app', sessionId: '5c1d7a3e-0f4b-4e2a-9b6c-8d7e6f5a4b3c' };
+const E = (uuid: string) => ({ type: 'user', uuid, message: { content: `text ${uuid}` } });
+
+function fresh() {
+  const storage = new MemorySessionStorage();
+  return { storage, store: toAgentSessionStore(storage) };
+}
+
+describe('toAgentSessionStore: the Agent SDK SessionStore contract over any transcript storage', () => {
+  it('unknown key → null (main and subpath)', async () => {
+    const { store } = fresh();
+    expect(await store.load(KEY)).toBeNull();
+    await store.append(KEY, [E('a')]);
+    expect(await store.load({ ...KEY, subpath: 'subagents/x' })).toBeNull();
+    expect(await store.load({ ...KEY, sessionId: 'other' })).toBeNull();
+    expect(await store.load({ ...KEY, projectKey: 'other' })).toBeNull();
+  });
+
+  it('preserves order across appends, and across bridges (processes) appending in turn', async () => {
+    const { storage, store } = fresh();
+    await store.append(KEY, [E('1'), E('2')]);
+    await store.append(KEY, [E('3')]);
+    const other = toAgentSessionStore(storage);
+    await other.append(KEY, [E('4')]);
+    await store.append(KEY, [E('5')]); // this bridge's cache is stale: the revision check makes it reload
+    expect(await store.load(KEY)).toEqual(['1', '2', '3', '4', '5'].map(E));
+    expect(await other.load(KEY)).toEqual(['1', '2', '3', '4', '5'].map(E));
+  });
+
+  it('keeps concurrent appends of one bridge in call order', async () => {
+    const { store } = fresh();
+    await Promise.all(['1', '2', '3', '4'].map((id) => store.append(KEY, [E(id)])));
+    expect(await store.load(KEY)).toEqual(['1', '2', '3', '4'].map(E));
+  });
+
+  it('isolates subpaths from the main transcript and from each other; lists them sorted', async () => {
+    const { store } = fresh();
+    await store.append(KEY, [E('main')]);
+    await store.append({ ...KEY, subpath: 'subagents/b' }, [E('sb')]);
+    await store.append({ ...KEY, subpath: 'subagents/a' }, [E('sa')]);
+    expect(await store.load(KEY)).toEqual([E('main')]);
+    expect(await store.load({ ...KEY, subpath: 'subagents/a' })).toEqual([E('sa')]);
+    expect(await store.load({ ...KEY, subpath: 'subagents/b' })).toEqual([E('sb')]);
+    expect(await store.listSubkeys(KEY)).toEqual(['subagents/a', 'subagents/b']);
+    expect(await store.listSubkeys({ ...KEY, sessionId: 'none' })).toEqual([]);
+  });
+
+  it('delete without subpath cascades to every subpath; other sessions and projects stay', async () => {
+    const { store } = fresh();
+    await store.append(KEY, [E('main')]);
+    await store.append({ ...KEY, subpath: 'subagents/a' }, [E('sa')]);
+    await store.append({ ...KEY, sessionId: 'other' }, [E('o')]);
+    await store.append({ ...KEY, projectKey: 'proj2' }, [E('p2')]);
+    await store.delete?.(KEY);
+    expect(await store.load(KEY)).toBeNull();
+    expect(await store.load({ ...KEY, subpath: 'subagents/a' })).toBeNull();
+    expect(await store.listSubkeys(KEY)).toEqual([]);
+    expect(await store.load({ ...KEY, sessionId: 'other' })).toEqual([E('o')]);
+    expect(await store.load({ ...KEY, projectKey: 'proj2' })).toEqual([E('p2')]);
+    // Appending after a delete starts a new transcript.
+    await store.append(KEY, [E('again')]);
+    expect(await store.load(KEY)).toEqual([E('again')]);
+  });
+
+  it('delete with a subpath removes only that transcript', async () => {
+    const { store } = fresh();
+    await store.append(KEY, [E('main')]);
+    await store.append({ ...KEY, subpath: 'subagents/a' }, [E('sa')]);
+    await store.append({ ...KEY, subpath: 'subagents/b' }, [E('sb')]);
+    await store.delete?.({ ...KEY, subpath: 'subagents/a' });
+    expect(await store.load(KEY)).toEqual([E('main')]);
+    expect(await store.load({ ...KEY, subpath: 'subagents/a' })).toBeNull();
+    expect(await store.load({ ...KEY, subpath: 'subagents/b' })).toEqual([E('sb')]);
+    expect(await store.listSubkeys(KEY)).toEqual(['subagents/b']);
+    await store.append({ ...KEY, subpath: 'subagents/a' }, [E('sa2')]);
+    expect(await store.load({ ...KEY, subpath: 'subagents/a' })).toEqual([E('sa2')]);
+  });
+
+  it('listSessions: the project’s sessions only, mtime in epoch milliseconds of the last append', async () => {
+    const { store } = fresh();
+    const before = Date.now();
+    await store.append(KEY, [E('1')]);
+    await store.append({ ...KEY, sessionId: 's2' }, [E('2')]);
+    await store.append({ projectKey: 'elsewhere', sessionId: 's3' }, [E('3')]);
+    const after = Date.now();
+    const listed = await store.listSessions(KEY.projectKey);
+    expect(listed.map((s) => s.sessionId).sort()).toEqual([KEY.sessionId, 's2'].sort());
+    for (const { mtime } of listed) {
+      expect(Number.isInteger(mtime)).toBe(true);
+      expect(mtime).toBeGreaterThanOrEqual(before);
+      expect(mtime).toBeLessThanOrEqual(after);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    await store.append(KEY, [E('4')]);
+    const again = await store.listSessions(KEY.projectKey);
+    const mtimeOf = (list: typeof listed) => list.find((s) => s.sessionId === KEY.sessionId)?.mtime ?? 0;
+    expect(mtimeOf(again)).toBeGreaterThan(mtimeOf(listed));
+    expect(await store.listSessions('nothing-here')).toEqual([]);
+  });
+
+  it('takes any projectKey and sessionId (long, with slashes or dots) and keeps them apart', async () => {
+    const { store } = fresh();
+    const long = { projectKey: `-${'x'.repeat(400)}`, sessionId: '../../etc/passwd' };
+    await store.append(long, [E('weird')]);
+    await store.append({ ...long, sessionId: '../../etc/passwd2' }, [E('weird2')]);
+    expect(await store.load(long)).toEqual([E('weird')]);
+    expect((await store.listSessions(long.projectKey)).map((s) => s.sessionId).sort()).toEqual([
+      '../../etc/passwd',
+      '../../etc/passwd2',
+    ]);
+  });
+
+  it('refuses a storage without the transcript capability; has no delete without remove()', () => {
+    const inner = new MemorySessionStorage();
+    const plain: SessionStorage = {
+      save: (s, n) => inner.save(s, n),
+      load: (n) => inner.load(n),
+      list: (o) => inner.list(o),
+    };
+    expect(() => toAgentSessionStore(plain)).toThrow(CapabilityError);
+    const noRemove: SessionStorage = {
+      ...plain,
+      appendTranscript: (...a) => inner.appendTranscript(...a),
+      loadTranscript: (...a) => inner.loadTranscript(...a),
+    };
+    expect(toAgentSessionStore(noRemove).delete).toBeUndefined();
+  });
+});
