@@ -10,4 +10,5 @@ export * from './session/index.js';
 export * from './session-info.js';
 export * from './state.js';
 export * from './storage.js';
+export * from './transcript-append.js';
 export * from './transcripts/index.js';

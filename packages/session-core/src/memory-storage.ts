@@ -1,9 +1,4 @@
-import {
-  InvalidArgumentError,
-  SessionCorruptError,
-  SessionNotFoundError,
-  UnsupportedFormatError,
-} from './errors.js';
+import { SessionCorruptError, SessionNotFoundError, UnsupportedFormatError } from './errors.js';
 import { pageSessionInfos } from './list-order.js';
 import { normalizeSessionName } from './names.js';
 import { assertRevision, planMessageWrite, resolveSaveName } from './save-plan.js';
@@ -11,6 +6,7 @@ import { assembleState, fromWireHead, toWireHead, toWireMessage } from './serial
 import { corruptSessionInfo, sessionInfoFromHead } from './session-info.js';
 import type { SessionState } from './state.js';
 import type { ListOptions, SessionInfo, SessionStorage } from './storage.js';
+import { newTranscriptLines } from './transcript-append.js';
 
 /** What the memory storage keeps per session: JSON text, exactly as a persistent adapter would. */
 export interface MemoryRecord {
@@ -87,7 +83,8 @@ export class MemorySessionStorage implements SessionStorage {
     const record = this.records.get(key);
     if (record === undefined) throw new SessionNotFoundError(key, { where: 'memory storage' });
     const lines = record.transcripts.get(claudeSessionId) ?? [];
-    writeTranscriptLines(lines, entries, fromLine, key);
+    for (const entry of newTranscriptLines(key, lines.length, entries, fromLine))
+      lines.push(JSON.stringify(entry));
     record.transcripts.set(claudeSessionId, lines);
   }
 
@@ -96,22 +93,4 @@ export class MemorySessionStorage implements SessionStorage {
     const lines = this.records.get(key)?.transcripts.get(claudeSessionId);
     return lines === undefined ? null : lines.map((l) => JSON.parse(l) as unknown);
   }
-}
-
-function writeTranscriptLines(
-  lines: string[],
-  entries: readonly unknown[],
-  fromLine: number,
-  name: string,
-): void {
-  if (!Number.isInteger(fromLine) || fromLine < 0 || fromLine > lines.length) {
-    throw new InvalidArgumentError(
-      `appendTranscript("${name}"): fromLine ${fromLine} leaves a gap or is invalid: ${lines.length} lines are ` +
-        'stored, so appends must start at a line from 0 to that count.',
-    );
-  }
-  // Lines already stored stay as they are: re-appending a range is a no-op for the overlap.
-  entries.forEach((entry, i) => {
-    if (fromLine + i >= lines.length) lines.push(JSON.stringify(entry));
-  });
 }

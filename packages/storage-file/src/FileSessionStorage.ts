@@ -164,8 +164,8 @@ export class FileSessionStorage implements SessionStorage {
 
   /**
    * Stores transcript lines `fromLine`, `fromLine + 1`, … of the Claude session `claudeSessionId` with the
-   * session (which must exist). Appending at the end writes only the new lines; re-appending stored lines
-   * replaces them. Durable when it resolves, like `save`.
+   * session (which must exist). Appending at the end writes only the new lines; lines already stored
+   * stay as they are (a retried append is a no-op for them). Durable when it resolves, like `save`.
    *
    * @throws SessionNotFoundError; InvalidArgumentError when `fromLine` leaves a gap.
    */

@@ -13,7 +13,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, SessionCorruptError } from '@channelcoder/session-core';
+import { InvalidArgumentError, newTranscriptLines, SessionCorruptError } from '@channelcoder/session-core';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { isErrno } from './fs-errors.js';
 import { readOptionalText } from './head-file.js';
@@ -144,14 +144,7 @@ export async function appendTranscriptEntries(
   const stem = transcriptStem(claudeSessionId);
   const head = await readTranscriptHead(dir, stem, session);
   const stored = head?.lines ?? 0;
-  if (!Number.isInteger(fromLine) || fromLine < 0 || fromLine > stored) {
-    throw new InvalidArgumentError(
-      `appendTranscript("${session}"): fromLine ${fromLine} leaves a gap or is invalid: ${stored} lines are ` +
-        'stored, so appends must start at a line from 0 to that count.',
-    );
-  }
-  if (!Array.isArray(entries)) throw new InvalidArgumentError('appendTranscript: entries must be an array');
-  const encoded = entries.map((e) => {
+  const encoded = newTranscriptLines(session, stored, entries, fromLine).map((e) => {
     const line = JSON.stringify(e);
     if (line === undefined) throw new InvalidArgumentError('appendTranscript: every entry must be JSON');
     return line;
@@ -159,21 +152,15 @@ export async function appendTranscriptEntries(
   if (encoded.length === 0) return;
   await ensureDirectory(dir, sessionDir, sync);
 
+  // Lines already stored stay as they are, so a write only ever appends (or starts the transcript).
+  const data = Buffer.from(encoded.map((l) => `${l}\n`).join(''), 'utf8');
   let next: TranscriptHead;
   let write: () => ReturnType<typeof writeAt>;
-  if (head !== undefined && fromLine === stored) {
-    const data = Buffer.from(encoded.map((l) => `${l}\n`).join(''), 'utf8');
+  if (head !== undefined) {
     next = { file: head.file, lines: stored + encoded.length, bytes: head.bytes + data.length };
     write = () => writeAt(join(dir, head.file), head.bytes, data);
   } else {
-    // Overwrites stored lines (or starts the transcript): a new generation holding every line.
-    const lines = head === undefined ? [] : await readTranscriptLines(dir, head, session);
-    encoded.forEach((line, i) => {
-      lines[fromLine + i] = line;
-    });
-    const data = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
-    const generation = head === undefined ? 1 : (generationOf(head.file, stem) ?? 0) + 1;
-    next = { file: `${stem}.${generation}.jsonl`, lines: lines.length, bytes: data.length };
+    next = { file: `${stem}.1.jsonl`, lines: encoded.length, bytes: data.length };
     write = () => writeFresh(join(dir, next.file), data);
   }
   const temp = join(dir, `.${stem}.head.json.tmp`);

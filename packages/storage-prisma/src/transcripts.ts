@@ -3,7 +3,12 @@
  * session id, stored as rows of `channelcoder_transcript_lines` (model `ChannelCoderTranscriptLine`) with
  * primary key `(session_name, claude_session_id, line)`. Appends insert only lines not stored yet.
  */
-import { InvalidArgumentError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
+import {
+  InvalidArgumentError,
+  newTranscriptLines,
+  SessionCorruptError,
+  SessionNotFoundError,
+} from '@channelcoder/session-core';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { isUniqueViolation } from './storage-errors.js';
 
@@ -64,13 +69,7 @@ export async function appendTranscriptLines(
         const stored = await tx.channelCoderTranscriptLine.count({
           where: { sessionName: name, claudeSessionId },
         });
-        if (!Number.isInteger(fromLine) || fromLine < 0 || fromLine > stored) {
-          throw new InvalidArgumentError(
-            `appendTranscript("${name}"): fromLine ${fromLine} leaves a gap or is invalid: ${stored} lines are ` +
-              'stored, so appends must start at a line from 0 to that count.',
-          );
-        }
-        const fresh = entries.slice(stored - fromLine);
+        const fresh = newTranscriptLines(name, stored, entries, fromLine);
         if (fresh.length === 0) return;
         await tx.channelCoderTranscriptLine.createMany({
           data: fresh.map((entry, i) => ({

@@ -229,7 +229,7 @@ export class RedisSessionStorage implements SessionStorage {
 
   /**
    * Stores `entries` (the CLI's transcript lines) as lines `fromLine`, `fromLine + 1`, … of the transcript of
-   * `claudeSessionId`; lines already stored there are overwritten. They expire and are removed with the
+   * `claudeSessionId`; lines already stored there stay as they are. They expire and are removed with the
    * session.
    *
    * @throws SessionNotFoundError when the session is not stored; InvalidArgumentError when `fromLine` is

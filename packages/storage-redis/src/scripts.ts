@@ -124,7 +124,7 @@ return 1
 
 /**
  * KEYS: head, transcripts, the transcript list. ARGV: Claude session id, fromLine, lines…
- * Writes lines fromLine, fromLine + 1, … (overwriting lines already stored there) and gives the list the
+ * Writes lines fromLine, fromLine + 1, … (lines already stored stay as they are) and gives the list the
  * head's expiry. Returns {1}; {-1} when the session does not exist; {-2, stored} when fromLine > stored.
  */
 const APPEND_TRANSCRIPT = `
@@ -134,7 +134,6 @@ local from = tonumber(ARGV[2])
 if from > stored then return {-2, stored} end
 local count = #ARGV - 2
 local overlap = math.min(count, stored - from)
-for i = 1, overlap do redis.call('LSET', KEYS[3], from + i - 1, ARGV[2 + i]) end
 for i = overlap + 1, count, 1000 do
   redis.call('RPUSH', KEYS[3], unpack(ARGV, 2 + i, 2 + math.min(i + 999, count)))
 end

@@ -7,7 +7,12 @@
  * An append uploads only the lines past what is stored (one chunk), so a turn costs O(new lines). Chunk keys
  * list in line order; a load reads them all (one LIST page per 1,000 chunks, GETs in parallel).
  */
-import { InvalidArgumentError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
+import {
+  InvalidArgumentError,
+  newTranscriptLines,
+  SessionCorruptError,
+  SessionNotFoundError,
+} from '@channelcoder/session-core';
 import { mapBounded } from './bounded-parallel.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';
@@ -44,13 +49,7 @@ export class TranscriptChunks {
     // A create-only PUT that loses to a concurrent append of the same range is retried against the new end.
     for (let attempt = 0; attempt < 3; attempt++) {
       const stored = storedLength(await this.chunks(folder));
-      if (!Number.isInteger(fromLine) || fromLine < 0 || fromLine > stored) {
-        throw new InvalidArgumentError(
-          `appendTranscript("${name}"): fromLine ${fromLine} leaves a gap or is invalid: ${stored} lines are ` +
-            'stored, so appends must start at a line from 0 to that count.',
-        );
-      }
-      const fresh = entries.slice(stored - fromLine);
+      const fresh = newTranscriptLines(name, stored, entries, fromLine);
       if (fresh.length === 0) return; // every line is stored already
       const text = fresh.map((e) => `${JSON.stringify(e)}\n`).join('');
       const key = `${folder}${pad(stored)}-${pad(stored + fresh.length)}.jsonl`;
