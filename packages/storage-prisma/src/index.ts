@@ -1,3 +1,10 @@
+export {
+  type DatabaseTarget,
+  PrismaUrlError,
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+} from './database-url.js';
+export { PrismaDriverNotInstalledError } from './drivers.js';
 export { type MigrateOptions, migrate } from './migrate-url.js';
 export {
   type ApplyMigrationsOptions,
@@ -10,6 +17,11 @@ export {
   readShippedMigrations,
   type ShippedMigration,
 } from './migrations.js';
+export {
+  type OpenedPrismaSessionStorage,
+  type OpenPrismaSessionStorageOptions,
+  openPrismaSessionStorage,
+} from './open-url.js';
 export { PrismaSessionStorage, type PrismaSessionStorageOptions } from './PrismaSessionStorage.js';
 export type { ChannelCoderPrismaClient } from './prisma-models.js';
 export { isConnectionFailure } from './storage-errors.js';

@@ -3,6 +3,8 @@
  * `file:` / `libsql:` → `@prisma/adapter-libsql`) and applies the shipped migrations with it.
  */
 import { InvalidArgumentError } from '@channelcoder/session-core';
+import { parseDatabaseUrl } from './database-url.js';
+import { importDriver } from './drivers.js';
 import {
   type ApplyMigrationsOptions,
   applyMigrations,
@@ -20,46 +22,35 @@ export interface MigrateOptions extends ApplyMigrationsOptions {
   connectTimeoutMs?: number;
 }
 
-/** Applies the shipped migrations to the database at `url`; see {@link applyMigrations}. */
+const FEATURE = 'channelcoder-prisma migrate';
+
+/**
+ * Applies the shipped migrations to the database at `url`; see {@link applyMigrations}.
+ *
+ * @throws PrismaUrlError (an InvalidArgumentError) for a bad or unsupported URL; PrismaDriverNotInstalledError
+ * naming the driver adapter to install; StorageUnavailableError when the database cannot be reached.
+ */
 export async function migrate(options: MigrateOptions): Promise<MigrationResult> {
   const { url } = options;
   if (typeof url !== 'string' || url.length === 0) {
-    throw new InvalidArgumentError('channelcoder-prisma migrate: pass the database URL (--url or { url }).');
+    throw new InvalidArgumentError(`${FEATURE}: pass the database URL (--url or { url }).`);
   }
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    const parsed = new URL(url);
-    const schema = options.schema ?? parsed.searchParams.get('schema') ?? undefined;
-    parsed.searchParams.delete('schema');
-    const { PrismaPg } = await importAdapter<{ PrismaPg: new (config: object) => MigrationAdapterFactory }>(
+  const target = parseDatabaseUrl(url);
+  if (target.provider === 'postgresql') {
+    const schema = options.schema ?? target.schema;
+    const { PrismaPg } = await importDriver<{ PrismaPg: new (config: object) => MigrationAdapterFactory }>(
+      FEATURE,
       '@prisma/adapter-pg',
-      'pg',
     );
     const factory = new PrismaPg({
-      connectionString: parsed.toString(),
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      connectionString: target.connectionString,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? target.connectTimeoutMs ?? 10_000,
       max: 1,
     });
     return applyMigrations(factory, schema === undefined ? {} : { schema });
   }
-  if (/^(file:|libsql:|sqlite:)/i.test(url)) {
-    const { PrismaLibSql } = await importAdapter<{
-      PrismaLibSql: new (config: object) => MigrationAdapterFactory;
-    }>('@prisma/adapter-libsql');
-    return applyMigrations(new PrismaLibSql({ url: url.replace(/^sqlite:/i, 'file:') }), options);
-  }
-  throw new InvalidArgumentError(
-    `channelcoder-prisma migrate: unsupported URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}; ` +
-      'use postgresql://… or file:… (SQLite).',
-  );
-}
-
-async function importAdapter<T>(name: string, driver?: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (err) {
-    throw new InvalidArgumentError(
-      `channelcoder-prisma migrate needs ${name}${driver ? ` and ${driver}` : ''}: install ` +
-        `them (npm install ${name}${driver ? ` ${driver}` : ''}). (${(err as Error).message})`,
-    );
-  }
+  const { PrismaLibSql } = await importDriver<{
+    PrismaLibSql: new (config: object) => MigrationAdapterFactory;
+  }>(FEATURE, '@prisma/adapter-libsql');
+  return applyMigrations(new PrismaLibSql({ url: target.url }), options);
 }

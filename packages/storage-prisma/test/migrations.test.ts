@@ -203,6 +203,6 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     expect(await runCli(['migrate'], io().io)).toBe(2);
     const mysql = io();
     expect(await runCli(['migrate', '--url', 'mysql://root@localhost/app'], mysql.io)).toBe(1);
-    expect(mysql.err.join('')).toContain('unsupported URL');
+    expect(mysql.err.join('')).toContain('the scheme "mysql:" is not supported');
   });
 });

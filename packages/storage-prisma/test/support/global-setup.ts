@@ -16,7 +16,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(
     process.execPath,
-    [fileURLToPath(new URL('../../scripts/generate-test-client.mjs', import.meta.url))],
+    [fileURLToPath(new URL('../../scripts/generate-clients.mjs', import.meta.url))],
     {
       stdio: 'inherit',
     },

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Generates the PrismaClients the tests and benchmarks use (generated/client-postgresql, generated/client-sqlite;
-// gitignored) from test/prisma/<provider>.prisma + schema/channelcoder.prisma. Skips the work when the inputs
-// are unchanged. Prisma's schema engine cannot be downloaded everywhere; `generate` never runs it, so a stub
-// that exits 1 stands in for it (PRISMA_SCHEMA_ENGINE_BINARY), unless the caller set a real one.
+// Generates the package's PrismaClients from schema/channelcoder.prisma (all gitignored), skipping those whose
+// inputs are unchanged:
+// - src/generated/<provider>: the client openPrismaSessionStorage() uses, bundled into dist by tsup
+//   (from prisma/bundled/<provider>.prisma); `--bundled` generates only these (the build).
+// - generated/client-<provider>: the clients the tests and benchmarks use, as a user would generate them
+//   (from test/prisma/<provider>.prisma).
+// Prisma's schema engine cannot be downloaded everywhere; `generate` never runs it, so a stub that exits 1
+// stands in for it (PRISMA_SCHEMA_ENGINE_BINARY), unless the caller set a real one.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -38,11 +42,27 @@ try {
   rmSync(lock, { force: true, recursive: true });
 }
 
-function generateAll() {
+function targets() {
+  const bundledOnly = process.argv.includes('--bundled');
+  const list = [];
   for (const provider of ['postgresql', 'sqlite']) {
-    const base = join(root, 'test', 'prisma', `${provider}.prisma`);
-    const schemaDir = join(root, 'generated', `schema-${provider}`);
-    const clientDir = join(root, 'generated', `client-${provider}`);
+    list.push({
+      base: join(root, 'prisma', 'bundled', `${provider}.prisma`),
+      schemaDir: join(root, 'generated', `schema-bundled-${provider}`),
+      clientDir: join(root, 'src', 'generated', provider),
+    });
+    if (bundledOnly) continue;
+    list.push({
+      base: join(root, 'test', 'prisma', `${provider}.prisma`),
+      schemaDir: join(root, 'generated', `schema-${provider}`),
+      clientDir: join(root, 'generated', `client-${provider}`),
+    });
+  }
+  return list;
+}
+
+function generateAll() {
+  for (const { base, schemaDir, clientDir } of targets()) {
     const stamp = join(clientDir, '.inputs-sha256');
     const hash = createHash('sha256')
       .update(prismaVersion)
