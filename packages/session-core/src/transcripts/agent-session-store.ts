@@ -6,10 +6,16 @@
  * `<namePrefix><sha256(projectKey) 20 hex>-<sha256(sessionId) 20 hex>` (valid for every adapter, whatever
  * the keys contain). Its `currentSessionId` is the SDK's sessionId, `lastActive` the time of the last
  * append (the `mtime` of `listSessions`), and its `sessionChain` lists the transcripts it holds: the main
- * one under the sessionId, each subpath under `<sessionId>/<subpath>` (so `session export` carries them).
+ * one as `main`, each subpath as `sub.<base64url of the subpath>` (ids every adapter accepts; listed in the
+ * chain so `session export` carries them). Subpaths are limited to 140 UTF-8 bytes.
  */
 import { createHash } from 'node:crypto';
-import { CapabilityError, SessionConflictError, SessionNotFoundError } from '../errors.js';
+import {
+  CapabilityError,
+  InvalidArgumentError,
+  SessionConflictError,
+  SessionNotFoundError,
+} from '../errors.js';
 import { SerialQueue } from '../session/serial-queue.js';
 import { createSessionState, type SessionState } from '../state.js';
 import { type SessionStorage, storageLabel, type TranscriptStorage } from '../storage.js';
@@ -74,8 +80,30 @@ function digest(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 20);
 }
 
+/** Transcript id of the main transcript: a stored session holds one SDK session, so it needs no id. */
+const MAIN_TRANSCRIPT = 'main';
+const SUBPATH_PREFIX = 'sub.';
+/** Longest subpath (UTF-8 bytes) whose encoded id fits every adapter's id limits. */
+const MAX_SUBPATH_BYTES = 140;
+
+/**
+ * The transcript id for a key, in the characters every adapter accepts (`[A-Za-z0-9._-]`): `main`, or
+ * `sub.` + the subpath in base64url.
+ */
 function transcriptId(key: AgentSessionKey): string {
-  return key.subpath === undefined || key.subpath === '' ? key.sessionId : `${key.sessionId}/${key.subpath}`;
+  if (key.subpath === undefined || key.subpath === '') return MAIN_TRANSCRIPT;
+  const bytes = Buffer.from(key.subpath, 'utf8');
+  if (bytes.length > MAX_SUBPATH_BYTES) {
+    throw new InvalidArgumentError(
+      `Agent session subpath is ${bytes.length} bytes long; at most ${MAX_SUBPATH_BYTES} are supported.`,
+    );
+  }
+  return `${SUBPATH_PREFIX}${bytes.toString('base64url')}`;
+}
+
+function subpathOf(id: string): string | undefined {
+  if (!id.startsWith(SUBPATH_PREFIX)) return undefined;
+  return Buffer.from(id.slice(SUBPATH_PREFIX.length), 'base64url').toString('utf8');
 }
 
 class AgentSessionStoreBridge implements AgentSessionStore {
@@ -184,13 +212,23 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   async listSubkeys(key: { projectKey: string; sessionId: string }): Promise<string[]> {
     const name = this.nameOf(key);
     return this.serial(name, async () => {
-      const { state } = await this.cached(name, key.sessionId);
-      const prefix = `${key.sessionId}/`;
+      // Read from the storage, not the cache: another process may have added a subpath.
+      const state = await this.loadState(name);
+      if (state === undefined) return [];
       return state.sessionChain
-        .filter((id) => id.startsWith(prefix))
-        .map((id) => id.slice(prefix.length))
+        .map(subpathOf)
+        .filter((subpath): subpath is string => subpath !== undefined)
         .sort();
     });
+  }
+
+  private async loadState(name: string): Promise<SessionState | undefined> {
+    try {
+      return await this.storage.load(name);
+    } catch (err) {
+      if (SessionNotFoundError.is(err)) return undefined;
+      throw err;
+    }
   }
 
   private remove(key: AgentSessionKey): Promise<void> {
@@ -200,19 +238,13 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       const remove = this.storage.remove?.bind(this.storage);
       if (remove === undefined) return;
       const dropped = transcriptId(key);
-      if (dropped === key.sessionId) {
+      if (dropped === MAIN_TRANSCRIPT) {
         await remove(name);
         return;
       }
       // The storage removes transcripts only with their session: keep the others, store the session anew.
-      let state: SessionState;
-      try {
-        state = await this.storage.load(name);
-      } catch (err) {
-        if (SessionNotFoundError.is(err)) return;
-        throw err;
-      }
-      if (!state.sessionChain.includes(dropped)) return;
+      const state = await this.loadState(name);
+      if (state === undefined || !state.sessionChain.includes(dropped)) return;
       const kept = new Map<string, unknown[]>();
       for (const id of state.sessionChain) {
         if (id === dropped) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapabilityError } from '../../src/errors.js';
+import { CapabilityError, InvalidArgumentError } from '../../src/errors.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
 import type { SessionStorage } from '../../src/storage.js';
 import { toAgentSessionStore } from '../../src/transcripts/agent-session-store.js';
@@ -114,6 +114,17 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       '../../etc/passwd',
       '../../etc/passwd2',
     ]);
+  });
+
+  it('takes subpaths with any characters up to 140 bytes, and refuses longer ones with InvalidArgumentError', async () => {
+    const { store } = fresh();
+    const odd = 'subagents/ä gent?#/../x';
+    await store.append({ ...KEY, subpath: odd }, [E('odd')]);
+    expect(await store.load({ ...KEY, subpath: odd })).toEqual([E('odd')]);
+    expect(await store.listSubkeys(KEY)).toEqual([odd]);
+    await expect(store.append({ ...KEY, subpath: 'x'.repeat(141) }, [E('long')])).rejects.toSatisfy(
+      InvalidArgumentError.is,
+    );
   });
 
   it('refuses a storage without the transcript capability; has no delete without remove()', () => {
