@@ -1,0 +1,44 @@
+/** toAgentSessionStore over every real backend: the Agent SDK SessionStore contract's edge cases. */
+import { toAgentSessionStore } from '@channelcoder/session-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Backend, type BackendKind, openBackend } from './support/backends.js';
+
+const KEY = { projectKey: '-srv-app', sessionId: '7d3f0c1a-2b4e-4f6a-8c9d-0e1f2a3b4c5d' };
+const E = (uuid: string) => ({
+  type: 'assistant',
+  uuid,
+  message: { content: [{ type: 'text', text: `é ${uuid} 🚀` }] },
+});
+
+describe.each<BackendKind>(['redis', 's3', 'postgresql', 'file'])('Agent SDK sessionStore on %s', (kind) => {
+  let backend: Backend;
+  beforeEach(() => {
+    backend = openBackend(kind);
+  });
+  afterEach(async () => {
+    await backend.destroy();
+  });
+
+  it('null for unknown keys, order across appends and processes, subpaths apart, cascading delete, mtime in ms', async () => {
+    const store = toAgentSessionStore(await backend.open());
+    const other = toAgentSessionStore(await backend.open());
+    expect(await store.load(KEY)).toBeNull();
+    const before = Date.now();
+    await store.append(KEY, [E('1'), E('2')]);
+    await other.append(KEY, [E('3')]);
+    await store.append(KEY, [E('4')]);
+    await store.append({ ...KEY, subpath: 'subagents/agent-a' }, [E('sub')]);
+    expect(await other.load(KEY)).toEqual(['1', '2', '3', '4'].map(E));
+    expect(await other.load({ ...KEY, subpath: 'subagents/agent-a' })).toEqual([E('sub')]);
+    expect(await other.load({ ...KEY, subpath: 'subagents/none' })).toBeNull();
+    expect(await other.listSubkeys(KEY)).toEqual(['subagents/agent-a']);
+    const [listed] = await other.listSessions(KEY.projectKey);
+    expect(listed?.sessionId).toBe(KEY.sessionId);
+    expect(listed?.mtime).toBeGreaterThanOrEqual(before - 1000);
+    expect(listed?.mtime).toBeLessThanOrEqual(Date.now() + 1000);
+    await other.delete?.(KEY);
+    expect(await store.load(KEY)).toBeNull();
+    expect(await store.load({ ...KEY, subpath: 'subagents/agent-a' })).toBeNull();
+    expect(await store.listSessions(KEY.projectKey)).toEqual([]);
+  });
+});
