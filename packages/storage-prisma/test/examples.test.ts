@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeState } from '@channelcoder/storage-conformance';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { main as openUrlExample } from '../examples/open-url.js';
 import { main as postgresExample } from '../examples/postgresql.js';
 import { removeIdleSessions } from '../examples/retention.js';
 import { main as sqliteExample } from '../examples/sqlite.js';
@@ -27,6 +28,24 @@ it('examples/postgresql.ts migrates, saves, loads and lists', async () => {
   expect(loaded.revision).toBe(1);
   expect(loaded.messages.map((m) => m.content)).toEqual(['Why was I charged twice?']);
   expect(newest.map((i) => [i.name, i.tags])).toEqual([['support-ticket-42', ['support']]]);
+});
+
+it('examples/open-url.ts opens PostgreSQL from a URL with ?schema=, saves and lists', async () => {
+  const schema = `ex_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  cleanups.push(async () => {
+    const admin = testPool(inject('databaseUrl'));
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+  const url = new URL(inject('databaseUrl'));
+  url.searchParams.set('schema', schema);
+  const sessions = await openUrlExample(url.toString());
+  expect(sessions.map((s) => s.name)).toEqual(['deploy-bot']);
+  // The tables went into the schema the URL named.
+  const admin = testPool(inject('databaseUrl'));
+  cleanups.push(() => admin.end());
+  const { rows } = await admin.query(`SELECT name FROM "${schema}".channelcoder_sessions`);
+  expect(rows).toEqual([{ name: 'deploy-bot' }]);
 });
 
 it('examples/sqlite.ts works on a new SQLite file', async () => {
