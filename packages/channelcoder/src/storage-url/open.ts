@@ -36,7 +36,7 @@ const defaultImporter: ModuleImporter = (specifier) => import(specifier);
 
 export interface OpenStorageOptions {
   importModule?: ModuleImporter;
-  /** Redis/S3: the bound in milliseconds for one storage call (default 5000). */
+  /** Redis/S3: the bound in milliseconds for one storage call; PostgreSQL: for connecting (default 5000). */
   timeoutMs?: number;
 }
 
@@ -117,7 +117,10 @@ export async function openStorageUrl(
     case 'postgresql': {
       const [adapter = {}] = await importAll(load, 'postgresql', ['@channelcoder/storage-prisma']);
       const open = adapter.openPrismaSessionStorage as
-        | ((options: { url: string }) => Promise<{ storage: SessionStorage; close(): Promise<void> }>)
+        | ((options: {
+            url: string;
+            connectTimeoutMs?: number;
+          }) => Promise<{ storage: SessionStorage; close(): Promise<void> }>)
         | undefined;
       if (typeof open !== 'function') {
         throw new InvalidArgumentError(
@@ -125,7 +128,8 @@ export async function openStorageUrl(
             'openPrismaSessionStorage). Use PrismaSessionStorage with your own PrismaClient from code instead.',
         );
       }
-      const opened = await open({ url: spec.url });
+      // Migrates on open (idempotent); `?schema=name` in the URL selects the PostgreSQL schema.
+      const opened = await open({ url: spec.url, connectTimeoutMs: timeoutMs });
       return { storage: opened.storage, label: redactUrl(spec.url), close: () => opened.close() };
     }
   }
