@@ -8,6 +8,7 @@
  */
 import { UnsupportedFormatError } from './errors.js';
 import {
+  emptyUsage,
   FORMAT_VERSION,
   type ForkParent,
   type Message,
@@ -184,24 +185,11 @@ function readHead(
       doc.sessionChain === undefined && version === 0 ? [] : r.stringArray(doc.sessionChain, 'sessionChain'),
     metadata,
     usage:
-      version === 0 && doc.usage === undefined ? emptyLedger() : readUsage(r, r.object(doc.usage, 'usage')),
+      version === 0 && doc.usage === undefined ? emptyUsage() : readUsage(r, r.object(doc.usage, 'usage')),
   };
   const current = r.optionalString(doc.currentSessionId, 'currentSessionId');
   if (current !== undefined) state.currentSessionId = current;
   return state;
-}
-
-function emptyLedger(): UsageLedger {
-  return {
-    turns: 0,
-    failedTurns: 0,
-    totalCostUsd: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheCreationTokens: 0,
-    durationMs: 0,
-  };
 }
 
 function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetadata {
@@ -228,7 +216,7 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
 }
 
 function readUsage(r: WireReader, u: Record<string, unknown>): UsageLedger {
-  const ledger = emptyLedger();
+  const ledger = emptyUsage();
   for (const key of Object.keys(ledger) as (keyof UsageLedger)[]) {
     ledger[key] = u[key] === undefined ? 0 : r.number(u[key], `usage.${key}`);
   }
