@@ -12,6 +12,7 @@ export {
   type TranscriptLocation,
   type TranscriptPosition,
   type TranscriptSlice,
+  transcriptEnd,
   transcriptLocation,
   transcriptPathFor,
   writeTranscriptAtomically,

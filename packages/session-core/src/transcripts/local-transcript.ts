@@ -90,6 +90,20 @@ export async function readTranscriptLines(
   claudeSessionId: string,
   from: { line: number; byte?: number } = { line: 0 },
 ): Promise<TranscriptSlice> {
+  return scanTranscript(path, claudeSessionId, from, true);
+}
+
+/** Where a transcript ends (its line count and size), streamed; complete lines are not parsed. */
+export async function transcriptEnd(path: string, claudeSessionId: string): Promise<TranscriptPosition> {
+  return (await scanTranscript(path, claudeSessionId, { line: 0 }, false)).end;
+}
+
+async function scanTranscript(
+  path: string,
+  claudeSessionId: string,
+  from: { line: number; byte?: number },
+  collect: boolean,
+): Promise<TranscriptSlice> {
   const entries: unknown[] = [];
   let line = from.byte === undefined ? 0 : from.line;
   let byte = from.byte ?? 0;
@@ -100,7 +114,7 @@ export async function readTranscriptLines(
     const text = raw.toString('utf8');
     byte += length;
     if (text.trim() === '') return;
-    if (line >= from.line) entries.push(parseLine(text, claudeSessionId, line, path));
+    if (collect && line >= from.line) entries.push(parseLine(text, claudeSessionId, line, path));
     line++;
   };
 

@@ -10,7 +10,7 @@ import {
   findLocalTranscript,
   readTranscriptLines,
   type TranscriptLocation,
-  type TranscriptPosition,
+  transcriptEnd,
   transcriptPathFor,
   writeTranscriptAtomically,
 } from './local-transcript.js';
@@ -23,7 +23,7 @@ export interface MirrorReport {
   lines: number;
   /** Line number (0-based) the sent lines start at. */
   fromLine: number;
-  /** Bytes of JSON sent (the sum of the sent entries' `JSON.stringify` lengths). */
+  /** Bytes of JSON sent (the UTF-8 size of the sent entries' `JSON.stringify` text). */
   bytes: number;
 }
 
@@ -87,7 +87,7 @@ export class TranscriptMirror {
     const slice = await readTranscriptLines(path, claudeSessionId, known);
     let bytes = 0;
     if (slice.entries.length > 0) {
-      for (const entry of slice.entries) bytes += JSON.stringify(entry).length;
+      for (const entry of slice.entries) bytes += Buffer.byteLength(JSON.stringify(entry), 'utf8');
       const fromLine = known.line;
       await this.guard('mirror', claudeSessionId, name, () =>
         this.storage.appendTranscript(name, claudeSessionId, slice.entries, fromLine),
@@ -98,10 +98,11 @@ export class TranscriptMirror {
   }
 
   /**
-   * Makes sure the CLI finds the transcript of `claudeSessionId` before it resumes it: when no folder
-   * under `<configDir>/projects/` has it, the first source that stores it is written into the cwd's
-   * folder. Resolves true when it restored one, false when it was there already or nothing is stored
-   * (the CLI then reports the missing conversation itself).
+   * Makes sure the CLI resumes `claudeSessionId` from a transcript at least as complete as the stored one:
+   * when no folder under `<configDir>/projects/` has it, the first source that stores it is written into
+   * the cwd's folder; when the local one has fewer lines than the stored one (another machine continued
+   * the conversation since), it is replaced by the stored one. A transcript this mirror already tracks for
+   * `ownName` is taken as current without asking the storage. Resolves true when it wrote one.
    *
    * @throws TranscriptError (operation `restore`) when the storage or the local write fails.
    */
@@ -112,28 +113,32 @@ export class TranscriptMirror {
   ): Promise<boolean> {
     const wanted = sources[0]?.claudeSessionId;
     if (wanted === undefined) return false;
-    const existing = await findLocalTranscript(location, wanted).catch((err: unknown) => {
-      throw new TranscriptError('restore', wanted, 'Could not look for the local transcript', { cause: err });
-    });
-    if (existing !== undefined) return false;
-    for (const source of sources) {
-      const lines = await this.guard('restore', source.claudeSessionId, source.name, () =>
-        this.storage.loadTranscript(source.name, source.claudeSessionId),
-      );
-      if (lines === null || lines.length === 0) continue;
-      const path = transcriptPathFor(location, source.claudeSessionId);
-      let end: TranscriptPosition;
-      try {
-        end = await writeTranscriptAtomically(path, lines);
-      } catch (err) {
-        throw new TranscriptError('restore', source.claudeSessionId, `Could not write ${path}`, {
-          cause: err,
-        });
+    const ownKey = ownName === undefined ? undefined : `${ownName}\u0000${wanted}`;
+    let existing: string | undefined;
+    try {
+      existing = await findLocalTranscript(location, wanted);
+      if (existing !== undefined && ownKey !== undefined && this.positions.has(ownKey)) return false;
+      for (const source of sources) {
+        const lines = await this.guard('restore', source.claudeSessionId, source.name, () =>
+          this.storage.loadTranscript(source.name, source.claudeSessionId),
+        );
+        if (lines === null || lines.length === 0) continue;
+        const own = source.name === ownName ? `${source.name}\u0000${source.claudeSessionId}` : undefined;
+        if (existing !== undefined && (await transcriptEnd(existing, wanted)).line >= lines.length) {
+          // Local is current (or ahead: its extra lines are mirrored after the turn).
+          if (own !== undefined) this.positions.set(own, { line: lines.length });
+          return false;
+        }
+        const path = existing ?? transcriptPathFor(location, source.claudeSessionId);
+        const end = await writeTranscriptAtomically(path, lines);
+        if (own !== undefined) this.positions.set(own, end);
+        return true;
       }
-      if (source.name === ownName) this.positions.set(`${source.name}\u0000${source.claudeSessionId}`, end);
-      return true;
+      return false;
+    } catch (err) {
+      if (TranscriptError.is(err)) throw err;
+      throw new TranscriptError('restore', wanted, 'Could not restore the local transcript', { cause: err });
     }
-    return false;
   }
 
   private async guard<T>(

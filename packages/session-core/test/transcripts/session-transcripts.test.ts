@@ -125,6 +125,26 @@ describe('portable sessions with the real claude CLI', { timeout: 60_000 }, () =
     }
   });
 
+  it('back on the first machine, a local transcript older than the stored one is replaced before the resume', async () => {
+    const a = session({ name: 'round-trip', cwd: cli.sandbox.cwd, defaults: { env: cli.env } });
+    await a.claude('one');
+    await a.claude('two');
+    const b = otherMachine();
+    try {
+      const onB = await session.load('round-trip', { cwd: b.sandbox.cwd, defaults: { env: b.env } });
+      await onB.claude('three');
+    } finally {
+      b.sandbox.remove();
+    }
+    const id = a.id() as string;
+    const staleLines = localLines(id)?.length ?? 0;
+    const again = await session.load('round-trip', { cwd: cli.sandbox.cwd, defaults: { env: cli.env } });
+    // Without the refresh the CLI would resume the stale local copy and answer "turn 3".
+    expect((await again.claude('four')).text).toBe('turn 4: four');
+    expect(localLines(id)?.length).toBeGreaterThan(staleLines);
+    expect(await storage.loadTranscript('round-trip', id)).toEqual(localLines(id));
+  });
+
   it('a failed mirror rejects the call after the turn was saved, flags the session in listings until a mirror succeeds', async () => {
     const s = session({ name: 'flaky-mirror', cwd: cli.sandbox.cwd, defaults: { env: cli.env } });
     storage.failAppends = true;
