@@ -1,7 +1,8 @@
-/** `pnpm bench`: both benchmarks, printed as tables with their targets. */
+/** `pnpm bench`: the benchmarks, printed as tables with their targets. */
 import { benchParser } from './parser-throughput.mjs';
 import { benchSessionOverhead } from './session-overhead.mjs';
 import { printTable } from './support.mjs';
+import { benchTranscripts } from './transcripts.mjs';
 
 const parser = await benchParser();
 printTable(
@@ -35,7 +36,40 @@ printTable(
 );
 console.log(`storage: ${overhead.storage}`);
 
+const transcripts = await benchTranscripts();
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+printTable(
+  `Transcript mirroring per turn (one real CLI turn = ${transcripts.turnLines} lines, ${kb(transcripts.turnBytes)}; median of 5 turns)`,
+  ['at turn', 'bytes sent', 'ms', 'ratio (time)', 'ratio (bytes)', 'target'],
+  [
+    ['5', kb(transcripts.mirrorEarly.bytes), transcripts.mirrorEarly.ms.toFixed(2), '1.00', '1.00', ''],
+    [
+      String(transcripts.turns),
+      kb(transcripts.mirrorLate.bytes),
+      transcripts.mirrorLate.ms.toFixed(2),
+      transcripts.timeRatio.toFixed(2),
+      transcripts.bytesRatio.toFixed(2),
+      '<= 1.5',
+    ],
+  ],
+);
+printTable(
+  'Transcript restore (storage → empty CLAUDE_CONFIG_DIR, atomic write; median of 5)',
+  ['transcript', 'lines', 'ms', 'MB/s'],
+  [
+    [
+      `${transcripts.restore.megabytes.toFixed(1)} MB`,
+      String(transcripts.restore.lines),
+      transcripts.restore.ms.toFixed(1),
+      (transcripts.restore.megabytes / (transcripts.restore.ms / 1000)).toFixed(0),
+    ],
+  ],
+);
+
 const failures = [];
+if (transcripts.timeRatio > 1.5) failures.push(`mirror time ratio ${transcripts.timeRatio.toFixed(2)} > 1.5`);
+if (transcripts.bytesRatio > 1.5)
+  failures.push(`mirror bytes ratio ${transcripts.bytesRatio.toFixed(2)} > 1.5`);
 if (parser.ratio < 0.5) failures.push(`parser ratio ${parser.ratio.toFixed(2)} < 0.5`);
 if (overhead.layerRatio > 1.02) failures.push(`session layer ratio ${overhead.layerRatio.toFixed(4)} > 1.02`);
 if (failures.length > 0) {
