@@ -59,6 +59,9 @@ describe.each<BackendKind>(['redis', 's3', 'postgresql', 'file'])('portable sess
     expect(b.transcripts()).toEqual([`${projectFolderName(b.sandbox.cwd)}/${onA.id()}.jsonl`]);
     expect((await storageA.load('travels')).messages).toHaveLength(6);
     expect((await session.list({ storage: storageA }))[0]?.transcriptError).toBeUndefined();
+    // Back on A, whose local transcript lacks turn 3: it is refreshed from the storage before the resume.
+    const backOnA = await session.load('travels', on(a, storageA));
+    expect((await backOnA.claude('four')).text).toBe('turn 4: four');
   });
 
   it('1b. B in a cwd whose folder name needs the CLI long-path hash rule', async () => {
