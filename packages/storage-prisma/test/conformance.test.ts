@@ -1,6 +1,6 @@
 import { describeSessionStorage } from '@channelcoder/storage-conformance';
 import { inject } from 'vitest';
-import { PrismaSessionStorage } from '../src/index.js';
+import { openPrismaSessionStorage, PrismaSessionStorage } from '../src/index.js';
 import { prismaBackdoor } from './support/backdoor.js';
 import { postgresDatabase, sqliteDatabase, type TestDatabase } from './support/databases.js';
 
@@ -16,6 +16,30 @@ for (const [label, open] of providers) {
     async () => {
       const db = await open();
       const storage = new PrismaSessionStorage({ prisma: db.prisma });
+      databases.set(storage, db);
+      return storage;
+    },
+    {
+      backdoor: (storage) => prismaBackdoor(databases.get(storage)!.prisma),
+      destroy: async (storage) => {
+        await storage.close();
+        await databases.get(storage)?.destroy();
+      },
+    },
+  );
+}
+
+// The storage openPrismaSessionStorage() returns from a URL (the bundled client, its own pool), on a schema
+// prepared by the test support; the backdoor reaches the same rows through the test client.
+{
+  const databases = new WeakMap<PrismaSessionStorage, TestDatabase>();
+  describeSessionStorage(
+    'openPrismaSessionStorage({ url }) on PostgreSQL 15',
+    async () => {
+      const db = await postgresDatabase(inject('databaseUrl'));
+      const url = new URL(db.url!);
+      url.searchParams.set('schema', db.schema!);
+      const { storage } = await openPrismaSessionStorage({ url: url.toString(), poolSize: 4 });
       databases.set(storage, db);
       return storage;
     },
