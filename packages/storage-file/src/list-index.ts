@@ -27,6 +27,8 @@ export interface ListedFields {
   totalCostUsd: number;
   currentSessionId?: string;
   tags?: string[];
+  /** The session's last transcript mirror failed (see SessionInfo.transcriptError). */
+  transcriptError?: string;
 }
 
 /**
@@ -142,6 +144,7 @@ export function infoFromFields(name: string, path: string, f: ListedFields): Ses
   };
   if (f.currentSessionId !== undefined) info.currentSessionId = f.currentSessionId;
   if (f.tags !== undefined) info.tags = [...f.tags];
+  if (f.transcriptError !== undefined) info.transcriptError = f.transcriptError;
   return info;
 }
 
@@ -155,6 +158,7 @@ export function listedFields(head: Omit<WireHeadInfo, 'lastMessageId' | 'revisio
   };
   if (head.currentSessionId !== undefined) fields.currentSessionId = head.currentSessionId;
   if (head.metadata.tags !== undefined) fields.tags = [...head.metadata.tags];
+  if (head.metadata.transcriptError !== undefined) fields.transcriptError = head.metadata.transcriptError;
   return fields;
 }
 

@@ -29,6 +29,8 @@ export interface IndexedHead {
   totalCostUsd: number;
   currentSessionId?: string;
   tags?: string[];
+  /** The last transcript mirror failed; such an entry is written unverified, so list() reads the message. */
+  transcriptError?: string;
 }
 
 export type IndexEntry =
@@ -61,11 +63,14 @@ export function indexedHeadOf(head: Omit<SessionState, 'messages'>, messageCount
   };
   if (head.currentSessionId !== undefined) indexed.currentSessionId = head.currentSessionId;
   if (head.metadata.tags !== undefined) indexed.tags = [...head.metadata.tags];
+  if (head.metadata.transcriptError !== undefined) indexed.transcriptError = head.metadata.transcriptError;
   return indexed;
 }
 
 /** The entry key for a head (verified when it fits in S3's key length limit). */
 export function indexKeyFor(folder: string, name: string, head: IndexedHead): string {
+  // A mirror-failure message does not belong in a key (length, characters): the head carries it.
+  if (head.transcriptError !== undefined) return unverifiedIndexKey(folder, name, head.lastActive);
   const position = indexPosition(folder, head.lastActive.getTime(), name);
   const meta = Buffer.from(
     JSON.stringify([

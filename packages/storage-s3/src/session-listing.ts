@@ -90,6 +90,7 @@ function infoFromIndex(ctx: ListingContext, name: string, head: IndexedHead): Se
   };
   if (head.currentSessionId !== undefined) info.currentSessionId = head.currentSessionId;
   if (head.tags !== undefined) info.tags = [...head.tags];
+  if (head.transcriptError !== undefined) info.transcriptError = head.transcriptError;
   return info;
 }
 

@@ -43,7 +43,9 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
       info.error === undefined ? String(info.messageCount) : '?',
       relativeTime(info.lastActive, now),
       formatCost(info.totalCostUsd),
-      info.error === undefined ? (info.currentSessionId ?? '-') : `corrupt: ${info.error}`,
+      info.error !== undefined
+        ? `corrupt: ${info.error}`
+        : `${info.currentSessionId ?? '-'}${info.transcriptError === undefined ? '' : ' (transcript not mirrored)'}`,
     ]);
     const text = table(['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
       'left',
@@ -55,6 +57,12 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
     const style = styleFor(io.stdout, io.env);
     const [header = '', ...body] = text.split('\n');
     io.stdout.write(`${style.bold(header)}\n${body.join('\n')}\n`);
+    // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
+    for (const info of infos.filter((i) => i.transcriptError !== undefined)) {
+      io.stdout.write(
+        `${style.yellow(`${info.name}: the last transcript mirror failed (${info.transcriptError}); the next turn retries it.`)}\n`,
+      );
+    }
     return EXIT.ok;
   });
 }
