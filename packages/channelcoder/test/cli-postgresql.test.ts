@@ -8,12 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPrismaSessionStorage } from '@channelcoder/storage-prisma';
+import { freePort, type PostgresServer, startPostgresServer } from '@channelcoder/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  type PostgresServer,
-  startPostgresServer,
-} from '../../storage-prisma/test/support/postgres-server.js';
 import { type CliWorld, startCliWorld } from './support/cli-world.js';
 
 describe('channelcoder CLI on PostgreSQL (--storage postgresql://…?schema=…)', () => {

@@ -6,13 +6,13 @@
 
 import { StorageUnavailableError } from '@channelcoder/session-core';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
+import { type PostgresServer, startPostgresServer } from '@channelcoder/testkit';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../generated/client-postgresql/client.js';
 import { applyMigrations, PrismaSessionStorage } from '../src/index.js';
 import { testPool } from './support/databases.js';
-import { type PostgresServer, startPostgresServer } from './support/postgres-server.js';
 
 let server: PostgresServer;
 let pool: pg.Pool;

@@ -7,12 +7,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StorageUnavailableError } from '@channelcoder/session-core';
+import { freePort } from '@channelcoder/testkit';
 import { PrismaLibSql } from '@prisma/adapter-libsql';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { migrate, migrationsDirectory, readShippedMigrations } from '../src/index.js';
 import { testPool } from './support/databases.js';
-import { freePort } from './support/postgres-server.js';
 
 const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
 const cleanups: (() => Promise<void>)[] = [];

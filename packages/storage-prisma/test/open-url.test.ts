@@ -14,11 +14,11 @@ import {
   type SessionState,
   StorageUnavailableError,
 } from '@channelcoder/session-core';
+import { freePort } from '@channelcoder/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { importDriver, PrismaDriverNotInstalledError } from '../src/drivers.js';
 import { openPrismaSessionStorage, PrismaUrlError } from '../src/index.js';
 import { testPool } from './support/databases.js';
-import { freePort } from './support/postgres-server.js';
 
 const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,12 +1,12 @@
 /** The README's examples, run against the test server. */
 import { readFileSync } from 'node:fs';
 import { makeState } from '@channelcoder/storage-conformance';
+import { type PrivateRedis, startPrivateRedis } from '@channelcoder/testkit';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { quickstart } from '../examples/quickstart.js';
 import { RedisSessionStorage } from '../src/index.js';
 import { connect, deletePrefix } from './support/fixtures.js';
-import { type PrivateRedis, startPrivateRedis } from './support/redis-server.js';
 
 describe('examples/quickstart.ts', () => {
   afterEach(() => {

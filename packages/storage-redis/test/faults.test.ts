@@ -5,11 +5,11 @@
  */
 import { StorageUnavailableError } from '@channelcoder/session-core';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
+import { type PrivateRedis, startPrivateRedis } from '@channelcoder/testkit';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
 import { connect } from './support/fixtures.js';
-import { type PrivateRedis, startPrivateRedis } from './support/redis-server.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

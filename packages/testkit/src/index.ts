@@ -14,4 +14,16 @@ export type {
   ReplyContext,
   ReplyText,
 } from './mock-anthropic/types.js';
+export { freePort } from './servers/free-port.js';
+export {
+  type PostgresServer,
+  type PostgresServerOptions,
+  startPostgresServer,
+} from './servers/postgres-server.js';
+export {
+  assertRedisServerInstalled,
+  type PrivateRedis,
+  type PrivateRedisOptions,
+  startPrivateRedis,
+} from './servers/redis-server.js';
 export { type ClaudeSandbox, makeClaudeSandbox, makeTempDir, type TempDir } from './temp-dir.js';

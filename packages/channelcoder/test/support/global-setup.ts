@@ -2,8 +2,9 @@
  * Redis for the CLI tests: CI's server (CHANNELCODER_TEST_REDIS_URL) when set, else a private redis-server
  * started here and stopped by PID at the end. Tests read it with `inject('redisUrl')`.
  */
+
+import { type PrivateRedis, startPrivateRedis } from '@channelcoder/testkit';
 import type { TestProject } from 'vitest/node';
-import { type PrivateRedis, startPrivateRedis } from './redis-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,5 +25,5 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await server?.stop();
+  await server?.destroy();
 }

@@ -2,14 +2,16 @@
  * Servers for the proofs: CI's Redis and PostgreSQL (CHANNELCODER_TEST_REDIS_URL /
  * CHANNELCODER_TEST_DATABASE_URL) when set, else private ones started here; always a private s3rver
  * (with conditional writes enforced, like real S3). Each private server is stopped by its PID at the end.
- * The launchers are the adapters' own test support, imported by path.
+ * Redis and PostgreSQL come from @channelcoder/testkit; s3rver from the S3 adapter's test support.
  */
-import type { TestProject } from 'vitest/node';
+
 import {
   type PostgresServer,
+  type PrivateRedis,
   startPostgresServer,
-} from '../../../storage-prisma/test/support/postgres-server.js';
-import { type PrivateRedis, startPrivateRedis } from '../../../storage-redis/test/support/redis-server.js';
+  startPrivateRedis,
+} from '@channelcoder/testkit';
+import type { TestProject } from 'vitest/node';
 import { type RunningS3rver, startS3rver } from '../../../storage-s3/test/support/s3rver-launcher.mjs';
 
 declare module 'vitest' {

@@ -4,8 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type PostgresServer, startPostgresServer } from '@channelcoder/testkit';
 import type { TestProject } from 'vitest/node';
-import { type PostgresServer, startPostgresServer } from './postgres-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

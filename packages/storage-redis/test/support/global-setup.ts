@@ -2,8 +2,9 @@
  * Uses the CI's server (CHANNELCODER_TEST_REDIS_URL) when set; otherwise starts a private redis-server for
  * this test run and stops it (by PID) at the end. Tests read the URL with `inject('redisUrl')`.
  */
+
+import { type PrivateRedis, startPrivateRedis } from '@channelcoder/testkit';
 import type { TestProject } from 'vitest/node';
-import { type PrivateRedis, startPrivateRedis } from './redis-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

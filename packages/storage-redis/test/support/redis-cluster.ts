@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { assertRedisServerInstalled } from './redis-server.js';
+import { assertRedisServerInstalled } from '@channelcoder/testkit';
 
 const run = promisify(execFile);
 

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface PrivateRedisOptions {
   /** Run with `appendonly yes` and `appendfsync always` (every acknowledged write is on disk). */
@@ -38,18 +39,6 @@ export function assertRedisServerInstalled(): void {
         'Install it with `apt-get install -y redis-server` (or point CHANNELCODER_TEST_REDIS_URL at a server).',
     );
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function ping(port: number): Promise<boolean> {
