@@ -8,10 +8,11 @@
  * ```
  *
  * `<id>` is the Claude session id when it is a plain token (UUIDs are), else `~` + its base64url form.
- * Appends at the end are written after the committed bytes and published by renaming a new head in, like
- * the messages of a session; an append that overwrites stored lines writes a new generation instead.
+ * Appends are written after the committed bytes and published by renaming a new head in, like the
+ * messages of a session. Lines already stored are never rewritten (a re-append is a no-op for them), so a
+ * transcript keeps generation 1; readers still accept any generation the head names.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, newTranscriptLines, SessionCorruptError } from '@channelcoder/session-core';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
@@ -169,10 +170,5 @@ export async function appendTranscriptEntries(
     () => writeFresh(temp, Buffer.from(JSON.stringify(next), 'utf8')),
   ]);
   await finishWrites(writes, sync);
-  await publish(temp, join(dir, `${stem}.head.json`), dir, sync, async () => {
-    // Committed. An older generation left behind (a failed removal) is unreferenced and harmless.
-    if (head !== undefined && head.file !== next.file) {
-      await rm(join(dir, head.file), { force: true }).catch(() => undefined);
-    }
-  });
+  await publish(temp, join(dir, `${stem}.head.json`), dir, sync, async () => {});
 }
