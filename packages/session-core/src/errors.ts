@@ -18,7 +18,10 @@ export type ChannelCoderErrorCode =
   | 'CLAUDE_RUN_FAILED'
   | 'RESUME_NOT_FOUND'
   | 'INVALID_ARGUMENT'
-  | 'TRANSCRIPT_FAILED';
+  | 'TRANSCRIPT_FAILED'
+  | 'SESSION_BUSY'
+  | 'LEASE_LOST'
+  | 'SESSION_SAVE_FAILED';
 
 export class ChannelCoderError extends Error {
   readonly code: ChannelCoderErrorCode;
@@ -298,5 +301,77 @@ export class TranscriptError extends ChannelCoderError {
   }
   static override is(err: unknown): err is TranscriptError {
     return isCoded(err, 'TRANSCRIPT_FAILED');
+  }
+}
+
+/**
+ * Another holder has the session's lease (an exclusive turn is running elsewhere) and it did not come free
+ * within the wait. Nothing was run or written.
+ */
+export class SessionBusyError extends ChannelCoderError {
+  readonly sessionName: string;
+  /** Who holds the lease (`host:pid:…` by default, or the holder name it was taken with). */
+  readonly holder: string;
+  /** When the holder's lease runs out unless it is renewed. */
+  readonly expiresAt: Date;
+  constructor(sessionName: string, holder: string, expiresAt: Date, options?: { waitedMs?: number }) {
+    const waited = options?.waitedMs ? ` (waited ${options.waitedMs} ms)` : '';
+    super(
+      'SESSION_BUSY',
+      `Session "${sessionName}" is busy: ${holder} holds it until ${expiresAt.toISOString()}${waited}. ` +
+        'Wait for that turn to finish (or wait longer), then try again.',
+    );
+    this.sessionName = sessionName;
+    this.holder = holder;
+    this.expiresAt = expiresAt;
+  }
+  static override is(err: unknown): err is SessionBusyError {
+    return isCoded(err, 'SESSION_BUSY');
+  }
+}
+
+/**
+ * A lease expired or was taken by another holder before this write (or renewal): the write was refused
+ * and nothing was changed. Load the session again before the next turn.
+ */
+export class LeaseLostError extends ChannelCoderError {
+  readonly sessionName: string;
+  /** The fencing token of the lease that was lost. */
+  readonly token: number;
+  constructor(sessionName: string, token: number, reason = 'it expired or another holder took it') {
+    super(
+      'LEASE_LOST',
+      `The lease on session "${sessionName}" (token ${token}) is no longer held: ${reason}. ` +
+        'Nothing was written; load the session again and retry the turn.',
+    );
+    this.sessionName = sessionName;
+    this.token = token;
+  }
+  static override is(err: unknown): err is LeaseLostError {
+    return isCoded(err, 'LEASE_LOST');
+  }
+}
+
+/**
+ * A turn ran (and was paid for) but saving it failed. The answer is on `result`; the storage's own typed
+ * error is `cause`. The turn stays in the session object and the next save or turn writes it first.
+ */
+export class SessionSaveError<R = unknown> extends ChannelCoderError {
+  readonly sessionName: string;
+  /** The turn's result (a `ClaudeResult` for `session()` turns): the answer is never lost. */
+  readonly result: R;
+  constructor(sessionName: string, result: R, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'SESSION_SAVE_FAILED',
+      `The turn in session "${sessionName}" completed, but saving it failed: ${why}. The answer is on ` +
+        'this error (.result); the turn is kept in the session and written by the next save or turn.',
+      { cause },
+    );
+    this.sessionName = sessionName;
+    this.result = result;
+  }
+  static override is(err: unknown): err is SessionSaveError {
+    return isCoded(err, 'SESSION_SAVE_FAILED');
   }
 }

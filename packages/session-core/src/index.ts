@@ -1,5 +1,6 @@
 export * from './chain.js';
 export * from './errors.js';
+export * from './lease.js';
 export * from './list-order.js';
 export * from './memory-storage.js';
 export * from './names.js';

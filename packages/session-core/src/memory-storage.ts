@@ -1,4 +1,18 @@
-import { SessionCorruptError, SessionNotFoundError, UnsupportedFormatError } from './errors.js';
+import {
+  LeaseLostError,
+  SessionCorruptError,
+  SessionNotFoundError,
+  UnsupportedFormatError,
+} from './errors.js';
+import {
+  acquireLease,
+  assertLeaseCurrent,
+  createLeaseHandle,
+  type LeaseOptions,
+  readLeaseOptions,
+  type SessionLease,
+  type WriteOptions,
+} from './lease.js';
 import { pageSessionInfos } from './list-order.js';
 import { normalizeSessionName } from './names.js';
 import { assertRevision, planMessageWrite, resolveSaveName } from './save-plan.js';
@@ -23,9 +37,15 @@ export interface MemoryRecord {
 export class MemorySessionStorage implements SessionStorage {
   /** The stored JSON by session name; exposed for tests and debugging, not for application use. */
   readonly records = new Map<string, MemoryRecord>();
+  /** The current lease per session name (kept after release only as the last token issued). */
+  private readonly leases = new Map<
+    string,
+    { token: number; holder: string; expiresAt: number; live: boolean }
+  >();
 
-  async save(state: SessionState, name?: string): Promise<string> {
+  async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
     const key = resolveSaveName(state, name);
+    this.checkLease(key, options);
     const existing = this.records.get(key);
     const storedHead = existing === undefined ? undefined : fromWireHead(existing.head, { name: key });
     assertRevision(key, storedHead?.revision, state);
@@ -78,8 +98,10 @@ export class MemorySessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: WriteOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
+    this.checkLease(key, options);
     const record = this.records.get(key);
     if (record === undefined) throw new SessionNotFoundError(key, { where: 'memory storage' });
     const lines = record.transcripts.get(claudeSessionId) ?? [];
@@ -92,5 +114,46 @@ export class MemorySessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     const lines = this.records.get(key)?.transcripts.get(claudeSessionId);
     return lines === undefined ? null : lines.map((l) => JSON.parse(l) as unknown);
+  }
+
+  async lease(name: string, options?: LeaseOptions): Promise<SessionLease> {
+    const key = normalizeSessionName(name);
+    const { ttlMs, holder, waitMs, signal } = readLeaseOptions(options);
+    return acquireLease<SessionLease>(key, { waitMs, ...(signal ? { signal } : {}) }, async () => {
+      const now = Date.now();
+      const current = this.leases.get(key);
+      if (current?.live && current.expiresAt > now)
+        return { busy: { holder: current.holder, expiresAt: new Date(current.expiresAt) } };
+      const token = (current?.token ?? 0) + 1;
+      const record = { token, holder, expiresAt: now + ttlMs, live: true };
+      this.leases.set(key, record);
+      return {
+        acquired: createLeaseHandle({
+          name: key,
+          token,
+          holder,
+          expiresAt: new Date(record.expiresAt),
+          ttlMs,
+          renew: async (ms) => {
+            const held = this.leases.get(key);
+            const at = Date.now();
+            if (!held?.live || held.token !== token || held.expiresAt <= at)
+              throw new LeaseLostError(key, token);
+            held.expiresAt = at + ms;
+            return new Date(held.expiresAt);
+          },
+          release: async () => {
+            const held = this.leases.get(key);
+            if (held?.live && held.token === token) held.live = false;
+          },
+        }),
+      };
+    });
+  }
+
+  private checkLease(key: string, options: WriteOptions | undefined): void {
+    if (options?.lease === undefined) return;
+    const current = this.leases.get(key);
+    assertLeaseCurrent(key, options.lease, current?.live ? current : undefined);
   }
 }

@@ -4,6 +4,7 @@
  * save/load/list, no revision handling) still works with `session()`.
  */
 import { CapabilityError } from './errors.js';
+import type { LeaseOptions, SessionLease, WriteOptions } from './lease.js';
 import type { SessionState } from './state.js';
 
 export interface ListOptions {
@@ -44,6 +45,7 @@ export interface TranscriptStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: WriteOptions,
   ): Promise<void>;
   /** All stored lines in order, or `null` when none are stored for that id. */
   loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null>;
@@ -55,9 +57,13 @@ export interface SessionStorage {
    * generated one written back into `metadata.name`). Succeeds only if the stored revision equals
    * `state.revision` (or nothing is stored and it is 0); then both become `state.revision + 1`.
    *
-   * @throws SessionConflictError when another writer saved first; InvalidSessionNameError.
+   * With `options.lease`, the write happens only while that lease is the session's current one (checked
+   * atomically with the write).
+   *
+   * @throws SessionConflictError when another writer saved first; InvalidSessionNameError;
+   *   LeaseLostError when the given lease expired or was taken (nothing written).
    */
-  save(state: SessionState, name?: string): Promise<string>;
+  save(state: SessionState, name?: string, options?: WriteOptions): Promise<string>;
   /** @throws SessionNotFoundError when absent; SessionCorruptError; UnsupportedFormatError. */
   load(name: string): Promise<SessionState>;
   /** Metadata only, newest `lastActive` first (ties by name); corrupt entries carry `error`. */
@@ -69,6 +75,11 @@ export interface SessionStorage {
   close?(): Promise<void>;
   appendTranscript?: TranscriptStorage['appendTranscript'];
   loadTranscript?: TranscriptStorage['loadTranscript'];
+  /**
+   * Takes the session's exclusive lease (DESIGN 10); optional capability. Never blocks load, list or exists.
+   * @throws SessionBusyError when another holder keeps it past `options.waitMs`.
+   */
+  lease?(name: string, options?: LeaseOptions): Promise<SessionLease>;
 }
 
 export interface StorageCapabilities {
@@ -76,6 +87,7 @@ export interface StorageCapabilities {
   exists: boolean;
   close: boolean;
   transcripts: boolean;
+  lease: boolean;
 }
 
 /** Which optional methods the storage has. */
@@ -86,12 +98,13 @@ export function storageCapabilities(storage: SessionStorage): StorageCapabilitie
     close: typeof storage.close === 'function',
     transcripts:
       typeof storage.appendTranscript === 'function' && typeof storage.loadTranscript === 'function',
+    lease: typeof storage.lease === 'function',
   };
 }
 
 /** Returns the optional method bound to the storage, or throws CapabilityError naming it. */
 export function requireCapability<
-  K extends 'remove' | 'exists' | 'close' | 'appendTranscript' | 'loadTranscript',
+  K extends 'remove' | 'exists' | 'close' | 'appendTranscript' | 'loadTranscript' | 'lease',
 >(storage: SessionStorage, capability: K): NonNullable<SessionStorage[K]> {
   const method = storage[capability];
   if (typeof method !== 'function') throw new CapabilityError(capability, storageLabel(storage));
