@@ -224,6 +224,10 @@ function readUsage(r: WireReader, u: Record<string, unknown>): UsageLedger {
 }
 
 function readMessage(r: WireReader, raw: unknown, i: number, version: number, fallbackTime: Date): Message {
+  if (version !== 0) {
+    const fast = readCurrentMessage(raw);
+    if (fast !== undefined) return fast;
+  }
   const at = `messages[${i}]`;
   const m = r.object(raw, at);
   const role = r.string(m.role, `${at}.role`);
@@ -255,4 +259,49 @@ function readTurn(r: WireReader, t: Record<string, unknown>, at: string): TurnDe
   const error = r.optionalString(t.error, `${at}.error`);
   if (error !== undefined) turn.error = error;
   return turn;
+}
+
+const MESSAGE_KEYS = new Set(['id', 'role', 'content', 'timestamp', 'sessionId', 'turn']);
+const TURN_NUMBERS = ['costUsd', 'durationMs', 'inputTokens', 'outputTokens'] as const;
+const TURN_KEYS = new Set<string>([...TURN_NUMBERS, 'isError', 'error']);
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
+
+/**
+ * The common case of `readMessage` without building a field path per field: a current-format message with
+ * only known fields, every one well-formed. Anything else (including every error) returns undefined and
+ * takes the checked path, which names the bad field. Loads of long sessions spend most of their time here.
+ */
+function readCurrentMessage(raw: unknown): Message | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  for (const key in m) if (!MESSAGE_KEYS.has(key)) return undefined;
+  const { id, role, content, timestamp, sessionId, turn } = m;
+  if (typeof id !== 'string' || typeof content !== 'string' || typeof sessionId !== 'string')
+    return undefined;
+  if ((role !== 'user' && role !== 'assistant') || typeof timestamp !== 'string' || !ISO_DATE.test(timestamp))
+    return undefined;
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) return undefined;
+  const msg: Message = { id, role, content, timestamp: date, sessionId };
+  if (turn === undefined || turn === null) return msg;
+  if (typeof turn !== 'object' || Array.isArray(turn)) return undefined;
+  const t = turn as Record<string, unknown>;
+  const details: TurnDetails = {};
+  for (const key in t) if (!TURN_KEYS.has(key)) return undefined;
+  for (const key of TURN_NUMBERS) {
+    const n = t[key];
+    if (n === undefined || n === null) continue;
+    if (typeof n !== 'number' || !Number.isFinite(n)) return undefined;
+    details[key] = n;
+  }
+  if (t.isError !== undefined && t.isError !== null) {
+    if (typeof t.isError !== 'boolean') return undefined;
+    details.isError = t.isError;
+  }
+  if (t.error !== undefined && t.error !== null) {
+    if (typeof t.error !== 'string') return undefined;
+    details.error = t.error;
+  }
+  msg.turn = details;
+  return msg;
 }

@@ -1,5 +1,7 @@
 import { SessionCorruptError } from './errors.js';
 
+const UTF8 = new TextDecoder();
+
 /** Where a stored value came from, for error messages. */
 export interface DecodeContext {
   /** The session name the value was stored under. */
@@ -79,7 +81,7 @@ export class WireReader {
   /** Parses JSON text; anything else is passed through as an already-parsed value. */
   parse(input: unknown): unknown {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input;
-    const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
+    const text = typeof input === 'string' ? input : UTF8.decode(input);
     try {
       return JSON.parse(text);
     } catch (err) {

@@ -18,9 +18,10 @@ import {
 } from '@channelcoder/session-core';
 import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
-import { type IndexContext, walkIndex } from './list-index.js';
+import { type IndexContext, LIST_DROP_BUDGET, walkIndex } from './list-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
+import { readSession } from './session-read.js';
 import { appendTranscriptLines, checkTranscriptArgs, loadTranscriptLines } from './transcripts.js';
 
 export interface RedisSessionStorageOptions {
@@ -43,6 +44,14 @@ export interface RedisSessionStorageOptions {
 }
 
 const MAX_SAVE_ATTEMPTS = 3;
+/** Index entries `pruneIndex()` reads per step (each step is one call with its own deadline). */
+export const PRUNE_STEP = 5000;
+
+/** What a listing or prune that timed out had changed (nothing but stale index entries, if anything). */
+function droppedSoFar(dropped: number): string | undefined {
+  if (dropped === 0) return undefined;
+  return `it had dropped ${dropped} index entries of sessions that no longer exist; nothing else was changed`;
+}
 
 /**
  * Sessions in Redis, shared by any number of processes.
@@ -63,12 +72,15 @@ const MAX_SAVE_ATTEMPTS = 3;
  * client the index lives in another slot and is updated by a second script right after.
  *
  * Round trips: a save is one script call when this storage object last saved or loaded that revision of
- * the session, else a GET of the head plus the script. `load` is one script call (head, messages, and the
- * expiry extension, read at one instant). `list` reads the index and the heads of one page (pipelined), never a message list.
+ * the session, else a GET of the head plus the script. `load` runs no script over the data: one pipeline
+ * (head, length, first chunk, head again) for up to 256 messages, one more for the remaining chunks, so no
+ * command holds the server long whatever the session's size; with `slidingTtl` a small script sent
+ * alongside sets the new expiry. `list` reads the index and the heads of one page (pipelined), never a message list.
  *
  * Expiry (`ttlSeconds`): every key of the session gets one absolute expiry on every save (and load, with
  * `slidingTtl`); a transcript append gives its keys the head's expiry.
- * The index has none; `list()` drops entries whose session has expired as it meets them.
+ * The index has none; `list()` drops entries whose session has expired as it meets them (at most 1,000 per
+ * call), and `pruneIndex()` drops all of them in bounded steps.
  */
 export class RedisSessionStorage implements SessionStorage {
   readonly prefix: string;
@@ -172,9 +184,12 @@ export class RedisSessionStorage implements SessionStorage {
     const keys = sessionKeys(this.prefix, key);
     return withAvailability(this.client, this.timeoutMs, `load("${key}")`, async () => {
       const ttl = this.slidingTtl ? this.ttlMs : 0;
-      const stored = await this.scripts
-        .load([keys.head, keys.messages, keys.transcripts], ttl)
-        .catch(corruptIfWrongType(key, keys));
+      const touched =
+        ttl > 0 ? this.scripts.touch([keys.head, keys.messages, keys.transcripts], ttl) : undefined;
+      const [stored] = await Promise.all([
+        readSession(this.client, keys).catch(corruptIfWrongType(key, keys)),
+        touched,
+      ]);
       if (stored === undefined) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
       const ctx = { name: key, location: keys.head };
       const state = assembleState(stored.head, stored.messages, ctx);
@@ -183,11 +198,22 @@ export class RedisSessionStorage implements SessionStorage {
     });
   }
 
-  /** Newest `lastActive` first, ties by name; reads the index and heads only. See the class notes on expiry. */
+  /**
+   * Newest `lastActive` first, ties by name; reads the index and heads only. Drops at most
+   * {@link LIST_DROP_BUDGET} stale index entries per call (see the class notes on expiry).
+   */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
-    return withAvailability(this.client, this.timeoutMs, 'list()', async () => {
-      return (await walkIndex(this.indexContext(), options)).infos;
-    });
+    const progress = { dropped: 0 };
+    return withAvailability(
+      this.client,
+      this.timeoutMs,
+      'list()',
+      async (deadline) => {
+        const walk = { maxDrops: LIST_DROP_BUDGET, progress, answered: deadline.answered };
+        return (await walkIndex(this.indexContext(), options, walk)).infos;
+      },
+      () => droppedSoFar(progress.dropped),
+    );
   }
 
   /** Deletes the session's keys and its index entry. Resolves true if a session was stored. */
@@ -215,13 +241,35 @@ export class RedisSessionStorage implements SessionStorage {
 
   /**
    * Walks the whole index and drops entries whose session expired or was removed; resolves how many it
-   * dropped. `list()` does the same for the entries it reads, so this is only needed by applications that
-   * use `ttlSeconds` and rarely list.
+   * dropped. `list()` drops the stale entries it meets too (a bounded number per call), so this is for
+   * applications that use `ttlSeconds` and rarely list, or after a mass expiry. It works in steps of
+   * {@link PRUNE_STEP} index entries, each with its own `timeoutMs`, so an index of any size is pruned
+   * without one long call; `maxDrops` stops it early.
    */
-  async pruneIndex(): Promise<number> {
-    return withAvailability(this.client, this.timeoutMs * 10, 'pruneIndex()', async () => {
-      return (await walkIndex(this.indexContext(), undefined)).dropped;
-    });
+  async pruneIndex(options: { maxDrops?: number } = {}): Promise<number> {
+    const maxDrops = options.maxDrops ?? Number.POSITIVE_INFINITY;
+    let dropped = 0;
+    let next: string | undefined;
+    do {
+      const progress = { dropped: 0 };
+      const step = await withAvailability(
+        this.client,
+        this.timeoutMs,
+        'pruneIndex()',
+        (deadline) =>
+          walkIndex(this.indexContext(), undefined, {
+            answered: deadline.answered,
+            maxMembers: PRUNE_STEP,
+            maxDrops: maxDrops - dropped,
+            progress,
+            ...(next === undefined ? {} : { afterMember: next }),
+          }),
+        () => droppedSoFar(dropped + progress.dropped),
+      );
+      dropped += step.dropped;
+      next = step.next;
+    } while (next !== undefined && dropped < maxDrops);
+    return dropped;
   }
 
   /** Nothing to release: the client belongs to the caller, who closes it (`client.quit()`). */

@@ -48,33 +48,50 @@ export async function whenReady(client: RedisClient, timeoutMs: number, operatio
 /** Lets work that outlives its caller's deadline stop instead of sending more commands or changing state. */
 export interface Deadline {
   passed(): boolean;
+  /**
+   * The server just answered: give the call another `timeoutMs` from now. For walks over many round trips
+   * (listing past a mass expiry): the deadline detects a server that stopped answering, not a long walk.
+   */
+  answered(): void;
 }
 
 /**
- * Runs `work` on a ready connection within `timeoutMs` in total. ChannelCoder errors pass through; any other
- * failure (connection lost, timeout, a server error such as OOM or NOPERM) becomes StorageUnavailableError.
- * `ambiguous` names what may have been applied when a reply never came (a write in flight).
+ * Runs `work` on a ready connection within `timeoutMs` in total (or of the last `deadline.answered()`).
+ * ChannelCoder errors pass through; any other failure (connection lost, timeout, a server error such as
+ * OOM or NOPERM) becomes StorageUnavailableError. `ambiguous` names what may have been applied when a reply
+ * never came (a write in flight), or is asked what the call changed so far.
  */
 export async function withAvailability<T>(
   client: RedisClient,
   timeoutMs: number,
   operation: string,
   work: (deadline: Deadline) => Promise<T>,
-  ambiguous?: string,
+  ambiguous?: string | (() => string | undefined),
 ): Promise<T> {
   const started = Date.now();
   await whenReady(client, timeoutMs, operation);
   const state = { passed: false };
-  const pending = work({ passed: () => state.passed });
   let timer: NodeJS.Timeout | undefined;
+  let expire: () => void = () => {};
+  const arm = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => expire(), ms);
+  };
   const deadline = new Promise<never>((_, reject) => {
-    const left = Math.max(1, timeoutMs - (Date.now() - started));
-    timer = setTimeout(() => {
+    expire = () => {
       state.passed = true;
       pending.catch(() => {}); // settles later or never; nobody is waiting for it any more
-      const why = `no reply within ${timeoutMs} ms${ambiguous ? `; ${ambiguous}` : ''}`;
+      const changed = typeof ambiguous === 'function' ? ambiguous() : ambiguous;
+      const why = `no reply within ${timeoutMs} ms${changed ? `; ${changed}` : ''}`;
       reject(new StorageUnavailableError(BACKEND, operation, new Error(why)));
-    }, left);
+    };
+  });
+  arm(Math.max(1, timeoutMs - (Date.now() - started)));
+  const pending = work({
+    passed: () => state.passed,
+    answered: () => {
+      if (!state.passed) arm(timeoutMs);
+    },
   });
   try {
     return await Promise.race([pending, deadline]);

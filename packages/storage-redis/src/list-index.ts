@@ -1,8 +1,9 @@
 /**
  * list(): walks the `order` index in listing order and reads the heads of one page (never a message list,
  * never KEYS or SCAN). Index members whose session is gone (expired by TTL, removed) or that are no longer
- * a name's current member are dropped on the way: lazy cleanup that keeps the index as large as the set of
- * live sessions plus whatever expired since the last listing.
+ * a name's current member are dropped on the way, in one script call per batch and at most
+ * {@link LIST_DROP_BUDGET} per listing: lazy cleanup whose work per call stays bounded even after a mass
+ * expiry; `pruneIndex()` finishes the job in bounded steps.
  */
 import {
   corruptSessionInfo,
@@ -40,48 +41,99 @@ interface HeadRead {
 }
 
 const FULL_BATCH = 500;
+/** Index members read per round trip at most (heads are pipelined GETs). */
+const MAX_BATCH = 1000;
+/**
+ * Stale entries one `list()` call drops at most. Past it, stale entries are only skipped: later listings or
+ * `pruneIndex()` drop them. Keeps the work of any one listing bounded after mass expiry.
+ */
+export const LIST_DROP_BUDGET = 1000;
 
-/** One page (or everything) in listing order; also reports how many stale index entries it dropped. */
+export interface WalkOptions {
+  /** Drop at most this many stale entries (default unlimited). */
+  maxDrops?: number;
+  /** Stop after reading this many index members (a full walk only; default all). */
+  maxMembers?: number;
+  /** Start after this index member (continuing an earlier walk). */
+  afterMember?: string;
+  /** Updated as entries are dropped, so a caller that times out can say what changed. */
+  progress?: { dropped: number };
+  /** Called after each batch's round trips (keeps a per-answer deadline alive). */
+  answered?: () => void;
+}
+
+export interface WalkResult {
+  infos: SessionInfo[];
+  /** Stale index entries this walk dropped. */
+  dropped: number;
+  /** Stale entries it met but left for later (over `maxDrops`). */
+  skipped: number;
+  /** The last index member read, when the walk stopped before the end of the index (`maxMembers`). */
+  next?: string;
+}
+
+/** One page (or everything) in listing order, dropping the stale index entries it meets (bounded). */
 export async function walkIndex(
   ctx: IndexContext,
   options: ListOptions | undefined,
-): Promise<{ infos: SessionInfo[]; dropped: number }> {
+  walk: WalkOptions = {},
+): Promise<WalkResult> {
   const { limit, after, prefix } = readListOptions(options);
-  const infos: SessionInfo[] = [];
-  let dropped = 0;
-  if (limit === 0) return { infos, dropped };
+  const result: WalkResult = { infos: [], dropped: 0, skipped: 0 };
+  const progress = walk.progress ?? { dropped: 0 };
+  if (limit === 0) return result;
   const keys = indexKeys(ctx.prefix);
-  const batch = limit === undefined ? FULL_BATCH : Math.min(Math.max(limit + 1, 16), 1000);
-  let from = after === undefined ? '-' : `(${indexMember(after.lastActive, after.name)}`;
+  let batch = limit === undefined ? FULL_BATCH : Math.min(Math.max(limit + 1, 16), MAX_BATCH);
+  let from =
+    walk.afterMember !== undefined
+      ? `(${walk.afterMember}`
+      : after === undefined
+        ? '-'
+        : `(${indexMember(after.lastActive, after.name)}`;
+  let read = 0;
 
   for (;;) {
     const members = await ctx.client.zrangebylex(keys.order, from, '+', 'LIMIT', 0, batch);
     if (members.length === 0) break;
     from = `(${members.at(-1)}`;
+    read += members.length;
     const candidates: Candidate[] = [];
-    const stale: Promise<void>[] = [];
+    const foreign: string[] = [];
     for (const member of members) {
       const parsed = parseIndexMember(member);
-      if (parsed === undefined) {
-        // Not written by this layout: nothing to list, and nothing that should stay in the index.
-        stale.push(ctx.client.zrem(keys.order, member).then(() => {}));
-        dropped += 1;
-      } else if (parsed.name.startsWith(prefix)) candidates.push({ member, ...parsed });
+      // Not written by this layout: nothing to list, and nothing that should stay in the index.
+      if (parsed === undefined) foreign.push(member);
+      else if (parsed.name.startsWith(prefix)) candidates.push({ member, ...parsed });
     }
     const reads = await readHeads(ctx, candidates);
+    const stale: Candidate[] = [];
     for (const [i, c] of candidates.entries()) {
-      const read = reads[i]!;
-      if (read.error === undefined && (read.head === null || read.current !== c.member)) {
-        stale.push(dropStale(ctx, c));
-        dropped += 1;
-        continue;
-      }
-      if (limit === undefined || infos.length < limit) infos.push(toInfo(ctx, c, read));
+      const r = reads[i]!;
+      if (r.error === undefined && (r.head === null || r.current !== c.member)) stale.push(c);
+      else if (limit === undefined || result.infos.length < limit) result.infos.push(toInfo(ctx, c, r));
     }
-    await Promise.all(stale);
-    if ((limit !== undefined && infos.length >= limit) || members.length < batch) break;
+    const budget = Math.max(0, (walk.maxDrops ?? Number.POSITIVE_INFINITY) - result.dropped);
+    const dropNow = foreign.slice(0, budget);
+    const staleNow = stale.slice(0, Math.max(0, budget - dropNow.length));
+    result.skipped += foreign.length - dropNow.length + stale.length - staleNow.length;
+    if (dropNow.length > 0) {
+      result.dropped += await ctx.client.zrem(keys.order, ...dropNow);
+      progress.dropped = result.dropped;
+    }
+    if (staleNow.length > 0) {
+      result.dropped += await dropStale(ctx, staleNow);
+      progress.dropped = result.dropped;
+    }
+    walk.answered?.();
+    if ((limit !== undefined && result.infos.length >= limit) || members.length < batch) break;
+    if (walk.maxMembers !== undefined && read >= walk.maxMembers) {
+      result.next = members.at(-1)!;
+      break;
+    }
+    // A page that is still short after a batch of stale entries reads wider: mass expiry costs few round trips.
+    if (stale.length + foreign.length > 0) batch = Math.min(batch * 4, MAX_BATCH);
   }
-  return { infos, dropped };
+  return result;
 }
 
 function toInfo(ctx: IndexContext, c: Candidate, read: HeadRead): SessionInfo {
@@ -138,8 +190,8 @@ function failed(err: unknown): Omit<HeadRead, 'current'> {
   throw err;
 }
 
-function dropStale(ctx: IndexContext, c: Candidate): Promise<void> {
+function dropStale(ctx: IndexContext, stale: Candidate[]): Promise<number> {
   const { order, members } = indexKeys(ctx.prefix);
-  const keys = ctx.cluster ? [order, members] : [order, members, sessionKeys(ctx.prefix, c.name).head];
-  return ctx.scripts.dropStale(keys, c.member, c.name);
+  const heads = ctx.cluster ? [] : stale.map((c) => sessionKeys(ctx.prefix, c.name).head);
+  return ctx.scripts.dropStale([order, members, ...heads], stale);
 }

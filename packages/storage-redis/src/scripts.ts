@@ -71,17 +71,13 @@ return {1}
 `;
 
 /**
- * KEYS: head, messages, transcripts. ARGV: ttl in ms ('0' = leave the expiry alone).
- * Returns {} when nothing is stored, else {head, messages}. A script rather than MULTI: Redis evaluates
- * expiry at one instant during a script, so it never reads a head whose messages just expired.
+ * KEYS: head, messages, transcripts. ARGV: ttl in ms. Gives every key of a stored session one new expiry
+ * (sliding TTL on load). It only sets expiries: the load itself reads with plain commands (session-read.ts).
  */
-const LOAD = `${HELPERS}
-local head = redis.call('GET', KEYS[1])
-if not head then return {} end
-local messages = redis.call('LRANGE', KEYS[2], 0, -1)
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then set_expiry(KEYS[1], KEYS[2], KEYS[3], expire_at(ttl)) end
-return {head, messages}
+const TOUCH = `${HELPERS}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+set_expiry(KEYS[1], KEYS[2], KEYS[3], expire_at(tonumber(ARGV[1])))
+return 1
 `;
 
 /** KEYS: order, members. ARGV: name, member. The index half of a save, for Cluster clients. */
@@ -107,19 +103,28 @@ return 1
 `;
 
 /**
- * KEYS: order, members [, head]. ARGV: member, name.
- * Drops an index member whose session is gone (expired or removed) or that is not the name's current
- * member. With the head key given, a member that is current while the head exists is kept (a save raced
- * the listing), so cleanup never hides a live session.
+ * KEYS: order, members [, head_1 … head_n]. ARGV: member_1, name_1, … member_n, name_n.
+ * Drops index members whose session is gone (expired or removed) or that are not their name's current
+ * member; returns how many it dropped. With the head keys given (one server), a member that is current
+ * while its head exists is kept (a save raced the listing), so cleanup never hides a live session. On a
+ * Cluster the heads live in other slots and are not given.
  */
 const DROP_STALE = `
-local current = redis.call('HGET', KEYS[2], ARGV[2])
-if current == ARGV[1] then
-  if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-  redis.call('HDEL', KEYS[2], ARGV[2])
+local checked = #KEYS > 2
+local dropped = 0
+for i = 1, #ARGV / 2 do
+  local member, name = ARGV[2 * i - 1], ARGV[2 * i]
+  local keep = false
+  if redis.call('HGET', KEYS[2], name) == member then
+    if checked and redis.call('EXISTS', KEYS[2 + i]) == 1 then keep = true
+    else redis.call('HDEL', KEYS[2], name) end
+  end
+  if not keep then
+    redis.call('ZREM', KEYS[1], member)
+    dropped = dropped + 1
+  end
 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-return 1
+return dropped
 `;
 
 /**
@@ -153,11 +158,11 @@ return {redis.call('LRANGE', KEYS[2], 0, -1)}
 
 const COMMANDS = {
   save: { name: 'channelcoderSessionsSaveV1', lua: SAVE },
-  load: { name: 'channelcoderSessionsLoadV1', lua: LOAD },
+  touch: { name: 'channelcoderSessionsTouchV1', lua: TOUCH },
   putIndex: { name: 'channelcoderSessionsPutIndexV1', lua: PUT_INDEX },
   remove: { name: 'channelcoderSessionsRemoveV1', lua: REMOVE },
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
-  dropStale: { name: 'channelcoderSessionsDropStaleV1', lua: DROP_STALE },
+  dropStale: { name: 'channelcoderSessionsDropStaleV2', lua: DROP_STALE },
   appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV1', lua: APPEND_TRANSCRIPT },
   loadTranscript: { name: 'channelcoderSessionsLoadTranscriptV1', lua: LOAD_TRANSCRIPT },
 } as const;
@@ -203,11 +208,9 @@ export class SessionScripts {
     return { written: false, storedHead: reply[1] ?? null };
   }
 
-  /** See LOAD; undefined when nothing is stored. The head comes back as bytes (for its sha1). */
-  async load(keys: string[], ttlMs: number): Promise<{ head: Buffer; messages: Buffer[] } | undefined> {
-    const reply = (await this.call('load', keys, [ttlMs], true)) as [Buffer, Buffer[]] | [];
-    if (reply.length === 0) return undefined;
-    return { head: reply[0]!, messages: reply[1]! };
+  /** See TOUCH. */
+  async touch(keys: string[], ttlMs: number): Promise<void> {
+    await this.call('touch', keys, [ttlMs]);
   }
 
   async putIndex(keys: string[], name: string, member: string): Promise<void> {
@@ -222,8 +225,10 @@ export class SessionScripts {
     await this.call('dropIndex', keys, [name]);
   }
 
-  async dropStale(keys: string[], member: string, name: string): Promise<void> {
-    await this.call('dropStale', keys, [member, name]);
+  /** See DROP_STALE; resolves how many index members were dropped. */
+  async dropStale(keys: string[], entries: { member: string; name: string }[]): Promise<number> {
+    const args = entries.flatMap((e) => [e.member, e.name]);
+    return (await this.call('dropStale', keys, args)) as number;
   }
 
   /** See APPEND_TRANSCRIPT. */

@@ -1,0 +1,139 @@
+/**
+ * No call holds the server for long, whatever the data's size: proven from the server's own command
+ * statistics (INFO commandstats) on a private redis-server, where no other test's commands are counted.
+ */
+import { makeState } from '@channelcoder/storage-conformance';
+import { type PrivateRedis, startPrivateRedis } from '@channelcoder/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisSessionStorage } from '../src/index.js';
+import { indexKeys, indexMember, sessionKeys } from '../src/keys.js';
+import { LIST_DROP_BUDGET } from '../src/list-index.js';
+import { CHUNK } from '../src/session-read.js';
+import { connect, uniquePrefix } from './support/fixtures.js';
+
+let server: PrivateRedis;
+let client: Redis;
+
+beforeAll(async () => {
+  server = await startPrivateRedis();
+  client = connect(server.url);
+  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+}, 60_000);
+afterAll(async () => {
+  await client?.quit();
+  await server?.destroy();
+});
+beforeEach(async () => {
+  await client.flushall();
+});
+
+/** calls per command, from the server's statistics since the last reset. */
+async function commandCalls(): Promise<Record<string, number>> {
+  const info = await client.info('commandstats');
+  const calls: Record<string, number> = {};
+  for (const line of info.split('\n')) {
+    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (match) calls[match[1]!] = Number(match[2]);
+  }
+  return calls;
+}
+
+const SCRIPT_COMMANDS = ['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'];
+
+describe('load of a large session', () => {
+  it('runs no script and reads the messages in chunks of at most CHUNK elements', async () => {
+    const storage = new RedisSessionStorage({ client, prefix: uniquePrefix('big') });
+    const state = makeState({ messages: 0 });
+    for (let i = 0; i < 5_000; i++) {
+      state.messages.push({
+        id: `m${i}`,
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        content: `message ${i}`,
+        timestamp: new Date(1_700_000_000_000 + i),
+        sessionId: 'c1',
+      });
+    }
+    await storage.save(state, 'big');
+    await client.config('RESETSTAT');
+
+    const loaded = await new RedisSessionStorage({ client, prefix: storage.prefix }).load('big');
+    expect(loaded.messages).toHaveLength(5_000);
+    expect(loaded.messages.at(-1)?.content).toBe('message 4999');
+
+    const calls = await commandCalls();
+    for (const name of SCRIPT_COMMANDS) expect(calls[name] ?? 0, name).toBe(0);
+    // Every LRANGE covered at most CHUNK elements: 5,000 messages need exactly ceil(5000 / CHUNK) of them.
+    expect(calls.lrange).toBe(Math.ceil(5_000 / CHUNK));
+  });
+
+  it('reads the revision stored at one instant even while saves land between its chunks', async () => {
+    const prefix = uniquePrefix('race');
+    const writer = new RedisSessionStorage({ client, prefix });
+    const state = makeState({ messages: 0 });
+    const add = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const k = state.messages.length;
+        state.messages.push({
+          id: `m${k}`,
+          role: 'user',
+          content: `m${k}`,
+          timestamp: new Date(1_700_000_000_000 + k),
+          sessionId: 'c1',
+        });
+      }
+    };
+    add(3 * CHUNK);
+    await writer.save(state, 'racing');
+    const reader = new RedisSessionStorage({ client, prefix });
+    const loads: Promise<unknown>[] = [];
+    for (let round = 0; round < 20; round++) {
+      add(7);
+      loads.push(reader.load('racing'));
+      await writer.save(state, 'racing');
+    }
+    // Each load is a whole revision: the count matches that revision's head (assembleState checks it).
+    for (const loaded of (await Promise.all(loads)) as { messages: unknown[]; revision: number }[]) {
+      expect(loaded.messages.length).toBe(3 * CHUNK + 7 * (loaded.revision - 1));
+    }
+  });
+});
+
+describe('list() after a mass expiry', () => {
+  it('drops a bounded number of stale entries per call and never fails a healthy server', async () => {
+    const prefix = uniquePrefix('expired');
+    const storage = new RedisSessionStorage({ client, prefix, timeoutMs: 5000 });
+    // Three live sessions, older than everything that expired, so a listing walks past all stale entries.
+    for (const name of ['live-a', 'live-b', 'live-c']) {
+      const state = makeState({ messages: 1 });
+      state.metadata.lastActive = new Date(1_600_000_000_000);
+      await storage.save(state, name);
+    }
+    // 100,000 sessions that expired: their heads are gone, their index entries remain (the index has no TTL).
+    const { order, members } = indexKeys(prefix);
+    const stale = 100_000;
+    for (let from = 0; from < stale; from += 5_000) {
+      const pipeline = client.pipeline();
+      for (let i = from; i < Math.min(from + 5_000, stale); i++) {
+        const name = `gone-${i}`;
+        const member = indexMember(1_700_000_000_000 + i, name);
+        pipeline.zadd(order, 0, member).hset(members, name, member);
+      }
+      await pipeline.exec();
+    }
+    expect(await client.exists(sessionKeys(prefix, 'gone-1').head)).toBe(0);
+
+    const first = await storage.list({ limit: 10 });
+    expect(first.map((s) => s.name)).toEqual(['live-a', 'live-b', 'live-c']);
+    // Bounded work: one listing dropped exactly its budget of stale entries, no more.
+    expect(await client.zcard(order)).toBe(stale + 3 - LIST_DROP_BUDGET);
+    await storage.list({ limit: 10 });
+    expect(await client.zcard(order)).toBe(stale + 3 - 2 * LIST_DROP_BUDGET);
+
+    // The maintenance method finishes the job in bounded steps, and reports exactly what it dropped.
+    expect(await storage.pruneIndex()).toBe(stale - 2 * LIST_DROP_BUDGET);
+    expect(await client.zcard(order)).toBe(3);
+    expect(await client.hlen(members)).toBe(3);
+    expect((await storage.list()).map((s) => s.name)).toEqual(['live-a', 'live-b', 'live-c']);
+  }, 120_000);
+});
