@@ -32,13 +32,16 @@ export class TemplateError extends InvalidArgumentError {
 export class TemplateFrontmatterError extends TemplateError {
   /** The offending field (`maxTurns`, `input.count.default`, …), or `(yaml)` for a syntax error. */
   readonly field: string;
-  constructor(file: string | undefined, field: string, problem: string) {
+  /** The line of the file (1-based, the opening `---` is line 1) the problem is on, when known. */
+  readonly line: number | undefined;
+  constructor(file: string | undefined, field: string, problem: string, line?: number) {
     super(
       'frontmatter',
-      `Invalid frontmatter in ${file ?? 'the prompt template'}: ${field} ${problem}.`,
+      `Invalid frontmatter in ${file ?? 'the prompt template'}${line === undefined ? '' : ` (line ${line})`}: ${field} ${problem}.`,
       file,
     );
     this.field = field;
+    this.line = line;
   }
   static override is(err: unknown): err is TemplateFrontmatterError {
     return kindOf(err) === 'frontmatter';

@@ -1,7 +1,12 @@
 /** Rendering a template: data + session context → the prompt and the run options it asks for. */
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Message, type SessionRunOptions } from '@channelcoder/session-core';
-import { MissingTemplateVariablesError, SessionRequiredError } from './errors.js';
+import {
+  findForbiddenKey,
+  InvalidArgumentError,
+  type Message,
+  type SessionRunOptions,
+} from '@channelcoder/session-core';
+import { MissingTemplateVariablesError, SessionRequiredError, TemplateDataError } from './errors.js';
 import { type PromptTemplate, parsePromptTemplate } from './frontmatter.js';
 import { applyInputSchema } from './input-schema.js';
 import { interpolate } from './interpolate.js';
@@ -64,6 +69,14 @@ export function renderPromptTemplate(template: PromptTemplate, options: RenderOp
   if (options.data !== undefined && Object.hasOwn(options.data, 'session')) {
     throw new InvalidArgumentError(
       'Template data cannot set "session": {session.*} comes from the loaded session.',
+    );
+  }
+  const forbidden = findForbiddenKey(options.data, 'data');
+  if (forbidden !== undefined) {
+    throw new TemplateDataError(
+      file,
+      forbidden,
+      'is not allowed: "__proto__", "constructor" and "prototype" are never accepted as keys',
     );
   }
   const data: Record<string, unknown> = applyInputSchema(frontmatter.input, options.data ?? {}, file);
