@@ -14,6 +14,8 @@ export const STORAGE_OPTIONS = {
 export const TURN_OPTIONS = {
   ...STORAGE_OPTIONS,
   prompt: { type: 'string', short: 'p' },
+  file: { type: 'string' },
+  'allow-template-permissions': { type: 'boolean' },
   data: { type: 'string', short: 'd', multiple: true },
   session: { type: 'string' },
   force: { type: 'boolean' },

@@ -6,7 +6,12 @@ import {
   type Message,
   type SessionRunOptions,
 } from '@channelcoder/session-core';
-import { MissingTemplateVariablesError, SessionRequiredError, TemplateDataError } from './errors.js';
+import {
+  MissingTemplateVariablesError,
+  SessionRequiredError,
+  TemplateDataError,
+  TemplatePermissionError,
+} from './errors.js';
 import { type PromptTemplate, parsePromptTemplate } from './frontmatter.js';
 import { applyInputSchema } from './input-schema.js';
 import { interpolate } from './interpolate.js';
@@ -48,7 +53,16 @@ export interface RenderOptions {
   data?: Record<string, unknown>;
   /** The session the prompt continues: a session object or its context. */
   session?: SessionLike | TemplateSessionContext;
+  /**
+   * Let the template raise Claude's permissions (a `permissionMode` other than `default` or `plan`).
+   * Default false: such a template is refused with TemplatePermissionError. Frontmatter has no field
+   * for extra CLI flags or directories at all.
+   */
+  allowPermissions?: boolean;
 }
+
+/** Permission modes a template may always ask for: they never grant more than Claude Code's default. */
+const SAFE_PERMISSION_MODES = new Set(['default', 'plan']);
 
 export interface RenderedPrompt {
   prompt: string;
@@ -58,6 +72,7 @@ export interface RenderedPrompt {
 
 /**
  * Fills a template in. Checks, in this order, before anything runs: `session.required` (SessionRequiredError),
+ * a raised permission mode without `allowPermissions` (TemplatePermissionError),
  * the input schema (TemplateDataError), then every placeholder (MissingTemplateVariablesError naming all
  * missing ones). `data.session` is reserved for the session context.
  */
@@ -65,6 +80,10 @@ export function renderPromptTemplate(template: PromptTemplate, options: RenderOp
   const { frontmatter, file } = template;
   if (frontmatter.session?.required === true && options.session === undefined) {
     throw new SessionRequiredError(file);
+  }
+  const mode = frontmatter.permissionMode;
+  if (mode !== undefined && !SAFE_PERMISSION_MODES.has(mode) && options.allowPermissions !== true) {
+    throw new TemplatePermissionError(file, 'permissionMode', mode);
   }
   if (options.data !== undefined && Object.hasOwn(options.data, 'session')) {
     throw new InvalidArgumentError(
