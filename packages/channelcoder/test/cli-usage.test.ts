@@ -19,7 +19,7 @@ describe('usage errors exit with 2 and reach neither Claude nor a storage', () =
     ['an unknown command', ['frobnicate'], /Unknown command "frobnicate"/],
     ['an unknown flag', ['run', 'hi', '--bogus'], /Unknown option '--bogus'/],
     ['a missing prompt', ['run', '--session', 'x'], /Missing the prompt/],
-    ['a prompt twice', ['run', 'hi', '-p', 'there'], /either as an argument or with -p/],
+    ['a prompt twice', ['run', 'hi', '-p', 'there'], /Give the prompt once/],
     ['--session with --load-session', ['run', 'hi', '--session', 'a', '--load-session', 'b'], /not both/],
     ['--force without --session', ['run', 'hi', '--force'], /--force goes with --session/],
     ['a bad --max-turns', ['run', 'hi', '--max-turns', '0'], /--max-turns must be a positive integer/],

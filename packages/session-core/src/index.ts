@@ -5,6 +5,7 @@ export * from './list-order.js';
 export * from './memory-storage.js';
 export * from './names.js';
 export * from './runner/index.js';
+export * from './safety/index.js';
 export * from './save-plan.js';
 export * from './serialize.js';
 export * from './session/index.js';

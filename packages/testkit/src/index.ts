@@ -1,4 +1,11 @@
 export {
+  type CaptureBinary,
+  type CapturedCall,
+  type EvilBinary,
+  makeCaptureBinary,
+  makeEvilBinary,
+} from './capture-binary.js';
+export {
   claudeBinary,
   type OfflineClaudeEnvOptions,
   offlineClaudeEnv,

@@ -1,5 +1,6 @@
 /** Command-line parsing on node:util parseArgs; every problem becomes a UsageError (exit code 2). */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { findForbiddenKey, isForbiddenKey } from '@channelcoder/session-core';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -13,6 +14,8 @@ export const STORAGE_OPTIONS = {
 export const TURN_OPTIONS = {
   ...STORAGE_OPTIONS,
   prompt: { type: 'string', short: 'p' },
+  file: { type: 'string' },
+  'allow-template-permissions': { type: 'boolean' },
   data: { type: 'string', short: 'd', multiple: true },
   session: { type: 'string' },
   force: { type: 'boolean' },
@@ -103,9 +106,11 @@ export function listOption(values: ParsedValues, name: string): string[] | undef
 /**
  * `-d key=value` pairs as nested data. A key may be a dotted path (`user.name`). A value starting with
  * `[` or `{` is JSON; anything else stays text (the template's input schema converts numbers and booleans).
+ * `__proto__`, `constructor` and `prototype` are refused anywhere in a key or a JSON value, and the data is
+ * built from null-prototype objects, so no pair can reach a prototype.
  */
 export function dataOption(values: ParsedValues, command: string): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
+  const data = Object.create(null) as Record<string, unknown>;
   const raw = values.data;
   if (!Array.isArray(raw)) return data;
   for (const pair of raw) {
@@ -123,6 +128,8 @@ export function dataOption(values: ParsedValues, command: string): Record<string
         command,
       );
     }
+    const forbidden = key.split('.').find(isForbiddenKey);
+    if (forbidden !== undefined) throw forbiddenKeyError(key, command);
     const text = pair.slice(eq + 1);
     let value: unknown = text;
     if (/^\s*[[{]/.test(text)) {
@@ -131,15 +138,25 @@ export function dataOption(values: ParsedValues, command: string): Record<string
       } catch {
         throw new UsageError(`--data ${key}: the value starts like JSON but is not valid JSON.`, command);
       }
+      const inside = findForbiddenKey(value, key);
+      if (inside !== undefined) throw forbiddenKeyError(inside, command);
     }
     const parts = key.split('.');
     let target = data;
     for (const part of parts.slice(0, -1)) {
       const next = target[part];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) target[part] = {};
+      if (typeof next !== 'object' || next === null || Array.isArray(next) || !Object.hasOwn(target, part))
+        target[part] = Object.create(null);
       target = target[part] as Record<string, unknown>;
     }
     target[parts.at(-1) as string] = value;
   }
   return data;
+}
+
+function forbiddenKeyError(key: string, command: string): UsageError {
+  return new UsageError(
+    `--data ${key}: "__proto__", "constructor" and "prototype" are not allowed as data keys.`,
+    command,
+  );
 }

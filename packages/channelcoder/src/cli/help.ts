@@ -6,6 +6,10 @@ const STORAGE = `  --storage URL          where sessions are stored (default $CH
                            postgresql://user@host/db`;
 
 const TURN_OPTIONS = `  -p, --prompt TEXT      the prompt (instead of a PROMPT argument)
+      --file PATH        a prompt template file with any name (a PROMPT argument is a file only if it
+                         ends in .md; anything else is sent as the prompt text)
+      --allow-template-permissions  let the template's permissionMode raise permissions (acceptEdits,
+                         bypassPermissions, …); refused otherwise
   -d, --data KEY=VALUE   template data, repeatable; KEY may be a path (user.name); VALUE is text,
                          or JSON for numbers, booleans, arrays and objects
       --session NAME     start a new session saved under NAME (refuses an existing name)
@@ -51,6 +55,7 @@ Runs one turn and prints Claude's answer. A FILE.md argument is a prompt templat
 (systemPrompt, allowedTools, model, maxTurns, permissionMode, input, session.required) and a body with
 {variables} filled from --data and {session.id}, {session.name}, {session.messageCount},
 {session.lastMessage} from the loaded session. PROMPT - reads the prompt from standard input.
+Only an argument ending in .md (or --file PATH) is read as a file; other text is the prompt itself.
 Without --session or --load-session nothing is saved.
 
 Options:

@@ -4,7 +4,12 @@
  */
 import { InvalidArgumentError } from '@channelcoder/session-core';
 
-export type TemplateErrorKind = 'frontmatter' | 'missing-variables' | 'session-required' | 'invalid-data';
+export type TemplateErrorKind =
+  | 'frontmatter'
+  | 'missing-variables'
+  | 'session-required'
+  | 'invalid-data'
+  | 'permissions';
 
 function kindOf(err: unknown): TemplateErrorKind | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -32,13 +37,16 @@ export class TemplateError extends InvalidArgumentError {
 export class TemplateFrontmatterError extends TemplateError {
   /** The offending field (`maxTurns`, `input.count.default`, …), or `(yaml)` for a syntax error. */
   readonly field: string;
-  constructor(file: string | undefined, field: string, problem: string) {
+  /** The line of the file (1-based, the opening `---` is line 1) the problem is on, when known. */
+  readonly line: number | undefined;
+  constructor(file: string | undefined, field: string, problem: string, line?: number) {
     super(
       'frontmatter',
-      `Invalid frontmatter in ${file ?? 'the prompt template'}: ${field} ${problem}.`,
+      `Invalid frontmatter in ${file ?? 'the prompt template'}${line === undefined ? '' : ` (line ${line})`}: ${field} ${problem}.`,
       file,
     );
     this.field = field;
+    this.line = line;
   }
   static override is(err: unknown): err is TemplateFrontmatterError {
     return kindOf(err) === 'frontmatter';
@@ -89,5 +97,27 @@ export class TemplateDataError extends TemplateError {
   }
   static override is(err: unknown): err is TemplateDataError {
     return kindOf(err) === 'invalid-data';
+  }
+}
+
+/** The template asks for more permissions than Claude Code's default, and the caller did not allow it. */
+export class TemplatePermissionError extends TemplateError {
+  /** The frontmatter field that asked (`permissionMode`). */
+  readonly field: string;
+  /** What it asked for (`bypassPermissions`, `acceptEdits`, …). */
+  readonly requested: string;
+  constructor(file: string | undefined, field: string, requested: string) {
+    super(
+      'permissions',
+      `${file ?? 'The prompt template'} asks for ${field}: ${requested}, which raises Claude's permissions; ` +
+        'a template may only do that when the command line allows it (--allow-template-permissions, or ' +
+        '`allowPermissions: true` when rendering), or set --permission-mode yourself.',
+      file,
+    );
+    this.field = field;
+    this.requested = requested;
+  }
+  static override is(err: unknown): err is TemplatePermissionError {
+    return kindOf(err) === 'permissions';
   }
 }

@@ -1,5 +1,6 @@
 /** Prompt files: YAML frontmatter between `---` lines, then the prompt body. Parsing and validation. */
-import { parseDocument } from 'yaml';
+import { isForbiddenKey } from '@channelcoder/session-core';
+import { type Document, isScalar, parseDocument, visit } from 'yaml';
 import { TemplateFrontmatterError } from './errors.js';
 import { type InputField, readInputSchema } from './input-schema.js';
 
@@ -58,16 +59,41 @@ export function parsePromptTemplate(text: string, options: { file?: string } = {
   if (file !== undefined) template.file = file;
   if (!match) return template;
 
-  const doc = parseDocument(match[1] ?? '', { prettyErrors: false });
+  const yamlText = match[1] ?? '';
+  // The YAML starts on the line after the opening fence; errors give the line in the file.
+  const lineAt = (offset: number | undefined) =>
+    offset === undefined ? undefined : 2 + (yamlText.slice(0, offset).match(/\n/g)?.length ?? 0);
+  const doc = parseDocument(yamlText, { prettyErrors: false });
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
     throw new TemplateFrontmatterError(
       file,
       '(yaml)',
       `is not valid YAML: ${yamlError.message.split('\n')[0]}`,
+      lineAt(yamlError.pos[0]),
     );
   }
-  const raw: unknown = doc.toJS();
+  const forbidden = forbiddenKeyIn(doc);
+  if (forbidden !== undefined) {
+    throw new TemplateFrontmatterError(
+      file,
+      forbidden.key,
+      'is not allowed: "__proto__", "constructor" and "prototype" are never accepted as keys',
+      lineAt(forbidden.offset),
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml library refuses alias expansions that would blow up (an "alias bomb").
+    throw new TemplateFrontmatterError(
+      file,
+      '(yaml)',
+      `cannot be read: ${(err as Error).message}`,
+      lineAt(firstAliasOffset(doc)),
+    );
+  }
   if (raw === null || raw === undefined) return template;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TemplateFrontmatterError(file, '(frontmatter)', 'must be a mapping of fields');
@@ -131,4 +157,31 @@ function toolList(value: unknown, error: () => Error): string[] {
   }
   if (Array.isArray(value) && value.every((tool) => typeof tool === 'string')) return [...value];
   throw error();
+}
+
+/** The first mapping key that is `__proto__`, `constructor` or `prototype`, and where it is. */
+function forbiddenKeyIn(doc: Document): { key: string; offset: number | undefined } | undefined {
+  let found: { key: string; offset: number | undefined } | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === 'string' && isForbiddenKey(key.value)) {
+        found = { key: key.value, offset: key.range?.[0] };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      offset = alias.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }

@@ -5,6 +5,7 @@ export {
   TemplateError,
   type TemplateErrorKind,
   TemplateFrontmatterError,
+  TemplatePermissionError,
 } from './errors.js';
 export { type PromptTemplate, parsePromptTemplate, type TemplateFrontmatter } from './frontmatter.js';
 export { applyInputSchema, type InputField, type InputType } from './input-schema.js';

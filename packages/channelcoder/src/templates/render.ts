@@ -1,7 +1,17 @@
 /** Rendering a template: data + session context → the prompt and the run options it asks for. */
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Message, type SessionRunOptions } from '@channelcoder/session-core';
-import { MissingTemplateVariablesError, SessionRequiredError } from './errors.js';
+import {
+  findForbiddenKey,
+  InvalidArgumentError,
+  type Message,
+  type SessionRunOptions,
+} from '@channelcoder/session-core';
+import {
+  MissingTemplateVariablesError,
+  SessionRequiredError,
+  TemplateDataError,
+  TemplatePermissionError,
+} from './errors.js';
 import { type PromptTemplate, parsePromptTemplate } from './frontmatter.js';
 import { applyInputSchema } from './input-schema.js';
 import { interpolate } from './interpolate.js';
@@ -43,7 +53,16 @@ export interface RenderOptions {
   data?: Record<string, unknown>;
   /** The session the prompt continues: a session object or its context. */
   session?: SessionLike | TemplateSessionContext;
+  /**
+   * Let the template raise Claude's permissions (a `permissionMode` other than `default` or `plan`).
+   * Default false: such a template is refused with TemplatePermissionError. Frontmatter has no field
+   * for extra CLI flags or directories at all.
+   */
+  allowPermissions?: boolean;
 }
+
+/** Permission modes a template may always ask for: they never grant more than Claude Code's default. */
+const SAFE_PERMISSION_MODES = new Set(['default', 'plan']);
 
 export interface RenderedPrompt {
   prompt: string;
@@ -53,6 +72,7 @@ export interface RenderedPrompt {
 
 /**
  * Fills a template in. Checks, in this order, before anything runs: `session.required` (SessionRequiredError),
+ * a raised permission mode without `allowPermissions` (TemplatePermissionError),
  * the input schema (TemplateDataError), then every placeholder (MissingTemplateVariablesError naming all
  * missing ones). `data.session` is reserved for the session context.
  */
@@ -61,9 +81,21 @@ export function renderPromptTemplate(template: PromptTemplate, options: RenderOp
   if (frontmatter.session?.required === true && options.session === undefined) {
     throw new SessionRequiredError(file);
   }
+  const mode = frontmatter.permissionMode;
+  if (mode !== undefined && !SAFE_PERMISSION_MODES.has(mode) && options.allowPermissions !== true) {
+    throw new TemplatePermissionError(file, 'permissionMode', mode);
+  }
   if (options.data !== undefined && Object.hasOwn(options.data, 'session')) {
     throw new InvalidArgumentError(
       'Template data cannot set "session": {session.*} comes from the loaded session.',
+    );
+  }
+  const forbidden = findForbiddenKey(options.data, 'data');
+  if (forbidden !== undefined) {
+    throw new TemplateDataError(
+      file,
+      forbidden,
+      'is not allowed: "__proto__", "constructor" and "prototype" are never accepted as keys',
     );
   }
   const data: Record<string, unknown> = applyInputSchema(frontmatter.input, options.data ?? {}, file);

@@ -14,8 +14,9 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { ClaudeNotFoundError } from '../errors.js';
+import { ownCopy } from '../safety/own-properties.js';
 import { EXIT_MARKER_TYPE, type WaitForDetachedOptions, waitForDetached } from './detached-log.js';
-import { buildClaudeArgs, childEnv, resolveClaudeBinary } from './flags.js';
+import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
 import { stopGroup } from './process-group.js';
 import type { ClaudeResult, RunOptions } from './types.js';
 
@@ -50,7 +51,8 @@ const WRAPPER = `"$@"; code=$?; printf '{"type":"${EXIT_MARKER_TYPE}","exit_code
  *
  * @throws ClaudeNotFoundError when the binary is not there; InvalidArgumentError for bad options.
  */
-export async function detached(prompt: string, options: DetachedOptions = {}): Promise<DetachedRun> {
+export async function detached(prompt: string, given: DetachedOptions = {}): Promise<DetachedRun> {
+  const options = ownCopy(given);
   const binary = resolveClaudeBinary(options);
   const args = buildClaudeArgs(options, 'print');
   const env = childEnv(options.env);
@@ -66,12 +68,11 @@ export async function detached(prompt: string, options: DetachedOptions = {}): P
   const fds = [openSync(promptFile, 'r'), openSync(logFile, 'a'), openSync(stderrFile, 'a')] as const;
   let pid: number | undefined;
   try {
-    const child = spawn('/bin/sh', ['-c', WRAPPER, 'sh', binary, ...args], {
-      cwd: options.cwd,
-      env,
-      stdio: [fds[0], fds[1], fds[2]],
-      detached: true,
-    });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', WRAPPER, 'sh', binary, ...args],
+      spawnOptions({ cwd: options.cwd, env, stdio: [fds[0], fds[1], fds[2]], detached: true }),
+    );
     pid = child.pid;
     child.on('error', () => {}); // /bin/sh missing is reported below through the missing pid
     child.unref();

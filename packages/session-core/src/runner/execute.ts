@@ -4,7 +4,8 @@
  * mode (run, claude, stream) goes through here.
  */
 import { spawn } from 'node:child_process';
-import { buildClaudeArgs, childEnv, resolveClaudeBinary } from './flags.js';
+import { ownCopy } from '../safety/own-properties.js';
+import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
 import { type RunEnd, settleRun } from './outcome.js';
 import { stopGroup, trackGroup, untrackGroup } from './process-group.js';
 import { type StreamEvent, StreamJsonParser } from './stream-json.js';
@@ -19,9 +20,10 @@ const INVALID_LINES_KEPT = 20;
  */
 export function executeClaude(
   prompt: string,
-  options: RunOptions = {},
+  given: RunOptions = {},
   onEvent?: (event: StreamEvent) => void,
 ): Promise<ClaudeResult> {
+  const options = ownCopy(given);
   return new Promise<ClaudeResult>((resolve, reject) => {
     const binary = resolveClaudeBinary(options);
     const args = buildClaudeArgs(options, 'print');
@@ -48,12 +50,16 @@ export function executeClaude(
       return finish();
     }
 
-    const child = spawn(binary, args, {
-      cwd: options.cwd,
-      env: childEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      binary,
+      args,
+      spawnOptions({
+        cwd: options.cwd,
+        env: childEnv(options.env),
+        stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      }),
+    );
     const stop = (because: 'timeout' | 'abort') => {
       if (end.stoppedBecause === undefined) end.stoppedBecause = because;
       if (child.pid !== undefined) stopGroup(child.pid);

@@ -1,5 +1,6 @@
 /** Maps runner options to `claude` CLI arguments. Pure: no process is started here. */
 import { InvalidArgumentError } from '../errors.js';
+import { ownCopy, ownValue } from '../safety/own-properties.js';
 import type { RunOptions } from './types.js';
 
 /** The arguments every print-mode run starts with (`stream-json` requires `--verbose` with `-p`). */
@@ -15,7 +16,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *   `sessionId` with `resume` but without `forkSession`, a `sessionId` that is not a UUID, a `maxTurns`
  *   that is not a positive integer.
  */
-export function buildClaudeArgs(options: RunOptions, mode: 'print' | 'interactive'): string[] {
+export function buildClaudeArgs(given: RunOptions, mode: 'print' | 'interactive'): string[] {
+  // Own properties only: nothing inherited from a polluted Object.prototype becomes a flag.
+  const options = ownCopy(given);
   const args: string[] = mode === 'print' ? [...PRINT_ARGS] : [];
   if (mode === 'print' && options.includePartialMessages) args.push('--include-partial-messages');
   if (options.forkSession && options.resume === undefined) {
@@ -64,30 +67,51 @@ export function buildClaudeArgs(options: RunOptions, mode: 'print' | 'interactiv
 }
 
 /**
+ * Variables the `claude` child never inherits from this process: the storage URL (with its password) is
+ * the project's, not the model's, and every tool the model runs would see it. A caller who really wants
+ * one in the child sets it explicitly in `options.env`.
+ */
+export const WITHHELD_FROM_CHILD: readonly string[] = ['CHANNELCODER_STORAGE'];
+
+/**
  * The executable to start: `options.claudeBin`, else `CLAUDE_BIN` from `options.env`, else from this
- * process's environment, else `claude` (looked up on PATH).
+ * process's environment, else `claude` (looked up on PATH). Own properties only, everywhere.
  */
 export function resolveClaudeBinary(options: Pick<RunOptions, 'claudeBin' | 'env'>): string {
-  const fromOptions = options.claudeBin;
-  if (fromOptions !== undefined && fromOptions !== '') return fromOptions;
-  if (options.env && 'CLAUDE_BIN' in options.env) {
-    const fromEnv = options.env.CLAUDE_BIN;
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  } else {
+  const fromOptions = ownValue(options, 'claudeBin');
+  if (typeof fromOptions === 'string' && fromOptions !== '') return fromOptions;
+  const env = ownValue(options, 'env');
+  if (env !== undefined && env !== null && Object.hasOwn(env, 'CLAUDE_BIN')) {
+    const fromEnv = env.CLAUDE_BIN;
+    if (typeof fromEnv === 'string' && fromEnv !== '') return fromEnv;
+  } else if (Object.hasOwn(process.env, 'CLAUDE_BIN')) {
     const inherited = process.env.CLAUDE_BIN;
     if (inherited !== undefined && inherited !== '') return inherited;
   }
   return 'claude';
 }
 
-/** This process's environment with `env` applied (`undefined` values remove a variable). */
+/**
+ * This process's environment with `env` applied (`undefined` values remove a variable), minus
+ * {@link WITHHELD_FROM_CHILD} unless `env` sets them. The result has a null prototype, so the child gets
+ * exactly these variables (`child_process` walks `env` with `for…in`, inherited keys included).
+ */
 export function childEnv(env: RunOptions['env']): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env };
-  if (env) {
-    for (const [key, value] of Object.entries(env)) {
+  const merged = Object.create(null) as NodeJS.ProcessEnv;
+  for (const key of Object.keys(process.env)) {
+    if (!WITHHELD_FROM_CHILD.includes(key)) merged[key] = process.env[key];
+  }
+  if (env !== undefined && env !== null) {
+    for (const key of Object.keys(env)) {
+      const value = env[key];
       if (value === undefined) delete merged[key];
-      else merged[key] = value;
+      else if (typeof value === 'string') merged[key] = value;
     }
   }
   return merged;
+}
+
+/** Spawn options on a null prototype, so `child_process` reads nothing the caller did not set. */
+export function spawnOptions<T extends object>(options: T): T {
+  return ownCopy(options);
 }

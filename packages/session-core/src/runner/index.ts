@@ -8,7 +8,13 @@ export {
   waitForDetached,
 } from './detached-log.js';
 export { executeClaude } from './execute.js';
-export { buildClaudeArgs, childEnv, PRINT_ARGS, resolveClaudeBinary } from './flags.js';
+export {
+  buildClaudeArgs,
+  childEnv,
+  PRINT_ARGS,
+  resolveClaudeBinary,
+  WITHHELD_FROM_CHILD,
+} from './flags.js';
 export { type InteractiveResult, interactive } from './interactive.js';
 export { type RunEnd, settleRun } from './outcome.js';
 export { interruptedBy, STOP_SIGNALS, settleInterruption, signalExitCode } from './process-group.js';

@@ -1,7 +1,8 @@
 /** `interactive`: the Claude Code terminal UI, attached to this process's terminal. */
 import { spawn } from 'node:child_process';
 import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
-import { buildClaudeArgs, childEnv, resolveClaudeBinary } from './flags.js';
+import { ownCopy } from '../safety/own-properties.js';
+import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
 import {
   countTranscriptLines,
   findTranscript,
@@ -61,13 +62,18 @@ async function withTranscript(
  *
  * @throws ClaudeNotFoundError; ClaudeRunError when it exits with a non-zero code or is stopped.
  */
-export async function interactive(prompt: string, options: RunOptions = {}): Promise<InteractiveResult> {
+export async function interactive(prompt: string, given: RunOptions = {}): Promise<InteractiveResult> {
+  const options = ownCopy(given);
   const fromLine = await transcriptStart(options);
   return new Promise<InteractiveResult>((resolve, reject) => {
     const binary = resolveClaudeBinary(options);
     const args = buildClaudeArgs(options, 'interactive');
     if (prompt !== '') args.push('--', prompt);
-    const child = spawn(binary, args, { cwd: options.cwd, env: childEnv(options.env), stdio: 'inherit' });
+    const child = spawn(
+      binary,
+      args,
+      spawnOptions({ cwd: options.cwd, env: childEnv(options.env), stdio: 'inherit' as const }),
+    );
     let aborted = false;
     const onAbort = () => {
       aborted = true;

@@ -3,6 +3,7 @@
 import { MemorySessionStorage } from '../memory-storage.js';
 import { normalizeSessionName } from '../names.js';
 import { cliRunner } from '../runner/runner.js';
+import { ownCopy } from '../safety/own-properties.js';
 import { createSessionState } from '../state.js';
 import { type ListOptions, requireCapability, type SessionStorage } from '../storage.js';
 import { loadSession, sessionExists } from './persistence.js';
@@ -18,7 +19,9 @@ export interface SessionFactoryDefaults {
 
 /** Builds a `session` function whose calls and statics default to `defaults.storage()`. */
 export function createSessionFactory(defaults: SessionFactoryDefaults): SessionFactory {
-  const configFor = (options: LoadOptions = {}): SessionConfig => {
+  const configFor = (given: LoadOptions = {}): SessionConfig => {
+    // Own properties only: an inherited `runner` or `storage` must never be picked up.
+    const options = ownCopy(given);
     const config: SessionConfig = {
       storage: options.storage ?? defaults.storage(),
       runner: options.runner ?? cliRunner,

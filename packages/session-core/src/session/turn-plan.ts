@@ -1,6 +1,7 @@
 /** Which Claude conversation a session's next turn runs in, as runner options. Pure. */
 import { needsFork, resumeTarget } from '../chain.js';
 import type { RunOptions } from '../runner/types.js';
+import { ownCopy, ownValue } from '../safety/own-properties.js';
 import type { SessionState } from '../state.js';
 import type { SessionRunOptions } from './types.js';
 
@@ -21,10 +22,12 @@ export function planTurn(
   call: SessionRunOptions | undefined,
   assignIds: boolean,
 ): TurnPlan {
-  const options: RunOptions = { ...defaults, ...call };
-  if (defaults?.env !== undefined || call?.env !== undefined)
-    options.env = { ...defaults?.env, ...call?.env };
-  const cwd = call?.cwd ?? defaults?.cwd ?? state.metadata.cwd;
+  // Own properties only, into a null-prototype object: nothing inherited reaches the runner.
+  const d = ownCopy(defaults);
+  const c = ownCopy(call);
+  const options: RunOptions = Object.assign(ownCopy<RunOptions>(undefined), d, c);
+  if (d.env !== undefined || c.env !== undefined) options.env = { ...d.env, ...c.env };
+  const cwd = c.cwd ?? d.cwd ?? ownValue(state.metadata, 'cwd');
   if (cwd !== undefined) options.cwd = cwd;
   // Whatever a caller smuggled in, the session decides which conversation runs.
   delete options.resume;

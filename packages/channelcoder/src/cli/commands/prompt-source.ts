@@ -1,5 +1,5 @@
-/** Where a turn's prompt comes from: `-p TEXT`, a PROMPT argument, or a FILE.md template. */
-import { existsSync, statSync } from 'node:fs';
+/** Where a turn's prompt comes from: `-p TEXT`, a PROMPT argument, a FILE.md template or `--file PATH`. */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type PromptTemplate, parsePromptTemplate } from '../../templates/frontmatter.js';
 import { loadPromptTemplate } from '../../templates/render.js';
@@ -13,9 +13,10 @@ export interface PromptSource {
 }
 
 /**
- * The prompt as a template. A positional argument ending in `.md`, or naming an existing file, is a prompt
- * file; `-` reads the prompt from standard input; other text is the prompt itself (used verbatim unless `--data` is given, then `{variables}` are
- * filled in too). `undefined` when no prompt was given.
+ * The prompt as a template. A positional argument is a prompt file only when it ends in `.md` (or the file
+ * is given as `--file PATH`); `-` reads the prompt from standard input; any other text is the prompt itself
+ * (used verbatim unless `--data` is given, then `{variables}` are filled in too). So `run /etc/hostname`
+ * or `run .env` sends those words, never the file's contents. `undefined` when no prompt was given.
  */
 export async function promptSource(
   values: ParsedValues,
@@ -25,15 +26,21 @@ export async function promptSource(
   stdin: NodeJS.ReadableStream,
 ): Promise<PromptSource | undefined> {
   const inline = stringOption(values, 'prompt');
+  const file = stringOption(values, 'file');
   const argument = positionals[0];
-  if (inline !== undefined && argument !== undefined) {
-    throw new UsageError('Give the prompt either as an argument or with -p, not both.', command);
+  const given = [inline, file, argument].filter((x) => x !== undefined).length;
+  if (given > 1) {
+    throw new UsageError(
+      'Give the prompt once: as an argument, with -p, or with --file, not several.',
+      command,
+    );
   }
-  if (argument !== undefined && looksLikeFile(argument, cwd)) {
-    const path = resolve(cwd, argument);
-    if (!existsSync(path)) throw new UsageError(`Prompt file not found: ${argument}`, command);
+  const path = file ?? (argument !== undefined && isPromptFileName(argument) ? argument : undefined);
+  if (path !== undefined) {
+    const resolved = resolve(cwd, path);
+    if (!existsSync(resolved)) throw new UsageError(`Prompt file not found: ${path}`, command);
     // Errors name the file as the user typed it.
-    return { template: await loadPromptTemplate(path, { name: argument }), verbatim: false };
+    return { template: await loadPromptTemplate(resolved, { name: path }), verbatim: false };
   }
   const text = argument === '-' ? await readStdin(stdin) : (inline ?? argument);
   if (text === undefined) return undefined;
@@ -44,14 +51,9 @@ export async function promptSource(
     : { template: { frontmatter: {}, body: text }, verbatim: true };
 }
 
-function looksLikeFile(argument: string, cwd: string): boolean {
-  if (/\.(md|markdown|prompt)$/i.test(argument) && !/\s/.test(argument)) return true;
-  if (argument.includes('\n') || argument.length > 4096) return false;
-  try {
-    return statSync(resolve(cwd, argument)).isFile();
-  } catch {
-    return false;
-  }
+/** `something.md`, one word: a prompt file. Everything else is prompt text. */
+function isPromptFileName(argument: string): boolean {
+  return /\.md$/i.test(argument) && !/\s/.test(argument);
 }
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {

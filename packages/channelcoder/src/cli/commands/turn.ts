@@ -72,6 +72,9 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
       else {
         const rendered = renderPromptTemplate(source.template, {
           data,
+          // Raised permissions need the command line's consent (or its own --permission-mode).
+          allowPermissions:
+            values['allow-template-permissions'] === true || flags.permissionMode !== undefined,
           ...(s !== undefined && loadName !== undefined ? { session: s } : {}),
         });
         prompt = rendered.prompt;

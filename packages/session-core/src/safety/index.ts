@@ -1,0 +1,1 @@
+export { FORBIDDEN_KEYS, findForbiddenKey, isForbiddenKey } from './own-properties.js';
