@@ -21,7 +21,16 @@ export type ChannelCoderErrorCode =
   | 'TRANSCRIPT_FAILED'
   | 'SESSION_BUSY'
   | 'LEASE_LOST'
-  | 'SESSION_SAVE_FAILED';
+  | 'SESSION_SAVE_FAILED'
+  // The session service (@channelcoder/server):
+  | 'SESSION_ENDED'
+  | 'TASK_NOT_FOUND'
+  | 'PLAN_NOT_FOUND'
+  | 'ROUTE_NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'PATH_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'SHUTTING_DOWN';
 
 export class ChannelCoderError extends Error {
   readonly code: ChannelCoderErrorCode;

@@ -36,6 +36,7 @@ Commands:
   stream [PROMPT | FILE.md]       one turn; prints the answer as it arrives
   interactive [PROMPT | FILE.md]  hands the terminal to Claude Code, records the outcome
   session list|show|remove|fork|export|import   manage saved sessions
+  serve                           the session service over HTTP (needs @channelcoder/server)
   --list-sessions                 same as \`session list\`
 
 Examples:

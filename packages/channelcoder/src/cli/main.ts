@@ -1,5 +1,6 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
 import { ChannelCoderError } from '@channelcoder/session-core';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { listCommand, showCommand } from './commands/session-list.js';
 import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
 import { turnCommand } from './commands/turn.js';
@@ -33,7 +34,7 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest.join(' ') : '';
-    const text = HELP[topic] ?? HELP.main;
+    const text = topic === 'serve' ? SERVE_HELP : (HELP[topic] ?? HELP.main);
     (command === undefined ? io.stderr : io.stdout).write(`${text}\n`);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -44,6 +45,7 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
   if (command === '--list-sessions') return listCommand(rest, io);
   if (command === 'run' || command === 'stream' || command === 'interactive')
     return turnCommand(command, rest, io);
+  if (command === 'serve') return serveCommand(rest, io);
   if (command === 'session' || command === 'sessions') {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {

@@ -1,0 +1,238 @@
+/** `/sessions`: create, get (with stats), list, end, delete, fork; messages. */
+import {
+  createSessionState,
+  fork,
+  generateSessionName,
+  requireCapability,
+  SessionConflictError,
+  type SessionInfo,
+  SessionNotFoundError,
+  type SessionState,
+} from '@channelcoder/session-core';
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { ServiceError } from '../errors.js';
+import { allowedDirectory } from '../paths.js';
+import { CreateSessionBody, ForkBody, ListQuery, MessagesQuery, NameParams } from '../schemas.js';
+import { endedAt, runDefaults, serviceTags, userTags, withEnded, withoutEnded } from '../service-tags.js';
+import { sessionStats } from '../stats.js';
+import type { ServiceState } from './service-state.js';
+
+/** The API's view of a stored session. */
+export function sessionView(state: SessionState, svc: ServiceState) {
+  const name = state.metadata.name as string;
+  const ended = endedAt(state.metadata.tags);
+  const running = svc.tasks.running.get(name);
+  return {
+    name,
+    metadata: {
+      created: state.metadata.created.toISOString(),
+      lastActive: state.metadata.lastActive.toISOString(),
+      ...(state.metadata.cwd === undefined ? {} : { workingDirectory: state.metadata.cwd }),
+      tags: userTags(state.metadata.tags),
+      defaults: runDefaults(state.metadata.tags),
+      status: ended === undefined ? 'active' : 'ended',
+      ...(ended === undefined ? {} : { endedAt: ended }),
+      ...(state.metadata.parent === undefined ? {} : { parent: state.metadata.parent }),
+      claudeSessionId: state.currentSessionId ?? null,
+      messageCount: state.messages.length,
+      revision: state.revision,
+    },
+    stats: sessionStats(state),
+    running:
+      running === undefined ? null : { startedAt: running.startedAt.toISOString(), holder: running.holder },
+  };
+}
+
+function summary(info: SessionInfo) {
+  const ended = endedAt(info.tags);
+  return {
+    name: info.name,
+    created: info.created.toISOString(),
+    lastActive: info.lastActive.toISOString(),
+    messageCount: info.messageCount,
+    costUsd: info.totalCostUsd ?? 0,
+    tags: userTags(info.tags),
+    status: ended === undefined ? 'active' : 'ended',
+    ...(info.error === undefined ? {} : { error: info.error }),
+  };
+}
+
+export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
+  const { storage } = svc;
+
+  app.post(
+    '/sessions',
+    { schema: { summary: 'Create a session', tags: ['sessions'], body: CreateSessionBody } },
+    async (request, reply) => {
+      const body = request.body as Static<typeof CreateSessionBody>;
+      const cwd =
+        body.workingDirectory === undefined
+          ? undefined
+          : await allowedDirectory(body.workingDirectory, svc.roots, 'body.workingDirectory');
+      const name = body.name ?? generateSessionName();
+      const state = createSessionState({
+        name,
+        ...(cwd === undefined ? {} : { cwd }),
+        tags: serviceTags(body.tags ?? [], body.defaults),
+      });
+      try {
+        await storage.save(state, name);
+      } catch (err) {
+        if (SessionConflictError.is(err))
+          throw new ServiceError('SESSION_CONFLICT', 409, `A session named "${name}" exists already.`, {
+            field: 'body.name',
+          });
+        throw err;
+      }
+      const stored = await storage.load(name);
+      return reply.code(201).send(sessionView(stored, svc));
+    },
+  );
+
+  app.get(
+    '/sessions',
+    { schema: { summary: 'List sessions, newest first', tags: ['sessions'], querystring: ListQuery } },
+    async (request) => {
+      const q = request.query as Static<typeof ListQuery>;
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      const found: SessionInfo[] = [];
+      let cursor = q.cursor;
+      let lastSeen: string | undefined;
+      // Tags are not indexed by every storage: with a tag, pages are read until `limit` entries match.
+      for (;;) {
+        const page = await storage.list({
+          limit: q.tag === undefined ? limit : Math.max(limit, 200),
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(q.prefix === undefined ? {} : { prefix: q.prefix }),
+        });
+        for (const info of page) {
+          lastSeen = info.cursor;
+          if (q.tag === undefined || info.tags?.includes(q.tag)) found.push(info);
+          if (found.length === limit) break;
+        }
+        if (found.length === limit || page.length === 0 || q.tag === undefined) break;
+        cursor = page.at(-1)?.cursor;
+      }
+      const full = found.length === limit;
+      return {
+        sessions: found.map(summary),
+        nextCursor: full ? (q.tag === undefined ? (found.at(-1)?.cursor ?? null) : (lastSeen ?? null)) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/sessions/:name',
+    { schema: { summary: 'A session with its stats', tags: ['sessions'], params: NameParams } },
+    async (request) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      return sessionView(await storage.load(name), svc);
+    },
+  );
+
+  app.post(
+    '/sessions/:name/end',
+    { schema: { summary: 'End a session: it takes no more tasks', tags: ['sessions'], params: NameParams } },
+    async (request) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      for (let attempt = 0; ; attempt++) {
+        const state = await storage.load(name);
+        if (endedAt(state.metadata.tags) !== undefined) return sessionView(state, svc);
+        state.metadata.tags = withEnded(state.metadata.tags, new Date());
+        try {
+          await storage.save(state, name);
+          return sessionView(await storage.load(name), svc);
+        } catch (err) {
+          // A task on another replica saved a turn meanwhile: mark the newer state.
+          if (!SessionConflictError.is(err) || attempt >= 5) throw err;
+        }
+      }
+    },
+  );
+
+  app.delete(
+    '/sessions/:name',
+    { schema: { summary: 'Delete a session', tags: ['sessions'], params: NameParams } },
+    async (request, reply) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      const removed = await requireCapability(storage, 'remove')(name);
+      if (!removed) throw new SessionNotFoundError(name);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/sessions/:name/fork',
+    {
+      schema: {
+        summary: 'Fork a session: a new session continuing a copy of the conversation',
+        tags: ['sessions'],
+        params: NameParams,
+        body: ForkBody,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      const body = (request.body ?? {}) as Static<typeof ForkBody>;
+      const source = await storage.load(name);
+      const forkName = body.name ?? generateSessionName();
+      const copy = fork(source, { name: forkName });
+      copy.metadata.tags = withoutEnded(copy.metadata.tags);
+      try {
+        await storage.save(copy, forkName);
+      } catch (err) {
+        if (SessionConflictError.is(err))
+          throw new ServiceError('SESSION_CONFLICT', 409, `A session named "${forkName}" exists already.`, {
+            field: 'body.name',
+          });
+        throw err;
+      }
+      return reply.code(201).send(sessionView(await storage.load(forkName), svc));
+    },
+  );
+
+  app.get(
+    '/sessions/:name/messages',
+    {
+      schema: {
+        summary: 'The conversation, paged (or its stored Claude transcript)',
+        tags: ['sessions'],
+        params: NameParams,
+        querystring: MessagesQuery,
+      },
+    },
+    async (request) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      const q = request.query as Static<typeof MessagesQuery>;
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      const offset = q.offset === undefined ? 0 : Number(q.offset);
+      const state = await storage.load(name);
+      if (q.transcript === 'true') {
+        const load = requireCapability(storage, 'loadTranscript');
+        const lines: unknown[] = [];
+        for (const id of state.sessionChain) lines.push(...((await load(name, id)) ?? []));
+        const page = lines.slice(offset, offset + limit);
+        return {
+          entries: page,
+          total: lines.length,
+          nextOffset: offset + page.length < lines.length ? offset + page.length : null,
+        };
+      }
+      const page = state.messages.slice(offset, offset + limit).map((m) => ({
+        id: m.id,
+        role: m.role,
+        content: m.content,
+        timestamp: m.timestamp.toISOString(),
+        claudeSessionId: m.sessionId,
+        ...(m.turn === undefined ? {} : { turn: m.turn }),
+      }));
+      const total = state.messages.length;
+      return {
+        messages: page,
+        total,
+        nextOffset: offset + page.length < total ? offset + page.length : null,
+      };
+    },
+  );
+}

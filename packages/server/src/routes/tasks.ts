@@ -1,0 +1,154 @@
+/** `/sessions/{name}/tasks`: run one turn (JSON or Server-Sent Events); read stored tasks. Plans. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Static } from 'typebox';
+import { problemOf, ServiceError } from '../errors.js';
+import { NameParams, PlanBody, PlanParams, TaskBody, TaskParams } from '../schemas.js';
+import { tasksOf } from '../stats.js';
+import type { TaskOutcome } from '../tasks.js';
+import type { ServiceState } from './service-state.js';
+
+function resultView(outcome: TaskOutcome) {
+  const r = outcome.result;
+  return {
+    task: outcome.task,
+    ...(r === undefined
+      ? {}
+      : {
+          result: {
+            text: r.text,
+            claudeSessionId: r.sessionId,
+            costUsd: outcome.task.costUsd ?? null,
+            durationMs: r.durationMs ?? null,
+            usage: r.usage,
+          },
+        }),
+  };
+}
+
+function wantsEvents(accept: string | undefined): boolean {
+  return accept?.split(',').some((a) => a.trim().startsWith('text/event-stream')) === true;
+}
+
+export function taskRoutes(app: FastifyInstance, svc: ServiceState): void {
+  app.post(
+    '/sessions/:name/tasks',
+    {
+      schema: {
+        summary: 'Run one task (a turn) in the session',
+        description:
+          'Answers with the result when the turn ends, or, with `Accept: text/event-stream`, streams ' +
+          'Server-Sent Events: `start`, `text` (chunks), `tool` (tool calls and results), then `result` or `error`.',
+        tags: ['tasks'],
+        params: NameParams,
+        body: TaskBody,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      const body = request.body as Static<typeof TaskBody>;
+      const prepared = await svc.tasks.prepare(name, body);
+      if (wantsEvents(request.headers.accept)) return streamTask(reply, prepared);
+      const outcome = await prepared.run();
+      if (outcome.error !== undefined) {
+        const problem = problemOf(outcome.error);
+        return reply
+          .code(problem.status)
+          .type('application/problem+json')
+          .send({ ...problem, taskId: outcome.task.id, task: outcome.task });
+      }
+      return resultView(outcome);
+    },
+  );
+
+  app.get(
+    '/sessions/:name/tasks',
+    { schema: { summary: 'The tasks of a session, in order', tags: ['tasks'], params: NameParams } },
+    async (request) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      const state = await svc.storage.load(name);
+      return { tasks: tasksOf(state.messages) };
+    },
+  );
+
+  app.get(
+    '/sessions/:name/tasks/:taskId',
+    { schema: { summary: 'One stored task', tags: ['tasks'], params: TaskParams } },
+    async (request) => {
+      const { name, taskId } = request.params as Static<typeof TaskParams>;
+      const state = await svc.storage.load(name);
+      const task = tasksOf(state.messages).find((t) => t.id === taskId);
+      if (task === undefined)
+        throw new ServiceError('TASK_NOT_FOUND', 404, `Session "${name}" has no task "${taskId}".`);
+      return task;
+    },
+  );
+
+  app.post(
+    '/sessions/:name/plans',
+    {
+      schema: {
+        summary: 'Start a plan: tasks run in order in this session',
+        description: 'Answers 202 with the plan; poll `GET /plans/{planId}` for its progress.',
+        tags: ['plans'],
+        params: NameParams,
+        body: PlanBody,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as Static<typeof NameParams>;
+      const body = request.body as Static<typeof PlanBody>;
+      // Unknown or ended sessions are refused now rather than as the plan's first failure.
+      const state = await svc.storage.load(name);
+      const view = svc.plans.start(state.metadata.name ?? name, body);
+      return reply.code(202).header('location', `/plans/${view.id}`).send(view);
+    },
+  );
+
+  app.get(
+    '/plans/:planId',
+    { schema: { summary: "A plan's progress", tags: ['plans'], params: PlanParams } },
+    async (request) => {
+      const { planId } = request.params as Static<typeof PlanParams>;
+      const view = svc.plans.get(planId);
+      if (view === undefined)
+        throw new ServiceError(
+          'PLAN_NOT_FOUND',
+          404,
+          `No plan "${planId}" on this server (plans are tracked by the replica that accepted them).`,
+        );
+      return view;
+    },
+  );
+}
+
+async function streamTask(
+  reply: FastifyReply,
+  prepared: Awaited<ReturnType<ServiceState['tasks']['prepare']>>,
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  const send = (event: string, data: unknown) => {
+    if (!raw.writableEnded) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  send('start', { session: prepared.session, holder: prepared.holder });
+  try {
+    // The turn goes on when the client leaves: it is paid for, so it is recorded either way.
+    const outcome = await prepared.run({
+      onText: (content) => send('text', { content }),
+      onTool: (activity) => send('tool', activity),
+    });
+    if (outcome.error !== undefined)
+      send('error', { ...problemOf(outcome.error), taskId: outcome.task.id, task: outcome.task });
+    else send('result', resultView(outcome));
+  } catch (err) {
+    send('error', problemOf(err));
+  } finally {
+    raw.end();
+  }
+}

@@ -1,0 +1,217 @@
+/** The session service: a Fastify app over one storage, and its lifecycle (listen, graceful shutdown). */
+import { hostname } from 'node:os';
+import {
+  ChannelCoderError,
+  InvalidArgumentError,
+  type SessionRunOptions,
+  type SessionStorage,
+} from '@channelcoder/session-core';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { createTokenCheck } from './auth.js';
+import { problemOf, ServiceError } from './errors.js';
+import { SessionExclusivity } from './exclusive.js';
+import { createMetrics } from './metrics.js';
+import { resolveRoots } from './paths.js';
+import { PlanService } from './plans.js';
+import { operationRoutes } from './routes/operations.js';
+import type { ServiceState } from './routes/service-state.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { taskRoutes } from './routes/tasks.js';
+import { TaskService } from './tasks.js';
+
+/** Options of {@link createSessionServer}. */
+export interface SessionServerOptions {
+  /** Where sessions live (any adapter; the server never closes it). */
+  storage: SessionStorage;
+  /** Interface to bind (default `127.0.0.1`). Any non-loopback address needs `tokens`. */
+  host?: string;
+  /** Port (default 7420; 0 picks a free one). */
+  port?: number;
+  /** Accepted bearer tokens; none: no authentication (allowed on loopback only). */
+  tokens?: readonly string[];
+  /** Working directories of sessions and tasks must lie under one of these (default: this process's cwd). */
+  allowedRoots?: readonly string[];
+  /** Largest request body in bytes (default 1 MiB); larger → 413. */
+  bodyLimit?: number;
+  /** Options every turn gets: the CLI's environment (`env`), its binary (`claudeBin`), …. */
+  runOptions?: SessionRunOptions;
+  /** Lease time of a running task, renewed every third of it (default 30 s). */
+  leaseTtlMs?: number;
+  /** How long a task waits for a busy session when the request does not say (default 5 minutes). */
+  defaultWaitMs?: number;
+  /** At shutdown, running tasks get this long to finish before they are interrupted (default 30 s). */
+  shutdownGraceMs?: number;
+  /** Bound of `/readyz`'s storage probe (default 2 s). */
+  readyTimeoutMs?: number;
+  /** Fastify's logger option (default off). */
+  logger?: boolean;
+}
+
+/** A created server. */
+export interface SessionServer {
+  readonly app: FastifyInstance;
+  /** `http://host:port` once listening. */
+  readonly url: string;
+  listen(): Promise<string>;
+  /**
+   * Graceful shutdown: stops accepting requests (new ones get 503 `SHUTTING_DOWN`), lets running tasks and
+   * plans finish within `shutdownGraceMs`, then interrupts the rest (each is recorded as a failed,
+   * interrupted turn), and closes the listener. Resolves with how many tasks were interrupted.
+   */
+  close(): Promise<{ interrupted: number }>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
+
+/**
+ * Creates the service (not yet listening).
+ * @throws InvalidArgumentError for a non-loopback host without tokens, or an allowed root that does not exist.
+ */
+export async function createSessionServer(options: SessionServerOptions): Promise<SessionServer> {
+  const host = options.host ?? '127.0.0.1';
+  const tokens = options.tokens ?? [];
+  if (!LOOPBACK.has(host) && tokens.length === 0)
+    throw new InvalidArgumentError(
+      `Refusing to listen on ${host} without authentication: give bearer tokens (--token-file or ` +
+        'CHANNELCODER_SERVER_TOKENS), or bind 127.0.0.1.',
+    );
+  let roots: string[];
+  try {
+    roots = await resolveRoots(options.allowedRoots ?? [process.cwd()]);
+  } catch (err) {
+    throw new InvalidArgumentError(`An allowed root does not exist: ${(err as Error).message}`);
+  }
+  const checkToken = tokens.length > 0 ? createTokenCheck(tokens) : undefined;
+  const storage = options.storage;
+  const metrics = createMetrics();
+  const shutdown = new AbortController();
+  const tasks = new TaskService({
+    storage,
+    exclusivity: new SessionExclusivity(storage),
+    roots,
+    metrics,
+    runOptions: options.runOptions ?? {},
+    holderPrefix: `${hostname()}:${process.pid}`,
+    leaseTtlMs: options.leaseTtlMs ?? 30_000,
+    defaultWaitMs: options.defaultWaitMs ?? 300_000,
+    shutdown: shutdown.signal,
+  });
+  const plans = new PlanService(tasks, metrics);
+  const svc: ServiceState = { storage, roots, tasks, plans, metrics };
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Ajv's defaults coerce "2" to 2 and drop unknown keys even with additionalProperties:false; a
+    // malformed body must be a 400 instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    forceCloseConnections: 'idle',
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'ChannelCoder session service',
+        version: '0.1.0',
+        description:
+          'Claude Code sessions over HTTP: sessions, tasks, plans and stats on any session storage.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  let draining = false;
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] as string;
+    if (draining && !PUBLIC_PATHS.has(path))
+      throw new ServiceError(
+        'SHUTTING_DOWN',
+        503,
+        'The server is shutting down; send the request to another replica.',
+      );
+    if (checkToken !== undefined && !PUBLIC_PATHS.has(path)) checkToken(request.headers.authorization);
+  });
+
+  app.setErrorHandler((error: FastifyError & { validation?: unknown }, _request, reply) => {
+    const problem = problemOf(toServiceError(error));
+    return reply.code(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = problemOf(
+      new ServiceError('ROUTE_NOT_FOUND', 404, `No route ${request.method} ${request.url.split('?')[0]}.`),
+    );
+    return reply.code(404).type('application/problem+json').send(problem);
+  });
+
+  sessionRoutes(app, svc);
+  taskRoutes(app, svc);
+  operationRoutes(app, svc, options.readyTimeoutMs ?? 2000);
+
+  let url = '';
+  return {
+    app,
+    get url() {
+      return url;
+    },
+    async listen() {
+      url = await app.listen({ host, port: options.port ?? 7420 });
+      const address = app.server.address();
+      if (address !== null && typeof address === 'object')
+        url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      return url;
+    },
+    async close() {
+      draining = true;
+      const running = [...tasks.running.values()];
+      const grace = options.shutdownGraceMs ?? 30_000;
+      const settled = Promise.allSettled([...running.map((t) => t.finished), ...plans.runningPlans()]);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        settled.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), grace))),
+      ]);
+      clearTimeout(timer);
+      let interrupted = 0;
+      if (timedOut) {
+        interrupted = tasks.running.size;
+        // Interrupted turns are recorded as failed by session(); wait until they are saved.
+        shutdown.abort(new ServiceError('SHUTTING_DOWN', 503, 'The server shut down while the task ran.'));
+        await Promise.allSettled([...tasks.running.values()].map((t) => t.finished));
+        await Promise.race([
+          Promise.allSettled(plans.runningPlans()),
+          new Promise((r) => setTimeout(r, 5000)),
+        ]);
+      }
+      await app.close();
+      return { interrupted };
+    },
+  };
+}
+
+/** Fastify's own errors (validation, body size, media type) as ServiceErrors naming the field. */
+function toServiceError(error: FastifyError & { validation?: unknown; validationContext?: string }): unknown {
+  if (Array.isArray(error.validation) && error.validation.length > 0) {
+    const first = error.validation[0] as {
+      instancePath?: string;
+      message?: string;
+      params?: { missingProperty?: string; additionalProperty?: string };
+    };
+    const context = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body');
+    const path = (first.instancePath ?? '').split('/').filter(Boolean);
+    if (first.params?.missingProperty) path.push(first.params.missingProperty);
+    if (first.params?.additionalProperty) path.push(first.params.additionalProperty);
+    const field = [context, ...path].join('.');
+    const why = first.params?.additionalProperty ? 'is not a known field' : (first.message ?? 'is invalid');
+    return new ServiceError('INVALID_ARGUMENT', 400, `${field} ${why}.`, { field });
+  }
+  if (error.statusCode === 413)
+    return new ServiceError('PAYLOAD_TOO_LARGE', 413, `The request body is too large: ${error.message}`);
+  if (!ChannelCoderError.is(error) && typeof error.statusCode === 'number' && error.statusCode < 500)
+    return new ServiceError('INVALID_ARGUMENT', error.statusCode, error.message, { field: 'body' });
+  return error;
+}
