@@ -118,14 +118,19 @@ Examples:
 
   'session show': `Usage: channelcoder session show NAME [options]
 
-Prints a session: its Claude session ids, cost, and every message.
+Prints a session: its Claude session ids, cost, and every message. With --full, the whole conversation
+from the stored (or local) transcript: prompts, answers, thinking, tool calls with their inputs and tool
+results (paged on a terminal).
 
 Options:
-      --json             the stored session as JSON
+      --full             the whole conversation from the transcript
+      --no-truncate      with --full: tool results in full (default: cut after 2,000 characters, marked)
+      --json             the stored session as JSON (with --full: the conversation entries)
 ${STORAGE}
 
 Examples:
   channelcoder session show todo-app
+  channelcoder session show todo-app --full
   channelcoder session show todo-app --json | jq '.messages | length'`,
 
   'session remove': `Usage: channelcoder session remove NAME [options]
@@ -154,14 +159,21 @@ Examples:
 
   'session export': `Usage: channelcoder session export NAME [FILE] [options]
 
-Writes a portable JSON document of the session (and its transcripts, when the storage keeps them) to
-FILE, or to stdout. \`session import\` reads it into any storage.
+Writes the session to FILE, or to stdout. --format json (default): a portable JSON document of the
+session and its transcripts (when the storage keeps them), which \`session import\` reads into any
+storage. --format md: the conversation as Markdown (tool calls and results in code blocks), for a pull
+request or an issue. --format html: one self-contained page (no scripts, no external resources; message
+content is always shown as text).
 
 Options:
+  -f, --format FORMAT    json | md | html (default json)
+      --no-truncate      md/html: tool results in full (default: cut after 2,000 characters, marked)
 ${STORAGE}
 
 Examples:
   channelcoder session export todo-app todo.json
+  channelcoder session export todo-app --format md > session.md
+  channelcoder session export todo-app session.html --format html
   channelcoder session export todo-app | ssh other-host channelcoder session import -`,
 
   'session import': `Usage: channelcoder session import FILE [options]

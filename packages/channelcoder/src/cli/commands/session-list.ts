@@ -7,6 +7,7 @@ import type { CliIo } from '../io.js';
 import { formatCost, relativeTime, table } from '../output/format.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withStorage } from '../storage.js';
+import { FULL_SHOW_OPTIONS, showFullCommand } from './session-show-full.js';
 
 const LIST_OPTIONS = {
   ...STORAGE_OPTIONS,
@@ -75,13 +76,14 @@ export async function showCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(
     'session show',
     args,
-    { ...STORAGE_OPTIONS, json: { type: 'boolean' } },
+    { ...STORAGE_OPTIONS, ...FULL_SHOW_OPTIONS, json: { type: 'boolean' } },
     [1, 1],
   );
   if (values.help === true) {
     io.stdout.write(`${HELP['session show']}\n`);
     return EXIT.ok;
   }
+  if (values.full === true) return showFullCommand(positionals[0] as string, values, io);
   const spec = storageSpecOf(values, io);
   return withStorage(spec, async ({ storage }) => {
     const { state, name } = await loadSession(storage, positionals[0] as string);
