@@ -86,13 +86,14 @@ Examples:
   channelcoder interactive --load-session todo-app
   channelcoder interactive "Let's plan the next feature" --session planning`,
 
-  session: `Usage: channelcoder session <list|show|remove|fork|export|import> [options]
+  session: `Usage: channelcoder session <list|show|stats|remove|fork|export|import> [options]
 
   list                     saved sessions, newest first
-  show NAME                one session's conversation
+  show NAME                one session's conversation (--full: from the transcript, with tool calls)
+  stats                    turns, tokens and cost, by day, tag, model or session
   remove NAME              delete a session (asks first on a terminal; --yes otherwise)
   fork NAME NEW            a new session branching off NAME's conversation
-  export NAME [FILE]       a portable JSON document (stdout without FILE)
+  export NAME [FILE]       a portable JSON document, or --format md|html (stdout without FILE)
   import FILE [--name N]   store a document made by export (FILE - reads stdin)
 
 Examples:
@@ -103,7 +104,8 @@ Run \`channelcoder session <subcommand> --help\` for its options.`,
 
   'session list': `Usage: channelcoder session list [options]   (alias: channelcoder --list-sessions)
 
-A table of saved sessions, newest first: name, messages, last active, cost, current Claude session id.
+A table of saved sessions, newest first: name, messages, last active, cost, current Claude session id,
+and a total line (sessions, messages, cost).
 
 Options:
       --limit N          at most N sessions
@@ -115,6 +117,22 @@ Examples:
   channelcoder session list
   channelcoder session list --limit 5 --json
   channelcoder --list-sessions --storage redis://localhost:6379/0`,
+
+  'session stats': `Usage: channelcoder session stats [options]
+
+Turns, tokens and cost from the sessions' ledgers (each turn's own cost, recorded when it ran), grouped,
+with a total line. A fork's turns before the fork count with its parent, so no turn counts twice.
+
+Options:
+      --by GROUP         day | tag | model | session (default session); a session with several tags
+                         counts under each tag, the model comes from the session's transcript
+      --since WHEN       only turns at or after a date (2026-11-01) or that many days back (7d)
+      --json             {by, since, groups, total} as JSON
+${STORAGE}
+
+Examples:
+  channelcoder session stats --by day --since 7d
+  channelcoder session stats --by tag --json | jq .total.costUsd`,
 
   'session show': `Usage: channelcoder session show NAME [options]
 

@@ -58,6 +58,7 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
     const style = styleFor(io.stdout, io.env);
     const [header = '', ...body] = text.split('\n');
     io.stdout.write(`${style.bold(header)}\n${body.join('\n')}\n`);
+    io.stdout.write(`${style.bold(totalLine(infos, limit))}\n`);
     // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
     for (const info of infos.filter((i) => i.transcriptError !== undefined)) {
       io.stdout.write(
@@ -66,6 +67,19 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
     }
     return EXIT.ok;
   });
+}
+
+/** `N sessions · M messages · $cost total` (of the listed page when `--limit` cut it). */
+function totalLine(infos: readonly SessionInfo[], limit: number | undefined): string {
+  let cost = 0;
+  let messages = 0;
+  for (const info of infos) {
+    cost += info.totalCostUsd ?? 0;
+    messages += info.error === undefined ? info.messageCount : 0;
+  }
+  const what = `${infos.length} session${infos.length === 1 ? '' : 's'}`;
+  const shown = limit !== undefined && infos.length === limit ? ' (this page)' : '';
+  return `Total${shown}: ${what} · ${messages} messages · ${formatCost(cost)}`;
 }
 
 function infoJson(info: SessionInfo): Record<string, unknown> {
