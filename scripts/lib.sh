@@ -13,7 +13,7 @@ ensure_pnpm() {
 ensure_packages() {
   ensure_pnpm
   echo "==> pnpm install"
-  pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
 }
 
 as_root() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the backends the tests use, on 127.0.0.1 only, and stops them by PID.
-#   scripts/services.sh start <state-dir>   installs redis-server, PostgreSQL 15 and tmux from Debian if missing,
+#   scripts/services.sh start <state-dir>   installs redis-server, PostgreSQL 15, tmux and chromium from Debian if missing,
 #                                           starts both, writes <state-dir>/services.env (source it)
 #   scripts/services.sh stop <state-dir>    stops what start started (by the PIDs it recorded)
 set -euo pipefail
@@ -15,6 +15,7 @@ install_missing() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
   command -v tmux >/dev/null 2>&1 || missing+=(tmux) # terminal tests (spinner on a TTY, interactive mode)
+  [ -x /usr/bin/chromium ] || missing+=(chromium) # exported HTML checked in headless Chromium (playwright-core)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "==> installing ${missing[*]} (Debian packages)"
     as_root apt-get update -qq

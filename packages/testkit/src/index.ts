@@ -11,15 +11,24 @@ export {
   offlineClaudeEnv,
   offlineClaudeEnvOverlay,
 } from './claude-env.js';
-export { countUserTurns, defaultReply, lastUserText, promptText } from './mock-anthropic/replies.js';
+export {
+  countUserTurns,
+  defaultReply,
+  lastToolResult,
+  lastUserText,
+  promptText,
+} from './mock-anthropic/replies.js';
 export { MockAnthropicServer, type ReplyHold } from './mock-anthropic/server.js';
 export type {
   InjectedError,
   MockAnthropicOptions,
   MockUsage,
   RecordedRequest,
+  ReplyBlock,
   ReplyContext,
   ReplyText,
+  ThinkingReplyBlock,
+  ToolUseReplyBlock,
 } from './mock-anthropic/types.js';
 export { freePort } from './servers/free-port.js';
 export {

@@ -92,13 +92,14 @@ Examples:
   channelcoder interactive --load-session todo-app
   channelcoder interactive "Let's plan the next feature" --session planning`,
 
-  session: `Usage: channelcoder session <list|show|remove|fork|export|import> [options]
+  session: `Usage: channelcoder session <list|show|stats|remove|fork|export|import> [options]
 
   list                     saved sessions, newest first
-  show NAME                one session's conversation
+  show NAME                one session's conversation (--full: from the transcript, with tool calls)
+  stats                    turns, tokens and cost, by day, tag, model or session
   remove NAME              delete a session (asks first on a terminal; --yes otherwise)
   fork NAME NEW            a new session branching off NAME's conversation
-  export NAME [FILE]       a portable JSON document (stdout without FILE)
+  export NAME [FILE]       a portable JSON document, or --format md|html (stdout without FILE)
   import FILE [--name N]   store a document made by export (FILE - reads stdin)
 
 Examples:
@@ -109,7 +110,8 @@ Run \`channelcoder session <subcommand> --help\` for its options.`,
 
   'session list': `Usage: channelcoder session list [options]   (alias: channelcoder --list-sessions)
 
-A table of saved sessions, newest first: name, messages, last active, cost, current Claude session id.
+A table of saved sessions, newest first: name, messages, last active, cost, current Claude session id,
+and a total line (sessions, messages, cost).
 
 Options:
       --limit N          at most N sessions
@@ -122,16 +124,37 @@ Examples:
   channelcoder session list --limit 5 --json
   channelcoder --list-sessions --storage redis://localhost:6379/0`,
 
-  'session show': `Usage: channelcoder session show NAME [options]
+  'session stats': `Usage: channelcoder session stats [options]
 
-Prints a session: its Claude session ids, cost, and every message.
+Turns, tokens and cost from the sessions' ledgers (each turn's own cost, recorded when it ran), grouped,
+with a total line. A fork's turns before the fork count with its parent, so no turn counts twice.
 
 Options:
-      --json             the stored session as JSON
+      --by GROUP         day | tag | model | session (default session); a session with several tags
+                         counts under each tag, the model comes from the session's transcript
+      --since WHEN       only turns at or after a date (2026-11-01) or that many days back (7d)
+      --json             {by, since, groups, total} as JSON
+${STORAGE}
+
+Examples:
+  channelcoder session stats --by day --since 7d
+  channelcoder session stats --by tag --json | jq .total.costUsd`,
+
+  'session show': `Usage: channelcoder session show NAME [options]
+
+Prints a session: its Claude session ids, cost, and every message. With --full, the whole conversation
+from the stored (or local) transcript: prompts, answers, thinking, tool calls with their inputs and tool
+results (paged on a terminal).
+
+Options:
+      --full             the whole conversation from the transcript
+      --no-truncate      with --full: tool results in full (default: cut after 2,000 characters, marked)
+      --json             the stored session as JSON (with --full: the conversation entries)
 ${STORAGE}
 
 Examples:
   channelcoder session show todo-app
+  channelcoder session show todo-app --full
   channelcoder session show todo-app --json | jq '.messages | length'`,
 
   'session remove': `Usage: channelcoder session remove NAME [options]
@@ -160,14 +183,21 @@ Examples:
 
   'session export': `Usage: channelcoder session export NAME [FILE] [options]
 
-Writes a portable JSON document of the session (and its transcripts, when the storage keeps them) to
-FILE, or to stdout. \`session import\` reads it into any storage.
+Writes the session to FILE, or to stdout. --format json (default): a portable JSON document of the
+session and its transcripts (when the storage keeps them), which \`session import\` reads into any
+storage. --format md: the conversation as Markdown (tool calls and results in code blocks), for a pull
+request or an issue. --format html: one self-contained page (no scripts, no external resources; message
+content is always shown as text).
 
 Options:
+  -f, --format FORMAT    json | md | html (default json)
+      --no-truncate      md/html: tool results in full (default: cut after 2,000 characters, marked)
 ${STORAGE}
 
 Examples:
   channelcoder session export todo-app todo.json
+  channelcoder session export todo-app --format md > session.md
+  channelcoder session export todo-app session.html --format html
   channelcoder session export todo-app | ssh other-host channelcoder session import -`,
 
   'session import': `Usage: channelcoder session import FILE [options]

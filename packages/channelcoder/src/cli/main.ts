@@ -3,6 +3,7 @@ import { ChannelCoderError } from '@channelcoder/session-core';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { listCommand, showCommand } from './commands/session-list.js';
 import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
+import { statsCommand } from './commands/session-stats.js';
 import { turnCommand } from './commands/turn.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { HELP } from './help.js';
@@ -19,6 +20,7 @@ const SESSION_COMMANDS: Record<string, Command> = {
   fork: forkCommand,
   export: exportCommand,
   import: importCommand,
+  stats: statsCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */

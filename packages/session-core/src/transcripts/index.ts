@@ -5,6 +5,8 @@ export {
   type AgentSessionStoreOptions,
   toAgentSessionStore,
 } from './agent-session-store.js';
+export { type ConversationItem, conversationItemText, readConversation } from './conversation.js';
+export { loadSessionConversation, type SessionConversation } from './conversation-source.js';
 export { javaStyleHash, MAX_PROJECT_FOLDER_LENGTH, projectFolderName } from './folder-name.js';
 export {
   findLocalTranscript,

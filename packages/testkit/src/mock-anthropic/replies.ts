@@ -52,3 +52,28 @@ export function lastUserText(messages: unknown): string {
 export function defaultReply(userTurns: number, lastText: string): string {
   return `turn ${userTurns}: ${lastText}`;
 }
+
+/**
+ * The text of the tool result the request ends with (the CLI asks again after running a tool), or
+ * `undefined` when the last user entry is not a tool result.
+ */
+export function lastToolResult(messages: unknown): string | undefined {
+  if (!Array.isArray(messages)) return undefined;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i] as { role?: unknown; content?: unknown } | null;
+    if (message?.role !== 'user') continue;
+    if (!Array.isArray(message.content)) return undefined;
+    const result = (message.content as Array<{ type?: unknown; content?: unknown }>).find(
+      (block) => block?.type === 'tool_result',
+    );
+    if (result === undefined) return undefined;
+    if (typeof result.content === 'string') return result.content;
+    if (Array.isArray(result.content)) {
+      return (result.content as Array<{ text?: unknown }>)
+        .map((part) => (typeof part?.text === 'string' ? part.text : ''))
+        .join('');
+    }
+    return '';
+  }
+  return undefined;
+}

@@ -1,12 +1,32 @@
 import type { ServerResponse } from 'node:http';
-import type { MockUsage } from './types.js';
+import type { MockUsage, ReplyBlock } from './types.js';
 
 /** A finished reply, written either as Server-Sent Events or as one JSON message. */
 export interface ReplyMessage {
   id: string;
   model: string;
-  blocks: string[];
+  blocks: ReplyBlock[];
   usage: MockUsage;
+}
+
+function contentJson(block: ReplyBlock, index: number, replyId: string): Record<string, unknown> {
+  if (typeof block === 'string') return { type: 'text', text: block };
+  if (block.type === 'thinking')
+    return { type: 'thinking', thinking: block.thinking, signature: 'mock-signature' };
+  return {
+    type: 'tool_use',
+    id: block.id ?? toolUseId(replyId, index),
+    name: block.name,
+    input: block.input,
+  };
+}
+
+function toolUseId(replyId: string, index: number): string {
+  return `toolu_${replyId.replace(/^msg_/, '')}_${index}`;
+}
+
+function stopReason(reply: ReplyMessage): string {
+  return reply.blocks.some((b) => typeof b !== 'string' && b.type === 'tool_use') ? 'tool_use' : 'end_turn';
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -18,8 +38,8 @@ export function messageJson(reply: ReplyMessage): Record<string, unknown> {
     type: 'message',
     role: 'assistant',
     model: reply.model,
-    content: reply.blocks.map((text) => ({ type: 'text', text })),
-    stop_reason: 'end_turn',
+    content: reply.blocks.map((block, index) => contentJson(block, index, reply.id)),
+    stop_reason: stopReason(reply),
     stop_sequence: null,
     usage: reply.usage,
   };
@@ -52,16 +72,40 @@ export async function writeSse(
       usage: { ...reply.usage, output_tokens: 1 },
     },
   });
-  for (const [index, text] of reply.blocks.entries()) {
-    await send('content_block_start', { index, content_block: { type: 'text', text: '' } });
-    for (const piece of splitForDeltas(text)) {
-      await send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+  for (const [index, block] of reply.blocks.entries()) {
+    if (typeof block === 'string') {
+      await send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const piece of splitForDeltas(block)) {
+        await send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+      }
+    } else if (block.type === 'thinking') {
+      await send('content_block_start', {
+        index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+      for (const piece of splitForDeltas(block.thinking)) {
+        await send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+      }
+      await send('content_block_delta', {
+        index,
+        delta: { type: 'signature_delta', signature: 'mock-signature' },
+      });
+    } else {
+      const id = block.id ?? toolUseId(reply.id, index);
+      await send('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id, name: block.name, input: {} },
+      });
+      await send('content_block_delta', {
+        index,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+      });
     }
     await send('content_block_stop', { index });
   }
   if (options.beforeStop) await options.beforeStop();
   await send('message_delta', {
-    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    delta: { stop_reason: stopReason(reply), stop_sequence: null },
     usage: { output_tokens: reply.usage.output_tokens },
   });
   await send('message_stop', {});

@@ -35,11 +35,31 @@ export interface ReplyContext {
   claudeSessionId?: string;
 }
 
+/** A tool call the assistant makes; the CLI runs the tool and sends its result in the next request. */
+export interface ToolUseReplyBlock {
+  type: 'tool_use';
+  name: string;
+  input: Record<string, unknown>;
+  /** Default: a fresh `toolu_mock_…` id. */
+  id?: string;
+}
+
+/** Extended thinking shown before the answer (streamed as thinking and signature deltas). */
+export interface ThinkingReplyBlock {
+  type: 'thinking';
+  thinking: string;
+}
+
+/** One content block of a reply: text, a tool call or thinking. */
+export type ReplyBlock = string | ToolUseReplyBlock | ThinkingReplyBlock;
+
 /**
  * The assistant's reply. A string is one text content block; an array gives one content block per
- * element (the CLI prints one `assistant` line per block, which makes several stream chunks).
+ * element (the CLI prints one `assistant` line per block, which makes several stream chunks). A reply
+ * with a `tool_use` block ends with `stop_reason: "tool_use"`, so the CLI runs the tool and asks again
+ * (the next request's last user entry holds the `tool_result`, see `lastToolResult`).
  */
-export type ReplyText = string | string[];
+export type ReplyText = string | ReplyBlock[];
 
 export interface MockAnthropicOptions {
   /** Port to listen on; 0 (default) picks a free port. Always on 127.0.0.1. */

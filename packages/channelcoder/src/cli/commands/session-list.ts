@@ -7,6 +7,7 @@ import type { CliIo } from '../io.js';
 import { formatCost, relativeTime, table } from '../output/format.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withStorage } from '../storage.js';
+import { FULL_SHOW_OPTIONS, showFullCommand } from './session-show-full.js';
 
 const LIST_OPTIONS = {
   ...STORAGE_OPTIONS,
@@ -57,6 +58,7 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
     const style = styleFor(io.stdout, io.env);
     const [header = '', ...body] = text.split('\n');
     io.stdout.write(`${style.bold(header)}\n${body.join('\n')}\n`);
+    io.stdout.write(`${style.bold(totalLine(infos, limit))}\n`);
     // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
     for (const info of infos.filter((i) => i.transcriptError !== undefined)) {
       io.stdout.write(
@@ -67,6 +69,19 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
   });
 }
 
+/** `N sessions · M messages · $cost total` (of the listed page when `--limit` cut it). */
+function totalLine(infos: readonly SessionInfo[], limit: number | undefined): string {
+  let cost = 0;
+  let messages = 0;
+  for (const info of infos) {
+    cost += info.totalCostUsd ?? 0;
+    messages += info.error === undefined ? info.messageCount : 0;
+  }
+  const what = `${infos.length} session${infos.length === 1 ? '' : 's'}`;
+  const shown = limit !== undefined && infos.length === limit ? ' (this page)' : '';
+  return `Total${shown}: ${what} · ${messages} messages · ${formatCost(cost)}`;
+}
+
 function infoJson(info: SessionInfo): Record<string, unknown> {
   return { ...info, created: info.created.toISOString(), lastActive: info.lastActive.toISOString() };
 }
@@ -75,13 +90,14 @@ export async function showCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(
     'session show',
     args,
-    { ...STORAGE_OPTIONS, json: { type: 'boolean' } },
+    { ...STORAGE_OPTIONS, ...FULL_SHOW_OPTIONS, json: { type: 'boolean' } },
     [1, 1],
   );
   if (values.help === true) {
     io.stdout.write(`${HELP['session show']}\n`);
     return EXIT.ok;
   }
+  if (values.full === true) return showFullCommand(positionals[0] as string, values, io);
   const spec = storageSpecOf(values, io);
   return withStorage(spec, async ({ storage }) => {
     const { state, name } = await loadSession(storage, positionals[0] as string);

@@ -11,6 +11,7 @@ import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
 import { storageSpecOf, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
+import { exportFormatOf, exportReadableCommand } from './session-export-format.js';
 
 export async function removeCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -88,13 +89,20 @@ export async function forkCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('session export', args, STORAGE_OPTIONS, [1, 2]);
+  const { values, positionals } = parseCommand(
+    'session export',
+    args,
+    { ...STORAGE_OPTIONS, format: { type: 'string', short: 'f' }, 'no-truncate': { type: 'boolean' } },
+    [1, 2],
+  );
   if (values.help === true) {
     io.stdout.write(`${HELP['session export']}\n`);
     return EXIT.ok;
   }
-  const spec = storageSpecOf(values, io);
+  const format = exportFormatOf(values);
   const [name, file] = positionals as [string, string | undefined];
+  if (format !== 'json') return exportReadableCommand(name, file, format, values, io);
+  const spec = storageSpecOf(values, io);
   return withStorage(spec, async ({ storage }) => {
     const doc = await exportSession(storage, name);
     const text = `${JSON.stringify(doc, null, 2)}\n`;
