@@ -29,6 +29,7 @@ step build pnpm build
 step typecheck pnpm typecheck
 mkdir -p .tmp
 step tests pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json
+step "conformance under node:test and bun test" bash scripts/conformance-runners.sh
 step "package checks" node scripts/check-packages.mjs
 step "release plan (changeset status + dry changeset version)" node scripts/release-plan.mjs
 step "consumer install (node)" node scripts/consumer-test.mjs
