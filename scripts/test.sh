@@ -29,7 +29,9 @@ step build pnpm build
 step typecheck pnpm typecheck
 mkdir -p .tmp
 step tests pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json
+step "conformance under node:test and bun test" bash scripts/conformance-runners.sh
 step "package checks" node scripts/check-packages.mjs
+step "release plan (changeset status + dry changeset version)" node scripts/release-plan.mjs
 step "consumer install (node)" node scripts/consumer-test.mjs
 bun_bin=$(ls -d node_modules/.pnpm/@oven+bun-linux-x64@*/node_modules/@oven/bun-linux-x64/bin/bun 2>/dev/null | head -n 1)
 if [ -n "$bun_bin" ]; then

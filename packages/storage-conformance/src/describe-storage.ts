@@ -1,6 +1,7 @@
 import type { SessionStorage } from '@channelcoder/session-core';
-import { afterEach, describe, it } from 'vitest';
 import { CONCERNS, type Concern, type ConformanceOptions, type SpecContext } from './options.js';
+import type { ConformanceRunner } from './runner.js';
+import { registerWith } from './spec-api.js';
 import { clearSpec } from './specs/clear.js';
 import { closeSpec } from './specs/close.js';
 import { concurrencySpec } from './specs/concurrency.js';
@@ -36,25 +37,39 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
 };
 
 /**
- * Declares the conformance suite for a storage adapter. Call it at the top level of a test file:
+ * Declares the conformance suite for a storage adapter on the caller's test runner. Call it at the top
+ * level of a test file:
  *
  * ```ts
- * describeSessionStorage('MyStorage', () => new MyStorage({ prefix: uniquePrefix() }), {
+ * import { afterEach, describe, it } from 'node:test'; // or 'bun:test', '@jest/globals', 'vitest'
+ * sessionStorageConformance({ describe, it, afterEach }, 'MyStorage', () => new MyStorage({ prefix: uniquePrefix() }), {
  *   backdoor: (s) => ({ corrupt: …, plant: … }),
  *   destroy: (s) => s.close(),
  * });
  * ```
  *
+ * With vitest, `describeSessionStorage` from `@channelcoder/storage-conformance/vitest` does the same
+ * without the first argument.
+ *
+ * @param runner  The runner's `describe`, `it` and `afterEach`.
  * @param label   Shown in every test name.
  * @param factory Returns a fresh storage isolated from every other one it returned (its own directory,
  *                prefix, key space or schema); called once or more per test.
  * @param options What the backend cannot do (`skip`, each with a reason), the `backdoor`, `destroy`.
  */
-export function describeSessionStorage<S extends SessionStorage>(
+export function sessionStorageConformance<S extends SessionStorage>(
+  runner: ConformanceRunner,
   label: string,
   factory: () => S | Promise<S>,
   options: ConformanceOptions<S> = {},
 ): void {
+  if (typeof runner !== 'object' || runner === null || typeof runner.it !== 'function') {
+    throw new TypeError(
+      'sessionStorageConformance(runner, label, factory, options): the first argument must be { describe, it, afterEach } from your test runner (with vitest, import describeSessionStorage from "@channelcoder/storage-conformance/vitest")',
+    );
+  }
+  const { describe, it, afterEach } = runner;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   describe(`SessionStorage conformance: ${label}`, () => {
     const made: S[] = [];
     afterEach(async () => {
@@ -75,11 +90,12 @@ export function describeSessionStorage<S extends SessionStorage>(
         options.skip?.[concern] ?? (needsBackdoor && !options.backdoor ? 'no backdoor was given' : undefined);
       if (reason !== undefined) {
         describe(`${title} [${concern}]`, () => {
-          it.skip(`skipped: ${reason}`, () => {});
+          if (it.skip) it.skip(`skipped: ${reason}`, () => {});
+          else it(`skipped: ${reason}`, async () => {});
         });
         continue;
       }
-      describe(`${title} [${concern}]`, { timeout: options.timeoutMs ?? 60_000 }, () => spec(ctx));
+      describe(`${title} [${concern}]`, () => registerWith(runner, timeoutMs, () => spec(ctx)));
     }
   });
 }

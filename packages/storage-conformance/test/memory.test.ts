@@ -1,5 +1,5 @@
 import { MemorySessionStorage } from '@channelcoder/session-core';
-import { describeSessionStorage } from '../src/index.js';
+import { describeSessionStorage } from '../src/vitest.js';
 
 describeSessionStorage('MemorySessionStorage', () => new MemorySessionStorage(), {
   backdoor: (storage) => ({

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeSessionStorage } from '@channelcoder/storage-conformance';
+import { describeSessionStorage } from '@channelcoder/storage-conformance/vitest';
 import { FileSessionStorage } from '../src/index.js';
 import { fileBackdoor } from './backdoor.js';
 

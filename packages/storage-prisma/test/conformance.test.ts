@@ -1,4 +1,4 @@
-import { describeSessionStorage } from '@channelcoder/storage-conformance';
+import { describeSessionStorage } from '@channelcoder/storage-conformance/vitest';
 import { inject } from 'vitest';
 import { openPrismaSessionStorage, PrismaSessionStorage } from '../src/index.js';
 import { prismaBackdoor } from './support/backdoor.js';

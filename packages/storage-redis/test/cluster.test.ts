@@ -2,7 +2,8 @@
  * Redis Cluster: the whole conformance suite against a private three-master cluster, and the hash tags
  * that keep each session's keys in one slot.
  */
-import { describeSessionStorage, makeState } from '@channelcoder/storage-conformance';
+import { makeState } from '@channelcoder/storage-conformance';
+import { describeSessionStorage } from '@channelcoder/storage-conformance/vitest';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterStorage } from '../examples/cluster.js';

@@ -1,4 +1,4 @@
-import { describeSessionStorage } from '@channelcoder/storage-conformance';
+import { describeSessionStorage } from '@channelcoder/storage-conformance/vitest';
 import type { Redis } from 'ioredis';
 import { afterAll, inject } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';

@@ -1,4 +1,4 @@
-import { describeSessionStorage } from '@channelcoder/storage-conformance';
+import { describeSessionStorage } from '@channelcoder/storage-conformance/vitest';
 import { afterAll, inject } from 'vitest';
 import { S3SessionStorage } from '../src/index.js';
 import { backdoor, deletePrefix, makeClient, uniquePrefix } from './support/fixtures.js';

@@ -1,7 +1,7 @@
 import { clearSession, type SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { addMessages, makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export function clearSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
   it('stores an empty conversation after clear()', async () => {

@@ -1,7 +1,7 @@
 import type { SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export function closeSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
   it('close() resolves after use and can be called twice', async (t) => {

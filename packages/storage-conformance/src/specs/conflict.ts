@@ -1,7 +1,7 @@
 import { SessionConflictError, type SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { addMessages, makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 async function conflictOf(attempt: Promise<unknown>): Promise<SessionConflictError> {
   const err = await attempt.then(

@@ -1,7 +1,7 @@
 import { SessionCorruptError, type SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export function corruptionSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
   const backdoor = ctx.backdoor!;

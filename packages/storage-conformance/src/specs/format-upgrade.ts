@@ -1,7 +1,7 @@
 import { FORMAT_VERSION, type SessionStorage, UnsupportedFormatError } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { addMessages, futureDocument, seedEraDocument } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export function formatUpgradeSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
   const backdoor = ctx.backdoor!;

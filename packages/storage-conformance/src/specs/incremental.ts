@@ -1,7 +1,7 @@
 import type { SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { addMessages, makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 function withoutIdentity<T extends { revision: number; metadata: { name?: string } }>(state: T) {
   const { revision: _r, metadata, ...rest } = state;

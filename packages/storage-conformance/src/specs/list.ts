@@ -1,7 +1,7 @@
 import { ChannelCoderError, type SessionInfo, type SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { makeState, tick } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 async function pages(storage: SessionStorage, limit: number, prefix?: string): Promise<SessionInfo[][]> {
   const out: SessionInfo[][] = [];

@@ -1,7 +1,7 @@
 import { InvalidSessionNameError, type SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export const INVALID_NAMES: readonly string[] = [
   '',

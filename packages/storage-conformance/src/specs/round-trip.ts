@@ -1,7 +1,7 @@
 import { SessionNotFoundError, type SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { makeState, tick } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export function roundTripSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
   it('returns the name it stored under and counts the revision from 1', async () => {

@@ -1,7 +1,7 @@
 import type { SessionStorage } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
 import { addMessages, makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 export function saveWithoutNameSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
   it('uses metadata.name when no name is given', async () => {

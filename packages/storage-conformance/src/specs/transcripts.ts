@@ -5,9 +5,9 @@ import {
   type SessionStorage,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { expect, it, type TestContext } from 'vitest';
 import { makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it, type TestContext } from '../spec-api.js';
 
 type TranscriptStorage = SessionStorage &
   Required<Pick<SessionStorage, 'appendTranscript' | 'loadTranscript'>>;
