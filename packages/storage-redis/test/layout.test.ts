@@ -36,27 +36,6 @@ function scriptMessages(): string[] {
 }
 
 describe('key layout', () => {
-  it('is documented in the README table exactly as the code builds the keys', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('## Key layout'),
-      readme.indexOf('\n## ', readme.indexOf('## Key layout') + 1),
-    );
-    const documented = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/gm)].map((m) => [m[1], m[2]]);
-    const session = sessionKeys('P', '<name>');
-    const index = indexKeys('P');
-    expect(documented).toEqual([
-      [session.head, 'STRING'],
-      [session.messages, 'LIST'],
-      [session.transcripts, 'SET'],
-      [transcriptKey('P', '<name>', '<claudeSessionId>'), 'LIST'],
-      [session.lease, 'HASH'],
-      [session.leaseToken, 'STRING'],
-      [index.order, 'ZSET'],
-      [index.members, 'HASH'],
-    ]);
-  });
-
   it('stores a head string, a message list, and the index under the documented keys', async () => {
     const state = makeState({ messages: 3 });
     await storage.save(state, 'laid-out');
@@ -84,6 +63,27 @@ describe('key layout', () => {
     const member = await client.hget(index.members, 'laid-out');
     expect(await client.zrange(index.order, '0', '-1')).toEqual([member]);
     expect(member).toMatch(/^\d{17}:laid-out$/);
+  });
+
+  it('is documented in the README table exactly as the code builds the keys', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Key layout'),
+      readme.indexOf('\n## ', readme.indexOf('## Key layout') + 1),
+    );
+    const documented = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/gm)].map((m) => [m[1], m[2]]);
+    const session = sessionKeys('P', '<name>');
+    const index = indexKeys('P');
+    expect(documented).toEqual([
+      [session.head, 'STRING'],
+      [session.messages, 'LIST'],
+      [session.transcripts, 'SET'],
+      [transcriptKey('P', '<name>', '<claudeSessionId>'), 'LIST'],
+      [session.lease, 'HASH'],
+      [session.leaseToken, 'STRING'],
+      [index.order, 'ZSET'],
+      [index.members, 'HASH'],
+    ]);
   });
 
   it('keeps no other keys than those (transcripts appear only when appended)', async () => {
