@@ -9,12 +9,14 @@
  * makes `list()` or `exists()` see one. Expiry is judged by the clock of the process reading the file;
  * on a file system shared by several hosts their clocks must agree to well within the ttl.
  *
- * The record is replaced by rename (atomic against a killed process) but not fsync'd: a lease lasts
+ * The record is rewritten in place as one write of a fixed size (JSON padded with spaces), so a killed
+ * process never leaves half of one, and only under the lock, so no reader sees one half written. It is
+ * not fsync'd, and not replaced by rename (which ext4 turns into a flush on a busy disk): a lease lasts
  * seconds, and a power loss ends every holder on the machine, so an older record after a reboot lets no
  * stale holder write. Should a power loss leave the record torn, the next acquire replaces it and issues
  * the current time in milliseconds as its token: greater than any counter value issued before.
  */
-import { readFile, rename } from 'node:fs/promises';
+import { constants, open, readFile } from 'node:fs/promises';
 import {
   acquireLease,
   assertLeaseCurrent,
@@ -25,7 +27,7 @@ import {
   SessionCorruptError,
   type SessionLease,
 } from '@channelcoder/session-core';
-import { finishWrites, writeFresh } from './durable-fs.js';
+import { FILE_MODE } from './durable-fs.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import type { StorageLayout } from './layout.js';
 import { type LockTiming, withLock } from './session-lock.js';
@@ -171,10 +173,17 @@ function parseRecord(text: string): LeaseRecord | undefined {
   return undefined;
 }
 
-/** Replaces the record atomically (temp file, rename; no fsync, see the module notes). */
+/** Every record is written as exactly this many bytes (a holder is at most 200 characters). */
+const RECORD_BYTES = 2048;
+
+/** Rewrites the record in place with one fixed-size write (see the module notes). */
 async function writeLeaseRecord(files: LeaseFiles, key: string, record: LeaseRecord): Promise<void> {
-  const path = files.layout.leasePath(key);
-  const temp = `${path}.tmp`;
-  await finishWrites([await writeFresh(temp, Buffer.from(JSON.stringify(record)))], false);
-  await rename(temp, path);
+  const bytes = Buffer.alloc(RECORD_BYTES, ' ');
+  bytes.write(JSON.stringify(record), 'utf8');
+  const handle = await open(files.layout.leasePath(key), constants.O_WRONLY | constants.O_CREAT, FILE_MODE);
+  try {
+    await handle.write(bytes, 0, RECORD_BYTES, 0);
+  } finally {
+    await handle.close();
+  }
 }

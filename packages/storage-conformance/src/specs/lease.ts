@@ -165,7 +165,7 @@ export function leaseSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
 
   it('renews: the lease outlives its first ttl, and others stay out', async (t) => {
     const storage = await leasing(t);
-    const lease = await storage.lease('renewed', { ttlMs: 1_500, holder: 'renewer' });
+    const lease = await storage.lease('renewed', { ttlMs: 3_000, holder: 'renewer' });
     const firstExpiry = lease.expiresAt.getTime();
     await lease.renew(HELD_MS);
     expect(lease.expiresAt.getTime()).toBeGreaterThan(firstExpiry);
