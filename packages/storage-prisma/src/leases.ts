@@ -17,6 +17,7 @@
 import {
   acquireLease,
   createLeaseHandle,
+  fencingToken,
   InvalidArgumentError,
   type LeaseAttempt,
   LeaseLostError,
@@ -173,7 +174,8 @@ export function takeLease(
  * Inside a write's transaction: refuses the write unless `options.lease` is the current, unexpired lease of
  * `name`, and locks the lease row until the transaction ends. No-op without a lease.
  *
- * @throws LeaseLostError; InvalidArgumentError for the lease of another session or a storage without leases.
+ * @throws LeaseLostError (also for the lease of another session); InvalidArgumentError on a storage without
+ *   leases.
  */
 export async function checkLeaseInTransaction(
   tx: ModelClient,
@@ -189,11 +191,7 @@ export async function checkLeaseInTransaction(
         '(schema/channelcoder.prisma) on PostgreSQL, CockroachDB or SQLite.',
     );
   }
-  if (lease.name !== name) {
-    throw new InvalidArgumentError(
-      `the lease passed to a write of session "${name}" is the lease of session "${lease.name}"`,
-    );
-  }
+  fencingToken(name, options); // a lease of another session is refused as lost
   const client = tx as LeaseClient;
   const now = await databaseNow(client, clockQuery);
   const { count } = await client.channelCoderLease.updateMany({
