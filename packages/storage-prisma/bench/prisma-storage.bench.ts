@@ -3,7 +3,9 @@
  * 1. one save (a turn: +2 messages) at 10 vs 2,000 stored messages — target ratio ≤ 1.5;
  * 2. first page (50) of list() over 10,000 sessions vs a naive listing that loads every session whole —
  *    target ≥ 20× faster;
- * 3. statements per call, counted with Prisma's query events.
+ * 3. statements per call, counted with Prisma's query events;
+ * 4. lease acquire + release (uncontended) on PostgreSQL and SQLite: statements and time, as a share of a
+ *    ~600 ms CLI turn — target ≤ 1%; and what a lease check adds to a save.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -16,7 +18,7 @@ import {
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import { afterAll, beforeAll, inject, it } from 'vitest';
 import { PrismaSessionStorage } from '../src/index.js';
-import { postgresDatabase, type TestDatabase } from '../test/support/databases.js';
+import { postgresDatabase, sqliteDatabase, type TestDatabase } from '../test/support/databases.js';
 
 const SESSIONS = 10_000;
 const MESSAGES_PER_LISTED_SESSION = 10;
@@ -146,4 +148,66 @@ it('3. statements per call', async () => {
     '3. statements per call (Prisma query events; BEGIN is sent by the driver adapter and not reported):',
     ...counts,
   );
+});
+
+/** A CLI turn (spawn, API round trip, transcript) takes about this long; the lease's target is ≤ 1% of it. */
+const CLI_TURN_MS = 600;
+
+it('4. lease acquire + release, and a fenced save', async () => {
+  const lines: string[] = [];
+  for (const [label, open] of [
+    ['PostgreSQL', () => postgresDatabase(inject('databaseUrl'), { log: true })],
+    ['SQLite', () => sqliteDatabase({ log: true })],
+  ] as const) {
+    const target = await open();
+    try {
+      const leasing = new PrismaSessionStorage({ prisma: target.prisma });
+      const lease = leasing.lease;
+      if (lease === undefined) throw new Error(`${label}: no lease capability`);
+      const cycle = async () => (await lease('bench-lease')).release();
+      target.queries.length = 0;
+      await cycle();
+      await cycle();
+      target.queries.length = 0;
+      await cycle();
+      const sent = target.queries.map((q) => q.split(/\s+/)[0]!);
+      const samples: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const ms = await timed(cycle);
+        if (i >= 10) samples.push(ms);
+      }
+      // A save of +2 messages with and without the lease check (alternating, same session).
+      const state = makeState({ messages: 10 });
+      await leasing.save(state, 'bench-fenced');
+      const held = await lease('bench-fenced', { ttlMs: 600_000 });
+      const plain: number[] = [];
+      const fenced: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        addMessages(state, 2);
+        plain.push(await timed(() => leasing.save(state, 'bench-fenced')));
+        addMessages(state, 2);
+        fenced.push(await timed(() => leasing.save(state, 'bench-fenced', { lease: held })));
+      }
+      target.queries.length = 0;
+      addMessages(state, 2);
+      await leasing.save(state, 'bench-fenced', { lease: held });
+      const fencedStatements = target.queries.length;
+      target.queries.length = 0;
+      addMessages(state, 2);
+      await leasing.save(state, 'bench-fenced');
+      const plainStatements = target.queries.length;
+      await held.release();
+      const ms = median(samples);
+      lines.push(
+        `   ${label}: acquire + release ${sent.length} statements, ${sent.length} round trips (${sent.join(', ')}); ` +
+          `${ms.toFixed(2)} ms (median of 50) = ${((100 * ms) / CLI_TURN_MS).toFixed(2)}% of a ${CLI_TURN_MS} ms CLI turn (target ≤ 1%), ` +
+          `${(ms / median(plain)).toFixed(2)}× a save in this run`,
+        `   ${label}: save +2 messages ${median(plain).toFixed(2)} ms / ${plainStatements} statements; with { lease } ` +
+          `${median(fenced).toFixed(2)} ms / ${fencedStatements} statements (medians of 40)`,
+      );
+    } finally {
+      await target.destroy();
+    }
+  }
+  report.push('4. leases (uncontended; one conditional statement each):', ...lines);
 });

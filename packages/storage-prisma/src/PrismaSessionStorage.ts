@@ -16,7 +16,13 @@ import {
   type SessionStorage,
   type WriteOptions,
 } from '@channelcoder/session-core';
-import { checkLeaseInTransaction, type LeaseClient, leaseClockQuery, takeLease } from './leases.js';
+import {
+  checkLeaseInTransaction,
+  DatabaseClock,
+  type LeaseClient,
+  leaseClockQuery,
+  takeLease,
+} from './leases.js';
 import {
   asTransactionalClient,
   type ChannelCoderPrismaClient,
@@ -119,8 +125,8 @@ export class PrismaSessionStorage implements SessionStorage {
    * @throws SessionBusyError when another holder keeps it past `waitMs`; StorageUnavailableError.
    */
   readonly lease?: (name: string, options?: LeaseOptions) => Promise<SessionLease>;
-  /** The database's clock query when leases are available. */
-  private readonly leaseClock: string | undefined;
+  /** The database's clock when leases are available. */
+  private readonly leaseClock: DatabaseClock | undefined;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -132,10 +138,11 @@ export class PrismaSessionStorage implements SessionStorage {
     this.readOptions =
       isolation === undefined ? this.txOptions : { ...this.txOptions, isolationLevel: isolation };
     this.transcripts = hasTranscriptModel(this.prisma);
-    this.leaseClock = leaseClockQuery(this.prisma, provider);
+    const clockQuery = leaseClockQuery(this.prisma, provider);
+    this.leaseClock = clockQuery === undefined ? undefined : new DatabaseClock(clockQuery);
     const leaseClock = this.leaseClock;
     if (leaseClock !== undefined) {
-      this.lease = (name, leaseOptions) =>
+      this.lease = async (name, leaseOptions) =>
         takeLease(
           this.prisma as unknown as LeaseClient,
           leaseClock,

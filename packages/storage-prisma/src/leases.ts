@@ -1,7 +1,9 @@
 /**
  * The optional lease capability (DESIGN 10): one row per session name in `channelcoder_leases` (model
  * `ChannelCoderLease`: `name`, `token`, `holder`, `expires_at`). Every change is one conditional statement
- * on that row, timed by the database's clock (read just before it), so the writers' own clocks never matter:
+ * on that row, timed by the database's clock, so the writers' own clocks never matter. The storage reads the
+ * database's clock once a minute (`DatabaseClock`) and keeps its offset to the local one, so a lease call is
+ * one round trip, not two:
  * - acquire: `UPDATE … SET token = token + 1, holder, expires_at = now + ttl WHERE name = ? AND
  *   expires_at <= now RETURNING token, expires_at` (`updateManyAndReturn`); the first lease of a name is an
  *   INSERT whose duplicate key means another holder inserted it first.
@@ -17,6 +19,7 @@
 import {
   acquireLease,
   createLeaseHandle,
+  fencingToken,
   InvalidArgumentError,
   type LeaseAttempt,
   LeaseLostError,
@@ -76,12 +79,31 @@ export function leaseClockQuery(prisma: object, provider: unknown): string | und
   return typeof provider === 'string' ? CLOCK_QUERIES[provider] : undefined;
 }
 
-/** Reads the database's clock. */
-export async function databaseNow(client: LeaseClient, clockQuery: string): Promise<Date> {
-  const rows = await client.$queryRawUnsafe<{ ms: unknown }[]>(clockQuery);
-  const ms = Number(rows[0]?.ms);
-  if (!Number.isFinite(ms)) throw new Error(`the database clock query returned ${String(rows[0]?.ms)}`);
-  return new Date(Math.round(ms));
+/** How long an offset between the database's clock and the local one is trusted before it is read again. */
+const CLOCK_REFRESH_MS = 60_000;
+
+/**
+ * The database's clock, as an offset to the local clock measured with one query (at the midpoint of its
+ * round trip) and refreshed every minute: its error is at most half a round trip plus a minute's drift.
+ */
+export class DatabaseClock {
+  private offset: number | undefined;
+  private readAt = 0;
+  constructor(readonly query: string) {}
+
+  /** The database's current time; `client` runs the query when the offset is due (a transaction's own). */
+  async now(client: LeaseClient): Promise<Date> {
+    if (this.offset === undefined || Date.now() - this.readAt > CLOCK_REFRESH_MS) {
+      const sent = Date.now();
+      const rows = await client.$queryRawUnsafe<{ ms: unknown }[]>(this.query);
+      const received = Date.now();
+      const ms = Number(rows[0]?.ms);
+      if (!Number.isFinite(ms)) throw new Error(`the database clock query returned ${String(rows[0]?.ms)}`);
+      this.offset = ms - (sent + received) / 2;
+      this.readAt = received;
+    }
+    return new Date(Math.round(Date.now() + this.offset));
+  }
 }
 
 const EPOCH = new Date(0);
@@ -89,7 +111,7 @@ const EPOCH = new Date(0);
 /** Takes the lease of `name` (see the module comment). */
 export function takeLease(
   client: LeaseClient,
-  clockQuery: string,
+  clock: DatabaseClock,
   name: string,
   options: LeaseOptions | undefined,
 ): Promise<SessionLease> {
@@ -100,7 +122,7 @@ export function takeLease(
   const attempt = async (): Promise<LeaseAttempt<SessionLease>> => {
     try {
       for (;;) {
-        const now = await databaseNow(client, clockQuery);
+        const now = await clock.now(client);
         const until = new Date(now.getTime() + ttlMs);
         const [taken] = await leases.updateManyAndReturn({
           where: { name, expiresAt: { lte: now } },
@@ -145,7 +167,7 @@ export function takeLease(
         let count: number;
         let until: Date;
         try {
-          const now = await databaseNow(client, clockQuery);
+          const now = await clock.now(client);
           until = new Date(now.getTime() + ms);
           ({ count } = await leases.updateMany({
             where: { name, token, expiresAt: { gt: now } },
@@ -173,29 +195,26 @@ export function takeLease(
  * Inside a write's transaction: refuses the write unless `options.lease` is the current, unexpired lease of
  * `name`, and locks the lease row until the transaction ends. No-op without a lease.
  *
- * @throws LeaseLostError; InvalidArgumentError for the lease of another session or a storage without leases.
+ * @throws LeaseLostError (also for the lease of another session); InvalidArgumentError on a storage without
+ *   leases.
  */
 export async function checkLeaseInTransaction(
   tx: ModelClient,
-  clockQuery: string | undefined,
+  clock: DatabaseClock | undefined,
   name: string,
   options: WriteOptions | undefined,
 ): Promise<void> {
   const lease = options?.lease;
   if (lease === undefined) return;
-  if (clockQuery === undefined) {
+  if (clock === undefined) {
     throw new InvalidArgumentError(
       'PrismaSessionStorage: a write with { lease } needs the ChannelCoderLease model in your schema ' +
         '(schema/channelcoder.prisma) on PostgreSQL, CockroachDB or SQLite.',
     );
   }
-  if (lease.name !== name) {
-    throw new InvalidArgumentError(
-      `the lease passed to a write of session "${name}" is the lease of session "${lease.name}"`,
-    );
-  }
+  fencingToken(name, options); // a lease of another session is refused as lost
   const client = tx as LeaseClient;
-  const now = await databaseNow(client, clockQuery);
+  const now = await clock.now(client);
   const { count } = await client.channelCoderLease.updateMany({
     where: { name, token: lease.token, expiresAt: { gt: now } },
     data: { token: lease.token },

@@ -88,9 +88,9 @@ describe.each(providers)('PrismaSessionStorage leases on %s', (_label, open) => 
 
   it('lets another holder in once the lease expired; the expired holder can neither save nor renew', async () => {
     const state = createSessionState({ name: 'exp' });
-    const old = await lease('exp', { ttlMs: 1_500 });
+    const old = await lease('exp', { ttlMs: 3_000 });
     await storage.save(state, 'exp', { lease: old });
-    await sleep(1_600);
+    await sleep(Math.max(0, old.expiresAt.getTime() - Date.now()) + 200);
     const next = await lease('exp', { waitMs: 0 });
     expect(next.token).toBe(old.token + 1);
     addMessage(state, 'late');
@@ -116,12 +116,13 @@ describe.each(providers)('PrismaSessionStorage leases on %s', (_label, open) => 
   });
 
   it('renew extends the lease past its first expiry', async () => {
-    const held = await lease('renew', { ttlMs: 1_500 });
+    const held = await lease('renew', { ttlMs: 3_000 });
     const before = held.expiresAt.getTime();
     await sleep(1_000);
-    await held.renew(3_000);
+    await held.renew(20_000);
     expect(held.expiresAt.getTime()).toBeGreaterThan(before);
-    await sleep(800); // past the first expiry, inside the renewed one
+    // Past the first expiry (by the database's clock, on this machine), inside the renewed one.
+    await sleep(Math.max(0, before - Date.now()) + 200);
     await expect(lease('renew')).rejects.toSatisfy(SessionBusyError.is);
     await storage.save(createSessionState({ name: 'renew' }), 'renew', { lease: held });
     await held.release();
@@ -140,10 +141,10 @@ describe.each(providers)('PrismaSessionStorage leases on %s', (_label, open) => 
 
   it('fences transcript appends', async () => {
     if (storage.appendTranscript === undefined) throw new Error('no transcript capability');
-    const held = await lease('tx', { ttlMs: 1_500 });
+    const held = await lease('tx', { ttlMs: 3_000 });
     await storage.save(createSessionState({ name: 'tx' }), 'tx', { lease: held });
     await storage.appendTranscript('tx', 'claude-1', [{ n: 0 }], 0, { lease: held });
-    await sleep(1_600);
+    await sleep(Math.max(0, held.expiresAt.getTime() - Date.now()) + 200);
     const next = await lease('tx');
     await expect(
       storage.appendTranscript('tx', 'claude-1', [{ n: 1 }], 1, { lease: held }),

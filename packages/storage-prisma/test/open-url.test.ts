@@ -20,7 +20,11 @@ import { importDriver, PrismaDriverNotInstalledError } from '../src/drivers.js';
 import { openPrismaSessionStorage, PrismaUrlError } from '../src/index.js';
 import { testPool } from './support/databases.js';
 
-const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
+const MIGRATIONS = [
+  '20261121000000_channelcoder_sessions',
+  '20261121010000_channelcoder_transcripts',
+  '20261202000000_channelcoder_leases',
+];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const clean of cleanups.splice(0).reverse()) await clean();
@@ -85,6 +89,7 @@ describe('openPrismaSessionStorage on PostgreSQL', () => {
     expect(opened.migration?.applied).toEqual(MIGRATIONS);
     expect(await tablesIn(schema)).toEqual([
       '_prisma_migrations',
+      'channelcoder_leases',
       'channelcoder_messages',
       'channelcoder_sessions',
       'channelcoder_transcript_lines',
