@@ -2,10 +2,13 @@ import {
   ClaudeNotFoundError,
   ClaudeRunError,
   InvalidSessionNameError,
+  LeaseLostError,
   ResumeNotFoundError,
+  SessionBusyError,
   SessionConflictError,
   SessionCorruptError,
   SessionNotFoundError,
+  SessionSaveError,
   StorageUnavailableError,
 } from '@channelcoder/session-core';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +92,27 @@ describe('exit codes', () => {
     [new StorageUnavailableError('Redis', 'list', new Error('down')), EXIT.storage],
     [new SessionCorruptError('x', 'messages', 'bad'), EXIT.storage],
     [new SessionConflictError('x', 1, 2), EXIT.storage],
+    [new SessionSaveError('x', { text: 'paid' }, new Error('down')), EXIT.storage],
+    [new LeaseLostError('x', 3), EXIT.storage],
+    [new SessionBusyError('x', 'host:1:ab', new Date(0)), EXIT.busy],
+    [
+      new ClaudeRunError('stopped', {
+        exitCode: null,
+        stderr: '',
+        interrupted: true,
+        interruptedBy: 'SIGINT',
+      }),
+      130,
+    ],
+    [
+      new ClaudeRunError('stopped', {
+        exitCode: null,
+        stderr: '',
+        interrupted: true,
+        interruptedBy: 'SIGTERM',
+      }),
+      143,
+    ],
     [new Error('unexpected'), EXIT.run],
   ])('%s → %i', (error, code) => {
     expect(exitCodeOf(error)).toBe(code);

@@ -24,6 +24,12 @@ describe('usage errors exit with 2 and reach neither Claude nor a storage', () =
     ['--force without --session', ['run', 'hi', '--force'], /--force goes with --session/],
     ['a bad --max-turns', ['run', 'hi', '--max-turns', '0'], /--max-turns must be a positive integer/],
     ['a bad --timeout', ['run', 'hi', '--timeout', 'soon'], /--timeout must be a positive number/],
+    ['a bad --wait', ['run', 'hi', '--wait', 'forever'], /--wait must be a positive number/],
+    [
+      '--wait with --no-wait',
+      ['run', 'hi', '--wait', '5', '--no-wait'],
+      /--wait SECONDS or --no-wait, not both/,
+    ],
     ['a bad -d pair', ['run', 'hi', '-d', 'novalue'], /--data expects KEY=VALUE/],
     ['bad JSON data', ['run', 'hi', '-d', 'list=[1,'], /not valid JSON/],
     ['a missing prompt file', ['run', 'nope.md'], /Prompt file not found: nope\.md/],
@@ -139,9 +145,9 @@ describe('--help', () => {
     const r = await world.cli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('session list|show|remove|fork|export|import');
-    expect(r.stdout).toContain(
-      'Exit codes: 0 success, 1 Claude/run failure, 2 usage error, 3 storage error.',
-    );
+    expect(r.stdout).toContain('Exit codes: 0 success, 1 Claude/run failure, 2 usage error, 3 storage error');
+    expect(r.stdout).toContain('4 session busy');
+    expect(r.stdout).toContain('130 interrupted by\nCtrl-C');
   });
 });
 

@@ -378,7 +378,7 @@ export class SessionSaveError<R = unknown> extends ChannelCoderError {
   /** The turn's result (a `ClaudeResult` for `session()` turns): the answer is never lost. */
   readonly result: R;
   constructor(sessionName: string, result: R, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
     super(
       'SESSION_SAVE_FAILED',
       `The turn in session "${sessionName}" completed, but saving it failed: ${why}. The answer is on ` +
