@@ -9,6 +9,7 @@ import {
   type TurnOutcome,
 } from '../chain.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { DetachedRun } from '../runner/detached.js';
 import { waitForDetached } from '../runner/detached-log.js';
 import type { InteractiveResult } from '../runner/interactive.js';
 import { isTemplateCall, promptFromCall } from '../runner/run.js';
@@ -19,6 +20,7 @@ import { cloneSessionState, type Message, type SessionState, type UsageLedger } 
 import type { SessionStorage } from '../storage.js';
 import { type SessionErrorListener, SessionTranscripts } from '../transcripts/session-transcripts.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
+import { removeRecordedLogs } from './detached-logs.js';
 import { type SaveRecord, saveSession } from './persistence.js';
 import { SerialQueue } from './serial-queue.js';
 import { failureOutcome, successOutcome } from './turn-outcome.js';
@@ -142,16 +144,19 @@ export class ClaudeSession implements Session {
       const detachedOptions = { ...options, ...plan.options };
       await this.prepareTurn(detachedOptions);
       let result: ClaudeResult;
+      let handle: DetachedRun | undefined;
       try {
-        const handle = await this.config.runner.detached(prompt, detachedOptions);
+        handle = await this.config.runner.detached(prompt, detachedOptions);
         announce({ ...handle, done });
         result = await handle.wait();
       } catch (err) {
         fail(err);
         await this.recordFailure(prompt, err);
+        removeRecordedLogs(handle, options);
         throw err;
       }
       await this.recordAndSave(prompt, successOutcome(result));
+      removeRecordedLogs(handle, options);
       return result;
     });
     // The failure also reaches the caller through `started` or `done`; this only keeps it from being
