@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import {
   deserializeState,
   fencingToken,
@@ -23,6 +23,7 @@ import { explicitSessionFile } from './explicit-path.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
 import { listSessions } from './list-sessions.js';
+import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
@@ -96,7 +97,7 @@ export class FileSessionStorage implements SessionStorage {
         await commit();
       });
     } catch (err) {
-      throw toStorageError(err, `save("${key}")`);
+      throw toStorageError(err, `save("${key}")`, key);
     }
     state.revision += 1;
     return key;
@@ -138,7 +139,7 @@ export class FileSessionStorage implements SessionStorage {
       if (legacy !== undefined) return legacy;
       throw new SessionNotFoundError(key, { where: this.root });
     } catch (err) {
-      throw toStorageError(err, `load(${JSON.stringify(name)})`);
+      throw toStorageError(err, `load(${JSON.stringify(name)})`, nameForErrors(name));
     }
   }
 
@@ -167,9 +168,12 @@ export class FileSessionStorage implements SessionStorage {
   async exists(name: string): Promise<boolean> {
     const key = normalizeSessionName(name);
     try {
+      // A linked entry exists (loading it is a SessionCorruptError); nothing is followed to find out.
+      if ((await isLink(this.layout.sessionDir(key))) || (await isLink(this.layout.headPath(key))))
+        return true;
       return (await isFile(this.layout.headPath(key))) || (await isFile(this.layout.legacyPath(key)));
     } catch (err) {
-      throw toStorageError(err, `exists("${key}")`);
+      throw toStorageError(err, `exists("${key}")`, key);
     }
   }
 
@@ -206,7 +210,7 @@ export class FileSessionStorage implements SessionStorage {
         );
       });
     } catch (err) {
-      throw toStorageError(err, `appendTranscript("${key}")`);
+      throw toStorageError(err, `appendTranscript("${key}")`, key);
     }
   }
 
@@ -216,7 +220,7 @@ export class FileSessionStorage implements SessionStorage {
     try {
       return await loadTranscriptEntries(this.layout.sessionDir(key), key, claudeSessionId);
     } catch (err) {
-      throw toStorageError(err, `loadTranscript("${key}")`);
+      throw toStorageError(err, `loadTranscript("${key}")`, key);
     }
   }
 
@@ -259,6 +263,7 @@ export class FileSessionStorage implements SessionStorage {
    * a head read a moment earlier means "read the new head", not corruption.
    */
   private async loadDirectory(dir: string, name: string): Promise<SessionState | undefined> {
+    if ((await realDirectory(dir)) === 'missing') return undefined;
     for (let attempt = 0; ; attempt++) {
       const stored = await readHead(dir, name);
       if (stored === undefined) return undefined;
@@ -273,7 +278,9 @@ export class FileSessionStorage implements SessionStorage {
 
   private async removeLocked(name: string): Promise<boolean> {
     const dir = this.layout.sessionDir(name);
-    const hadSession = await isFile(this.layout.headPath(name));
+    // A linked entry: the link itself is removed (it is in the root); its target is never touched.
+    const linked = await isLink(dir);
+    const hadSession = linked || (await isFile(this.layout.headPath(name)));
     const trash = this.layout.trashPath(name, randomUUID().slice(0, 8));
     let moved = false;
     try {
@@ -321,6 +328,8 @@ export class FileSessionStorage implements SessionStorage {
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return false;
       if (!isErrno(err, 'EEXIST')) throw err;
+      // Lock files are never created through a linked locks folder.
+      await realDirectory(this.layout.locksDir());
     }
     return true;
   }
@@ -335,11 +344,26 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** A regular file reached without following links (a linked head or 3.x file does not count). */
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return (await lstat(path)).isFile();
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
     throw err;
   }
+}
+
+async function isLink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
+  }
+}
+
+/** The session name a load error is about (a path's base name when a path was given). */
+function nameForErrors(input: string): string {
+  return basename(input).replace(/\.json$/, '') || input;
 }

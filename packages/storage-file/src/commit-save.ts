@@ -24,6 +24,7 @@ import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFres
 import { encodeHead, type MessagesRef } from './head-file.js';
 import { isMessagesFileName, messagesFileName, type StorageLayout } from './layout.js';
 import { listedFields, recordInIndex } from './list-index.js';
+import { realDirectory } from './no-follow.js';
 import { readHead, readLegacyFile } from './session-reader.js';
 
 /** Writes `state` as the next revision of `name`; the caller holds the lock and bumps `state.revision`. */
@@ -34,6 +35,8 @@ export async function commitSave(
   sync: boolean,
 ): Promise<void> {
   const dir = layout.sessionDir(name);
+  // A linked session folder is never written through (RefusedLinkError: a corrupt entry).
+  await realDirectory(dir);
   const current = await readHead(dir, name);
   const legacy = current === undefined ? await readLegacyFile(layout.legacyPath(name), name) : undefined;
   assertRevision(name, current?.head.info.revision ?? legacy?.revision, state);

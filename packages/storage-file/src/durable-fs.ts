@@ -3,8 +3,9 @@
  * durable. With `sync: false` the same steps run without fsync: still atomic against a killed process
  * (rename replaces a file in one step), but not against a power loss.
  */
-import { constants, type FileHandle, mkdir, open, rename } from 'node:fs/promises';
+import { constants, type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { isErrno } from './fs-errors.js';
+import { NOFOLLOW, realDirectory, StoredSizeError } from './no-follow.js';
 
 /** Owner-only permissions: conversations hold secrets. */
 export const FILE_MODE = 0o600;
@@ -16,7 +17,7 @@ export const DIR_MODE = 0o700;
  */
 export async function syncDirectory(dir: string, sync: boolean): Promise<void> {
   if (!sync || process.platform === 'win32') return;
-  const handle = await open(dir, constants.O_RDONLY);
+  const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | NOFOLLOW);
   try {
     await handle.sync();
   } finally {
@@ -27,13 +28,16 @@ export async function syncDirectory(dir: string, sync: boolean): Promise<void> {
 /**
  * Creates `dir` (owner-only) if it is missing and returns whether it did. A new directory's entry is
  * made durable by syncing its parent.
+ *
+ * @throws RefusedLinkError when `dir` exists as a symbolic link or a file (nothing is written through it).
  */
 export async function ensureDirectory(dir: string, parent: string, sync: boolean): Promise<boolean> {
   try {
     await mkdir(dir, { mode: DIR_MODE });
   } catch (err) {
-    if (isErrno(err, 'EEXIST')) return false;
-    throw err;
+    if (!isErrno(err, 'EEXIST')) throw err;
+    await realDirectory(dir);
+    return false;
   }
   await syncDirectory(parent, sync);
   return true;
@@ -60,10 +64,15 @@ export interface PendingWrite {
 /**
  * Writes `data` at byte `offset` of `path` (created owner-only if missing) after cutting the file to
  * `offset`: bytes beyond the last committed offset are the torn tail of a save that never committed.
+ *
+ * @throws StoredSizeError when the file is shorter than `offset` (a head that records more than was
+ *   ever written: extending the file would invent data); ELOOP when `path` is a symbolic link.
  */
 export async function writeAt(path: string, offset: number, data: Buffer): Promise<PendingWrite> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT, FILE_MODE);
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, FILE_MODE);
   try {
+    const { size } = await handle.stat();
+    if (size < offset) throw new StoredSizeError(path, size, offset);
     await handle.truncate(offset);
     await writeAll(handle, data, offset);
   } catch (err) {
@@ -73,9 +82,21 @@ export async function writeAt(path: string, offset: number, data: Buffer): Promi
   return pending(handle);
 }
 
-/** Creates or replaces `path` with `data` (owner-only); not durable until synced. */
+/**
+ * Creates `path` with `data` (owner-only); not durable until synced. The file is created exclusively
+ * (O_EXCL: never through a link); a leftover of an earlier attempt (a crash, under the same lock) is
+ * unlinked first: unlinking removes a link itself, never its target.
+ */
 export async function writeFresh(path: string, data: Buffer): Promise<PendingWrite> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, FILE_MODE);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, flags, FILE_MODE);
+  } catch (err) {
+    if (!isErrno(err, 'EEXIST')) throw err;
+    await unlink(path);
+    handle = await open(path, flags, FILE_MODE);
+  }
   try {
     await writeAll(handle, data, 0);
   } catch (err) {

@@ -6,7 +6,6 @@
  * of a save that never committed, and is ignored (and cut off by the next save).
  */
 
-import { readFile } from 'node:fs/promises';
 import {
   type DecodeContext,
   fromWireHead,
@@ -15,8 +14,8 @@ import {
   toWireHead,
   type WireHeadInfo,
 } from '@channelcoder/session-core';
-import { isErrno } from './fs-errors.js';
 import { isMessagesFileName } from './layout.js';
+import { readFileNoFollow } from './no-follow.js';
 
 /** Which messages file a head refers to and how many of its bytes are committed. */
 export interface MessagesRef {
@@ -61,12 +60,10 @@ function readMessagesRef(value: unknown, ctx: DecodeContext & { location: string
   return { messages, bytes };
 }
 
-/** The file's text, or undefined when there is no such file (or its directory is not a directory). */
+/**
+ * The file's text, or undefined when there is no such file (or its directory is not a directory).
+ * A symbolic link is never followed (ELOOP).
+ */
 export async function readOptionalText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
-    throw err;
-  }
+  return (await readFileNoFollow(path))?.toString('utf8');
 }

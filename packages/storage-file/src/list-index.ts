@@ -10,12 +10,13 @@
  * Appends are single `write`s with O_APPEND (one line each, never fsync'd: a lost line costs a head read).
  * `list()` rewrites the index (temp file + rename) when it has grown stale, e.g. many superseded lines.
  */
-import { readFileSync, type Stats } from 'node:fs';
-import { appendFile, rename, stat, writeFile } from 'node:fs/promises';
+import { closeSync, constants, openSync, readFileSync, type Stats } from 'node:fs';
+import { lstat, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeListCursor, type SessionInfo, type WireHeadInfo } from '@channelcoder/session-core';
 import { FILE_MODE } from './durable-fs.js';
 import type { StorageLayout } from './layout.js';
+import { NOFOLLOW } from './no-follow.js';
 
 const INDEX_FILE = '.list-index.jsonl';
 
@@ -70,18 +71,29 @@ export async function recordInIndex(
   name: string,
   fields: ListedFields,
 ): Promise<void> {
-  const line: IndexLine = { n: name, s: headStamp(await stat(layout.headPath(name))), f: fields };
-  // The leading newline ends a line torn by a crash, so it cannot swallow this one.
-  await appendFile(indexPath(layout), `\n${JSON.stringify(line)}`, { mode: FILE_MODE });
+  const line: IndexLine = { n: name, s: headStamp(await lstat(layout.headPath(name))), f: fields };
+  // The leading newline ends a line torn by a crash, so it cannot swallow this one. Never through a link.
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW;
+  const handle = await open(indexPath(layout), flags, FILE_MODE);
+  try {
+    await handle.write(`\n${JSON.stringify(line)}`);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The index as far as it is readable; empty when it is missing or cannot be read (it is only a cache). */
 export function readIndex(layout: StorageLayout): ListIndex {
   let text: string;
   try {
-    text = readFileSync(indexPath(layout), 'utf8');
+    const fd = openSync(indexPath(layout), constants.O_RDONLY | NOFOLLOW);
+    try {
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    return { entries: new Map(), lines: 0 };
+    return { entries: new Map(), lines: 0 }; // missing, unreadable or a link: listing reads heads instead
   }
   const raw = text.split('\n').filter((l) => l !== '');
   const entries = new Map<string, IndexLine>();
@@ -169,6 +181,7 @@ export async function rewriteIndex(
   nonce: string,
 ): Promise<void> {
   const temp = `${indexPath(layout)}.${nonce}.tmp`;
-  await writeFile(temp, lines.map((l) => `\n${JSON.stringify(l)}`).join(''), { mode: FILE_MODE });
+  // Created exclusively (a unique name, never through a link); the rename replaces a link, not its target.
+  await writeFile(temp, lines.map((l) => `\n${JSON.stringify(l)}`).join(''), { mode: FILE_MODE, flag: 'wx' });
   await rename(temp, indexPath(layout));
 }

@@ -10,8 +10,8 @@
  * to list) the next time it is saved.
  */
 import { randomUUID } from 'node:crypto';
-import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { closeSync, constants, type Dirent, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   corruptSessionInfo,
@@ -35,6 +35,7 @@ import {
   readIndex,
   rewriteIndex,
 } from './list-index.js';
+import { NOFOLLOW, RefusedLinkError } from './no-follow.js';
 import { readLegacyFile } from './session-reader.js';
 
 const BATCH = 256;
@@ -52,7 +53,10 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
   }
   const index = readIndex(layout);
   const wanted = (name: string) => name.startsWith(prefix) && isValidSessionName(name);
-  const dirs = entries.filter((e) => e.isDirectory() && wanted(e.name)).map((e) => e.name);
+  // A linked entry is listed too (with `error`), never followed.
+  const dirs = entries
+    .filter((e) => (e.isDirectory() || (e.isSymbolicLink() && !e.name.endsWith('.json'))) && wanted(e.name))
+    .map((e) => e.name);
 
   const infos: SessionInfo[] = [];
   const current: IndexLine[] = [];
@@ -70,7 +74,7 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
 
   const listed = new Set(infos.map((i) => i.name));
   const legacy = entries
-    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json'))
     .map((e) => e.name.slice(0, -'.json'.length))
     .filter((name) => wanted(name) && !listed.has(name));
   for (const name of legacy) infos.push(await legacyEntry(layout, name));
@@ -83,25 +87,52 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
   return pageSessionInfos(infos, options);
 }
 
-/** The entry of a session directory; undefined for a directory without a committed head. */
+/**
+ * The entry of a session directory; undefined for a directory without a committed head. Any failure of
+ * this one entry (a link, EACCES on another user's folder, a folder that vanished or became a file while
+ * listing, a bad head) is the entry's `error`, never the listing's.
+ */
 function directoryEntry(
   layout: StorageLayout,
   index: ListIndex,
   name: string,
 ): { info: SessionInfo; line?: IndexLine; miss: boolean } | undefined {
   const where = { name, path: layout.headPath(name) };
+  const dir = layout.sessionDir(name);
   try {
-    const stats = statSync(where.path, { throwIfNoEntry: false });
+    const folder = lstatFolder(dir);
+    if (folder.isSymbolicLink()) throw new RefusedLinkError(dir);
+    if (!folder.isDirectory())
+      throw new RefusedLinkError(dir, 'is no longer a folder (replaced while listing)');
+    const stats = lstatSync(where.path, { throwIfNoEntry: false });
     if (stats === undefined) return undefined;
+    if (stats.isSymbolicLink()) throw new RefusedLinkError(where.path);
     const indexed = indexedLine(index, name, stats);
     if (indexed !== undefined)
       return { info: infoFromFields(name, where.path, indexed.f), line: indexed, miss: false };
-    const head = decodeHead(readFileSync(where.path, 'utf8'), { name, location: where.path });
+    const head = decodeHead(readNoFollow(where.path), { name, location: where.path });
     const line: IndexLine = { n: name, s: headStamp(stats), f: listedFields(head.info) };
     return { info: sessionInfoFromHead(head.info, where), line, miss: true };
   } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined; // removed while listing
-    return { info: corruptSessionInfo(where, err, modifiedAt(where.path)), miss: false };
+    return { info: corruptSessionInfo(where, err, modifiedAt(where.path) ?? modifiedAt(dir)), miss: false };
+  }
+}
+
+function lstatFolder(dir: string) {
+  try {
+    return lstatSync(dir);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new Error(`${dir} vanished while listing`, { cause: err });
+    throw err;
+  }
+}
+
+function readNoFollow(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | NOFOLLOW);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -113,11 +144,15 @@ async function legacyEntry(layout: StorageLayout, name: string): Promise<Session
     const { messages, ...head } = state;
     return sessionInfoFromHead({ ...head, messageCount: messages.length }, where);
   } catch (err) {
-    return corruptSessionInfo(where, err, (await stat(where.path).catch(() => undefined))?.mtime);
+    return corruptSessionInfo(where, err, (await lstat(where.path).catch(() => undefined))?.mtime);
   }
 }
 
-/** The file's mtime: the best guess of when a corrupt entry was last active. */
+/** The entry's mtime: the best guess of when a corrupt entry was last active; never throws. */
 function modifiedAt(path: string): Date | undefined {
-  return statSync(path, { throwIfNoEntry: false })?.mtime;
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.mtime;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,7 @@
 /** Reading one stored session: the directory layout of this storage, or a ChannelCoder 3.x file. */
 
+import { constants as bufferLimits } from 'node:buffer';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -12,6 +14,10 @@ import {
 import { isErrno } from './fs-errors.js';
 import { decodeHead, type MessagesRef, readOptionalText, type StoredHead } from './head-file.js';
 import { HEAD_FILE } from './layout.js';
+import { NOFOLLOW } from './no-follow.js';
+
+/** Largest single read: `FileHandle.read` takes 32-bit lengths. */
+const READ_CHUNK = 1 << 30;
 
 /** What is stored under a name: a session directory, a 3.x file, or nothing. */
 export type StoredSession =
@@ -61,16 +67,23 @@ async function readMessageLines(path: string, ref: MessagesRef, ctx: DecodeConte
   };
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, constants.O_RDONLY | NOFOLLOW);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return corrupt(`file is missing (the head records ${ref.bytes} bytes)`);
     throw err;
   }
   try {
+    // A head may claim any size (2^31, 2^33, …): check it against the file before allocating anything.
+    const { size } = await handle.stat();
+    if (size < ref.bytes) corrupt(`file has ${size} bytes but the head records ${ref.bytes}`);
+    if (ref.bytes > bufferLimits.MAX_STRING_LENGTH) {
+      corrupt(`file holds ${ref.bytes} bytes of messages, more than one string can hold`);
+    }
     const buffer = Buffer.allocUnsafe(ref.bytes);
     let filled = 0;
     while (filled < ref.bytes) {
-      const { bytesRead } = await handle.read(buffer, filled, ref.bytes - filled, filled);
+      const length = Math.min(ref.bytes - filled, READ_CHUNK);
+      const { bytesRead } = await handle.read(buffer, filled, length, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }

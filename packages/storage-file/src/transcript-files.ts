@@ -12,12 +12,11 @@
  * messages of a session. Lines already stored are never rewritten (a re-append is a no-op for them), so a
  * transcript keeps generation 1; readers still accept any generation the head names.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, newTranscriptLines, SessionCorruptError } from '@channelcoder/session-core';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
-import { isErrno } from './fs-errors.js';
 import { readOptionalText } from './head-file.js';
+import { readFileNoFollow, realDirectory } from './no-follow.js';
 
 const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
@@ -73,10 +72,7 @@ async function readTranscriptHead(
 async function readTranscriptLines(dir: string, head: TranscriptHead, session: string): Promise<string[]> {
   if (head.bytes === 0) return [];
   const path = join(dir, head.file);
-  const bytes = await readFile(path).catch((err: unknown) => {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
-  });
+  const bytes = await readFileNoFollow(path);
   const committed = bytes?.subarray(0, head.bytes);
   const lines = committed?.toString('utf8').split('\n');
   if (
@@ -105,6 +101,8 @@ export async function loadTranscriptEntries(
 ): Promise<unknown[] | null> {
   const dir = join(sessionDir, 'transcripts');
   const stem = transcriptStem(claudeSessionId);
+  if ((await realDirectory(sessionDir)) === 'missing' || (await realDirectory(dir)) === 'missing')
+    return null;
   for (let attempt = 0; ; attempt++) {
     const head = await readTranscriptHead(dir, stem, session);
     if (head === undefined) return null;
@@ -143,6 +141,8 @@ export async function appendTranscriptEntries(
 ): Promise<void> {
   const dir = join(sessionDir, 'transcripts');
   const stem = transcriptStem(claudeSessionId);
+  await realDirectory(sessionDir);
+  await realDirectory(dir);
   const head = await readTranscriptHead(dir, stem, session);
   const stored = head?.lines ?? 0;
   const encoded = newTranscriptLines(session, stored, entries, fromLine).map((e) => {

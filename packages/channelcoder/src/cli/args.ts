@@ -16,6 +16,7 @@ export const TURN_OPTIONS = {
   prompt: { type: 'string', short: 'p' },
   file: { type: 'string' },
   'allow-template-permissions': { type: 'boolean' },
+  redact: { type: 'boolean' },
   data: { type: 'string', short: 'd', multiple: true },
   session: { type: 'string' },
   force: { type: 'boolean' },

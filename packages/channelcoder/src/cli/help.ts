@@ -10,6 +10,8 @@ const TURN_OPTIONS = `  -p, --prompt TEXT      the prompt (instead of a PROMPT a
                          ends in .md; anything else is sent as the prompt text)
       --allow-template-permissions  let the template's permissionMode raise permissions (acceptEdits,
                          bypassPermissions, …); refused otherwise
+      --redact           mask secrets (API keys, tokens, URL passwords, this process's secret variables)
+                         in stored messages and mirrored transcripts
   -d, --data KEY=VALUE   template data, repeatable; KEY may be a path (user.name); VALUE is text,
                          or JSON for numbers, booleans, arrays and objects
       --session NAME     start a new session saved under NAME (refuses an existing name)

@@ -1,5 +1,6 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
 import { ChannelCoderError } from '@channelcoder/session-core';
+import { redactUrl } from '../storage-url/parse.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { listCommand, showCommand } from './commands/session-list.js';
 import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
@@ -63,13 +64,14 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
 
 function report(err: unknown, io: CliIo): number {
   const style = styleFor(io.stderr, io.env);
-  const message = err instanceof Error ? err.message : String(err);
+  // Whatever failed, a storage URL in the message or the stack is shown without its credentials.
+  const message = redactUrl(err instanceof Error ? err.message : String(err));
   io.stderr.write(`${style.red('channelcoder:')} ${message}\n`);
   if (err instanceof UsageError) {
     const help = err.command === undefined ? 'channelcoder --help' : `channelcoder ${err.command} --help`;
     io.stderr.write(`Run \`${help}\` for usage.\n`);
   } else if (!ChannelCoderError.is(err) && io.env.CHANNELCODER_DEBUG !== undefined && err instanceof Error) {
-    io.stderr.write(`${err.stack ?? ''}\n`);
+    io.stderr.write(`${redactUrl(err.stack ?? '')}\n`);
   }
   return exitCodeOf(err);
 }

@@ -1,7 +1,7 @@
 /** The storage a command works on: `--storage URL`, else `$CHANNELCODER_STORAGE`, else the file storage. */
 import { defaultSessionsRoot } from '@channelcoder/storage-file';
 import { type OpenedStorage, openStorageUrl } from '../storage-url/open.js';
-import { parseStorageUrl, type StorageSpec } from '../storage-url/parse.js';
+import { parseStorageUrl, type StorageSpec, urlCredentials } from '../storage-url/parse.js';
 import { type ParsedValues, stringOption } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -30,4 +30,20 @@ export async function withStorage<T>(
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * Environment overrides that keep storage credentials away from the `claude` child: every variable of this
+ * process whose value holds a secret of the storage URL in use (`--storage` or `CHANNELCODER_STORAGE`) is
+ * removed (`CHANNELCODER_STORAGE` itself is always withheld by the runner).
+ */
+export function withheldStorageEnv(values: ParsedValues, io: CliIo): Record<string, undefined> {
+  const url = stringOption(values, 'storage') ?? nonEmpty(io.env.CHANNELCODER_STORAGE);
+  const secrets = url === undefined ? [] : urlCredentials(url);
+  const withheld: Record<string, undefined> = {};
+  if (secrets.length === 0) return withheld;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && secrets.some((secret) => value.includes(secret))) withheld[key] = undefined;
+  }
+  return withheld;
 }

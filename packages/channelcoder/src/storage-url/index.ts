@@ -5,4 +5,10 @@ export {
   openStorageUrl,
   StorageAdapterNotInstalledError,
 } from './open.js';
-export { parseStorageUrl, redactUrl, type StorageSpec, StorageUrlError } from './parse.js';
+export {
+  parseStorageUrl,
+  redactUrl,
+  type StorageSpec,
+  StorageUrlError,
+  urlCredentials,
+} from './parse.js';

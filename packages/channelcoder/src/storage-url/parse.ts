@@ -28,9 +28,70 @@ export class StorageUrlError extends InvalidArgumentError {
   }
 }
 
-/** The URL with any password replaced by `***` (for messages and listings). */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
+const SECRET_PARAM =
+  /([?&](?:password|passwd|pwd|secret|token|key|access_?key|secret_?key|sig|signature)=)[^&#\s"']*/gi;
+
+/**
+ * `text` with the credentials of every URL in it replaced by `***`: the password after `user:`, a bare
+ * token before `@`, and query parameters that carry secrets (`password=`, `token=`, `key=`, …). Works on
+ * text that does not parse as a URL (a password holding `/`, `@` or `:`), and on whole messages and stack
+ * traces that contain URLs.
+ */
+export function redactUrl(text: string): string {
+  const starts = [...text.matchAll(SCHEME)].map((m) => m.index ?? 0);
+  if (starts.length === 0) return text;
+  let out = text.slice(0, starts[0]);
+  starts.forEach((start, i) => {
+    const end = starts[i + 1] ?? text.length;
+    out += redactOne(text.slice(start, end));
+  });
+  return out;
+}
+
+function redactOne(segment: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(segment)?.[0] ?? '';
+  let rest = segment.slice(scheme.length);
+  // The URL ends at whitespace or a quote; what follows is the surrounding message.
+  const stop = rest.search(/[\s"'<>`]/);
+  const tail = stop === -1 ? '' : rest.slice(stop);
+  rest = stop === -1 ? rest : rest.slice(0, stop);
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    if (colon !== -1) rest = `${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
+    else if (!/[/?#]/.test(userinfo) && userinfo !== '') rest = `***${rest.slice(at)}`;
+  }
+  return `${scheme}${rest.replace(SECRET_PARAM, '$1***')}${tail}`;
+}
+
+/**
+ * The secret parts of a storage URL (password, bare token, secret query values), decoded and as written,
+ * so a caller can keep them out of places a URL pattern does not cover (a child's environment).
+ */
+export function urlCredentials(text: string): string[] {
+  const found = new Set<string>();
+  const body = text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const at = body.lastIndexOf('@');
+  if (at !== -1) {
+    const userinfo = body.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const secret = colon === -1 ? (/[/?#]/.test(userinfo) ? '' : userinfo) : userinfo.slice(colon + 1);
+    if (secret !== '') found.add(secret);
+  }
+  for (const m of text.matchAll(SECRET_PARAM)) {
+    const value = m[0].slice(m[1]?.length ?? 0);
+    if (value !== '') found.add(value);
+  }
+  for (const value of [...found]) {
+    try {
+      found.add(decodeURIComponent(value));
+    } catch {
+      // not percent-encoded
+    }
+  }
+  return [...found].filter((v) => v.length >= 3);
 }
 
 /**

@@ -3,17 +3,20 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
   accessSync,
+  chmodSync,
   closeSync,
   constants,
+  lstatSync,
   mkdirSync,
   openSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { ClaudeNotFoundError } from '../errors.js';
+import { ClaudeNotFoundError, InvalidArgumentError } from '../errors.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { EXIT_MARKER_TYPE, type WaitForDetachedOptions, waitForDetached } from './detached-log.js';
 import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
@@ -21,7 +24,12 @@ import { stopGroup } from './process-group.js';
 import type { ClaudeResult, RunOptions } from './types.js';
 
 export interface DetachedOptions extends Omit<RunOptions, 'onEvent' | 'timeout' | 'signal'> {
-  /** Where the stream-json goes; default `<tmpdir>/channelcoder/detached/<time>-<random>.jsonl`. */
+  /**
+   * Where the stream-json goes; default `<tmpdir>/channelcoder-<uid>/detached/<time>-<random>.jsonl`, in
+   * a folder only this user can enter (0700, checked on every run) as files only this user can read
+   * (0600). The log holds the prompt's answer and every tool output: `session().detached()` removes a
+   * default log once its turn is recorded.
+   */
   logFile?: string;
 }
 
@@ -38,6 +46,8 @@ export interface DetachedRun {
   wait(options?: Omit<WaitForDetachedOptions, 'pid' | 'resume' | 'binary'>): Promise<ClaudeResult>;
   /** Stops the run (its whole process group). */
   stop(): void;
+  /** Removes the log and stderr files (once what they hold was recorded); missing files are fine. */
+  removeLogs(): void;
 }
 
 // The shell runs the CLI, then appends the exit marker, so a reader learns the run ended even when the
@@ -59,13 +69,27 @@ export async function detached(prompt: string, given: DetachedOptions = {}): Pro
   if (!isExecutable(binary, env.PATH)) throw new ClaudeNotFoundError(binary);
 
   const logFile =
-    options.logFile ??
-    join(tmpdir(), 'channelcoder', 'detached', `${Date.now()}-${randomUUID().slice(0, 8)}.jsonl`);
+    options.logFile ?? join(privateLogFolder(), `${Date.now()}-${randomUUID().slice(0, 8)}.jsonl`);
   const stderrFile = `${logFile}.stderr`;
   const promptFile = `${logFile}.prompt`;
-  mkdirSync(dirname(logFile), { recursive: true });
-  writeFileSync(promptFile, prompt, { mode: 0o600 });
-  const fds = [openSync(promptFile, 'r'), openSync(logFile, 'a'), openSync(stderrFile, 'a')] as const;
+  if (options.logFile !== undefined) mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  // Owner-only files, never opened through a link; the default ones are created exclusively.
+  const create = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
+  const append =
+    options.logFile === undefined
+      ? create
+      : constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | NOFOLLOW;
+  const promptFd = openSync(promptFile, create, 0o600);
+  try {
+    writeFileSync(promptFd, prompt);
+  } finally {
+    closeSync(promptFd);
+  }
+  const fds = [
+    openSync(promptFile, constants.O_RDONLY | NOFOLLOW),
+    openSync(logFile, append, 0o600),
+    openSync(stderrFile, append, 0o600),
+  ] as const;
   let pid: number | undefined;
   try {
     const child = spawn(
@@ -94,10 +118,49 @@ export async function detached(prompt: string, given: DetachedOptions = {}): Pro
       return waitForDetached(logFile, full);
     },
     stop: () => stopGroup(runPid),
+    removeLogs: () => {
+      for (const file of [logFile, stderrFile]) rmSync(file, { force: true });
+    },
   };
   const sessionId = options.sessionId ?? (options.forkSession ? undefined : options.resume);
   if (sessionId !== undefined) handle.sessionId = sessionId;
   return handle;
+}
+
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * `<tmpdir>/channelcoder-<uid>/detached`, created 0700. A folder there that is a link, belongs to another
+ * user or is open to others is refused (another user could read or plant logs): it is never used.
+ *
+ * @throws InvalidArgumentError naming the folder and what is wrong with it.
+ */
+export function privateLogFolder(): string {
+  const uid = process.getuid?.() ?? 0;
+  const base = join(tmpdir(), `channelcoder-${uid}`);
+  const folder = join(base, 'detached');
+  for (const dir of [base, folder]) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const stats = lstatSync(dir);
+    const problem = stats.isSymbolicLink()
+      ? 'is a symbolic link'
+      : !stats.isDirectory()
+        ? 'is not a folder'
+        : process.getuid !== undefined && stats.uid !== uid
+          ? `belongs to user ${stats.uid}`
+          : undefined;
+    if (problem !== undefined) {
+      throw new InvalidArgumentError(
+        `The detached log folder ${dir} ${problem}; remove it, or pass logFile to choose another place.`,
+      );
+    }
+    if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  }
+  return folder;
 }
 
 /** Whether `binary` (a path, or a name looked up on PATH) is an executable file. */

@@ -1,4 +1,10 @@
-export { type DetachedOptions, type DetachedRun, detached, isExecutable } from './detached.js';
+export {
+  type DetachedOptions,
+  type DetachedRun,
+  detached,
+  isExecutable,
+  privateLogFolder,
+} from './detached.js';
 export {
   DetachedLogReader,
   type DetachedLogState,

@@ -4,6 +4,7 @@ import { MemorySessionStorage } from '../memory-storage.js';
 import { normalizeSessionName } from '../names.js';
 import { cliRunner } from '../runner/runner.js';
 import { ownCopy } from '../safety/own-properties.js';
+import { withRedaction } from '../safety/redact.js';
 import { createSessionState } from '../state.js';
 import { type ListOptions, requireCapability, type SessionStorage } from '../storage.js';
 import { loadSession, sessionExists } from './persistence.js';
@@ -23,7 +24,8 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
     // Own properties only: an inherited `runner` or `storage` must never be picked up.
     const options = ownCopy(given);
     const config: SessionConfig = {
-      storage: options.storage ?? defaults.storage(),
+      // Opt-in redaction wraps the storage, so saves and transcript mirrors both go through it.
+      storage: withRedaction(options.storage ?? defaults.storage(), options.redact),
       runner: options.runner ?? cliRunner,
       autoSave: options.autoSave ?? true,
       assignSessionIds: options.assignSessionIds ?? true,

@@ -10,6 +10,7 @@ import {
 } from '../chain.js';
 import { InvalidArgumentError, SessionNotFoundError, SessionSaveError } from '../errors.js';
 import { DEFAULT_LEASE_TTL_MS, type SessionLease } from '../lease.js';
+import type { DetachedRun } from '../runner/detached.js';
 import { waitForDetached } from '../runner/detached-log.js';
 import type { InteractiveResult } from '../runner/interactive.js';
 import { settleInterruption } from '../runner/process-group.js';
@@ -27,6 +28,7 @@ import {
 import type { SessionStorage } from '../storage.js';
 import { type SessionErrorListener, SessionTranscripts } from '../transcripts/session-transcripts.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
+import { removeRecordedLogs } from './detached-logs.js';
 import { loadSession, type SaveRecord, saveSession } from './persistence.js';
 import { reconcileWithStored } from './reconcile.js';
 import { recoverTurns } from './recovery.js';
@@ -196,20 +198,23 @@ export class ClaudeSession implements Session {
       .run(() =>
         this.exclusive(options, async () => {
           let result: ClaudeResult;
+          let handle: DetachedRun | undefined;
           try {
             const plan = await this.beginTurn(prompt, options);
             const detachedOptions = { ...options, ...plan.options };
             delete (detachedOptions as TurnLeaseOptions).onBusy;
             delete (detachedOptions as TurnLeaseOptions).busyTimeoutMs;
-            const handle = await this.config.runner.detached(prompt, detachedOptions);
+            handle = await this.config.runner.detached(prompt, detachedOptions);
             announce({ ...handle, done });
             result = await handle.wait();
           } catch (err) {
             fail(err);
             if (this.current.pendingTurn !== undefined) await this.recordFailure(prompt, err);
+            removeRecordedLogs(handle, options);
             throw err;
           }
           await this.recordAndSave(prompt, successOutcome(result), result);
+          removeRecordedLogs(handle, options);
           return result;
         }),
       )

@@ -6,6 +6,7 @@ import type { InteractiveResult } from '../runner/interactive.js';
 import type { ClaudeRunner } from '../runner/runner.js';
 import type { ClaudeStream } from '../runner/stream.js';
 import type { ClaudeResult, RunOptions } from '../runner/types.js';
+import type { RedactSetting } from '../safety/redact.js';
 import type { Message, SessionState, UsageLedger } from '../state.js';
 import type { ListOptions, SessionStorage } from '../storage.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
@@ -57,6 +58,13 @@ export interface SessionOptions {
    * it while the CLI runs). A process that dies holding it blocks the session for at most this long.
    */
   leaseTtlMs?: number;
+  /**
+   * Mask secrets in what is stored: message contents and mirrored transcript lines. `true`: the built-in
+   * rules (Anthropic, AWS, GitHub and bearer tokens, URL passwords) plus this process's secret-looking
+   * variables' values; or {@link RedactOptions}; or your own function. Default off. The model and the
+   * session object in memory still see the original text.
+   */
+  redact?: RedactSetting;
 }
 
 export type LoadOptions = Omit<SessionOptions, 'name' | 'tags'>;

@@ -178,7 +178,8 @@ export async function writeTranscriptAtomically(
   entries: readonly unknown[],
 ): Promise<TranscriptPosition> {
   const folder = join(path, '..');
-  await mkdir(folder, { recursive: true });
+  // Owner-only, like every folder the project creates: transcripts hold the whole conversation.
+  await mkdir(folder, { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.${globalThis.crypto.randomUUID()}.tmp`;
   const handle = await open(temp, 'wx', 0o600);
   let bytes = 0;

@@ -31,7 +31,7 @@ import type { CliIo } from '../io.js';
 import { formatCost, formatDuration } from '../output/format.js';
 import { startSpinner } from '../output/spinner.js';
 import { styleFor } from '../output/style.js';
-import { storageSpecOf, withStorage } from '../storage.js';
+import { storageSpecOf, withheldStorageEnv, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
 import { promptSource } from './prompt-source.js';
 
@@ -63,6 +63,8 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
   }
   const data = dataOption(values, mode);
   const flags = runOptionsOf(values, mode);
+  const withheld = withheldStorageEnv(values, io);
+  if (Object.keys(withheld).length > 0) flags.env = withheld;
   const spec = newName !== undefined || loadName !== undefined ? storageSpecOf(values, io) : undefined;
 
   const execute = async (s: Session | undefined): Promise<number> => {
@@ -88,7 +90,10 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
   if (spec === undefined) return execute(undefined);
   return withStorage(spec, async ({ storage }) => {
     const s = newName !== undefined ? await startSession(storage, newName, values, mode) : undefined;
-    const loaded = loadName !== undefined ? await sessionFactory.load(loadName, { storage }) : undefined;
+    const loaded =
+      loadName !== undefined
+        ? await sessionFactory.load(loadName, { storage, ...redactOption(values) })
+        : undefined;
     return execute(s ?? loaded);
   });
 }
@@ -109,7 +114,11 @@ async function startSession(
     }
     // Starting over keeps the stored revision, so the first save replaces the old conversation atomically.
     try {
-      const existing = await sessionFactory.load(name, { storage, ...(cwd === undefined ? {} : { cwd }) });
+      const existing = await sessionFactory.load(name, {
+        storage,
+        ...redactOption(values),
+        ...(cwd === undefined ? {} : { cwd }),
+      });
       existing.clear();
       return existing;
     } catch (err) {
@@ -118,7 +127,12 @@ async function startSession(
       await storage.remove(name);
     }
   }
-  return sessionFactory({ name, storage, ...(cwd === undefined ? {} : { cwd }) });
+  return sessionFactory({ name, storage, ...redactOption(values), ...(cwd === undefined ? {} : { cwd }) });
+}
+
+/** `--redact`: secrets masked in what the session stores (built-in rules + this process's secrets). */
+function redactOption(values: ParsedValues): { redact?: true } {
+  return values.redact === true ? { redact: true } : {};
 }
 
 function runOptionsOf(values: ParsedValues, mode: string): SessionRunOptions {
