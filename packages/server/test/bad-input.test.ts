@@ -371,7 +371,7 @@ describe('bad input is refused with the right 4xx; nothing is stored', () => {
   });
 
   it('refuses to listen on another address without tokens', () => {
-    const env = { ...process.env, CHANNELCODER_ALLOWED_ROOTS: world.sandbox.root };
+    const env: NodeJS.ProcessEnv = { ...process.env, CHANNELCODER_ALLOWED_ROOTS: world.sandbox.root };
     delete env.CHANNELCODER_SERVER_TOKENS;
     const run = spawnSync(
       process.execPath,
