@@ -37,6 +37,10 @@ export interface TurnOutcome {
   outputTokens?: number;
   cacheReadTokens?: number;
   cacheCreationTokens?: number;
+  /** The turn was stopped before it completed (signal, abort, a process that died mid-turn). */
+  interrupted?: boolean;
+  /** The turn's cost is not known (recovered without the CLI's result line). */
+  costUnknown?: boolean;
 }
 
 export interface RecordTurnInput {
@@ -44,6 +48,13 @@ export interface RecordTurnInput {
   result: TurnOutcome;
   /** When the turn finished; defaults to now. */
   at?: Date;
+  /**
+   * Id of the user message (the pending turn's `promptId`); the answer's id then derives from it, so two
+   * processes recording the same turn record the same messages. Default: new ids.
+   */
+  promptId?: string;
+  /** The turn was adopted from the CLI's transcript (messages marked `recovered`). */
+  recovered?: boolean;
 }
 
 /**
@@ -65,9 +76,10 @@ export function recordTurn(state: SessionState, input: RecordTurnInput): Session
   if (result.durationMs !== undefined) details.durationMs = result.durationMs;
   if (result.inputTokens !== undefined) details.inputTokens = result.inputTokens;
   if (result.outputTokens !== undefined) details.outputTokens = result.outputTokens;
+  if (result.costUnknown === true) details.costUnknown = true;
 
   const user: Message = {
-    id: newMessageId(),
+    id: input.promptId ?? newMessageId(),
     role: 'user',
     content: prompt,
     timestamp: new Date(at),
@@ -75,16 +87,22 @@ export function recordTurn(state: SessionState, input: RecordTurnInput): Session
   };
   if (failed) {
     user.turn = { ...details, isError: true, error: result.error ?? result.text ?? 'the turn failed' };
+    if (result.interrupted === true) user.turn.interrupted = true;
+    if (input.recovered === true) user.recovered = true;
     next.messages.push(user);
   } else {
     const assistant: Message = {
-      id: newMessageId(),
+      id: input.promptId === undefined ? newMessageId() : `${input.promptId}-answer`,
       role: 'assistant',
       content: result.text ?? '',
       timestamp: new Date(at),
       sessionId,
       turn: details,
     };
+    if (input.recovered === true) {
+      user.recovered = true;
+      assistant.recovered = true;
+    }
     next.messages.push(user, assistant);
   }
 
@@ -103,6 +121,8 @@ export function recordTurn(state: SessionState, input: RecordTurnInput): Session
   u.cacheCreationTokens += result.cacheCreationTokens ?? 0;
   u.durationMs += result.durationMs ?? 0;
   next.metadata.lastActive = new Date(at);
+  // The recorded turn replaces the marker of the turn that was running.
+  delete next.pendingTurn;
   return next;
 }
 

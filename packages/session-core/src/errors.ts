@@ -227,6 +227,10 @@ export class ClaudeRunError extends ChannelCoderError {
   readonly resultLine?: Record<string, unknown>;
   /** The Claude session id the CLI reported, if any (it does even for most errors). */
   readonly sessionId?: string;
+  /** The run was stopped before it completed: an AbortSignal, or SIGINT/SIGTERM/SIGHUP to this process. */
+  readonly interrupted: boolean;
+  /** The signal this process received that stopped the run, when one did. */
+  readonly interruptedBy?: string;
   constructor(
     message: string,
     details: {
@@ -235,6 +239,8 @@ export class ClaudeRunError extends ChannelCoderError {
       stderr: string;
       resultLine?: Record<string, unknown>;
       sessionId?: string;
+      interrupted?: boolean;
+      interruptedBy?: string;
       cause?: unknown;
     },
     code: ChannelCoderErrorCode = 'CLAUDE_RUN_FAILED',
@@ -243,6 +249,8 @@ export class ClaudeRunError extends ChannelCoderError {
     this.exitCode = details.exitCode;
     this.signal = details.signal ?? null;
     this.stderr = details.stderr;
+    this.interrupted = details.interrupted === true;
+    if (details.interruptedBy !== undefined) this.interruptedBy = details.interruptedBy;
     if (details.resultLine !== undefined) this.resultLine = details.resultLine;
     if (details.sessionId !== undefined) this.sessionId = details.sessionId;
   }
@@ -370,7 +378,7 @@ export class SessionSaveError<R = unknown> extends ChannelCoderError {
   /** The turn's result (a `ClaudeResult` for `session()` turns): the answer is never lost. */
   readonly result: R;
   constructor(sessionName: string, result: R, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
     super(
       'SESSION_SAVE_FAILED',
       `The turn in session "${sessionName}" completed, but saving it failed: ${why}. The answer is on ` +

@@ -163,13 +163,35 @@ export function createLeaseHandle(lease: {
   };
 }
 
-/** @throws LeaseLostError unless `current` is the lease with this token and has not expired at `now`. */
+/**
+ * The fencing token a write to session `name` must check, or undefined for a write without a lease.
+ * Tokens count per session, so a lease of another session (whose token may well be equal) is refused here.
+ *
+ * @throws LeaseLostError when `options.lease` is the lease of another session.
+ */
+export function fencingToken(name: string, options: WriteOptions | undefined): number | undefined {
+  const lease = options?.lease;
+  if (lease === undefined) return undefined;
+  if (lease.name !== name)
+    throw new LeaseLostError(
+      name,
+      lease.token,
+      `it is the lease of session "${lease.name}", not of this one`,
+    );
+  return lease.token;
+}
+
+/**
+ * @throws LeaseLostError unless `lease` is a lease of session `name` and `current` is the lease with its
+ *   token and has not expired at `now`.
+ */
 export function assertLeaseCurrent(
   name: string,
   lease: SessionLease,
   current: { token: number; expiresAt: Date | number } | undefined,
   now: number = Date.now(),
 ): void {
+  fencingToken(name, { lease });
   if (current === undefined || current.token !== lease.token)
     throw new LeaseLostError(name, lease.token, 'another holder took it or it was released');
   const expiry = typeof current.expiresAt === 'number' ? current.expiresAt : current.expiresAt.getTime();

@@ -12,6 +12,7 @@ import {
   FORMAT_VERSION,
   type ForkParent,
   type Message,
+  type PendingTurn,
   type SessionMetadata,
   type SessionState,
   type TurnDetails,
@@ -28,6 +29,14 @@ export interface WireMessage {
   timestamp: string;
   sessionId: string;
   turn?: TurnDetails;
+  recovered?: boolean;
+}
+
+export interface WirePendingTurn {
+  promptId: string;
+  prompt: string;
+  claudeSessionId?: string;
+  startedAt: string;
 }
 
 export interface WireMetadata {
@@ -48,6 +57,8 @@ export interface WireState {
   messages: WireMessage[];
   metadata: WireMetadata;
   usage: UsageLedger;
+  /** Absent in documents written before pending turns existed (they load as having none). */
+  pendingTurn?: WirePendingTurn;
 }
 
 /** Everything but the messages, plus what an adapter needs to append and list without reading messages. */
@@ -66,6 +77,7 @@ export function toWireMessage(m: Message): WireMessage {
     sessionId: m.sessionId,
   };
   if (m.turn !== undefined) wire.turn = { ...m.turn };
+  if (m.recovered === true) wire.recovered = true;
   return wire;
 }
 
@@ -89,9 +101,20 @@ export function toWireHead(state: SessionState): WireHead {
     messageCount: state.messages.length,
   };
   if (state.currentSessionId !== undefined) head.currentSessionId = state.currentSessionId;
+  if (state.pendingTurn !== undefined) head.pendingTurn = toWirePendingTurn(state.pendingTurn);
   const last = state.messages.at(-1);
   if (last !== undefined) head.lastMessageId = last.id;
   return head;
+}
+
+function toWirePendingTurn(p: PendingTurn): WirePendingTurn {
+  const wire: WirePendingTurn = {
+    promptId: p.promptId,
+    prompt: p.prompt,
+    startedAt: p.startedAt.toISOString(),
+  };
+  if (p.claudeSessionId !== undefined) wire.claudeSessionId = p.claudeSessionId;
+  return wire;
 }
 
 export function toWireState(state: SessionState): WireState {
@@ -189,6 +212,17 @@ function readHead(
   };
   const current = r.optionalString(doc.currentSessionId, 'currentSessionId');
   if (current !== undefined) state.currentSessionId = current;
+  if (doc.pendingTurn !== undefined && doc.pendingTurn !== null) {
+    const p = r.object(doc.pendingTurn, 'pendingTurn');
+    const pending: PendingTurn = {
+      promptId: r.string(p.promptId, 'pendingTurn.promptId'),
+      prompt: r.string(p.prompt, 'pendingTurn.prompt'),
+      startedAt: r.date(p.startedAt, 'pendingTurn.startedAt'),
+    };
+    const id = r.optionalString(p.claudeSessionId, 'pendingTurn.claudeSessionId');
+    if (id !== undefined) pending.claudeSessionId = id;
+    state.pendingTurn = pending;
+  }
   return state;
 }
 
@@ -242,6 +276,8 @@ function readMessage(r: WireReader, raw: unknown, i: number, version: number, fa
   };
   if (m.turn !== undefined && m.turn !== null)
     msg.turn = readTurn(r, r.object(m.turn, `${at}.turn`), `${at}.turn`);
+  if (m.recovered !== undefined && m.recovered !== null && r.boolean(m.recovered, `${at}.recovered`))
+    msg.recovered = true;
   return msg;
 }
 
@@ -251,7 +287,9 @@ function readTurn(r: WireReader, t: Record<string, unknown>, at: string): TurnDe
     const n = r.optionalNumber(t[key], `${at}.${key}`);
     if (n !== undefined) turn[key] = n;
   }
-  if (t.isError !== undefined && t.isError !== null) turn.isError = r.boolean(t.isError, `${at}.isError`);
+  for (const key of ['isError', 'interrupted', 'costUnknown'] as const) {
+    if (t[key] !== undefined && t[key] !== null) turn[key] = r.boolean(t[key], `${at}.${key}`);
+  }
   const error = r.optionalString(t.error, `${at}.error`);
   if (error !== undefined) turn.error = error;
   return turn;

@@ -13,6 +13,10 @@ export interface TurnDetails {
   /** The turn failed: the message is the prompt that was sent and `error` says why. */
   isError?: boolean;
   error?: string;
+  /** The turn was stopped before it completed (Ctrl-C, a signal, an abort, or the process died). */
+  interrupted?: boolean;
+  /** The cost of this turn is not known (recovered from a transcript whose result line was gone). */
+  costUnknown?: boolean;
 }
 
 export interface Message {
@@ -25,6 +29,26 @@ export interface Message {
   /** The Claude session id this message belongs to (`''` while unknown, e.g. a turn that failed to start). */
   sessionId: string;
   turn?: TurnDetails;
+  /**
+   * Adopted from the CLI's local transcript rather than recorded when the turn ended (the process died
+   * after Claude answered, or a save failed and the process exited): see DESIGN 11.
+   */
+  recovered?: boolean;
+}
+
+/**
+ * A turn whose CLI run started but whose outcome is not stored yet. Saved in the head before the CLI starts
+ * (a head-only save) and replaced by the recorded turn afterwards; a session loaded with one is recovered
+ * from the local transcript (the turn completed) or records it as failed and `interrupted`.
+ */
+export interface PendingTurn {
+  /** Id the user message of the turn gets when it is recorded. */
+  promptId: string;
+  /** The prompt sent to Claude. */
+  prompt: string;
+  /** The Claude session id the turn runs in, when known before it starts (resume or `--session-id`). */
+  claudeSessionId?: string;
+  startedAt: Date;
 }
 
 export interface ForkParent {
@@ -74,6 +98,8 @@ export interface SessionState {
   messages: Message[];
   metadata: SessionMetadata;
   usage: UsageLedger;
+  /** A turn that started and is not recorded yet (see PendingTurn). */
+  pendingTurn?: PendingTurn;
 }
 
 export function emptyUsage(): UsageLedger {

@@ -90,6 +90,7 @@ describe('capabilities and errors', () => {
       exists: false,
       close: false,
       transcripts: false,
+      lease: false,
     });
     expect(() => requireCapability(minimal, 'remove')).toThrow(CapabilityError);
     expect(() => requireCapability(minimal, 'remove')).toThrow(/does not implement "remove"/);

@@ -8,6 +8,7 @@ import { conflictSpec } from './specs/conflict.js';
 import { corruptionSpec } from './specs/corruption.js';
 import { formatUpgradeSpec } from './specs/format-upgrade.js';
 import { incrementalSpec } from './specs/incremental.js';
+import { leaseSpec } from './specs/lease.js';
 import { listSpec } from './specs/list.js';
 import { namesSpec } from './specs/names.js';
 import { removeExistsSpec } from './specs/remove-exists.js';
@@ -31,6 +32,7 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   formatUpgrade: { title: 'format upgrades', spec: formatUpgradeSpec, needsBackdoor: true },
   close: { title: 'close()', spec: closeSpec },
   transcripts: { title: 'transcripts (optional capability)', spec: transcriptsSpec },
+  lease: { title: 'leases (optional capability)', spec: leaseSpec },
 };
 
 /**

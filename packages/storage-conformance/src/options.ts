@@ -15,6 +15,7 @@ export const CONCERNS = [
   'formatUpgrade',
   'close',
   'transcripts',
+  'lease',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 

@@ -5,7 +5,10 @@
 //      ratio (target <= 1.5: a save's cost must not grow with the session);
 //   2. list() over 2,000 sessions of 50 messages vs a naive baseline that reads and parses every session
 //      file in full, as the ChannelCoder 3.x file storage did (target >= 20x faster);
-//   3. durable saves per second (one writer, one turn per save).
+//   3. durable saves per second (one writer, one turn per save);
+//   4. lease acquire + release (each a read-modify-write of the lease record under the session's lock,
+//      durable), and their sum as a share of a ~600 ms CLI turn (target <= 1%).
+// BENCH_ONLY=lease runs only 4.
 // The data lives under $CHANNELCODER_BENCH_DIR (default: the OS temp dir) and is removed afterwards.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -21,6 +24,9 @@ const LIST_MESSAGES = 50;
 const LIST_WARMUP = 3;
 const LIST_RUNS = 11;
 const THROUGHPUT_SAVES = 300;
+const LEASE_SAMPLES = Number(process.env.BENCH_LEASE_SAMPLES ?? 200);
+/** A typical turn of the claude CLI against the API, for the lease's share of it. */
+const CLI_TURN_MS = 600;
 const CONTENT = 'x'.repeat(400);
 
 const base = mkdtempSync(join(process.env.CHANNELCODER_BENCH_DIR ?? tmpdir(), 'cc-bench-'));
@@ -159,12 +165,56 @@ async function throughput() {
   return { perSecond: (THROUGHPUT_SAVES * 1000) / ms };
 }
 
+/** 4. Lease acquire and release of one session, as a turn takes them; median of LEASE_SAMPLES each. */
+async function leaseCost() {
+  const dir = join(base, 'lease');
+  const storage = new FileSessionStorage({ dir });
+  await storage.save(session('leased', 10));
+  const acquire = [];
+  const release = [];
+  for (let i = 0; i < LEASE_SAMPLES + 10; i++) {
+    let lease;
+    const took = await timed(async () => {
+      lease = await storage.lease('leased', { ttlMs: 30_000 });
+    });
+    const gave = await timed(() => lease.release());
+    if (i >= 10) {
+      acquire.push(took);
+      release.push(gave);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { acquire: median(acquire), release: median(release) };
+}
+
+function leaseRows(lease, fmt) {
+  const share = ((lease.acquire + lease.release) / CLI_TURN_MS) * 100;
+  return [
+    ['lease acquire (median)', fmt(lease.acquire), ''],
+    ['lease release (median)', fmt(lease.release), ''],
+    [
+      `  acquire + release, share of a ${CLI_TURN_MS} ms CLI turn`,
+      `${share.toFixed(2)}%`,
+      share <= 1 ? 'target <= 1%: met' : 'target <= 1%: MISSED',
+    ],
+  ];
+}
+
 try {
+  const fmt = (ms) => `${ms.toFixed(2)} ms`;
+  const only = process.env.BENCH_ONLY;
+  const rows = only === 'lease' ? leaseRows(await leaseCost(), fmt) : await allRows(fmt);
+  printRows(rows);
+} finally {
+  rmSync(base, { recursive: true, force: true });
+}
+
+async function allRows(fmt) {
   const save = await saveCost();
   const list = await listCost();
   const rate = await throughput();
-  const fmt = (ms) => `${ms.toFixed(2)} ms`;
-  const rows = [
+  const lease = await leaseCost();
+  return [
     ['durable save, 10 messages (median)', fmt(save.small), ''],
     ['durable save, 2,000 messages (median)', fmt(save.large), ''],
     [
@@ -183,7 +233,11 @@ try {
     ['naive list CPU time (median)', fmt(list.naiveCpu), ''],
     ['  list() speed-up (CPU time)', `${(list.naiveCpu / list.oursCpu).toFixed(1)}x`, ''],
     ['durable saves per second (1 turn each)', rate.perSecond.toFixed(0), ''],
+    ...leaseRows(lease, fmt),
   ];
+}
+
+function printRows(rows) {
   const width = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.max(...rows.map((r) => r[1].length));
   const load = loadavg()
@@ -195,6 +249,4 @@ try {
   console.log(`data in ${base}\n`);
   for (const [label, value, note] of rows)
     console.log(`${label.padEnd(width)}  ${value.padStart(valueWidth)}  ${note}`);
-} finally {
-  rmSync(base, { recursive: true, force: true });
 }

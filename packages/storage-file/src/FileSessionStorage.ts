@@ -3,15 +3,19 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   deserializeState,
+  fencingToken,
   isValidSessionName,
+  type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
   resolveSaveName,
   SessionCorruptError,
   type SessionInfo,
+  type SessionLease,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
+  type WriteOptions,
 } from '@channelcoder/session-core';
 import { commitSave } from './commit-save.js';
 import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
@@ -20,6 +24,7 @@ import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
 import { listSessions } from './list-sessions.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
 import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-files.js';
@@ -36,6 +41,7 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * <root>/<name>/transcripts/…             Claude CLI transcript lines (appendTranscript / loadTranscript)
  * <root>/<name>.json                      a ChannelCoder 3.x session file: loaded, upgraded on next save
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
+ * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
  * ```
  *
@@ -45,6 +51,8 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * - A process killed at any instant leaves the previous or the new revision loadable, never a torn one.
  * - The revision check and the write run under a per-session lock file, so concurrent writers in any
  *   number of processes get `SessionConflictError`, never a lost update.
+ * - Leases (`lease()`) live next to the writer lock and change only under it; a save or transcript append
+ *   given `{ lease }` checks the lease under the same lock as its write.
  * - Files are created 0600 and directories 0700.
  * - `list()` reads heads only, never messages.
  */
@@ -69,14 +77,17 @@ export class FileSessionStorage implements SessionStorage {
    *
    * @throws SessionConflictError when the stored revision is not `state.revision`; InvalidSessionNameError
    *   (nothing touched); SessionCorruptError when what is stored under the name does not validate;
-   *   StorageUnavailableError for file-system failures (permissions, disk full, lock timeout).
+   *   StorageUnavailableError for file-system failures (permissions, disk full, lock timeout);
+   *   LeaseLostError when `options.lease` is no longer the session's lease (nothing written).
    */
-  async save(state: SessionState, name?: string): Promise<string> {
+  async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
     const key = resolveSaveName(state, name);
+    fencingToken(key, options);
     const commit = () =>
-      withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), () =>
-        commitSave(this.layout, key, state, this.options.fsync),
-      );
+      withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), async () => {
+        if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
+        return commitSave(this.layout, key, state, this.options.fsync);
+      });
     try {
       await this.ensureRoot();
       await commit().catch(async (err: unknown) => {
@@ -167,18 +178,22 @@ export class FileSessionStorage implements SessionStorage {
    * session (which must exist). Appending at the end writes only the new lines; lines already stored
    * stay as they are (a retried append is a no-op for them). Durable when it resolves, like `save`.
    *
-   * @throws SessionNotFoundError; InvalidArgumentError when `fromLine` leaves a gap.
+   * @throws SessionNotFoundError; InvalidArgumentError when `fromLine` leaves a gap; LeaseLostError when
+   *   `options.lease` is no longer the session's lease (nothing written).
    */
   async appendTranscript(
     name: string,
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: WriteOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
+    fencingToken(key, options);
     try {
       if (!(await this.ensureLocksDir())) throw new SessionNotFoundError(key, { where: this.root });
       await withLock(this.layout.lockPath(key), this.lockTiming(`appendTranscript("${key}")`), async () => {
+        if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
         if (!(await this.exists(key))) throw new SessionNotFoundError(key, { where: this.root });
         await ensureDirectory(this.layout.sessionDir(key), this.root, this.options.fsync);
         await appendTranscriptEntries(
@@ -205,8 +220,34 @@ export class FileSessionStorage implements SessionStorage {
     }
   }
 
+  /**
+   * Takes the session's exclusive lease (DESIGN 10); the session need not exist yet, and taking it makes
+   * none appear. The lease record `.locks/<name>.lease` changes only under the session's writer lock, so
+   * processes sharing the root take turns; expiry is judged by each process's clock.
+   *
+   * @throws SessionBusyError when another holder keeps it past `options.waitMs`; InvalidSessionNameError;
+   *   StorageUnavailableError for file-system failures.
+   */
+  async lease(name: string, options?: LeaseOptions): Promise<SessionLease> {
+    const key = normalizeSessionName(name);
+    try {
+      return await takeFileLease(this.leaseFiles(), key, options);
+    } catch (err) {
+      throw toStorageError(err, `lease("${key}")`);
+    }
+  }
+
   /** Nothing to release: every call opens and closes its own files. */
   async close(): Promise<void> {}
+
+  private leaseFiles(): LeaseFiles {
+    return {
+      layout: this.layout,
+      fsync: this.options.fsync,
+      lockTiming: (operation) => this.lockTiming(operation),
+      ensureRoot: () => this.ensureRoot(),
+    };
+  }
 
   private lockTiming(operation: string): LockTiming {
     return { operation, timeoutMs: this.options.lockTimeoutMs, staleMs: this.options.staleLockMs };

@@ -12,6 +12,7 @@
  *   <name>.json                           0600  a ChannelCoder 3.x session file (read; upgraded on save)
  *   .list-index.jsonl                     0600  cache of listing fields (see list-index.ts)
  *   .locks/<name>.lock                    0600  the writer lock of a session (see session-lock.ts)
+ *   .locks/<name>.lease                   0600  the session's lease and last token (see session-lease.ts)
  * ```
  */
 import { join, sep } from 'node:path';
@@ -53,6 +54,11 @@ export class StorageLayout {
 
   lockPath(name: string): string {
     return join(this.root, LOCKS_DIR, `${name}.lock`);
+  }
+
+  /** The lease record of a session: holder, expiry and the last fencing token issued. */
+  leasePath(name: string): string {
+    return join(this.root, LOCKS_DIR, `${name}.lease`);
   }
 
   /** Where a removed session is moved before it is deleted (a dot-entry: never listed). */

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { leasedNote } from '../examples/leased-turn.js';
 import { quickStart } from '../examples/quick-start.js';
 import { appendNote } from '../examples/retry-on-conflict.js';
 import { FileSessionStorage } from '../src/index.js';
@@ -29,6 +30,15 @@ describe('README examples', () => {
     const storage = new FileSessionStorage(tempDir());
     const notes = Array.from({ length: 8 }, (_, i) => `note ${i}`);
     await Promise.all(notes.map((note) => appendNote(storage, 'shared', note)));
+    const loaded = await storage.load('shared');
+    expect(loaded.messages.map((m) => m.content).sort()).toEqual(notes);
+    expect(loaded.revision).toBe(8);
+  });
+
+  it('examples/leased-turn.ts runs racing turns one at a time: every note stored, no conflict', async () => {
+    const storage = new FileSessionStorage(tempDir());
+    const notes = Array.from({ length: 8 }, (_, i) => `note ${i}`);
+    await Promise.all(notes.map((note) => leasedNote(storage, 'shared', note)));
     const loaded = await storage.load('shared');
     expect(loaded.messages.map((m) => m.content).sort()).toEqual(notes);
     expect(loaded.revision).toBe(8);

@@ -4,6 +4,8 @@
 //   1. one save at 10 messages vs at 2,000 messages (target: ratio <= 1.5)
 //   2. first page (50) of list() over 10,000 sessions vs a naive SCAN-and-read-everything baseline (>= 20x)
 //   3. round trips per save, counted on the client (<= 2)
+//   4. lease acquire and release: round trips each (<= 1) and median time, and acquire + release as a share
+//      of a ~600 ms CLI turn (<= 1%). BENCH_ONLY=lease runs only this part.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -256,15 +258,81 @@ async function benchRoundTrips(client, prefix) {
   }
 }
 
+/** A typical turn of the claude CLI against the API, for the lease's share of it. */
+const CLI_TURN_MS = 600;
+const LEASE_SAMPLES = 300;
+
+async function benchLease(client, prefix) {
+  const storage = new RedisSessionStorage({ client, prefix });
+  await storage.save(makeState(10), 'leased');
+  // Warm-up: the scripts are sent once per connection (EVAL), then run by hash (EVALSHA).
+  for (let i = 0; i < 10; i++) await (await storage.lease('leased')).release();
+  const counter = countCommands(client);
+  const acquire = [];
+  const release = [];
+  let acquireTrips = 0;
+  let releaseTrips = 0;
+  try {
+    for (let i = 0; i < LEASE_SAMPLES; i++) {
+      counter.take();
+      let t = performance.now();
+      const lease = await storage.lease('leased', { ttlMs: 30_000 });
+      acquire.push(performance.now() - t);
+      acquireTrips = Math.max(acquireTrips, counter.take().roundTrips);
+      t = performance.now();
+      await lease.release();
+      release.push(performance.now() - t);
+      releaseTrips = Math.max(releaseTrips, counter.take().roundTrips);
+    }
+  } finally {
+    counter.restore();
+  }
+  const acquireMs = median(acquire);
+  const releaseMs = median(release);
+  return {
+    acquireMs,
+    releaseMs,
+    acquireTrips,
+    releaseTrips,
+    share: ((acquireMs + releaseMs) / CLI_TURN_MS) * 100,
+  };
+}
+
+function leaseLine(lease, fmt) {
+  return (
+    `4. lease: acquire ${lease.acquireTrips} round trip(s), ${fmt(lease.acquireMs)}; release ${lease.releaseTrips} round trip(s), ${fmt(lease.releaseMs)} ` +
+    `(target <= 1 each) ${Math.max(lease.acquireTrips, lease.releaseTrips) <= 1 ? 'PASS' : 'FAIL'}; ` +
+    `acquire + release = ${lease.share.toFixed(3)}% of a ${CLI_TURN_MS} ms CLI turn (target <= 1%) ${lease.share <= 1 ? 'PASS' : 'FAIL'}`
+  );
+}
+
 const server = await redisUrl();
 const client = new Redis(server.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
 client.on('error', () => {});
 const prefix = `cc-bench:${process.pid}:`;
 try {
+  const fmt = (ms) => `${ms.toFixed(3)} ms`;
+  if (process.env.BENCH_ONLY === 'lease') {
+    console.log(
+      [
+        '@channelcoder/storage-redis benchmarks',
+        leaseLine(await benchLease(client, `${prefix}lease:`), fmt),
+      ].join('\n'),
+    );
+  } else {
+    await benchAll(fmt);
+  }
+} finally {
+  await deletePrefix(client, prefix);
+  await client.quit();
+  await server.stop();
+}
+
+async function benchAll(fmt) {
   const size = await benchSaveSize(client, `${prefix}size:`);
   const list = await benchList(client, `${prefix}list:`);
   const trips = await benchRoundTrips(client, `${prefix}rt:`);
-  const fmt = (ms) => `${ms.toFixed(3)} ms`;
+  const lease = await benchLease(client, `${prefix}lease:`);
   const lines = [
     '@channelcoder/storage-redis benchmarks',
     `1. save (one turn) at 10 messages: ${fmt(size.small)}, at 2,000 messages: ${fmt(size.large)}; ratio ${size.ratio.toFixed(2)} (target <= 1.5) ${size.ratio <= 1.5 ? 'PASS' : 'FAIL'}`,
@@ -273,10 +341,7 @@ try {
       `save by a storage that never saw the session ${trips.cold.roundTrips} [${trips.cold.commands}], ` +
       `save after load ${trips.afterLoad.roundTrips} [${trips.afterLoad.commands}] (target <= 2) ` +
       `${Math.max(trips.first.roundTrips, trips.hot.roundTrips, trips.cold.roundTrips, trips.afterLoad.roundTrips) <= 2 ? 'PASS' : 'FAIL'}; load ${trips.load.roundTrips}`,
+    leaseLine(lease, fmt),
   ];
   console.log(lines.join('\n'));
-} finally {
-  await deletePrefix(client, prefix);
-  await client.quit();
-  await server.stop();
 }

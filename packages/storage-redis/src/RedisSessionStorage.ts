@@ -1,7 +1,10 @@
 import {
   assembleState,
   assertRevision,
+  fencingToken,
   InvalidArgumentError,
+  LeaseLostError,
+  type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
   planMessageWrite,
@@ -9,15 +12,18 @@ import {
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
+  type SessionLease,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
   toWireHead,
   toWireMessage,
+  type WriteOptions,
 } from '@channelcoder/session-core';
 import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
+import { takeRedisLease } from './leases.js';
 import { type IndexContext, walkIndex } from './list-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
@@ -53,14 +59,21 @@ const MAX_SAVE_ATTEMPTS = 3;
  * - `P{<name>}:messages` — LIST: one JSON message per element, oldest first (absent while there are none).
  * - `P{<name>}:transcripts` — SET: the Claude session ids with a stored transcript (optional capability).
  * - `P{<name>}:transcript:<claudeSessionId>` — LIST: that transcript's JSON lines, in order.
+ * - `P{<name>}:lease` — HASH `token`, `holder`, `expiresAt`: the session's current lease (optional
+ *   capability); expires with the lease (server time), deleted on release.
+ * - `P{<name>}:lease-token` — STRING: the last fencing token issued for the session; never expires and
+ *   outlives the session, so tokens keep growing.
  * - `P{index}:order` — ZSET, all scores 0, members `<17-digit inverted lastActive ms>:<name>`, so the
  *   lexicographic order of members is the listing order (newest first, ties by name).
  * - `P{index}:members` — HASH: `<name>` → that session's current member in `P{index}:order`.
  *
- * The `{…}` hash tags put both keys of one session in one Cluster slot. With a plain client, one Lua script
+ * The `{…}` hash tags put every key of one session in one Cluster slot. With a plain client, one Lua script
  * per save checks the stored head (by sha1), appends the new messages (or replaces the list after
  * `clear()`), writes the head, sets or clears the expiry and updates the index, atomically. With a Cluster
  * client the index lives in another slot and is updated by a second script right after.
+ *
+ * Leases: `lease()`, `renew()` and `release()` are one script call each. A save or transcript append
+ * given `{ lease }` checks the lease's token inside its own script, so the check and the write are atomic.
  *
  * Round trips: a save is one script call when this storage object last saved or loaded that revision of
  * the session, else a GET of the head plus the script. `load` is one script call (head, messages, and the
@@ -110,8 +123,16 @@ export class RedisSessionStorage implements SessionStorage {
     this.scripts = new SessionScripts(client);
   }
 
-  async save(state: SessionState, name?: string): Promise<string> {
+  /**
+   * Stores the state as its next revision (see SessionStorage.save); with `options.lease`, only while that
+   * lease is the session's current one, checked in the save script itself.
+   *
+   * @throws SessionConflictError; LeaseLostError (nothing written); SessionCorruptError;
+   *   StorageUnavailableError (the server is unreachable, or no reply came in time: the save may have landed).
+   */
+  async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
     const key = resolveSaveName(state, name);
+    const token = fencingToken(key, options);
     const keys = sessionKeys(this.prefix, key);
     const ctx = { name: key, location: keys.head };
     const operation = `save("${key}")`;
@@ -138,13 +159,14 @@ export class RedisSessionStorage implements SessionStorage {
           if (deadline.passed()) throw new Error('the deadline passed before the save was sent');
           const result = await this.scripts
             .save(
-              this.scriptKeys(keys),
-              { expectedSha: basis.sha, mode: plan.mode, head, ttlMs: this.ttlMs, name: key, member },
+              this.saveKeys(keys),
+              { expectedSha: basis.sha, mode: plan.mode, head, ttlMs: this.ttlMs, name: key, member, token },
               messages,
             )
             .catch(corruptIfWrongType(key, keys));
           // The caller was told the outcome is unknown; a reply that comes later changes nothing it holds.
           if (deadline.passed()) throw new Error('the reply came after the deadline');
+          if ('leaseLost' in result) throw new LeaseLostError(key, token ?? 0);
           if (result.written) {
             state.revision += 1;
             this.bases.set(key, {
@@ -233,18 +255,37 @@ export class RedisSessionStorage implements SessionStorage {
    * session.
    *
    * @throws SessionNotFoundError when the session is not stored; InvalidArgumentError when `fromLine` is
-   *   beyond the stored lines (a gap) or not a non-negative integer.
+   *   beyond the stored lines (a gap) or not a non-negative integer; LeaseLostError when `options.lease` is
+   *   no longer the session's lease (nothing written).
    */
   async appendTranscript(
     name: string,
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: WriteOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
     const id = checkTranscriptArgs(key, claudeSessionId, fromLine);
+    const token = fencingToken(key, options);
     return withAvailability(this.client, this.timeoutMs, `appendTranscript("${key}")`, () =>
-      appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine),
+      appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine, token),
+    );
+  }
+
+  /**
+   * Takes the session's exclusive lease (DESIGN 10): one script call per attempt, expiry kept by the server
+   * (its clock, not this process's). The session need not exist, and taking the lease creates none.
+   *
+   * @throws SessionBusyError when another holder keeps it past `options.waitMs`; InvalidSessionNameError;
+   *   StorageUnavailableError.
+   */
+  async lease(name: string, options?: LeaseOptions): Promise<SessionLease> {
+    const key = normalizeSessionName(name);
+    return takeRedisLease(
+      { client: this.client, scripts: this.scripts, prefix: this.prefix, timeoutMs: this.timeoutMs },
+      key,
+      options,
     );
   }
 
@@ -259,6 +300,14 @@ export class RedisSessionStorage implements SessionStorage {
 
   private scriptKeys(keys: SessionKeys): string[] {
     const session = [keys.head, keys.messages, keys.transcripts];
+    if (this.cluster) return session;
+    const { order, members } = indexKeys(this.prefix);
+    return [...session, order, members];
+  }
+
+  /** The save script's keys: the session's, its lease, and the index unless it lives in another slot. */
+  private saveKeys(keys: SessionKeys): string[] {
+    const session = [keys.head, keys.messages, keys.transcripts, keys.lease];
     if (this.cluster) return session;
     const { order, members } = indexKeys(this.prefix);
     return [...session, order, members];

@@ -13,6 +13,10 @@ export interface SessionKeys {
   messages: string;
   /** SET: the Claude session ids that have a stored transcript. */
   transcripts: string;
+  /** HASH { token, holder, expiresAt }: the current lease; expires with it (PEXPIREAT), deleted on release. */
+  lease: string;
+  /** STRING: the last fencing token issued for the session (INCR); outlives leases and the session itself. */
+  leaseToken: string;
 }
 
 export interface IndexKeys {
@@ -27,6 +31,8 @@ export function sessionKeys(prefix: string, name: string): SessionKeys {
     head: `${prefix}{${name}}:head`,
     messages: `${prefix}{${name}}:messages`,
     transcripts: `${prefix}{${name}}:transcripts`,
+    lease: `${prefix}{${name}}:lease`,
+    leaseToken: `${prefix}{${name}}:lease-token`,
   };
 }
 

@@ -3,8 +3,8 @@
  * `defineCommand` (names carry a `channelcoderSessions…V1` prefix), which sends EVAL once per connection
  * and EVALSHA afterwards, and falls back to EVAL when the server answers NOSCRIPT (e.g. after a restart).
  *
- * Session scripts take KEYS head, messages, transcripts, and the index keys order, members as KEYS[4] and
- * KEYS[5] when every key lives on one server. On a Cluster the index is in another slot, so the adapter
+ * Session scripts take KEYS head, messages, transcripts (the save script also the lease key, fourth),
+ * then the index keys order, members when every key lives on one server. On a Cluster the index is in another slot, so the adapter
  * calls them with the session keys only and updates the index with a second script. Transcript lists are
  * named from the transcripts key inside the scripts; they share its hash tag, hence its slot.
  */
@@ -46,13 +46,15 @@ end
 `;
 
 /**
- * KEYS: head, messages, transcripts [, order, members]
+ * KEYS: head, messages, transcripts, lease [, order, members]
  * ARGV: expected sha1 of the stored head ('' = nothing stored), 'append'|'rewrite', new head JSON,
- *       ttl in ms ('0' = no expiry), name, index member, messages to append…
+ *       ttl in ms ('0' = no expiry), name, index member, fencing token ('' = no lease), messages to append…
  * Returns {1} when written; {0, storedHead} (or {0} when nothing is stored) when the stored head is not the
- * one the plan was made against, so the caller re-plans without another read.
+ * one the plan was made against, so the caller re-plans without another read; {-1} when the fencing token
+ * is not the current lease's (nothing written).
  */
 const SAVE = `${HELPERS}
+if ARGV[7] ~= '' and redis.call('HGET', KEYS[4], 'token') ~= ARGV[7] then return {-1} end
 local current = redis.call('GET', KEYS[1])
 if current then
   if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
@@ -60,13 +62,13 @@ elseif ARGV[1] ~= '' then
   return {0}
 end
 if ARGV[2] == 'rewrite' then redis.call('DEL', KEYS[2]) end
-for i = 7, #ARGV, 1000 do
+for i = 8, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('SET', KEYS[1], ARGV[3])
 local ttl = tonumber(ARGV[4])
 set_expiry(KEYS[1], KEYS[2], KEYS[3], ttl > 0 and expire_at(ttl) or 0)
-if #KEYS >= 5 then put_index(KEYS[4], KEYS[5], ARGV[5], ARGV[6]) end
+if #KEYS >= 6 then put_index(KEYS[5], KEYS[6], ARGV[5], ARGV[6]) end
 return {1}
 `;
 
@@ -123,19 +125,22 @@ return 1
 `;
 
 /**
- * KEYS: head, transcripts, the transcript list. ARGV: Claude session id, fromLine, lines…
+ * KEYS: head, transcripts, the transcript list, lease. ARGV: Claude session id, fromLine, fencing token
+ * ('' = no lease), lines…
  * Writes lines fromLine, fromLine + 1, … (lines already stored stay as they are) and gives the list the
- * head's expiry. Returns {1}; {-1} when the session does not exist; {-2, stored} when fromLine > stored.
+ * head's expiry. Returns {1}; {-1} when the session does not exist; {-2, stored} when fromLine > stored;
+ * {-3} when the fencing token is not the current lease's (nothing written).
  */
 const APPEND_TRANSCRIPT = `
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[4], 'token') ~= ARGV[3] then return {-3} end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local stored = redis.call('LLEN', KEYS[3])
 local from = tonumber(ARGV[2])
 if from > stored then return {-2, stored} end
-local count = #ARGV - 2
+local count = #ARGV - 3
 local overlap = math.min(count, stored - from)
 for i = overlap + 1, count, 1000 do
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 2 + i, 2 + math.min(i + 999, count)))
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 3 + i, 3 + math.min(i + 999, count)))
 end
 redis.call('SADD', KEYS[2], ARGV[1])
 local at = redis.call('PEXPIRETIME', KEYS[1])
@@ -151,14 +156,48 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {} end
 return {redis.call('LRANGE', KEYS[2], 0, -1)}
 `;
 
+/**
+ * KEYS: lease, leaseToken. ARGV: holder, ttl in ms.
+ * Returns {1, token, expiresAt} when taken; {0, holder, expiresAt} when another holder has it. The lease
+ * key expires by itself (PEXPIREAT, server time), so an expired lease is simply absent.
+ */
+const ACQUIRE_LEASE = `${HELPERS}
+local held = redis.call('HMGET', KEYS[1], 'holder', 'expiresAt')
+if held[1] then return {0, held[1], held[2]} end
+local token = redis.call('INCR', KEYS[2])
+local at = expire_at(tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'token', token, 'holder', ARGV[1], 'expiresAt', at)
+redis.call('PEXPIREAT', KEYS[1], at)
+return {1, token, at}
+`;
+
+/** KEYS: lease. ARGV: token, ttl in ms. Returns {1, expiresAt}; {0} when the lease is not this one. */
+const RENEW_LEASE = `${HELPERS}
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return {0} end
+local at = expire_at(tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'expiresAt', at)
+redis.call('PEXPIREAT', KEYS[1], at)
+return {1, at}
+`;
+
+/** KEYS: lease. ARGV: token. Deletes the lease only if it is still this one; returns 1 if it did. */
+const RELEASE_LEASE = `
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
 const COMMANDS = {
-  save: { name: 'channelcoderSessionsSaveV1', lua: SAVE },
+  save: { name: 'channelcoderSessionsSaveV2', lua: SAVE },
+  acquireLease: { name: 'channelcoderSessionsAcquireLeaseV1', lua: ACQUIRE_LEASE },
+  renewLease: { name: 'channelcoderSessionsRenewLeaseV1', lua: RENEW_LEASE },
+  releaseLease: { name: 'channelcoderSessionsReleaseLeaseV1', lua: RELEASE_LEASE },
   load: { name: 'channelcoderSessionsLoadV1', lua: LOAD },
   putIndex: { name: 'channelcoderSessionsPutIndexV1', lua: PUT_INDEX },
   remove: { name: 'channelcoderSessionsRemoveV1', lua: REMOVE },
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
   dropStale: { name: 'channelcoderSessionsDropStaleV1', lua: DROP_STALE },
-  appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV1', lua: APPEND_TRANSCRIPT },
+  appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV2', lua: APPEND_TRANSCRIPT },
   loadTranscript: { name: 'channelcoderSessionsLoadTranscriptV1', lua: LOAD_TRANSCRIPT },
 } as const;
 
@@ -190,16 +229,28 @@ export class SessionScripts {
       ttlMs: number;
       name: string;
       member: string;
+      /** The fencing token of the lease the save is made under. */
+      token: number | undefined;
     },
     messages: string[],
-  ): Promise<{ written: true } | { written: false; storedHead: Buffer | null }> {
+  ): Promise<{ written: true } | { written: false; storedHead: Buffer | null } | { leaseLost: true }> {
     const reply = (await this.call(
       'save',
       keys,
-      [args.expectedSha, args.mode, args.head, args.ttlMs, args.name, args.member, ...messages],
+      [
+        args.expectedSha,
+        args.mode,
+        args.head,
+        args.ttlMs,
+        args.name,
+        args.member,
+        args.token ?? '',
+        ...messages,
+      ],
       true,
     )) as [number, Buffer?];
     if (reply[0] === 1) return { written: true };
+    if (reply[0] === -1) return { leaseLost: true };
     return { written: false, storedHead: reply[1] ?? null };
   }
 
@@ -231,16 +282,44 @@ export class SessionScripts {
     keys: string[],
     claudeSessionId: string,
     fromLine: number,
+    token: number | undefined,
     lines: string[],
-  ): Promise<{ status: 'written' | 'missing' } | { status: 'gap'; stored: number }> {
+  ): Promise<{ status: 'written' | 'missing' | 'leaseLost' } | { status: 'gap'; stored: number }> {
     const reply = (await this.call('appendTranscript', keys, [
       claudeSessionId,
       fromLine,
+      token ?? '',
       ...lines,
     ])) as number[];
     if (reply[0] === 1) return { status: 'written' };
     if (reply[0] === -1) return { status: 'missing' };
+    if (reply[0] === -3) return { status: 'leaseLost' };
     return { status: 'gap', stored: reply[1] ?? 0 };
+  }
+
+  /** See ACQUIRE_LEASE. Times are server milliseconds since the epoch. */
+  async acquireLease(
+    keys: string[],
+    holder: string,
+    ttlMs: number,
+  ): Promise<{ token: number; expiresAt: number } | { holder: string; expiresAt: number }> {
+    const reply = (await this.call('acquireLease', keys, [holder, ttlMs])) as [
+      number,
+      string | number,
+      string | number,
+    ];
+    if (reply[0] === 1) return { token: Number(reply[1]), expiresAt: Number(reply[2]) };
+    return { holder: String(reply[1]), expiresAt: Number(reply[2]) };
+  }
+
+  /** See RENEW_LEASE; undefined when the lease is no longer this one. */
+  async renewLease(keys: string[], token: number, ttlMs: number): Promise<number | undefined> {
+    const reply = (await this.call('renewLease', keys, [token, ttlMs])) as [number, number?];
+    return reply[0] === 1 ? Number(reply[1]) : undefined;
+  }
+
+  async releaseLease(keys: string[], token: number): Promise<boolean> {
+    return (await this.call('releaseLease', keys, [token])) === 1;
   }
 
   /** The stored lines, or undefined when no transcript is stored for that id. */

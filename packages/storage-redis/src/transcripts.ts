@@ -3,7 +3,12 @@
  * the session (`P{<name>}:transcript:<claudeSessionId>`, a LIST of JSON lines, and `P{<name>}:transcripts`,
  * the SET of ids), expiring and removed together with it.
  */
-import { InvalidArgumentError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
+import {
+  InvalidArgumentError,
+  LeaseLostError,
+  SessionCorruptError,
+  SessionNotFoundError,
+} from '@channelcoder/session-core';
 import { sessionKeys, transcriptKey } from './keys.js';
 import type { SessionScripts } from './scripts.js';
 
@@ -28,6 +33,7 @@ export async function appendTranscriptLines(
   claudeSessionId: string,
   entries: readonly unknown[],
   fromLine: number,
+  token: number | undefined,
 ): Promise<void> {
   const lines = entries.map((entry, i) => {
     const line = JSON.stringify(entry);
@@ -38,11 +44,13 @@ export async function appendTranscriptLines(
   });
   const keys = sessionKeys(prefix, name);
   const result = await scripts.appendTranscript(
-    [keys.head, keys.transcripts, transcriptKey(prefix, name, claudeSessionId)],
+    [keys.head, keys.transcripts, transcriptKey(prefix, name, claudeSessionId), keys.lease],
     claudeSessionId,
     fromLine,
+    token,
     lines,
   );
+  if (result.status === 'leaseLost') throw new LeaseLostError(name, token ?? 0);
   if (result.status === 'missing')
     throw new SessionNotFoundError(name, { where: `Redis (key ${keys.head})` });
   if (result.status === 'gap') {

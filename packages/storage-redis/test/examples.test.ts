@@ -59,6 +59,11 @@ describe('examples/acl-user.redis', () => {
     await storage.save(makeState(), 'expired');
     await admin.del('myapp:sessions:{expired}:head');
     expect(await storage.pruneIndex()).toBe(1);
+    const lease = await storage.lease('leased', { ttlMs: 60_000 });
+    await lease.renew();
+    await storage.save(makeState(), 'leased', { lease });
+    await storage.appendTranscript('leased', 'claude-id', [{ type: 'user' }], 0, { lease });
+    await lease.release();
 
     // The user is confined to its prefix.
     const outside = new RedisSessionStorage({ client, prefix: 'other:' });

@@ -1,4 +1,6 @@
 /** The documented key layout, incremental writes and the number of round trips, observed on the server. */
+
+import { readFileSync } from 'node:fs';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -25,15 +27,36 @@ afterAll(async () => {
   await client.quit();
 });
 
-/** Message JSON texts passed to the save script (its arguments after the six fixed ones). */
+/** Message JSON texts passed to the save script (its arguments after the seven fixed ones). */
 function scriptMessages(): string[] {
   const save = log.commands.filter((c) => c.name === 'eval' || c.name === 'evalsha').at(-1);
   if (save === undefined) throw new Error('no script call recorded');
   const numKeys = Number(save.args[1]);
-  return save.args.slice(2 + numKeys + 6).map(String);
+  return save.args.slice(2 + numKeys + 7).map(String);
 }
 
 describe('key layout', () => {
+  it('is documented in the README table exactly as the code builds the keys', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Key layout'),
+      readme.indexOf('\n## ', readme.indexOf('## Key layout') + 1),
+    );
+    const documented = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/gm)].map((m) => [m[1], m[2]]);
+    const session = sessionKeys('P', '<name>');
+    const index = indexKeys('P');
+    expect(documented).toEqual([
+      [session.head, 'STRING'],
+      [session.messages, 'LIST'],
+      [session.transcripts, 'SET'],
+      [transcriptKey('P', '<name>', '<claudeSessionId>'), 'LIST'],
+      [session.lease, 'HASH'],
+      [session.leaseToken, 'STRING'],
+      [index.order, 'ZSET'],
+      [index.members, 'HASH'],
+    ]);
+  });
+
   it('stores a head string, a message list, and the index under the documented keys', async () => {
     const state = makeState({ messages: 3 });
     await storage.save(state, 'laid-out');
@@ -43,6 +66,8 @@ describe('key layout', () => {
       head: `${prefix}{laid-out}:head`,
       messages: `${prefix}{laid-out}:messages`,
       transcripts: `${prefix}{laid-out}:transcripts`,
+      lease: `${prefix}{laid-out}:lease`,
+      leaseToken: `${prefix}{laid-out}:lease-token`,
     });
     expect(transcriptKey(prefix, 'laid-out', 'abc')).toBe(`${prefix}{laid-out}:transcript:abc`);
     expect(index).toEqual({ order: `${prefix}{index}:order`, members: `${prefix}{index}:members` });

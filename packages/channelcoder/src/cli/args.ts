@@ -26,6 +26,8 @@ export const TURN_OPTIONS = {
   'permission-mode': { type: 'string' },
   cwd: { type: 'string' },
   timeout: { type: 'string' },
+  wait: { type: 'string' },
+  'no-wait': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const satisfies Options;
 

@@ -18,6 +18,9 @@ const TURN_OPTIONS = `  -p, --prompt TEXT      the prompt (instead of a PROMPT a
       --permission-mode MODE
       --cwd DIR          working directory of the conversation
       --timeout SECONDS  stop the turn after this long (exit 1)
+      --wait SECONDS     when another process runs a turn of the session, wait this long for it
+                         (default 600), then exit 4
+      --no-wait          when the session is busy, exit 4 at once (nothing runs, nothing is spent)
       --json             print one JSON object with the result instead of the text
 ${STORAGE}
   -h, --help`;
@@ -42,7 +45,9 @@ Examples:
   channelcoder session list
   channelcoder session remove old-project --yes
 
-Exit codes: 0 success, 1 Claude/run failure, 2 usage error, 3 storage error.
+Exit codes: 0 success, 1 Claude/run failure, 2 usage error, 3 storage error (after a completed turn
+the answer is still printed), 4 session busy (another process runs a turn of it), 130 interrupted by
+Ctrl-C (143 SIGTERM, 129 SIGHUP; the turn is recorded as interrupted).
 Run \`channelcoder <command> --help\` for a command's options.
 Claude is started from $CLAUDE_BIN, else \`claude\` on PATH.`,
 

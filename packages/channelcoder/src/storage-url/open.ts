@@ -69,7 +69,9 @@ export async function openStorageUrl(
         connectTimeout: timeoutMs,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: true,
-        retryStrategy: (attempt: number) => (attempt > 3 ? null : 200 * attempt),
+        // Never give up reconnecting: after a Redis restart the storage works again by itself. While the
+        // server is down, each call fails fast (one retry) with the adapter's StorageUnavailableError.
+        retryStrategy: (attempt: number) => Math.min(200 * attempt, 2000),
       });
       client.on('error', () => {}); // failures reach the caller as StorageUnavailableError from each call
       const RedisSessionStorage = adapter.RedisSessionStorage as new (options: object) => SessionStorage;

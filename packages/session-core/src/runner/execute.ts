@@ -60,7 +60,10 @@ export function executeClaude(
     };
     if (child.pid !== undefined) {
       const pid = child.pid;
-      trackGroup(pid);
+      trackGroup(pid, (signal) => {
+        end.stoppedBecause ??= 'signal';
+        end.stopSignal = signal;
+      });
       cleanups.push(() => untrackGroup(pid));
     }
 

@@ -15,7 +15,9 @@ export interface RunEnd {
   /** The id passed as `--resume`, to recognise "No conversation found". */
   resume?: string;
   /** Set when we stopped the process ourselves. */
-  stoppedBecause?: 'timeout' | 'abort';
+  stoppedBecause?: 'timeout' | 'abort' | 'signal';
+  /** The signal this process received that stopped the run (`stoppedBecause: 'signal'`). */
+  stopSignal?: NodeJS.Signals;
   timeoutMs?: number;
   abortReason?: unknown;
   /** The spawn error (ENOENT, EACCES, …) when the process never started. */
@@ -51,8 +53,15 @@ export function settleRun(end: RunEnd): ClaudeResult {
   if (end.stoppedBecause === 'abort') {
     throw new ClaudeRunError('The Claude Code run was aborted by its AbortSignal and was stopped.', {
       ...details,
+      interrupted: true,
       cause: end.abortReason,
     });
+  }
+  if (end.stoppedBecause === 'signal') {
+    throw new ClaudeRunError(
+      `The Claude Code run was interrupted (${end.stopSignal ?? 'signal'} to this process) and was stopped.`,
+      { ...details, interrupted: true, ...(end.stopSignal ? { interruptedBy: end.stopSignal } : {}) },
+    );
   }
   const result = end.result;
   if (result && !result.isError && end.exitCode === 0) return result;

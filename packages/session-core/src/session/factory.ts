@@ -6,7 +6,9 @@ import { cliRunner } from '../runner/runner.js';
 import { createSessionState } from '../state.js';
 import { type ListOptions, requireCapability, type SessionStorage } from '../storage.js';
 import { loadSession, sessionExists } from './persistence.js';
+import { recoverTurns } from './recovery.js';
 import { ClaudeSession, type SessionConfig } from './session.js';
+import { planTurn } from './turn-plan.js';
 import type { LoadOptions, Session, SessionFactory, SessionOptions, StorageOption } from './types.js';
 
 export interface SessionFactoryDefaults {
@@ -24,6 +26,9 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
       assignSessionIds: options.assignSessionIds ?? true,
     };
     if (options.defaults !== undefined) config.defaults = options.defaults;
+    if (options.onBusy !== undefined) config.onBusy = options.onBusy;
+    if (options.busyTimeoutMs !== undefined) config.busyTimeoutMs = options.busyTimeoutMs;
+    if (options.leaseTtlMs !== undefined) config.leaseTtlMs = options.leaseTtlMs;
     return config;
   };
 
@@ -40,7 +45,12 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
     const config = configFor(options);
     const loaded = await loadSession(config.storage, name);
     if (options.cwd !== undefined) loaded.state.metadata.cwd = options.cwd;
-    return new ClaudeSession(loaded.state, config, { storedName: loaded.name, generatedName: false });
+    const s = new ClaudeSession(loaded.state, config, { storedName: loaded.name, generatedName: false });
+    // Turns the local transcript has and the store lacks (a process died after Claude answered) are
+    // adopted now; the next save or turn writes them.
+    const location = planTurn(loaded.state, config.defaults, undefined, false).options;
+    s.adoptRecovered(await recoverTurns(loaded.state, location));
+    return s;
   };
 
   const storageOf = (options?: StorageOption) => options?.storage ?? defaults.storage();

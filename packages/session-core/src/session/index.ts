@@ -6,11 +6,14 @@ export {
   session,
 } from './factory.js';
 export { loadSession, type SaveOutcome, type SaveRecord, saveSession, sessionExists } from './persistence.js';
-export { ClaudeSession, type SessionConfig } from './session.js';
+export { reconcileWithStored } from './reconcile.js';
+export { recoverTurns, type TranscriptTurn, transcriptTurnsAfter } from './recovery.js';
+export { ClaudeSession, DEFAULT_BUSY_TIMEOUT_MS, type SessionConfig } from './session.js';
 export { failureOutcome, successOutcome } from './turn-outcome.js';
 export { planTurn, type TurnPlan } from './turn-plan.js';
 export type {
   LoadOptions,
+  OnBusy,
   Session,
   SessionDetachedOptions,
   SessionDetachedRun,
@@ -18,4 +21,5 @@ export type {
   SessionOptions,
   SessionRunOptions,
   StorageOption,
+  TurnLeaseOptions,
 } from './types.js';

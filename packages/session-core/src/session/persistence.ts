@@ -4,6 +4,7 @@
  * here relies on the storage changing the state it is given.
  */
 import { SessionNotFoundError } from '../errors.js';
+import type { WriteOptions } from '../lease.js';
 import { generateSessionName, normalizeSessionName } from '../names.js';
 import { deserializeState } from '../serialize.js';
 import { cloneSessionState, type SessionState } from '../state.js';
@@ -37,6 +38,7 @@ export async function saveSession(
   state: SessionState,
   record: SaveRecord,
   requested?: string,
+  write?: WriteOptions,
 ): Promise<SaveOutcome> {
   const chosen = requested === undefined ? undefined : normalizeSessionName(requested);
   if (chosen !== undefined && record.storedName !== undefined && chosen !== record.storedName) {
@@ -56,7 +58,9 @@ export async function saveSession(
   const generated = chosen === undefined && record.storedName === undefined && existing === undefined;
   const target = chosen ?? record.storedName ?? normalizeSessionName(existing ?? generateSessionName());
   state.metadata.name = target;
-  const returnedName = await storage.save(state, target);
+  // Seed-era storages take two arguments; the third is passed only when there is a lease to fence with.
+  const returnedName =
+    write?.lease === undefined ? await storage.save(state, target) : await storage.save(state, target, write);
   return {
     state,
     record: {

@@ -8,22 +8,42 @@ import {
   setCurrentSessionId,
   type TurnOutcome,
 } from '../chain.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, SessionNotFoundError, SessionSaveError } from '../errors.js';
+import { DEFAULT_LEASE_TTL_MS, type SessionLease } from '../lease.js';
 import { waitForDetached } from '../runner/detached-log.js';
 import type { InteractiveResult } from '../runner/interactive.js';
+import { settleInterruption } from '../runner/process-group.js';
 import { isTemplateCall, promptFromCall } from '../runner/run.js';
 import type { ClaudeRunner } from '../runner/runner.js';
 import { type ClaudeStream, createChunkStream } from '../runner/stream.js';
 import type { ClaudeResult, RunOptions } from '../runner/types.js';
-import { cloneSessionState, type Message, type SessionState, type UsageLedger } from '../state.js';
+import {
+  cloneSessionState,
+  type Message,
+  newMessageId,
+  type SessionState,
+  type UsageLedger,
+} from '../state.js';
 import type { SessionStorage } from '../storage.js';
 import { type SessionErrorListener, SessionTranscripts } from '../transcripts/session-transcripts.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
-import { type SaveRecord, saveSession } from './persistence.js';
+import { loadSession, type SaveRecord, saveSession } from './persistence.js';
+import { reconcileWithStored } from './reconcile.js';
+import { recoverTurns } from './recovery.js';
 import { SerialQueue } from './serial-queue.js';
 import { failureOutcome, successOutcome } from './turn-outcome.js';
 import { planTurn } from './turn-plan.js';
-import type { Session, SessionDetachedOptions, SessionDetachedRun, SessionRunOptions } from './types.js';
+import type {
+  OnBusy,
+  Session,
+  SessionDetachedOptions,
+  SessionDetachedRun,
+  SessionRunOptions,
+  TurnLeaseOptions,
+} from './types.js';
+
+/** Default time `onBusy: 'wait'` waits for a session's lease. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10 * 60_000;
 
 /** What a session object is configured with (resolved defaults). */
 export interface SessionConfig {
@@ -32,6 +52,9 @@ export interface SessionConfig {
   autoSave: boolean;
   assignSessionIds: boolean;
   defaults?: SessionRunOptions;
+  onBusy?: OnBusy;
+  busyTimeoutMs?: number;
+  leaseTtlMs?: number;
 }
 
 function promptError(method: string): InvalidArgumentError {
@@ -46,6 +69,17 @@ export class ClaudeSession implements Session {
   private readonly transcripts: SessionTranscripts;
   /** Options of the last turn: where its CLI keeps transcripts (config dir from env, cwd). */
   private lastRun: RunOptions | undefined;
+  /** The lease of the turn running now (fences its saves and transcript appends). */
+  private lease: SessionLease | undefined;
+  /** What the object had when it last matched the storage (after a save or load). */
+  private saved: { usage: UsageLedger; messageCount: number; revision: number };
+  /**
+   * A save failed (or may have: a timeout): the object holds what the storage may lack, and its revision
+   * may be behind the stored one. The next save or turn reads the stored head first and writes it.
+   */
+  private unsettled = false;
+  /** The object holds turns the storage does not have yet (recovered, or a failed save). */
+  private dirty = false;
 
   constructor(
     state: SessionState,
@@ -55,6 +89,21 @@ export class ClaudeSession implements Session {
     this.current = state;
     this.record = record;
     this.transcripts = new SessionTranscripts(config.storage);
+    this.saved = {
+      usage: { ...state.usage },
+      messageCount: state.messages.length,
+      revision: state.revision,
+    };
+  }
+
+  /**
+   * Adopts turns recovered from the local transcript when the session was loaded (see `recoverTurns`):
+   * the object holds them until the next save or turn writes them.
+   */
+  adoptRecovered(state: SessionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.dirty = true;
   }
 
   on(event: 'error', listener: SessionErrorListener): this {
@@ -101,32 +150,38 @@ export class ClaudeSession implements Session {
 
   interactive(prompt = '', options?: SessionRunOptions): Promise<InteractiveResult> {
     if (typeof prompt !== 'string') return Promise.reject(promptError('interactive'));
-    return this.queue.run(async () => {
-      const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
-      await this.prepareTurn(plan.options);
-      let result: InteractiveResult;
-      try {
-        result = await this.config.runner.interactive(prompt, plan.options);
-      } catch (err) {
-        await this.recordFailure(prompt, err);
-        throw err;
-      }
-      // The terminal showed the conversation; what was typed and answered comes from the CLI's transcript.
-      const id = result.sessionId ?? plan.options.sessionId;
-      const exchanges = result.exchanges.length > 0 ? result.exchanges : [{ prompt, text: '' }];
-      let state = this.current;
-      exchanges.forEach((exchange, i) => {
-        const outcome: TurnOutcome = { text: exchange.text };
-        if (id !== undefined) outcome.sessionId = id;
-        // The transcript has one cumulative cost for the whole terminal session: it goes on the last turn.
-        if (i === exchanges.length - 1 && result.totalCostUsd !== undefined)
-          outcome.totalCostUsd = result.totalCostUsd;
-        state = recordTurn(state, { prompt: exchange.prompt, result: outcome });
-      });
-      this.current = state;
-      if (this.config.autoSave) await this.persist();
-      return result;
-    });
+    return this.queue.run(() =>
+      this.exclusive(options, async () => {
+        const plan = await this.beginTurn(prompt, options);
+        let result: InteractiveResult;
+        try {
+          result = await this.config.runner.interactive(prompt, plan.options);
+        } catch (err) {
+          await this.recordFailure(prompt, err);
+          throw err;
+        }
+        // The terminal showed the conversation; what was typed and answered comes from the CLI's transcript.
+        const id = result.sessionId ?? plan.options.sessionId;
+        const exchanges = result.exchanges.length > 0 ? result.exchanges : [{ prompt, text: '' }];
+        let state = this.current;
+        const promptId = state.pendingTurn?.promptId;
+        exchanges.forEach((exchange, i) => {
+          const outcome: TurnOutcome = { text: exchange.text };
+          if (id !== undefined) outcome.sessionId = id;
+          // The transcript has one cumulative cost for the whole terminal session: it goes on the last turn.
+          if (i === exchanges.length - 1 && result.totalCostUsd !== undefined)
+            outcome.totalCostUsd = result.totalCostUsd;
+          state = recordTurn(state, {
+            prompt: exchange.prompt,
+            result: outcome,
+            ...(i === 0 && promptId !== undefined ? { promptId } : {}),
+          });
+        });
+        this.current = state;
+        if (this.config.autoSave) await this.persist();
+        return result;
+      }),
+    );
   }
 
   detached(prompt: string, options?: SessionDetachedOptions): Promise<SessionDetachedRun> {
@@ -137,23 +192,31 @@ export class ClaudeSession implements Session {
       announce = resolve;
       fail = reject;
     });
-    const done = this.queue.run(async () => {
-      const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
-      const detachedOptions = { ...options, ...plan.options };
-      await this.prepareTurn(detachedOptions);
-      let result: ClaudeResult;
-      try {
-        const handle = await this.config.runner.detached(prompt, detachedOptions);
-        announce({ ...handle, done });
-        result = await handle.wait();
-      } catch (err) {
+    const done = this.queue
+      .run(() =>
+        this.exclusive(options, async () => {
+          let result: ClaudeResult;
+          try {
+            const plan = await this.beginTurn(prompt, options);
+            const detachedOptions = { ...options, ...plan.options };
+            delete (detachedOptions as TurnLeaseOptions).onBusy;
+            delete (detachedOptions as TurnLeaseOptions).busyTimeoutMs;
+            const handle = await this.config.runner.detached(prompt, detachedOptions);
+            announce({ ...handle, done });
+            result = await handle.wait();
+          } catch (err) {
+            fail(err);
+            if (this.current.pendingTurn !== undefined) await this.recordFailure(prompt, err);
+            throw err;
+          }
+          await this.recordAndSave(prompt, successOutcome(result), result);
+          return result;
+        }),
+      )
+      .catch((err: unknown) => {
         fail(err);
-        await this.recordFailure(prompt, err);
         throw err;
-      }
-      await this.recordAndSave(prompt, successOutcome(result));
-      return result;
-    });
+      });
     // The failure also reaches the caller through `started` or `done`; this only keeps it from being
     // reported as unhandled when the caller awaits just one of them.
     done.catch(() => undefined);
@@ -195,7 +258,10 @@ export class ClaudeSession implements Session {
   }
 
   save(name?: string): Promise<string> {
-    return this.queue.run(() => this.persist(name));
+    return this.queue.run(async () => {
+      if (this.unsettled && name === undefined) await this.catchUp();
+      return this.persist(name);
+    });
   }
 
   clear(): void {
@@ -207,33 +273,161 @@ export class ClaudeSession implements Session {
   }
 
   /** Runs one turn through `execute` and records it, success or failure, before settling. */
-  private async turn(
+  private turn(
     prompt: string,
     options: SessionRunOptions | undefined,
     execute: (options: ReturnType<typeof planTurn>['options']) => Promise<ClaudeResult>,
   ): Promise<ClaudeResult> {
-    const plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
-    await this.prepareTurn(plan.options);
-    let result: ClaudeResult;
-    try {
-      result = await execute(plan.options);
-    } catch (err) {
-      await this.recordFailure(prompt, err);
-      throw err;
+    return this.exclusive(options, async () => {
+      const plan = await this.beginTurn(prompt, options);
+      let result: ClaudeResult;
+      try {
+        result = await execute(plan.options);
+      } catch (err) {
+        await this.recordFailure(prompt, err);
+        throw err;
+      }
+      await this.recordAndSave(prompt, successOutcome(result), result);
+      return result;
+    });
+  }
+
+  /**
+   * Runs `body` holding the session's lease when the storage has leases (waiting or failing per `onBusy`),
+   * renewing it every third of its ttl, and releases it afterwards. Without the capability (or before the
+   * session has a name anyone else could know) it runs `body` as it is.
+   */
+  private async exclusive<T>(call: TurnLeaseOptions | undefined, body: () => Promise<T>): Promise<T> {
+    const storage = this.config.storage;
+    const name = this.record.storedName ?? this.current.metadata.name;
+    if (typeof storage.lease !== 'function' || name === undefined) {
+      try {
+        if (this.unsettled) await this.catchUp();
+        return await body();
+      } finally {
+        settleInterruption();
+      }
     }
-    await this.recordAndSave(prompt, successOutcome(result));
-    return result;
+    const onBusy = call?.onBusy ?? this.config.onBusy ?? 'wait';
+    if (onBusy !== 'wait' && onBusy !== 'fail')
+      throw new InvalidArgumentError(`onBusy must be "wait" or "fail" (got ${JSON.stringify(onBusy)}).`);
+    const waitMs =
+      onBusy === 'fail' ? 0 : (call?.busyTimeoutMs ?? this.config.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    const ttlMs = this.config.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    const lease = await storage.lease(name, { ttlMs, waitMs });
+    this.lease = lease;
+    // A failed renewal needs no action here: the fenced save after the turn reports the lost lease.
+    const renewal = setInterval(
+      () => lease.renew().catch(() => undefined),
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
+    renewal.unref();
+    try {
+      await this.catchUp();
+      return await body();
+    } finally {
+      clearInterval(renewal);
+      this.lease = undefined;
+      settleInterruption();
+      // A release that fails (backend down) changes nothing: the lease runs out by itself after its ttl.
+      await lease.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Reads the stored state and, when its revision moved on (another process ran a turn, or a save of ours
+   * that failed ambiguously had landed), continues from it, keeping the turns only this object has.
+   */
+  private async catchUp(): Promise<void> {
+    const name = this.record.storedName ?? this.current.metadata.name;
+    if (name === undefined) return;
+    let stored: SessionState;
+    try {
+      stored = (await loadSession(this.config.storage, name)).state;
+    } catch (err) {
+      if (!SessionNotFoundError.is(err)) throw err;
+      this.unsettled = false;
+      return;
+    }
+    this.unsettled = false;
+    if (stored.revision === this.current.revision) return;
+    const next = reconcileWithStored(this.current, stored, this.saved);
+    this.dirty = next.messages.length > stored.messages.length;
+    this.current = next;
+    this.saved = {
+      usage: { ...stored.usage },
+      messageCount: stored.messages.length,
+      revision: stored.revision,
+    };
+    this.transcripts.forget(name);
+  }
+
+  /**
+   * Everything before the CLI starts: turns the transcript has and the store lacks are adopted, the
+   * missing transcript is restored, and (with autoSave) the pending turn is saved, writing whatever the
+   * object held unsaved. A failure here rejects before anything is run or spent.
+   */
+  private async beginTurn(prompt: string, options: SessionRunOptions | undefined) {
+    let plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+    const recovered = await recoverTurns(this.current, plan.options);
+    if (recovered !== this.current) {
+      this.current = recovered;
+      this.dirty = true;
+      plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
+    }
+    await this.prepareTurn(plan.options);
+    const claudeId = plan.options.forkSession
+      ? plan.options.sessionId
+      : (plan.options.resume ?? plan.options.sessionId);
+    this.current.pendingTurn = {
+      promptId: newMessageId(),
+      prompt,
+      startedAt: new Date(),
+      ...(claudeId === undefined ? {} : { claudeSessionId: claudeId }),
+    };
+    if (this.config.autoSave) {
+      try {
+        await this.saveState();
+      } catch (err) {
+        // Nothing ran: the turn is not pending after all.
+        delete this.current.pendingTurn;
+        throw err;
+      }
+    }
+    return plan;
   }
 
   /** Records a failed turn (unless it never reached Claude) and autosaves; a failed save wins. */
   private async recordFailure(prompt: string, err: unknown): Promise<void> {
     const outcome = failureOutcome(err);
-    if (outcome !== undefined) await this.recordAndSave(prompt, outcome);
+    if (outcome === undefined) {
+      if (this.current.pendingTurn !== undefined) {
+        delete this.current.pendingTurn;
+        if (this.config.autoSave) await this.persist();
+      }
+      return;
+    }
+    await this.recordAndSave(prompt, outcome);
   }
 
-  private async recordAndSave(prompt: string, outcome: TurnOutcome): Promise<void> {
-    this.current = recordTurn(this.current, { prompt, result: outcome });
-    if (this.config.autoSave) await this.persist();
+  /**
+   * Records the turn and autosaves. A failed save after a paid turn rejects with SessionSaveError carrying
+   * the result; the turn stays in the object and the next save or turn writes it first.
+   */
+  private async recordAndSave(prompt: string, outcome: TurnOutcome, result?: ClaudeResult): Promise<void> {
+    const promptId = this.current.pendingTurn?.promptId;
+    this.current = recordTurn(this.current, {
+      prompt,
+      result: outcome,
+      ...(promptId === undefined ? {} : { promptId }),
+    });
+    if (!this.config.autoSave) return;
+    try {
+      await this.persist();
+    } catch (err) {
+      if (result === undefined || !this.dirty) throw err;
+      throw new SessionSaveError(this.record.storedName ?? this.current.metadata.name ?? '', result, err);
+    }
   }
 
   /** Restores a missing transcript before a resume; remembers where the turn's CLI keeps transcripts. */
@@ -253,14 +447,35 @@ export class ClaudeSession implements Session {
       async () => {
         await this.saveState();
       },
+      this.lease === undefined ? undefined : { lease: this.lease },
     );
     return returnedName;
   }
 
   private async saveState(name?: string): Promise<string> {
-    const saved = await saveSession(this.config.storage, this.current, this.record, name);
+    this.dirty = true;
+    let saved: Awaited<ReturnType<typeof saveSession>>;
+    try {
+      saved = await saveSession(
+        this.config.storage,
+        this.current,
+        this.record,
+        name,
+        this.lease === undefined ? undefined : { lease: this.lease },
+      );
+    } catch (err) {
+      // It may have landed (a timeout): the next write reads the stored head first.
+      this.unsettled = true;
+      throw err;
+    }
     this.current = saved.state;
     this.record = saved.record;
+    this.dirty = false;
+    this.saved = {
+      usage: { ...this.current.usage },
+      messageCount: this.current.messages.length,
+      revision: this.current.revision,
+    };
     if (saved.replacedGeneratedName !== undefined && typeof this.config.storage.remove === 'function') {
       await this.config.storage.remove(saved.replacedGeneratedName);
     }

@@ -33,6 +33,7 @@ export function failureOutcome(error: unknown): TurnOutcome | undefined {
   const outcome: TurnOutcome = line ? successOutcome(toClaudeResult(line)) : {};
   outcome.isError = true;
   outcome.error = message;
+  if (runError.interrupted) outcome.interrupted = true;
   if (ResumeNotFoundError.is(error)) delete outcome.sessionId;
   else if (outcome.sessionId === undefined && runError.sessionId !== undefined)
     outcome.sessionId = runError.sessionId;

@@ -30,6 +30,9 @@ export function planTurn(
   delete options.resume;
   delete options.forkSession;
   delete options.sessionId;
+  // Lease choices are the session's, not the CLI's.
+  delete (options as SessionRunOptions).onBusy;
+  delete (options as SessionRunOptions).busyTimeoutMs;
 
   const target = resumeTarget(state);
   const forking = needsFork(state);

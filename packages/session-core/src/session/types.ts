@@ -10,9 +10,24 @@ import type { Message, SessionState, UsageLedger } from '../state.js';
 import type { ListOptions, SessionStorage } from '../storage.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
 
+/**
+ * What a turn does when another process holds the session's lease (runs a turn of it right now):
+ * `'wait'` until it is free (up to `busyTimeoutMs`), or `'fail'` at once with `SessionBusyError`.
+ */
+export type OnBusy = 'wait' | 'fail';
+
+/** Per-turn lease choices (also settable for every turn on the session). */
+export interface TurnLeaseOptions {
+  /** Default `'wait'`. Either way nothing runs or is spent before the lease is held. */
+  onBusy?: OnBusy;
+  /** How long `'wait'` waits for the lease, in milliseconds (default 10 minutes); then `SessionBusyError`. */
+  busyTimeoutMs?: number;
+}
+
 /** Options of one session turn: the session decides `resume`, `forkSession` and `sessionId` itself. */
-export type SessionRunOptions = Omit<RunOptions, 'resume' | 'forkSession' | 'sessionId'>;
-export type SessionDetachedOptions = Omit<DetachedOptions, 'resume' | 'forkSession' | 'sessionId'>;
+export type SessionRunOptions = Omit<RunOptions, 'resume' | 'forkSession' | 'sessionId'> & TurnLeaseOptions;
+export type SessionDetachedOptions = Omit<DetachedOptions, 'resume' | 'forkSession' | 'sessionId'> &
+  TurnLeaseOptions;
 
 export interface SessionOptions {
   /** The name it is saved under; validated now. Without one, the first save generates one. */
@@ -33,6 +48,15 @@ export interface SessionOptions {
    * detached runs know it before they start (default true). Turn off for CLIs without `--session-id`.
    */
   assignSessionIds?: boolean;
+  /** Lease behaviour of every turn (a call's own `onBusy` wins). See {@link OnBusy}. Default `'wait'`. */
+  onBusy?: OnBusy;
+  /** How long `'wait'` waits for the lease, in milliseconds (default 10 minutes). */
+  busyTimeoutMs?: number;
+  /**
+   * How long a turn's lease lasts between renewals, in milliseconds (default 30 s; renewed every third of
+   * it while the CLI runs). A process that dies holding it blocks the session for at most this long.
+   */
+  leaseTtlMs?: number;
 }
 
 export type LoadOptions = Omit<SessionOptions, 'name' | 'tags'>;
@@ -51,6 +75,14 @@ export interface SessionDetachedRun extends DetachedRun {
  * A conversation with Claude that remembers its chain of Claude session ids, its messages and its cost.
  * Calls on one session run one after another, in call order. Every turn is recorded (a failed one keeps the
  * prompt with the error), then saved when autoSave is on, then the call resolves or rejects.
+ *
+ * Exclusive turns: on a storage with leases (DESIGN 10), every turn takes the session's lease before the
+ * CLI starts, so turns of one session never overlap across objects, processes or machines; it catches up
+ * with turns other processes stored meanwhile, records a pending turn, renews the lease while the CLI
+ * runs, saves under it and releases it. A storage without `lease()` works the same, without exclusivity.
+ *
+ * A save that fails after a paid turn rejects with `SessionSaveError` (the answer on `.result`); the turn
+ * stays in the object and the next save or turn writes it first.
  */
 export interface Session {
   /** One turn, awaited; also a tagged template. Rejects with the turn's typed error after recording it. */

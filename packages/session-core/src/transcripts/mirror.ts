@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ChannelCoderError, TranscriptError } from '../errors.js';
+import type { WriteOptions } from '../lease.js';
 import type { SessionStorage, TranscriptStorage } from '../storage.js';
 import {
   findLocalTranscript,
@@ -62,7 +63,12 @@ export class TranscriptMirror {
    *
    * @throws TranscriptError (operation `mirror` or `read`) with the storage's or file system's error as cause.
    */
-  async mirror(name: string, claudeSessionId: string, location: TranscriptLocation): Promise<MirrorReport> {
+  async mirror(
+    name: string,
+    claudeSessionId: string,
+    location: TranscriptLocation,
+    write?: WriteOptions,
+  ): Promise<MirrorReport> {
     const key = `${name}\u0000${claudeSessionId}`;
     let path: string | undefined;
     try {
@@ -90,11 +96,22 @@ export class TranscriptMirror {
       for (const entry of slice.entries) bytes += Buffer.byteLength(JSON.stringify(entry), 'utf8');
       const fromLine = known.line;
       await this.guard('mirror', claudeSessionId, name, () =>
-        this.storage.appendTranscript(name, claudeSessionId, slice.entries, fromLine),
+        write?.lease === undefined
+          ? this.storage.appendTranscript(name, claudeSessionId, slice.entries, fromLine)
+          : this.storage.appendTranscript(name, claudeSessionId, slice.entries, fromLine, write),
       );
     }
     this.positions.set(key, slice.end);
     return { found: true, lines: slice.entries.length, fromLine: known.line, bytes };
+  }
+
+  /**
+   * Forgets what this mirror knows about the stored transcripts of session `name` (another process may
+   * have appended to them): the next mirror or restore asks the storage again.
+   */
+  forget(name: string): void {
+    for (const key of [...this.positions.keys()])
+      if (key.startsWith(`${name}\u0000`)) this.positions.delete(key);
   }
 
   /**

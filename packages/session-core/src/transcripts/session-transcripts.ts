@@ -3,6 +3,7 @@
  * resume, mirror after a save, and the `transcriptError` flag on the stored session.
  */
 import { TranscriptError } from '../errors.js';
+import type { WriteOptions } from '../lease.js';
 import type { RunOptions } from '../runner/types.js';
 import type { SessionState } from '../state.js';
 import type { SessionStorage } from '../storage.js';
@@ -61,12 +62,13 @@ export class SessionTranscripts {
     storedName: string,
     options: Pick<RunOptions, 'env' | 'cwd'>,
     save: () => Promise<void>,
+    write?: WriteOptions,
   ): Promise<MirrorReport | undefined> {
     const id = state.currentSessionId;
     if (this.mirror === undefined || id === undefined || id === '') return undefined;
     let report: MirrorReport;
     try {
-      report = await this.mirror.mirror(storedName, id, transcriptLocation(options));
+      report = await this.mirror.mirror(storedName, id, transcriptLocation(options), write);
     } catch (err) {
       if (!TranscriptError.is(err)) throw err;
       state.metadata.transcriptError = err.message;
@@ -79,6 +81,11 @@ export class SessionTranscripts {
       await save();
     }
     return report;
+  }
+
+  /** Another process wrote session `name` since this object last did: ask the storage again. */
+  forget(name: string): void {
+    this.mirror?.forget(name);
   }
 
   private report(error: TranscriptError): void {

@@ -172,7 +172,7 @@ describe('session() with the real claude CLI', { timeout: 60_000 }, () => {
     expect((await storage.load('branch')).metadata.parent?.sessionId).toBe(originalId);
   });
 
-  it('4. stream: chunks arrive before the reply ends, one turn recorded, one save', async () => {
+  it('4. stream: chunks arrive before the reply ends, one turn recorded, saved once after the pending turn', async () => {
     const s = open('streamed');
     const hold = cli.mock.holdNextReply();
     let released = false;
@@ -181,8 +181,9 @@ describe('session() with the real claude CLI', { timeout: 60_000 }, () => {
     for await (const chunk of st) {
       chunks.push(chunk.content);
       if (!released) {
-        // The mock has not sent the end of the reply yet: this chunk came while the turn was running.
-        expect(storage.saveCalls).toBe(0);
+        // The mock has not sent the end of the reply yet: this chunk came while the turn was running
+        // (only the pending turn, saved before the CLI started, is stored).
+        expect(storage.saveCalls).toBe(1);
         released = true;
         hold.release();
       }
@@ -190,7 +191,7 @@ describe('session() with the real claude CLI', { timeout: 60_000 }, () => {
     expect(released).toBe(true);
     expect(chunks.join('')).toBe('turn 1: Write docs');
     expect((await st.result).text).toBe('turn 1: Write docs');
-    expect(storage.saveCalls).toBe(1);
+    expect(storage.saveCalls).toBe(2);
     expect(s.messages()).toHaveLength(2);
   });
 

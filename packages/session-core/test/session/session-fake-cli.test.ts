@@ -5,9 +5,11 @@ import {
   ClaudeRunError,
   InvalidArgumentError,
   InvalidSessionNameError,
+  SessionSaveError,
   StorageUnavailableError,
 } from '../../src/errors.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
+import type { ClaudeResult } from '../../src/runner/types.js';
 import { flag, UUID, useFakeSessions } from './support/fake-sessions.js';
 import { SeedStyleStorage } from './support/storages.js';
 
@@ -80,9 +82,11 @@ describe('recording and saving', () => {
     const s = session({ name: 'costs' });
     await s.claude('one', { env: ctx.fake.env('same-id', { FAKE_CLAUDE_COST: '0.01' }) });
     await s.claude('two', { env: ctx.fake.env('same-id', { FAKE_CLAUDE_COST: '0.03' }) });
-    expect(ctx.storage.saveCalls).toBe(2);
+    // Per turn: the pending turn before the CLI starts, then the recorded turn.
+    expect(ctx.storage.saveCalls).toBe(4);
     const stored = await ctx.storage.load('costs');
-    expect(stored.revision).toBe(2);
+    expect(stored.revision).toBe(4);
+    expect(stored.pendingTurn).toBeUndefined();
     expect(stored.usage.turns).toBe(2);
     expect(stored.usage.totalCostUsd).toBeCloseTo(0.03, 10);
     expect(stored.messages.filter((m) => m.role === 'assistant').map((m) => m.turn?.costUsd)).toEqual([
@@ -132,14 +136,53 @@ describe('recording and saving', () => {
     expect(ctx.fake.invocations()).toEqual([]);
   });
 
-  it('a failed autosave rejects the call with the storage error', async () => {
-    const s = withFake();
+  it('a storage that fails before the turn rejects with its error and runs nothing', async () => {
+    const s = withFake('same-id', { name: 'down' });
     ctx.storage.failSaves = true;
     await expect(s.claude('x')).rejects.toSatisfy(StorageUnavailableError.is);
+    expect(ctx.fake.invocations()).toEqual([]);
+    expect(s.messages()).toEqual([]);
+  });
+
+  it('a failed autosave after the turn rejects with SessionSaveError carrying the answer; the next save writes it once', async () => {
+    const s = withFake('same-id', { name: 'kept' });
+    ctx.storage.failRecordingSaves = true;
+    const err = await s.claude('x').catch((e: unknown) => e);
+    expect(SessionSaveError.is(err)).toBe(true);
+    const saveError = err as SessionSaveError<ClaudeResult>;
+    expect(saveError.result.text).toBe('echo: x');
+    expect(StorageUnavailableError.is(saveError.cause)).toBe(true);
     expect(s.messages()).toHaveLength(2);
-    ctx.storage.failSaves = false;
+    // What the store has: only the pending turn.
+    expect((await ctx.storage.load('kept')).pendingTurn?.prompt).toBe('x');
+    ctx.storage.failRecordingSaves = false;
     await s.save();
-    expect(ctx.storage.records.size).toBe(1);
+    const stored = await ctx.storage.load('kept');
+    expect(stored.messages.map((m) => m.content)).toEqual(['x', 'echo: x']);
+    expect(stored.pendingTurn).toBeUndefined();
+    expect(stored.usage.turns).toBe(1);
+  });
+
+  it('a turn after a failed save writes the kept turn first, then its own', async () => {
+    const s = withFake('same-id', { name: 'next-turn' });
+    ctx.storage.failRecordingSaves = true;
+    await expect(s.claude('one')).rejects.toSatisfy(SessionSaveError.is);
+    ctx.storage.failRecordingSaves = false;
+    await s.claude('two');
+    const stored = await ctx.storage.load('next-turn');
+    expect(stored.messages.map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
+    expect(stored.usage.turns).toBe(2);
+  });
+
+  it('a save that timed out but landed is settled by reading the stored head: no conflict, stored once', async () => {
+    const s = withFake('same-id', { name: 'ambiguous' });
+    ctx.storage.landThenFail = true;
+    await expect(s.claude('one')).rejects.toSatisfy(SessionSaveError.is);
+    ctx.storage.landThenFail = false;
+    await s.claude('two');
+    const stored = await ctx.storage.load('ambiguous');
+    expect(stored.messages.map((m) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
+    expect(stored.usage.turns).toBe(2);
   });
 
   it('autoSave false saves nothing until save()', async () => {
@@ -161,7 +204,8 @@ describe('recording and saving', () => {
     expect(await session.exists(generated ?? '')).toBe(false);
     const saved = await session.load('learning-typescript');
     expect(saved.messages()).toHaveLength(4);
-    expect(saved.state().revision).toBe(2);
+    // The copy (1), then the next turn's pending turn (2) and recorded turn (3).
+    expect(saved.state().revision).toBe(3);
   });
 
   it('save(other) on a session saved under a chosen name leaves the original in place', async () => {

@@ -7,17 +7,17 @@ const ctx = useFakeSessions();
 const { withFake } = ctx;
 
 describe('modes', () => {
-  it('stream records one turn and saves once, after the last chunk', async () => {
+  it('stream records one turn and saves it once, after the last chunk (the pending turn before it)', async () => {
     const s = withFake('same-id', {}, { FAKE_CLAUDE_CHUNKED: '1' });
     const chunks: string[] = [];
     const st = s.stream('streamed');
     for await (const chunk of st) {
       chunks.push(chunk.content);
-      expect(ctx.storage.saveCalls).toBe(0);
+      expect(ctx.storage.saveCalls).toBe(1);
     }
     expect(chunks).toEqual(['part one|', 'echo: streamed']);
     expect((await st.result).text).toBe('echo: streamed');
-    expect(ctx.storage.saveCalls).toBe(1);
+    expect(ctx.storage.saveCalls).toBe(2);
     expect(s.messages()).toHaveLength(2);
   });
 
@@ -29,7 +29,8 @@ describe('modes', () => {
     expect(result.text).toBe('echo: in the background');
     expect(s.id()).toBe(handle.sessionId);
     expect(s.messages().map((m) => m.content)).toEqual(['in the background', 'echo: in the background']);
-    expect(ctx.storage.saveCalls).toBe(1);
+    // The pending turn before the run started, then the recorded turn.
+    expect(ctx.storage.saveCalls).toBe(2);
   });
 
   it('a background run started by an earlier process is recorded later with adoptDetached', async () => {

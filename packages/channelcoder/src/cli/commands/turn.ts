@@ -8,6 +8,7 @@ import {
   type Session,
   SessionCorruptError,
   type SessionRunOptions,
+  SessionSaveError,
   type SessionStorage,
   stream as streamTurn,
 } from '@channelcoder/session-core';
@@ -139,6 +140,18 @@ function runOptionsOf(values: ParsedValues, mode: string): SessionRunOptions {
   if (maxTurns !== undefined) options.maxTurns = maxTurns;
   const timeout = secondsOption(values, 'timeout', mode);
   if (timeout !== undefined) options.timeout = timeout;
+  // Another process running a turn of the session: wait up to --wait SECONDS (default 10 minutes), or
+  // fail at once with --no-wait (exit 4 either way when it stays busy).
+  if (values['no-wait'] === true) {
+    if (stringOption(values, 'wait') !== undefined)
+      throw new UsageError('Use --wait SECONDS or --no-wait, not both.', mode);
+    options.onBusy = 'fail';
+  }
+  const wait = secondsOption(values, 'wait', mode);
+  if (wait !== undefined) {
+    options.onBusy = 'wait';
+    options.busyTimeoutMs = wait;
+  }
   return options;
 }
 
@@ -190,27 +203,25 @@ async function runMode(
   } catch (err) {
     spinner.stop();
     if (wroteText && !json) io.stdout.write('\n');
+    if (SessionSaveError.is(err)) {
+      // The turn ran and was paid for: its answer goes to stdout all the same; the storage error follows
+      // on stderr (exit 3). The transcript keeps the turn, so the next load recovers it.
+      const answer = err.result as ClaudeResult;
+      if (json) io.stdout.write(`${JSON.stringify(resultJson(mode, s, answer, undefined))}\n`);
+      else if (!wroteText) io.stdout.write(`${answer.text}\n`);
+      throw err;
+    }
     if (ClaudeRunError.is(err) && s !== undefined) {
-      io.stderr.write(`The failed turn was recorded in session "${s.name()}".\n`);
+      io.stderr.write(
+        `The ${err.interrupted ? 'interrupted' : 'failed'} turn was recorded in session "${s.name()}".\n`,
+      );
     }
     throw err;
   }
   spinner.stop();
   const turnCost = s !== undefined ? s.usage().totalCostUsd - costBefore : result.totalCostUsd;
   if (json) {
-    io.stdout.write(
-      `${JSON.stringify({
-        ...(mode === 'stream' ? { type: 'result' } : {}),
-        session: s?.name() ?? null,
-        claudeSessionId: result.sessionId,
-        text: result.text,
-        isError: result.isError,
-        turnCostUsd: turnCost ?? null,
-        totalCostUsd: s?.usage().totalCostUsd ?? result.totalCostUsd ?? null,
-        durationMs: result.durationMs ?? null,
-        messageCount: s?.messages().length ?? null,
-      })}\n`,
-    );
+    io.stdout.write(`${JSON.stringify(resultJson(mode, s, result, turnCost))}\n`);
     return EXIT.ok;
   }
   if (mode === 'run') io.stdout.write(`${result.text}\n`);
@@ -227,4 +238,23 @@ async function runMode(
     io.stderr.write(`${style.green('✓')} ${style.dim(parts.join(' · '))}\n`);
   }
   return EXIT.ok;
+}
+
+function resultJson(
+  mode: TurnMode,
+  s: Session | undefined,
+  result: ClaudeResult,
+  turnCost: number | undefined,
+): Record<string, unknown> {
+  return {
+    ...(mode === 'stream' ? { type: 'result' } : {}),
+    session: s?.name() ?? null,
+    claudeSessionId: result.sessionId,
+    text: result.text,
+    isError: result.isError,
+    turnCostUsd: turnCost ?? null,
+    totalCostUsd: s?.usage().totalCostUsd ?? result.totalCostUsd ?? null,
+    durationMs: result.durationMs ?? null,
+    messageCount: s?.messages().length ?? null,
+  };
 }

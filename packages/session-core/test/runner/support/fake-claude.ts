@@ -11,6 +11,7 @@
  * Without `-p` (interactive mode) it records the call, appends to a transcript under CLAUDE_CONFIG_DIR
  * (when set) like the real CLI, and exits (2 in `api-error` mode, else 0).
  * FAKE_CLAUDE_CHUNKED=1 writes every line in 7-byte pieces with pauses (lines split across reads).
+ * FAKE_CLAUDE_DELAY_MS waits that long before answering (a turn that takes a while).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,6 +73,7 @@ async function main() {
     setInterval(() => {}, 1000);
     return;
   }
+  if (process.env.FAKE_CLAUDE_DELAY_MS) await new Promise((r) => setTimeout(r, Number(process.env.FAKE_CLAUDE_DELAY_MS)));
   if (mode === 'no-result') { process.stderr.write('fatal: something broke\n'); process.exit(3); }
   if (mode === 'no-conversation') {
     process.stderr.write('No conversation found with session ID: ' + resume + '\n');

@@ -1,4 +1,5 @@
 import { StorageUnavailableError } from '../../../src/errors.js';
+import type { WriteOptions } from '../../../src/lease.js';
 import { MemorySessionStorage } from '../../../src/memory-storage.js';
 import type { SessionState } from '../../../src/state.js';
 import type { ListOptions, SessionInfo, SessionStorage } from '../../../src/storage.js';
@@ -43,15 +44,27 @@ export class SeedStyleStorage implements SessionStorage {
   }
 }
 
-/** A MemorySessionStorage that counts saves and can be told to fail them. */
+/**
+ * A MemorySessionStorage that counts saves and can be told to fail them: every save (`failSaves`), or only
+ * the saves that record a turn, after the pending-turn save before the CLI started went through
+ * (`failRecordingSaves`). `landThenFail` stores the save and then reports a timeout (an ambiguous save).
+ */
 export class CountingStorage extends MemorySessionStorage {
   saveCalls = 0;
   failSaves = false;
+  failRecordingSaves = false;
+  landThenFail = false;
 
-  override async save(state: SessionState, name?: string): Promise<string> {
+  override async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
     this.saveCalls++;
-    if (this.failSaves) throw new StorageUnavailableError('test', 'save', new Error('disk on fire'));
-    return super.save(state, name);
+    const recording = state.pendingTurn === undefined;
+    if (this.failSaves || (this.failRecordingSaves && recording))
+      throw new StorageUnavailableError('test', 'save', new Error('disk on fire'));
+    if (this.landThenFail && recording) {
+      await super.save(structuredClone(state), name, options);
+      throw new StorageUnavailableError('test', 'save', new Error('timed out after 5000 ms'));
+    }
+    return super.save(state, name, options);
   }
 
   override async list(options?: ListOptions): Promise<SessionInfo[]> {

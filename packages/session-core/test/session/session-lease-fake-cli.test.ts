@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, SessionBusyError, SessionConflictError } from '../../src/errors.js';
+import type { LeaseOptions, SessionLease, WriteOptions } from '../../src/lease.js';
+import { MemorySessionStorage } from '../../src/memory-storage.js';
+import type { SessionState } from '../../src/state.js';
+import { flag, useFakeSessions } from './support/fake-sessions.js';
+import { SeedStyleStorage } from './support/storages.js';
+
+const ctx = useFakeSessions();
+const { session } = ctx;
+
+/** A memory storage that records who held the lease at each save and each lease event. */
+class RecordingStorage extends MemorySessionStorage {
+  readonly events: string[] = [];
+  readonly fenced: Array<number | undefined> = [];
+  override async lease(name: string, options?: LeaseOptions): Promise<SessionLease> {
+    const lease = await super.lease(name, options);
+    this.events.push(`take ${lease.token}`);
+    const release = lease.release.bind(lease);
+    const renew = lease.renew.bind(lease);
+    return Object.assign(lease, {
+      release: async () => {
+        this.events.push(`release ${lease.token}`);
+        await release();
+      },
+      renew: async (ttl?: number) => {
+        this.events.push(`renew ${lease.token}`);
+        await renew(ttl);
+      },
+    });
+  }
+  override async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
+    this.fenced.push(options?.lease?.token);
+    return super.save(state, name, options);
+  }
+}
+
+describe('session() turns take the session lease (DESIGN 10)', () => {
+  it('takes the lease before the CLI starts, saves under it (fenced) and releases it', async () => {
+    const storage = new RecordingStorage();
+    const s = session({ name: 'leased', storage, defaults: { env: ctx.fake.env() } });
+    await s.claude('one');
+    await s.claude('two');
+    expect(storage.events).toEqual(['take 1', 'release 1', 'take 2', 'release 2']);
+    // pending + recorded per turn, each fenced by that turn's lease
+    expect(storage.fenced).toEqual([1, 1, 2, 2]);
+  });
+
+  it('two objects on one session take turns: each turn resumes the history the other stored, none conflicts', async () => {
+    const storage = new MemorySessionStorage();
+    const env = { env: ctx.fake.env() };
+    const first = session({ name: 'shared', storage, defaults: env });
+    await first.claude('start');
+    const a = await session.load('shared', { storage, defaults: env });
+    const b = await session.load('shared', { storage, defaults: env });
+    const results = await Promise.allSettled([
+      a.claude('a1'),
+      b.claude('b1'),
+      a.claude('a2'),
+      b.claude('b2'),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const stored = await storage.load('shared');
+    const prompts = stored.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    expect(prompts.slice(0, 1)).toEqual(['start']);
+    expect([...prompts].sort()).toEqual(['a1', 'a2', 'b1', 'b2', 'start']);
+    expect(stored.usage.turns).toBe(5);
+    // Every turn resumed the one conversation, with as many prompts before it as the store had.
+    const calls = ctx.fake.invocations();
+    expect(new Set(calls.slice(1).map((c) => flag(c.args, '--resume')))).toEqual(new Set([first.id()]));
+    expect(calls.map((c) => c.stdin)).toEqual(prompts);
+  });
+
+  it("onBusy 'fail' rejects with SessionBusyError naming the holder, and runs nothing", async () => {
+    const storage = new MemorySessionStorage();
+    const s = session({ name: 'busy', storage, defaults: { env: ctx.fake.env() } });
+    const held = await storage.lease('busy', { holder: 'worker-7', ttlMs: 60_000 });
+    const err = await s.claude('x', { onBusy: 'fail' }).catch((e: unknown) => e);
+    expect(SessionBusyError.is(err)).toBe(true);
+    expect((err as SessionBusyError).holder).toBe('worker-7');
+    expect((err as SessionBusyError).expiresAt).toEqual(held.expiresAt);
+    expect(ctx.fake.invocations()).toEqual([]);
+    expect(s.messages()).toEqual([]);
+    expect(await storage.exists('busy')).toBe(false);
+    await held.release();
+  });
+
+  it("onBusy 'wait' waits for the holder to release, up to busyTimeoutMs", async () => {
+    const storage = new MemorySessionStorage();
+    const s = session({ name: 'waiting', storage, defaults: { env: ctx.fake.env() } });
+    const held = await storage.lease('waiting', { holder: 'other', ttlMs: 60_000 });
+    await expect(s.claude('x', { busyTimeoutMs: 100 })).rejects.toSatisfy(SessionBusyError.is);
+    const turn = s.claude('y', { busyTimeoutMs: 30_000 });
+    let settled = false;
+    turn.finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(settled).toBe(false);
+    await held.release();
+    expect((await turn).text).toBe('echo: y');
+  });
+
+  it('renews the lease while the CLI runs longer than its ttl, so nobody else gets in', async () => {
+    const storage = new RecordingStorage();
+    const s = session({
+      name: 'long',
+      storage,
+      leaseTtlMs: 300,
+      defaults: { env: ctx.fake.env('same-id', { FAKE_CLAUDE_DELAY_MS: '1200' }) },
+    });
+    const turn = s.claude('slow');
+    await new Promise((r) => setTimeout(r, 800));
+    await expect(storage.lease('long', { ttlMs: 1000 })).rejects.toSatisfy(SessionBusyError.is);
+    await turn;
+    expect(storage.events.filter((e) => e === 'renew 1').length).toBeGreaterThanOrEqual(2);
+    expect((await storage.load('long')).usage.turns).toBe(1);
+  });
+
+  it('a lease lost during the turn refuses the save: SessionSaveError with the answer, cause LeaseLostError', async () => {
+    const storage = new MemorySessionStorage();
+    const s = session({
+      name: 'lost',
+      storage,
+      leaseTtlMs: 200,
+      defaults: { env: ctx.fake.env('same-id', { FAKE_CLAUDE_DELAY_MS: '600' }) },
+    });
+    // Renewals stop working: the lease runs out mid-turn and another holder takes it.
+    const original = storage.lease.bind(storage);
+    storage.lease = async (name, options) => {
+      const lease = await original(name, options);
+      return Object.assign(lease, { renew: async () => {} });
+    };
+    const turn = s.claude('x').catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 350));
+    const thief = await original('lost', { ttlMs: 60_000 });
+    const err = (await turn) as { result?: { text: string }; cause?: unknown; code?: string };
+    expect(err.code).toBe('SESSION_SAVE_FAILED');
+    expect(err.result?.text).toBe('echo: x');
+    expect(LeaseLostError.is(err.cause)).toBe(true);
+    await thief.release();
+  });
+
+  it('a storage without lease() still works (without exclusivity)', async () => {
+    const seed = new SeedStyleStorage();
+    const s = session({ name: 'seed', storage: seed, defaults: { env: ctx.fake.env() } });
+    await s.claude('one');
+    await s.claude('two');
+    expect((await seed.load('seed')).messages).toHaveLength(4);
+  });
+
+  it('an object whose stored session moved on catches up before its turn instead of conflicting', async () => {
+    const storage = new MemorySessionStorage();
+    const env = { env: ctx.fake.env() };
+    const first = session({ name: 'moved', storage, defaults: env });
+    await first.claude('one');
+    const stale = await session.load('moved', { storage, defaults: env });
+    await first.claude('two');
+    await first.claude('three');
+    const err = await stale.claude('four').catch((e: unknown) => e);
+    expect(SessionConflictError.is(err)).toBe(false);
+    expect(err).not.toBeInstanceOf(Error);
+    expect(stale.messages().map((m) => m.content)).toEqual([
+      'one',
+      'echo: one',
+      'two',
+      'echo: two',
+      'three',
+      'echo: three',
+      'four',
+      'echo: four',
+    ]);
+  });
+});
