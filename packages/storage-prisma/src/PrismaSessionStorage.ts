@@ -1,6 +1,7 @@
 import {
   assembleState,
   assertRevision,
+  type LeaseOptions,
   type ListOptions,
   type ListPosition,
   normalizeSessionName,
@@ -9,10 +10,13 @@ import {
   resolveSaveName,
   SessionConflictError,
   type SessionInfo,
+  type SessionLease,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
+  type WriteOptions,
 } from '@channelcoder/session-core';
+import { checkLeaseInTransaction, type LeaseClient, leaseClockQuery, takeLease } from './leases.js';
 import {
   asTransactionalClient,
   type ChannelCoderPrismaClient,
@@ -78,6 +82,10 @@ const SNAPSHOT_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb', 'my
  * `clear()`, with the old rows deleted first). A new session is a `create`; a duplicate key there is the
  * same conflict. If anything fails, the transaction rolls back and the previous revision stays.
  *
+ * Leases (DESIGN 10, when the client has the `ChannelCoderLease` model, on PostgreSQL, CockroachDB or
+ * SQLite): `channelcoder_leases`, one row per leased name, see leases.ts. A save or transcript append with
+ * `{ lease }` checks (and locks) that row as the first write of its transaction.
+ *
  * Connection failures surface as StorageUnavailableError; set connection timeouts on your driver (for
  * `pg`, `connectionTimeoutMillis` on the Pool) so they come within a bounded time.
  */
@@ -99,9 +107,20 @@ export class PrismaSessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: WriteOptions,
   ) => Promise<void>;
   /** Every stored transcript line in order, or `null` when none are stored for that id. */
   readonly loadTranscript?: (name: string, claudeSessionId: string) => Promise<unknown[] | null>;
+  /**
+   * The lease capability (DESIGN 10): takes the session's exclusive lease, waiting up to `waitMs`. Present
+   * only when the client has the `ChannelCoderLease` model and the provider is PostgreSQL, CockroachDB or
+   * SQLite. Expiry is judged by the database's clock.
+   *
+   * @throws SessionBusyError when another holder keeps it past `waitMs`; StorageUnavailableError.
+   */
+  readonly lease?: (name: string, options?: LeaseOptions) => Promise<SessionLease>;
+  /** The database's clock query when leases are available. */
+  private readonly leaseClock: string | undefined;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -113,11 +132,30 @@ export class PrismaSessionStorage implements SessionStorage {
     this.readOptions =
       isolation === undefined ? this.txOptions : { ...this.txOptions, isolationLevel: isolation };
     this.transcripts = hasTranscriptModel(this.prisma);
+    this.leaseClock = leaseClockQuery(this.prisma, provider);
+    const leaseClock = this.leaseClock;
+    if (leaseClock !== undefined) {
+      this.lease = (name, leaseOptions) =>
+        takeLease(
+          this.prisma as unknown as LeaseClient,
+          leaseClock,
+          normalizeSessionName(name),
+          leaseOptions,
+        );
+    }
     if (this.transcripts) {
-      this.appendTranscript = async (name, claudeSessionId, entries, fromLine) => {
+      this.appendTranscript = async (name, claudeSessionId, entries, fromLine, writeOptions) => {
         const key = normalizeSessionName(name);
         try {
-          await appendTranscriptLines(this.prisma, this.txOptions, key, claudeSessionId, entries, fromLine);
+          await appendTranscriptLines(
+            this.prisma,
+            this.txOptions,
+            key,
+            claudeSessionId,
+            entries,
+            fromLine,
+            (tx) => checkLeaseInTransaction(tx, this.leaseClock, key, writeOptions),
+          );
         } catch (err) {
           throw toStorageError(err, `appendTranscript("${key}")`);
         }
@@ -133,10 +171,19 @@ export class PrismaSessionStorage implements SessionStorage {
     }
   }
 
-  async save(state: SessionState, name?: string): Promise<string> {
+  /**
+   * Stores the state in one transaction (see the class comment). With `options.lease`, the lease row is
+   * checked and locked first.
+   *
+   * @throws SessionConflictError; LeaseLostError (nothing written); StorageUnavailableError.
+   */
+  async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
     const key = resolveSaveName(state, name);
     try {
-      await this.prisma.$transaction((tx) => this.writeSession(tx, key, state), this.txOptions);
+      await this.prisma.$transaction(async (tx) => {
+        await checkLeaseInTransaction(tx, this.leaseClock, key, options);
+        await this.writeSession(tx, key, state);
+      }, this.txOptions);
     } catch (err) {
       throw toStorageError(err, `save("${key}")`);
     }

@@ -192,9 +192,14 @@ function guardedClient(client: OwnedClient, closed: () => boolean): ChannelCoder
     get channelCoderTranscriptLine() {
       return open(c.channelCoderTranscriptLine);
     },
+    get channelCoderLease() {
+      return open(c.channelCoderLease);
+    },
     get _activeProvider() {
       return c._activeProvider;
     },
     $transaction: (...args: unknown[]) => open(c).$transaction(...args),
+    $queryRawUnsafe: (...args: unknown[]) =>
+      (open(c) as unknown as { $queryRawUnsafe: (...a: unknown[]) => unknown }).$queryRawUnsafe(...args),
   } as ChannelCoderPrismaClient;
 }

@@ -55,6 +55,8 @@ export async function appendTranscriptLines(
   claudeSessionId: string,
   entries: readonly unknown[],
   fromLine: number,
+  /** Runs first in the transaction (the lease check of a fenced append). */
+  fence: (tx: ModelClient) => Promise<void> = async () => {},
 ): Promise<void> {
   checkClaudeSessionId('appendTranscript', claudeSessionId);
   if (!Array.isArray(entries)) throw new InvalidArgumentError('appendTranscript: entries must be an array.');
@@ -64,6 +66,7 @@ export async function appendTranscriptLines(
     try {
       await prisma.$transaction(async (raw) => {
         const tx = raw as WithTranscripts;
+        await fence(tx);
         const session = await tx.channelCoderSession.findUnique({ where: { name }, select: { name: true } });
         if (session === null) throw new SessionNotFoundError(name, { where: 'table channelcoder_sessions' });
         const stored = await tx.channelCoderTranscriptLine.count({

@@ -14,7 +14,11 @@ import { runCli } from '../src/cli.js';
 import { migrate, migrationsDirectory, readShippedMigrations } from '../src/index.js';
 import { testPool } from './support/databases.js';
 
-const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
+const MIGRATIONS = [
+  '20261121000000_channelcoder_sessions',
+  '20261121010000_channelcoder_transcripts',
+  '20261202000000_channelcoder_leases',
+];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const clean of cleanups.splice(0)) await clean();
@@ -61,7 +65,18 @@ describe('shipped migrations', () => {
   it('create every table, column and index the schema snippet maps to', async () => {
     const schema = await readFile(new URL('../schema/channelcoder.prisma', import.meta.url), 'utf8');
     const mapped = [...schema.matchAll(/@@?map\("([^"]+)"\)|map: "([^"]+)"/g)].map((m) => m[1] ?? m[2]);
-    const plainFields = ['name', 'revision', 'head', 'created', 'sequence', 'content', 'line', 'entry'];
+    const plainFields = [
+      'name',
+      'revision',
+      'head',
+      'created',
+      'sequence',
+      'content',
+      'line',
+      'entry',
+      'token',
+      'holder',
+    ];
     for (const provider of ['postgresql', 'sqlite'] as const) {
       const sql = (await readShippedMigrations(provider)).map((m) => m.sql).join('\n');
       for (const identifier of [...mapped, ...plainFields]) expect(sql).toContain(`"${identifier}"`);
@@ -102,6 +117,7 @@ describe('migrate() on PostgreSQL', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         '_prisma_migrations',
+        'channelcoder_leases',
         'channelcoder_messages',
         'channelcoder_sessions',
         'channelcoder_transcript_lines',
@@ -161,6 +177,7 @@ describe('migrate() on SQLite', () => {
       );
       expect(tables.map((r) => r.name)).toEqual(
         expect.arrayContaining([
+          'channelcoder_leases',
           'channelcoder_messages',
           'channelcoder_sessions',
           'channelcoder_sessions_listing_idx',
@@ -186,14 +203,14 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     expect(run.out.join('')).toContain('applied  20261121000000_channelcoder_sessions');
     const rerun = io();
     expect(await runCli(['migrate', '--url', inject('databaseUrl'), '--schema', schema], rerun.io)).toBe(0);
-    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 2 already applied');
+    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 3 already applied');
   });
 
   it('takes DATABASE_URL when --url is absent (SQLite file URL)', async () => {
     const run = io();
     const code = await runCli(['migrate'], { ...run.io, env: { DATABASE_URL: await sqliteFile() } });
     expect(code).toBe(0);
-    expect(run.out.join('')).toContain('sqlite: 2 applied');
+    expect(run.out.join('')).toContain('sqlite: 3 applied');
   });
 
   it('prints usage with exit code 2 for a missing command or URL, and 1 for an unsupported URL', async () => {

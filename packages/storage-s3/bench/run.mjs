@@ -4,6 +4,8 @@
 //   1. one save that appends 2 messages to a session of 10 vs of 2,000 messages: bytes uploaded and time
 //   2. the first page (50) of list() over 2,000 sessions vs a naive listing that GETs every session's head
 //   3. requests per save and per load, counted with an SDK middleware
+//   4. lease acquire + release (uncontended, on a second s3rver with conditional writes enforced): requests and
+//      time, as a share of a ~600 ms CLI turn (target <= 1%)
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createSessionState, fromWireHead, newMessageId } from '@channelcoder/session-core';
 import { S3SessionStorage } from '../dist/index.js';
@@ -197,6 +199,64 @@ async function benchRequests(storage, log) {
   console.log(`   list, first page:                      ${listing}  (one ListObjectsV2)`);
 }
 
+/** A CLI turn (spawn, API round trip, transcript) takes about this long; the lease's target is <= 1% of it. */
+const CLI_TURN_MS = 600;
+
+async function benchLease() {
+  const enforcing = await startS3rver({ enforceConditionalWrites: true });
+  try {
+    const client = new S3Client({
+      endpoint: enforcing.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const log = instrument(client);
+    const storage = new S3SessionStorage({ client, bucket: enforcing.bucket, prefix: 'bench-lease/' });
+    const state = makeState(10);
+    await storage.save(state, 'leased');
+    const cycle = async () => (await storage.lease('leased')).release();
+    for (let i = 0; i < 5; i++) await cycle();
+    log.length = 0;
+    const lease = await storage.lease('leased');
+    const acquire = log.map((r) => r.method);
+    log.length = 0;
+    await lease.release();
+    const release = log.map((r) => r.method);
+    const times = [];
+    for (let i = 0; i < REPEATS; i++) times.push(await timed(cycle));
+    // What a lease adds to a save: the same save (+2 messages) with and without { lease }, alternating.
+    const held = await storage.lease('leased', { ttlMs: 600_000 });
+    const plain = [];
+    const fenced = [];
+    for (let i = 0; i < REPEATS; i++) {
+      plain.push(await timed(() => storage.save(appendMessages(state, 2), 'leased')));
+      fenced.push(await timed(() => storage.save(appendMessages(state, 2), 'leased', { lease: held })));
+    }
+    await held.release();
+    const ms = median(times);
+    const share = (100 * ms) / CLI_TURN_MS;
+    console.log(
+      `4. lease acquire + release, uncontended (s3rver with conditional writes enforced, median of ${REPEATS})`,
+    );
+    console.log(
+      `   acquire: ${acquire.length} requests (${acquire.join(', ')}); release: ${release.length} (${release.join(', ')})`,
+    );
+    console.log(
+      `   acquire + release: ${fmt(ms, 2)} ms = ${fmt(share, 2)}% of a ${CLI_TURN_MS} ms CLI turn (target <= 1%)`,
+    );
+    console.log(
+      `   save +2 messages: ${fmt(median(plain), 2)} ms; with { lease }: ${fmt(median(fenced), 2)} ms (same requests)`,
+    );
+    client.destroy();
+    return { ms, share, requests: acquire.length + release.length };
+  } finally {
+    await enforcing.stop();
+  }
+}
+
 const server = await startS3rver();
 try {
   const client = new S3Client({
@@ -218,6 +278,7 @@ try {
   const save = runs('save') ? await benchSaveSize(storage('bench-save/'), log) : undefined;
   const list = runs('list') ? await benchList(storage('bench-list/'), client, server.bucket) : undefined;
   if (runs('requests')) await benchRequests(storage('bench-requests/'), log);
+  const lease = runs('lease') ? await benchLease() : undefined;
   console.log('\nsummary');
   if (save !== undefined) {
     console.log(
@@ -229,6 +290,12 @@ try {
   }
   if (list !== undefined) {
     console.log(`  list speed-up    ${fmt(list.ratio)} (>= 20: ${list.ratio >= 20 ? 'met' : 'MISSED'})`);
+  }
+  if (lease !== undefined) {
+    console.log(
+      `  lease acquire + release ${lease.requests} requests, ${fmt(lease.share, 2)}% of a CLI turn ` +
+        `(<= 1%: ${lease.share <= 1 ? 'met' : 'MISSED'})`,
+    );
   }
   client.destroy();
 } finally {

@@ -1,23 +1,42 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  acquireLease,
   assembleState,
   assertRevision,
+  createLeaseHandle,
   deserializeState,
+  fencingToken,
   InvalidArgumentError,
+  type LeaseAttempt,
+  LeaseLostError,
+  type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
+  readLeaseOptions,
   resolveSaveName,
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
+  type SessionLease,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
   toWireMessage,
   UnsupportedFormatError,
+  type WriteOptions,
 } from '@channelcoder/session-core';
 import { mapBounded } from './bounded-parallel.js';
+import {
+  type HeadLease,
+  isLeaseOnly,
+  isLive,
+  KIND_METADATA,
+  LEASE_ONLY_KIND,
+  leaseOf,
+  parseHeadJson,
+  withLease,
+} from './head-lease.js';
 import { headText, readStoredHead, type StoredHead } from './head-record.js';
 import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
 import { KeyLayout, type PartRef, partIdOfKey, partSequence } from './keys.js';
@@ -44,6 +63,17 @@ export interface S3SessionStorageOptions {
 
 const PARALLEL_READS = 8;
 const MAX_LOAD_ATTEMPTS = 10;
+/** Head writes refused only because a lease write (a renew, say) changed the head meanwhile are retried. */
+const MAX_HEAD_WRITE_ATTEMPTS = 10;
+const LEASE_ONLY_METADATA = { [KIND_METADATA]: LEASE_ONLY_KIND };
+
+/** The head object as stored: a session's head (`stored`) or a lease-only head (`stored` undefined). */
+interface HeadRecord {
+  etag: string;
+  doc: Record<string, unknown>;
+  stored: StoredHead | undefined;
+  lease: HeadLease | undefined;
+}
 
 /**
  * Sessions in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO).
@@ -65,6 +95,11 @@ const MAX_LOAD_ATTEMPTS = 10;
  * than `compactAfterParts` parts, the save writes all messages as one new part instead, switches the head
  * to it and only then deletes the old parts: a load reads exactly the parts its head names and, if one
  * vanished under it, reads the new head again, so it never sees a partial session.
+ *
+ * Leases (DESIGN 10) live in the head object (see head-lease.ts): acquire, renew and release are conditional
+ * PUTs of the head, and a save with `{ lease }` checks the lease in the head it read and writes the new head
+ * conditionally on that head's ETag, so a lease taken by another holder meanwhile (which changed the ETag)
+ * refuses the save with LeaseLostError. Expiry is judged by the writers' clocks.
  *
  * Unreferenced parts (from a failed save or a cleanup that could not finish) never affect a load; the next
  * compaction and `remove()` delete them.
@@ -113,9 +148,13 @@ export class S3SessionStorage implements SessionStorage {
    *   conditional write; SessionCorruptError / UnsupportedFormatError when the stored head cannot be read
    *   (remove the session to overwrite it); StorageUnavailableError.
    */
-  async save(state: SessionState, name?: string): Promise<string> {
+  async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
     const key = resolveSaveName(state, name);
-    const stored = await this.readHead(key, 'save');
+    fencingToken(key, options); // a lease of another session is refused as lost
+    const lease = options?.lease;
+    let record = await this.readHeadRecord(key, 'save');
+    let stored = record?.stored;
+    if (lease !== undefined) this.assertLease(key, lease, record?.lease);
     assertRevision(key, stored?.info.revision, state);
     const revision = state.revision + 1;
     const write = planParts(stored, state, revision, this.compactAfterParts);
@@ -126,20 +165,37 @@ export class S3SessionStorage implements SessionStorage {
       await this.objects.put(partKey, lines, 'application/x-ndjson', 'save');
     }
     const writeId = globalThis.crypto.randomUUID();
-    const committed = await this.objects.put(
-      this.keys.headKey(key),
-      headText(state, revision, write.parts, writeId),
-      'application/json',
-      'save',
-      stored === undefined ? { ifNoneMatch: '*' } : { ifMatch: stored.etag },
-    );
-    if (committed === 'precondition-failed') {
-      const now = await this.readHead(key, 'save').catch(() => undefined);
-      // A retried PUT whose first attempt did commit is refused by its own condition: that is a success.
-      if (now?.writeId !== writeId) {
-        if (partKey !== undefined) await this.objects.delete(partKey, 'save').catch(() => undefined);
-        throw new SessionConflictError(key, state.revision, now?.info.revision ?? 0);
+    const dropPart = () =>
+      partKey === undefined ? Promise.resolve() : this.objects.delete(partKey, 'save').catch(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      // The head carries the lease on: a save never changes who holds it.
+      const text = headText(state, revision, write.parts, writeId, record?.lease);
+      const committed = await this.objects.put(
+        this.keys.headKey(key),
+        text,
+        'application/json',
+        'save',
+        record === undefined ? { ifNoneMatch: '*' } : { ifMatch: record.etag },
+      );
+      if (committed !== 'precondition-failed') {
+        if (lease !== undefined) this.leaseHeads.set(lease, { etag: committed.etag, text });
+        break;
       }
+      const now = await this.readHeadRecord(key, 'save').catch(() => undefined);
+      // A retried PUT whose first attempt did commit is refused by its own condition: that is a success.
+      if (now?.stored?.writeId === writeId) break;
+      if (lease !== undefined && !isCurrent(lease, now?.lease)) {
+        await dropPart();
+        throw new LeaseLostError(key, lease.token);
+      }
+      // Only the lease changed (a renew, or a lease taken by an unfenced writer's side): same revision, retry.
+      const sameBase = now !== undefined && (now.stored?.info.revision ?? 0) === state.revision;
+      if (!sameBase || attempt === MAX_HEAD_WRITE_ATTEMPTS) {
+        await dropPart();
+        throw new SessionConflictError(key, state.revision, now?.stored?.info.revision ?? 0);
+      }
+      record = now;
+      stored = now.stored;
     }
     state.revision = revision;
 
@@ -208,8 +264,11 @@ export class S3SessionStorage implements SessionStorage {
   async remove(name: string): Promise<boolean> {
     const key = normalizeSessionName(name);
     let stored: StoredHead | 'unreadable' | undefined;
+    let lease: HeadLease | undefined;
     try {
-      stored = await this.readHead(key, 'remove');
+      const record = await this.readHeadRecord(key, 'remove');
+      stored = record?.stored;
+      lease = record?.lease;
     } catch (err) {
       if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
       stored = 'unreadable';
@@ -223,15 +282,24 @@ export class S3SessionStorage implements SessionStorage {
           )
         : this.indexKeysOf(key, stored);
     await mapBounded(entries, PARALLEL_READS, (k) => this.objects.delete(k, 'remove'));
-    await this.objects.delete(this.keys.headKey(key), 'remove');
-    const rest = await this.objects.listAllKeys(this.keys.sessionFolder(key), 'remove');
+    const headKey = this.keys.headKey(key);
+    // A leased name keeps a lease-only head, so its lease (and the growth of its tokens) outlives the session.
+    if (lease === undefined) await this.objects.delete(headKey, 'remove');
+    else
+      await this.objects.put(headKey, withLease(undefined, lease), 'application/json', 'remove', undefined, {
+        ...LEASE_ONLY_METADATA,
+      });
+    const rest = (await this.objects.listAllKeys(this.keys.sessionFolder(key), 'remove')).filter(
+      (k) => k !== headKey,
+    );
     await mapBounded(rest, PARALLEL_READS, (k) => this.objects.delete(k, 'remove'));
     return true;
   }
 
   /** True when the session has a head (even a damaged one). One HEAD request. */
   async exists(name: string): Promise<boolean> {
-    return this.objects.exists(this.keys.headKey(normalizeSessionName(name)), 'exists');
+    const metadata = await this.objects.metadata(this.keys.headKey(normalizeSessionName(name)), 'exists');
+    return metadata !== undefined && metadata[KIND_METADATA] !== LEASE_ONLY_KIND;
   }
 
   /**
@@ -245,8 +313,17 @@ export class S3SessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: WriteOptions,
   ): Promise<void> {
-    await this.transcripts.append(normalizeSessionName(name), claudeSessionId, entries, fromLine);
+    const key = normalizeSessionName(name);
+    fencingToken(key, options);
+    const lease = options?.lease;
+    await this.transcripts.append(key, claudeSessionId, entries, fromLine, async () => {
+      const record = await this.readHeadRecord(key, 'appendTranscript');
+      if (record?.stored === undefined) return false;
+      if (lease !== undefined) this.assertLease(key, lease, record.lease);
+      return true;
+    });
   }
 
   /** All stored lines in order, or `null` when none are stored for that id (or there is no such session). */
@@ -262,8 +339,157 @@ export class S3SessionStorage implements SessionStorage {
   }
 
   private async readHead(name: string, operation: string): Promise<StoredHead | undefined> {
+    return (await this.readHeadRecord(name, operation))?.stored;
+  }
+
+  /** The head object, session or lease-only, or undefined when there is none. @throws SessionCorruptError */
+  private async readHeadRecord(name: string, operation: string): Promise<HeadRecord | undefined> {
     const found = await this.objects.getText(this.keys.headKey(name), operation);
-    return found === undefined ? undefined : readStoredHead(name, found.text, found.etag, this.pathOf(name));
+    if (found === undefined) return undefined;
+    const location = this.pathOf(name);
+    const doc = parseHeadJson(name, found.text, location);
+    const stored = isLeaseOnly(doc) ? undefined : readStoredHead(name, found.text, found.etag, location);
+    return { etag: found.etag, doc, stored, lease: leaseOf(doc) };
+  }
+
+  /** @throws LeaseLostError unless `lease` is the one the head carries and it has not expired. */
+  private assertLease(name: string, lease: SessionLease, current: HeadLease | undefined): void {
+    if (current === undefined || current.token !== lease.token)
+      throw new LeaseLostError(name, lease.token, 'another holder took it or it was released');
+    if (!isLive(current)) throw new LeaseLostError(name, lease.token, 'it expired');
+  }
+
+  /** The head each held lease last wrote or saw (renew and release try it first: one PUT). */
+  private readonly leaseHeads = new WeakMap<SessionLease, { etag: string; text: string }>();
+
+  /**
+   * Takes the session's lease (DESIGN 10), waiting up to `waitMs`: a read of the head and a conditional PUT
+   * of it with the new lease (a lease-only head when there is no session yet). Expiry is judged by this
+   * process's clock.
+   *
+   * @throws SessionBusyError when another holder keeps it past `waitMs`; SessionCorruptError for a damaged
+   *   head; StorageUnavailableError.
+   */
+  async lease(name: string, options?: LeaseOptions): Promise<SessionLease> {
+    const key = normalizeSessionName(name);
+    const { ttlMs, holder, waitMs, signal } = readLeaseOptions(options);
+    const headKey = this.keys.headKey(key);
+    const attempt = async (): Promise<LeaseAttempt<SessionLease>> => {
+      for (;;) {
+        const record = await this.readHeadRecord(key, 'lease');
+        const now = Date.now();
+        const current = record?.lease;
+        if (current !== undefined && isLive(current, now)) {
+          return { busy: { holder: current.holder, expiresAt: new Date(current.expiresAt) } };
+        }
+        const lease: HeadLease = {
+          token: (current?.token ?? 0) + 1,
+          holder,
+          expiresAt: now + ttlMs,
+          id: globalThis.crypto.randomUUID(),
+        };
+        const text = withLease(record?.stored === undefined ? undefined : record.doc, lease);
+        const put = await this.objects.put(
+          headKey,
+          text,
+          'application/json',
+          'lease',
+          record === undefined ? { ifNoneMatch: '*' } : { ifMatch: record.etag },
+          record?.stored === undefined ? LEASE_ONLY_METADATA : undefined,
+        );
+        if (put === 'precondition-failed') {
+          // The head changed under us; a retried PUT of ours that landed shows our own lease id.
+          const now = await this.readHeadRecord(key, 'lease');
+          if (now?.lease?.id !== lease.id) continue;
+          return { acquired: this.leaseHandle(key, lease, ttlMs, { etag: now.etag, text }) };
+        }
+        return { acquired: this.leaseHandle(key, lease, ttlMs, { etag: put.etag, text }) };
+      }
+    };
+    return acquireLease(key, { waitMs, ...(signal ? { signal } : {}) }, attempt);
+  }
+
+  private leaseHandle(
+    name: string,
+    taken: HeadLease,
+    ttlMs: number,
+    head: { etag: string; text: string },
+  ): SessionLease {
+    const handle: SessionLease = createLeaseHandle({
+      name,
+      token: taken.token,
+      holder: taken.holder,
+      expiresAt: new Date(taken.expiresAt),
+      ttlMs,
+      renew: async (ms) => {
+        let expiresAt = 0;
+        const done = await this.rewriteLease(handle, (current) => {
+          this.assertLease(name, handle, current);
+          expiresAt = Date.now() + ms;
+          return { ...current, expiresAt } as HeadLease;
+        });
+        if (!done) throw new LeaseLostError(name, taken.token, 'the session head is gone');
+        return new Date(expiresAt);
+      },
+      release: async () => {
+        await this.rewriteLease(handle, (current) =>
+          current?.token === taken.token && current.id === taken.id
+            ? { ...current, expiresAt: 0 }
+            : undefined,
+        );
+      },
+    });
+    this.leaseHeads.set(handle, head);
+    return handle;
+  }
+
+  /**
+   * Rewrites the head with `change(current lease)` conditionally on its ETag, trying the head this lease
+   * last wrote first and reading it again when that one is stale. `change` returning undefined writes
+   * nothing. Resolves false when there is no head.
+   */
+  private async rewriteLease(
+    lease: SessionLease,
+    change: (current: HeadLease | undefined) => HeadLease | undefined,
+  ): Promise<boolean> {
+    const headKey = this.keys.headKey(lease.name);
+    let known = this.leaseHeads.get(lease);
+    for (let attempt = 1; ; attempt++) {
+      let etag: string;
+      let doc: Record<string, unknown>;
+      if (known !== undefined) {
+        etag = known.etag;
+        doc = JSON.parse(known.text) as Record<string, unknown>;
+      } else {
+        const record = await this.readHeadRecord(lease.name, 'lease');
+        if (record === undefined) return false;
+        etag = record.etag;
+        doc = record.doc;
+      }
+      const next = change(leaseOf(doc));
+      if (next === undefined) return true;
+      const leaseOnly = isLeaseOnly(doc);
+      const text = withLease(leaseOnly ? undefined : doc, next);
+      const put = await this.objects.put(
+        headKey,
+        text,
+        'application/json',
+        'lease',
+        { ifMatch: etag },
+        leaseOnly ? LEASE_ONLY_METADATA : undefined,
+      );
+      if (put !== 'precondition-failed') {
+        this.leaseHeads.set(lease, { etag: put.etag, text });
+        return true;
+      }
+      if (attempt === MAX_HEAD_WRITE_ATTEMPTS)
+        throw new StorageUnavailableError(
+          'S3',
+          'lease',
+          new Error(`the head of "${lease.name}" changed during each of ${attempt} lease writes`),
+        );
+      known = undefined;
+    }
   }
 
   /** The index entries a stored head may have (an inline document may have been indexed unverified). */
@@ -323,4 +549,9 @@ export class S3SessionStorage implements SessionStorage {
       // See above: the garbage stays until the next compaction or remove().
     }
   }
+}
+
+/** True when the head's lease is still `lease` (same acquisition) and unexpired. */
+function isCurrent(lease: SessionLease, current: HeadLease | undefined): boolean {
+  return current !== undefined && current.token === lease.token && isLive(current);
 }

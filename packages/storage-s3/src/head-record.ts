@@ -15,6 +15,7 @@ import {
   toWireHead,
   type WireHeadInfo,
 } from '@channelcoder/session-core';
+import type { HeadLease } from './head-lease.js';
 import { isPartId, type PartRef } from './keys.js';
 
 export type HeadLayout = { kind: 'parts'; parts: PartRef[] } | { kind: 'inline' };
@@ -77,6 +78,17 @@ function readParts(value: unknown, name: string, location: string): PartRef[] {
 }
 
 /** The head text a save stores for `state` at `revision`. */
-export function headText(state: SessionState, revision: number, parts: PartRef[], writeId: string): string {
-  return JSON.stringify({ ...toWireHead({ ...state, revision }), parts, writeId });
+export function headText(
+  state: SessionState,
+  revision: number,
+  parts: PartRef[],
+  writeId: string,
+  lease?: HeadLease,
+): string {
+  return JSON.stringify({
+    ...toWireHead({ ...state, revision }),
+    parts,
+    writeId,
+    ...(lease === undefined ? {} : { lease }),
+  });
 }

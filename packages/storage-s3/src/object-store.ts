@@ -52,11 +52,19 @@ export class ObjectStore {
   }
 
   async exists(key: string, operation: string): Promise<boolean> {
+    return (await this.metadata(key, operation)) !== undefined;
+  }
+
+  /** The object's user metadata (`x-amz-meta-*`, lower-case keys), or undefined when there is no such key. */
+  async metadata(key: string, operation: string): Promise<Record<string, string> | undefined> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), this.sendOptions());
-      return true;
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+        this.sendOptions(),
+      );
+      return out.Metadata ?? {};
     } catch (err) {
-      if (isNotFound(err)) return false;
+      if (isNotFound(err)) return undefined;
       throw unavailable(operation, err);
     }
   }
@@ -71,6 +79,7 @@ export class ObjectStore {
     contentType: string,
     operation: string,
     condition?: WriteCondition,
+    metadata?: Record<string, string>,
   ): Promise<{ etag: string } | 'precondition-failed'> {
     const bytes = Buffer.from(body, 'utf8');
     try {
@@ -81,6 +90,7 @@ export class ObjectStore {
           Body: bytes,
           ContentLength: bytes.length,
           ContentType: contentType,
+          ...(metadata === undefined ? {} : { Metadata: metadata }),
           ...(condition === undefined
             ? {}
             : 'ifMatch' in condition

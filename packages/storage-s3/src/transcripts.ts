@@ -39,11 +39,14 @@ export class TranscriptChunks {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    /** Resolves whether the session exists (and throws LeaseLostError for a fenced append's lost lease). */
+    sessionExists: () => Promise<boolean> = () =>
+      this.objects.exists(this.keys.headKey(name), 'appendTranscript'),
   ): Promise<void> {
     const folder = this.folder(name, claudeSessionId);
     if (!Array.isArray(entries))
       throw new InvalidArgumentError('appendTranscript(): entries must be an array');
-    if (!(await this.objects.exists(this.keys.headKey(name), 'appendTranscript'))) {
+    if (!(await sessionExists())) {
       throw new SessionNotFoundError(name, { where: `s3://${this.objects.bucket}/${this.keys.prefix}` });
     }
     // A create-only PUT that loses to a concurrent append of the same range is retried against the new end.

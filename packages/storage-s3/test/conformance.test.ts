@@ -25,6 +25,9 @@ describeSessionStorage(
       concurrency:
         'plain s3rver ignores If-Match / If-None-Match, so racing writers cannot be told apart; ' +
         'covered by the run against the conditional-write middleware below',
+      lease:
+        'plain s3rver ignores If-Match / If-None-Match, so two holders could both take the lease; ' +
+        'covered by the run against the conditional-write middleware below',
     },
   },
 );
