@@ -1,20 +1,14 @@
 /**
- * One task at a time per session. With a storage that has leases (DESIGN 10) the session's lease is taken
- * for the whole task, so tasks are serialized across every replica on that storage and a busy session
- * answers with the lease's holder. Without the capability, tasks are serialized within this process only
- * (documented: run one replica on such a storage).
+ * One task at a time per session. With a storage that has leases (DESIGN 10), `session()` takes the
+ * session's lease for each turn, so tasks are serialized across every replica on that storage. Without the
+ * capability, this serializes tasks within this process only (documented: run one replica there).
  */
-import {
-  SessionBusyError,
-  type SessionLease,
-  type SessionStorage,
-  storageCapabilities,
-} from '@channelcoder/session-core';
+import { SessionBusyError, type SessionStorage, storageCapabilities } from '@channelcoder/session-core';
 
 /** What a task holds while it runs; `release()` is idempotent. */
 export interface Exclusive {
   readonly holder: string;
-  /** Aborted when the lease could not be renewed (another holder took the session). */
+  /** Aborted when the hold is lost (never, for a hold in this process). */
   readonly lost: AbortSignal;
   release(): Promise<void>;
 }
@@ -43,42 +37,9 @@ export class SessionExclusivity {
     return storageCapabilities(this.storage).lease;
   }
 
-  /** @throws SessionBusyError when the session stays held past `waitMs`. */
-  async acquire(name: string, options: ExclusiveOptions): Promise<Exclusive> {
-    if (this.storage.lease !== undefined) return this.leaseOf(name, options);
+  /** @throws SessionBusyError when the session stays held past `waitMs` (in this process). */
+  acquire(name: string, options: ExclusiveOptions): Promise<Exclusive> {
     return this.localHold(name, options);
-  }
-
-  private async leaseOf(name: string, options: ExclusiveOptions): Promise<Exclusive> {
-    const lease: SessionLease = await (this.storage.lease as NonNullable<SessionStorage['lease']>).call(
-      this.storage,
-      name,
-      {
-        holder: options.holder,
-        ttlMs: options.ttlMs,
-        waitMs: options.waitMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    );
-    const lost = new AbortController();
-    const timer = setInterval(
-      () => {
-        lease.renew().catch((err: unknown) => {
-          clearInterval(timer);
-          lost.abort(err);
-        });
-      },
-      Math.max(50, Math.floor(options.ttlMs / 3)),
-    );
-    timer.unref();
-    return {
-      holder: lease.holder,
-      lost: lost.signal,
-      release: async () => {
-        clearInterval(timer);
-        await lease.release();
-      },
-    };
   }
 
   private async localHold(name: string, options: ExclusiveOptions): Promise<Exclusive> {

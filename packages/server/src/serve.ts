@@ -40,7 +40,9 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
   let server: SessionServer;
   try {
     const roots = options.allowedRoots ?? rootsFromEnv(env);
+    const grace = env.CHANNELCODER_SHUTDOWN_GRACE_MS;
     server = await createSessionServer({
+      ...(grace !== undefined && /^\d+$/.test(grace) ? { shutdownGraceMs: Number(grace) } : {}),
       ...options,
       storage: opened.storage,
       tokens,

@@ -43,6 +43,8 @@ export type ToolActivity =
   | { type: 'tool_result'; toolUseId?: string; isError: boolean; content: string };
 
 export interface TaskListener {
+  /** The turn holds the session and its CLI started (its first event arrived). */
+  onStart?(): void;
   onText?(content: string): void;
   onTool?(activity: ToolActivity): void;
 }
@@ -115,26 +117,31 @@ export class TaskService {
     const rendered = renderTask(input, state);
     const holder = `${this.ctx.holderPrefix}:task-${++sequence}`;
     const waitMs = input.onBusy === 'fail' ? 0 : (input.waitMs ?? this.ctx.defaultWaitMs);
-    const hold = await this.ctx.exclusivity.acquire(name, {
-      holder,
-      waitMs,
-      ttlMs: this.ctx.leaseTtlMs,
-      signal: this.ctx.shutdown,
-    });
+    // With leases, session() takes the session's lease for the turn (across replicas); without, tasks
+    // are serialized in this process.
+    const hold = this.ctx.exclusivity.distributed
+      ? undefined
+      : await this.ctx.exclusivity.acquire(name, {
+          holder,
+          waitMs,
+          ttlMs: this.ctx.leaseTtlMs,
+          signal: this.ctx.shutdown,
+        });
+    const lease = { onBusy: waitMs === 0 ? ('fail' as const) : ('wait' as const), busyTimeoutMs: waitMs };
     let used = false;
     return {
       session: name,
-      holder: hold.holder,
+      holder,
       cancel: async () => {
-        if (!used) await hold.release();
+        if (!used) await hold?.release();
       },
       run: async (listener) => {
         if (used) throw new InvalidArgumentError('A prepared task runs once.');
         used = true;
         try {
-          return await this.execute(name, rendered, cwd, input, hold.holder, hold.lost, listener);
+          return await this.execute(name, rendered, cwd, input, holder, lease, hold?.lost, listener);
         } finally {
-          await hold.release();
+          await hold?.release();
         }
       },
     };
@@ -146,18 +153,20 @@ export class TaskService {
     cwd: string,
     input: TaskInput,
     holder: string,
-    lost: AbortSignal,
+    lease: Pick<SessionRunOptions, 'onBusy' | 'busyTimeoutMs'>,
+    lost: AbortSignal | undefined,
     listener: TaskListener | undefined,
   ): Promise<TaskOutcome> {
     const abort = new AbortController();
-    const signal = AbortSignal.any([abort.signal, lost, this.ctx.shutdown]);
-    const started = Date.now();
+    const signal = AbortSignal.any([abort.signal, this.ctx.shutdown, ...(lost ? [lost] : [])]);
+    const startedAt = Date.now();
+    let started = false;
     let settle!: () => void;
     const running: RunningTask = {
       session: name,
       holder,
       prompt: rendered.prompt,
-      startedAt: new Date(started),
+      startedAt: new Date(startedAt),
       abort,
       finished: new Promise<void>((r) => (settle = r)),
     };
@@ -165,16 +174,23 @@ export class TaskService {
     this.ctx.metrics.running.inc();
     try {
       // Loaded again under the session's lease: another replica may have run a turn since `prepare`.
-      const s = await session.load(name, { storage: this.ctx.storage });
+      const s = await session.load(name, { storage: this.ctx.storage, leaseTtlMs: this.ctx.leaseTtlMs });
       assertActive(name, s.state());
       const stored = s.state();
       const options: SessionRunOptions = {
         ...toRunOptions(runDefaults(stored.metadata.tags)),
         ...rendered.options,
         ...this.ctx.runOptions,
+        ...lease,
         cwd,
         signal,
-        onEvent: (event) => reportTool(event, listener),
+        onEvent: (event) => {
+          if (!started) {
+            started = true;
+            listener?.onStart?.();
+          }
+          reportTool(event, listener);
+        },
       };
       if (input.timeoutMs !== undefined) options.timeout = input.timeoutMs;
       const before = stored.messages.length;
@@ -202,7 +218,7 @@ export class TaskService {
       return outcome;
     } finally {
       this.ctx.metrics.running.dec();
-      this.ctx.metrics.duration.observe((Date.now() - started) / 1000);
+      this.ctx.metrics.duration.observe((Date.now() - startedAt) / 1000);
       this.running.delete(name);
       settle();
     }

@@ -125,30 +125,47 @@ async function streamTask(
   reply: FastifyReply,
   prepared: Awaited<ReturnType<ServiceState['tasks']['prepare']>>,
 ): Promise<void> {
-  reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  let open = false;
   const send = (event: string, data: unknown) => {
     if (!raw.writableEnded) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  send('start', { session: prepared.session, holder: prepared.holder });
+  // The stream opens once the turn holds the session: a busy or ended session is still a plain 409.
+  const begin = () => {
+    if (open) return;
+    open = true;
+    reply.hijack();
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    send('start', { session: prepared.session, holder: prepared.holder });
+  };
+  let outcome: TaskOutcome;
   try {
     // The turn goes on when the client leaves: it is paid for, so it is recorded either way.
-    const outcome = await prepared.run({
-      onText: (content) => send('text', { content }),
-      onTool: (activity) => send('tool', activity),
+    outcome = await prepared.run({
+      onStart: begin,
+      onText: (content) => {
+        begin();
+        send('text', { content });
+      },
+      onTool: (activity) => {
+        begin();
+        send('tool', activity);
+      },
     });
-    if (outcome.error !== undefined)
-      send('error', { ...problemOf(outcome.error), taskId: outcome.task.id, task: outcome.task });
-    else send('result', resultView(outcome));
   } catch (err) {
+    if (!open) throw err;
     send('error', problemOf(err));
-  } finally {
     raw.end();
+    return;
   }
+  begin();
+  if (outcome.error !== undefined)
+    send('error', { ...problemOf(outcome.error), taskId: outcome.task.id, task: outcome.task });
+  else send('result', resultView(outcome));
+  raw.end();
 }

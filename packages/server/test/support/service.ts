@@ -26,6 +26,8 @@ export interface Service {
   stderr(): string;
   /** SIGTERM, then wait for the exit (code). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited (sends nothing). */
+  exited(): Promise<number | null>;
   fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
 }
 
@@ -79,6 +81,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     url,
     process: child,
     stderr: () => stderr,
+    exited: () => exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
