@@ -1,5 +1,6 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
 import { ChannelCoderError } from '@channelcoder/session-core';
+import { adoptCommand } from './commands/session-adopt.js';
 import { listCommand, showCommand } from './commands/session-list.js';
 import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
 import { statsCommand } from './commands/session-stats.js';
@@ -20,6 +21,7 @@ const SESSION_COMMANDS: Record<string, Command> = {
   export: exportCommand,
   import: importCommand,
   stats: statsCommand,
+  adopt: adoptCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */
