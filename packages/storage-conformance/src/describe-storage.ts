@@ -13,6 +13,7 @@ import { namesSpec } from './specs/names.js';
 import { removeExistsSpec } from './specs/remove-exists.js';
 import { roundTripSpec } from './specs/round-trip.js';
 import { saveWithoutNameSpec } from './specs/save-without-name.js';
+import { searchSpec } from './specs/search.js';
 import { transcriptsSpec } from './specs/transcripts.js';
 
 type Spec = <S extends SessionStorage>(ctx: SpecContext<S>) => void;
@@ -31,6 +32,7 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   formatUpgrade: { title: 'format upgrades', spec: formatUpgradeSpec, needsBackdoor: true },
   close: { title: 'close()', spec: closeSpec },
   transcripts: { title: 'transcripts (optional capability)', spec: transcriptsSpec },
+  search: { title: 'search (the storage own, else the scan)', spec: searchSpec },
 };
 
 /**

@@ -15,6 +15,7 @@ export const CONCERNS = [
   'formatUpgrade',
   'close',
   'transcripts',
+  'search',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 

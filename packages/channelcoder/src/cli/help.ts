@@ -86,10 +86,11 @@ Examples:
   channelcoder interactive --load-session todo-app
   channelcoder interactive "Let's plan the next feature" --session planning`,
 
-  session: `Usage: channelcoder session <list|show|stats|adopt|remove|fork|export|import> [options]
+  session: `Usage: channelcoder session <list|show|search|stats|adopt|remove|fork|export|import> [options]
 
   list                     saved sessions, newest first
   show NAME                one session's conversation (--full: from the transcript, with tool calls)
+  search TEXT              full-text search over messages and transcripts (tool calls and results too)
   stats                    turns, tokens and cost, by day, tag, model or session
   adopt                    import Claude Code's own transcripts (bare claude -p, the SDK) as sessions
   remove NAME              delete a session (asks first on a terminal; --yes otherwise)
@@ -118,6 +119,23 @@ Examples:
   channelcoder session list
   channelcoder session list --limit 5 --json
   channelcoder --list-sessions --storage redis://localhost:6379/0`,
+
+  'session search': `Usage: channelcoder session search TEXT [options]
+
+Finds the sessions that mention TEXT (one phrase, any case) in a prompt, an answer or, where the storage
+keeps transcripts, thinking, tool calls and tool results. Newest sessions first, each with the matching
+snippets (the match marked). Uses the storage's own search when it has one, else reads every session
+(with a progress bar on a terminal).
+
+Options:
+      --tag T            only sessions tagged T (repeat or comma-separate: all must match)
+      --limit N          at most N sessions
+      --json             [{name, lastActive, …, snippets: [{source, text, matchStart, matchEnd}]}]
+${STORAGE}
+
+Examples:
+  channelcoder session search "connection refused"
+  channelcoder session search migration --tag backend --limit 5 --json`,
 
   'session adopt': `Usage: channelcoder session adopt [options]
 
