@@ -76,3 +76,25 @@ if (failures.length > 0) {
   console.error(`\nTargets missed: ${failures.join('; ')}`);
   process.exitCode = 1;
 }
+
+const { benchAdopt, benchSearchScan } = await import('./terminal.mjs');
+const adopt = await benchAdopt();
+printTable(
+  `Adopting the CLI's transcripts (${adopt.count} transcripts × ${adopt.turns} turns, ${adopt.megabytes.toFixed(0)} MB, into memory)`,
+  ['run', 'total ms', 'ms / transcript', 'result'],
+  [
+    ['first (all new)', adopt.ms.toFixed(0), adopt.perTranscriptMs.toFixed(2), `${adopt.added} added`],
+    [
+      'second (nothing new)',
+      adopt.secondMs.toFixed(0),
+      (adopt.secondMs / adopt.count).toFixed(2),
+      `${adopt.unchanged} unchanged`,
+    ],
+  ],
+);
+const scan = await benchSearchScan();
+printTable(
+  `Search by scan (the fallback; ${scan.sessions} sessions × ${scan.messages} messages, memory storage)`,
+  ['query', 'ms', 'hits'],
+  [['"rare quetzal" (one session)', scan.ms.toFixed(0), String(scan.hits)]],
+);

@@ -7,6 +7,7 @@ export * from './names.js';
 export * from './runner/index.js';
 export * from './safety/index.js';
 export * from './save-plan.js';
+export * from './search/index.js';
 export * from './serialize.js';
 export * from './session/index.js';
 export * from './session-info.js';

@@ -51,6 +51,32 @@ export interface TranscriptStorage {
   loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null>;
 }
 
+/** Options of the optional `search` capability (DESIGN 13). */
+export interface SearchOptions {
+  /** At most this many sessions (default: all that match). */
+  limit?: number;
+  /** Only sessions whose name starts with this text. */
+  prefix?: string;
+  /** Only sessions carrying every one of these tags. */
+  tags?: string[];
+}
+
+/** One matching piece of a session: where it is, and an excerpt with the match located. */
+export interface SearchSnippet {
+  /** What matched: a stored prompt or answer, or a transcript entry (thinking, tool call, tool result). */
+  source: 'prompt' | 'answer' | 'thinking' | 'tool_call' | 'tool_result';
+  /** An excerpt of the matching text (whitespace runs collapsed), at most about 160 characters. */
+  text: string;
+  /** Where the match is inside `text`: `text.slice(matchStart, matchEnd)` is the matched query. */
+  matchStart: number;
+  matchEnd: number;
+}
+
+/** A session that matched: its listing entry and the matching snippets (in conversation order). */
+export interface SearchResult extends SessionInfo {
+  snippets: SearchSnippet[];
+}
+
 export interface SessionStorage {
   /**
    * Stores the state and returns the name it stored under (the given name, else `metadata.name`, else a
@@ -80,6 +106,12 @@ export interface SessionStorage {
    * @throws SessionBusyError when another holder keeps it past `options.waitMs`.
    */
   lease?(name: string, options?: LeaseOptions): Promise<SessionLease>;
+  /**
+   * Full-text search over stored messages and stored transcripts (DESIGN 13); optional capability. The
+   * query matches case-insensitively as one literal phrase. Results are newest `lastActive` first, with the
+   * same sessions and snippets as the scan in core (`searchByScan`) would find.
+   */
+  search?(query: string, options?: SearchOptions): Promise<SearchResult[]>;
 }
 
 export interface StorageCapabilities {
@@ -88,6 +120,7 @@ export interface StorageCapabilities {
   close: boolean;
   transcripts: boolean;
   lease: boolean;
+  search: boolean;
 }
 
 /** Which optional methods the storage has. */
@@ -99,12 +132,13 @@ export function storageCapabilities(storage: SessionStorage): StorageCapabilitie
     transcripts:
       typeof storage.appendTranscript === 'function' && typeof storage.loadTranscript === 'function',
     lease: typeof storage.lease === 'function',
+    search: typeof storage.search === 'function',
   };
 }
 
 /** Returns the optional method bound to the storage, or throws CapabilityError naming it. */
 export function requireCapability<
-  K extends 'remove' | 'exists' | 'close' | 'appendTranscript' | 'loadTranscript' | 'lease',
+  K extends 'remove' | 'exists' | 'close' | 'appendTranscript' | 'loadTranscript' | 'lease' | 'search',
 >(storage: SessionStorage, capability: K): NonNullable<SessionStorage[K]> {
   const method = storage[capability];
   if (typeof method !== 'function') throw new CapabilityError(capability, storageLabel(storage));

@@ -15,6 +15,7 @@ import { namesSpec } from './specs/names.js';
 import { removeExistsSpec } from './specs/remove-exists.js';
 import { roundTripSpec } from './specs/round-trip.js';
 import { saveWithoutNameSpec } from './specs/save-without-name.js';
+import { searchSpec } from './specs/search.js';
 import { transcriptsSpec } from './specs/transcripts.js';
 
 type Spec = <S extends SessionStorage>(ctx: SpecContext<S>) => void;
@@ -34,6 +35,7 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   close: { title: 'close()', spec: closeSpec },
   transcripts: { title: 'transcripts (optional capability)', spec: transcriptsSpec },
   lease: { title: 'leases (optional capability)', spec: leaseSpec },
+  search: { title: 'search (the storage own, else the scan)', spec: searchSpec },
 };
 
 /**

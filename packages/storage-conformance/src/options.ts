@@ -16,6 +16,7 @@ export const CONCERNS = [
   'close',
   'transcripts',
   'lease',
+  'search',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 

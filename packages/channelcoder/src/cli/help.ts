@@ -99,11 +99,13 @@ Examples:
   channelcoder interactive --load-session todo-app
   channelcoder interactive "Let's plan the next feature" --session planning`,
 
-  session: `Usage: channelcoder session <list|show|stats|remove|fork|export|import> [options]
+  session: `Usage: channelcoder session <list|show|search|stats|adopt|remove|fork|export|import> [options]
 
   list                     saved sessions, newest first
   show NAME                one session's conversation (--full: from the transcript, with tool calls)
+  search TEXT              full-text search over messages and transcripts (tool calls and results too)
   stats                    turns, tokens and cost, by day, tag, model or session
+  adopt                    import Claude Code's own transcripts (bare claude -p, the SDK) as sessions
   remove NAME              delete a session (asks first on a terminal; --yes otherwise)
   fork NAME NEW            a new session branching off NAME's conversation
   export NAME [FILE]       a portable JSON document, or --format md|html (stdout without FILE)
@@ -130,6 +132,46 @@ Examples:
   channelcoder session list
   channelcoder session list --limit 5 --json
   channelcoder --list-sessions --storage redis://localhost:6379/0`,
+
+  'session search': `Usage: channelcoder session search TEXT [options]
+
+Finds the sessions that mention TEXT (one phrase, any case) in a prompt, an answer or, where the storage
+keeps transcripts, thinking, tool calls and tool results. Newest sessions first, each with the matching
+snippets (the match marked). Uses the storage's own search when it has one, else reads every session
+(with a progress bar on a terminal).
+
+Options:
+      --tag T            only sessions tagged T (repeat or comma-separate: all must match)
+      --limit N          at most N sessions
+      --json             [{name, lastActive, …, snippets: [{source, text, matchStart, matchEnd}]}]
+${STORAGE}
+
+Examples:
+  channelcoder session search "connection refused"
+  channelcoder session search migration --tag backend --limit 5 --json`,
+
+  'session adopt': `Usage: channelcoder session adopt [options]
+
+Imports Claude Code sessions made outside channelcoder (bare \`claude -p\`, the Agent SDK, the TUI) from
+$CLAUDE_CONFIG_DIR/projects/<folder>/<id>.jsonl as named sessions tagged "adopted": messages, tokens and
+cost from the transcript, and the transcript itself stored with the session. Names come from the first
+prompt (slug + the first 8 characters of the Claude id), stable across runs. Running it again adds
+nothing; a transcript that grew adds only its new turns. Conversations that already are sessions of this
+project are left alone. Default: the transcripts of the current directory's project.
+
+Claude Code deletes transcripts after 30 days (cleanupPeriodDays); adopt them before that, e.g. hourly:
+  0 * * * *  channelcoder session adopt --all >/dev/null
+
+Options:
+      --all              every project folder
+      --project DIR      the transcripts of the project in DIR
+      --since DATE       only transcripts modified at or after DATE (2026-11-01)
+      --json             one {claudeSessionId, name, action, turnsAdded} per transcript
+${STORAGE}
+
+Examples:
+  channelcoder session adopt --all
+  channelcoder session adopt --project ~/code/app --since 2026-11-01`,
 
   'session stats': `Usage: channelcoder session stats [options]
 

@@ -2,8 +2,10 @@
 import { ChannelCoderError } from '@channelcoder/session-core';
 import { redactUrl } from '../storage-url/parse.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
+import { adoptCommand } from './commands/session-adopt.js';
 import { listCommand, showCommand } from './commands/session-list.js';
 import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
+import { searchCommand } from './commands/session-search.js';
 import { statsCommand } from './commands/session-stats.js';
 import { turnCommand } from './commands/turn.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -22,6 +24,8 @@ const SESSION_COMMANDS: Record<string, Command> = {
   export: exportCommand,
   import: importCommand,
   stats: statsCommand,
+  adopt: adoptCommand,
+  search: searchCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */

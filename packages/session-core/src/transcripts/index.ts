@@ -1,3 +1,12 @@
+export { ADOPTED_TAG, type AdoptOutcome, adoptTranscripts } from './adopt-sessions.js';
+export {
+  adoptedSessionName,
+  type FoundTranscript,
+  findClaudeTranscripts,
+  summarizeTranscript,
+  type TranscriptSummary,
+  type TranscriptTurn,
+} from './adoption.js';
 export {
   type AgentSessionEntry,
   type AgentSessionKey,

@@ -1,0 +1,111 @@
+import {
+  type SearchResult,
+  type SessionStorage,
+  searchByScan,
+  searchSessions,
+  storageCapabilities,
+} from '@channelcoder/session-core';
+import { expect, it } from 'vitest';
+import { makeState, tick } from '../fixtures.js';
+import type { SpecContext } from '../options.js';
+
+const WORD = 'Quetzalcoatl';
+
+/** Three sessions: the word in a stored answer, in a transcript tool result only, and nowhere. */
+async function seed(storage: SessionStorage): Promise<{ transcripts: boolean }> {
+  const answered = makeState({
+    claudeId: 'c-answer',
+    messages: 4,
+    content: (i) => (i === 3 ? `The ${WORD.toLowerCase()} answer, said once.` : `message ${i}`),
+  });
+  answered.metadata.tags = ['myth', 'red'];
+  answered.metadata.lastActive = tick();
+  await storage.save(answered, 'answered');
+
+  const tooled = makeState({ claudeId: 'c-tool', messages: 2, content: (i) => `plain ${i}` });
+  tooled.metadata.tags = ['myth'];
+  tooled.metadata.lastActive = tick();
+  await storage.save(tooled, 'tooled');
+  const transcripts = storageCapabilities(storage).transcripts;
+  if (transcripts) {
+    await storage.appendTranscript?.(
+      'tooled',
+      'c-tool',
+      [
+        { type: 'user', uuid: 'u1', message: { role: 'user', content: 'plain 0' } },
+        {
+          type: 'assistant',
+          uuid: 'a1',
+          message: {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 't1', name: 'Read', input: { file_path: 'x' } }],
+          },
+        },
+        {
+          type: 'user',
+          uuid: 'u2',
+          message: {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 't1', content: `1\tabout ${WORD} here` }],
+          },
+        },
+        {
+          type: 'assistant',
+          uuid: 'a2',
+          message: { role: 'assistant', content: [{ type: 'text', text: 'plain 1' }] },
+        },
+      ],
+      0,
+    );
+  }
+  const other = makeState({ claudeId: 'c-other', messages: 2, content: (i) => `nothing ${i}` });
+  other.metadata.lastActive = tick();
+  await storage.save(other, 'other');
+  return { transcripts };
+}
+
+const names = (results: SearchResult[]) => results.map((r) => r.name);
+
+export function searchSpec<S extends SessionStorage>(ctx: SpecContext<S>): void {
+  it('finds a word said only in one answer and one tool result, newest first, with the match marked', async () => {
+    const storage = await ctx.fresh();
+    const { transcripts } = await seed(storage);
+    const results = await searchSessions(storage, WORD.toUpperCase());
+    expect(names(results)).toEqual(transcripts ? ['tooled', 'answered'] : ['answered']);
+    for (const result of results) {
+      expect(result.snippets).toHaveLength(1);
+      const [snippet] = result.snippets;
+      expect(snippet?.text.slice(snippet.matchStart, snippet.matchEnd).toLowerCase()).toBe(
+        WORD.toLowerCase(),
+      );
+    }
+    const answered = results.find((r) => r.name === 'answered');
+    expect(answered?.snippets[0]?.source).toBe('answer');
+    expect(answered?.messageCount).toBe(4);
+    expect(answered?.tags).toEqual(['myth', 'red']);
+    if (transcripts) expect(results[0]?.snippets[0]?.source).toBe('tool_result');
+  });
+
+  it('the storage own search (when it has one) returns what the scan returns', async () => {
+    const storage = await ctx.fresh();
+    await seed(storage);
+    const native = await searchSessions(storage, WORD);
+    const scan = await searchByScan(storage, WORD);
+    const shape = (results: SearchResult[]) =>
+      results.map((r) => ({ name: r.name, messageCount: r.messageCount, snippets: r.snippets }));
+    expect(shape(native)).toEqual(shape(scan));
+  });
+
+  it('filters by tag and prefix, honours limit, and finds nothing for an absent word or an empty query', async () => {
+    const storage = await ctx.fresh();
+    await seed(storage);
+    expect(names(await searchSessions(storage, WORD, { tags: ['red'] }))).toEqual(['answered']);
+    expect(names(await searchSessions(storage, WORD, { tags: ['myth', 'blue'] }))).toEqual([]);
+    expect(names(await searchSessions(storage, WORD, { prefix: 'ans' }))).toEqual(['answered']);
+    expect(await searchSessions(storage, WORD, { limit: 1 })).toHaveLength(1);
+    expect(await searchSessions(storage, 'absent-word-xyz')).toEqual([]);
+    expect(await searchSessions(storage, '   ')).toEqual([]);
+    // Message text matches as a phrase, across whitespace differences, case-insensitively.
+    expect(names(await searchSessions(storage, `  the   ${WORD.toLowerCase()}  `))).toEqual(['answered']);
+  });
+}
