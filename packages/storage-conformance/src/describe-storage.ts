@@ -1,6 +1,7 @@
 import type { SessionStorage } from '@channelcoder/session-core';
 import { afterEach, describe, it } from 'vitest';
 import { CONCERNS, type Concern, type ConformanceOptions, type SpecContext } from './options.js';
+import { agentSessionStoreSpec } from './specs/agent-session-store.js';
 import { clearSpec } from './specs/clear.js';
 import { closeSpec } from './specs/close.js';
 import { concurrencySpec } from './specs/concurrency.js';
@@ -31,6 +32,10 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   formatUpgrade: { title: 'format upgrades', spec: formatUpgradeSpec, needsBackdoor: true },
   close: { title: 'close()', spec: closeSpec },
   transcripts: { title: 'transcripts (optional capability)', spec: transcriptsSpec },
+  agentSessionStore: {
+    title: 'Claude Agent SDK sessionStore through toAgentSessionStore (transcript capability)',
+    spec: agentSessionStoreSpec,
+  },
 };
 
 /**

@@ -1,6 +1,7 @@
 import {
   assembleState,
   assertRevision,
+  InvalidArgumentError,
   type ListOptions,
   type ListPosition,
   normalizeSessionName,
@@ -12,6 +13,8 @@ import {
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
 } from '@channelcoder/session-core';
 import {
   asTransactionalClient,
@@ -31,8 +34,10 @@ import {
 import { isUniqueViolation, toStorageError } from './storage-errors.js';
 import {
   appendTranscriptLines,
+  appendUniqueTranscriptLines,
   deleteTranscriptLines,
   hasTranscriptModel,
+  hasTranscriptUuid,
   loadTranscriptLines,
 } from './transcripts.js';
 
@@ -99,7 +104,13 @@ export class PrismaSessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: TranscriptAppendOptions,
   ) => Promise<void>;
+  /**
+   * `['uuid']` when the client's transcript model has the `uuid` column: appends with `dedupe: 'uuid'` go
+   * after the last line in one transaction and skip entries whose uuid is stored.
+   */
+  readonly transcriptAppendModes?: readonly TranscriptAppendMode[];
   /** Every stored transcript line in order, or `null` when none are stored for that id. */
   readonly loadTranscript?: (name: string, claudeSessionId: string) => Promise<unknown[] | null>;
 
@@ -114,9 +125,28 @@ export class PrismaSessionStorage implements SessionStorage {
       isolation === undefined ? this.txOptions : { ...this.txOptions, isolationLevel: isolation };
     this.transcripts = hasTranscriptModel(this.prisma);
     if (this.transcripts) {
-      this.appendTranscript = async (name, claudeSessionId, entries, fromLine) => {
+      const byUuid = hasTranscriptUuid(options.prisma);
+      if (byUuid) this.transcriptAppendModes = ['uuid'];
+      this.appendTranscript = async (name, claudeSessionId, entries, fromLine, options) => {
         const key = normalizeSessionName(name);
         try {
+          if (options?.dedupe === 'uuid' && byUuid) {
+            await appendUniqueTranscriptLines(
+              this.prisma,
+              this.txOptions,
+              key,
+              claudeSessionId,
+              entries,
+              fromLine,
+            );
+            return;
+          }
+          if (options?.dedupe === 'uuid') {
+            throw new InvalidArgumentError(
+              `appendTranscript("${key}"): dedupe 'uuid' needs the uuid column of ChannelCoderTranscriptLine; ` +
+                'regenerate your PrismaClient from this version of schema/channelcoder.prisma and apply its migrations.',
+            );
+          }
           await appendTranscriptLines(this.prisma, this.txOptions, key, claudeSessionId, entries, fromLine);
         } catch (err) {
           throw toStorageError(err, `appendTranscript("${key}")`);

@@ -14,7 +14,11 @@ import { runCli } from '../src/cli.js';
 import { migrate, migrationsDirectory, readShippedMigrations } from '../src/index.js';
 import { testPool } from './support/databases.js';
 
-const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
+const MIGRATIONS = [
+  '20261121000000_channelcoder_sessions',
+  '20261121010000_channelcoder_transcripts',
+  '20261202000000_channelcoder_transcript_uuids',
+];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const clean of cleanups.splice(0)) await clean();
@@ -186,14 +190,14 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     expect(run.out.join('')).toContain('applied  20261121000000_channelcoder_sessions');
     const rerun = io();
     expect(await runCli(['migrate', '--url', inject('databaseUrl'), '--schema', schema], rerun.io)).toBe(0);
-    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 2 already applied');
+    expect(rerun.out.join('')).toContain(`postgresql: 0 applied, ${MIGRATIONS.length} already applied`);
   });
 
   it('takes DATABASE_URL when --url is absent (SQLite file URL)', async () => {
     const run = io();
     const code = await runCli(['migrate'], { ...run.io, env: { DATABASE_URL: await sqliteFile() } });
     expect(code).toBe(0);
-    expect(run.out.join('')).toContain('sqlite: 2 applied');
+    expect(run.out.join('')).toContain(`sqlite: ${MIGRATIONS.length} applied`);
   });
 
   it('prints usage with exit code 2 for a missing command or URL, and 1 for an unsupported URL', async () => {

@@ -20,7 +20,11 @@ import { importDriver, PrismaDriverNotInstalledError } from '../src/drivers.js';
 import { openPrismaSessionStorage, PrismaUrlError } from '../src/index.js';
 import { testPool } from './support/databases.js';
 
-const MIGRATIONS = ['20261121000000_channelcoder_sessions', '20261121010000_channelcoder_transcripts'];
+const MIGRATIONS = [
+  '20261121000000_channelcoder_sessions',
+  '20261121010000_channelcoder_transcripts',
+  '20261202000000_channelcoder_transcript_uuids',
+];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const clean of cleanups.splice(0).reverse()) await clean();

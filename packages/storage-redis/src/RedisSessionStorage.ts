@@ -13,6 +13,8 @@ import {
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core';
@@ -21,7 +23,12 @@ import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js
 import { type IndexContext, walkIndex } from './list-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
-import { appendTranscriptLines, checkTranscriptArgs, loadTranscriptLines } from './transcripts.js';
+import {
+  appendTranscriptLines,
+  appendUniqueTranscriptLines,
+  checkTranscriptArgs,
+  loadTranscriptLines,
+} from './transcripts.js';
 
 export interface RedisSessionStorageOptions {
   /**
@@ -75,6 +82,8 @@ export class RedisSessionStorage implements SessionStorage {
   readonly ttlSeconds: number | undefined;
   readonly slidingTtl: boolean;
   readonly timeoutMs: number;
+  /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
+  readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly client: RedisClient;
   private readonly scripts: SessionScripts;
   private readonly cluster: boolean;
@@ -229,8 +238,9 @@ export class RedisSessionStorage implements SessionStorage {
 
   /**
    * Stores `entries` (the CLI's transcript lines) as lines `fromLine`, `fromLine + 1`, … of the transcript of
-   * `claudeSessionId`; lines already stored there stay as they are. They expire and are removed with the
-   * session.
+   * `claudeSessionId`; lines already stored there stay as they are. With `options.dedupe: 'uuid'` they go
+   * after what is stored and entries whose `uuid` is stored already are skipped (one script, checked
+   * against a uuid index). They expire and are removed with the session.
    *
    * @throws SessionNotFoundError when the session is not stored; InvalidArgumentError when `fromLine` is
    *   beyond the stored lines (a gap) or not a non-negative integer.
@@ -240,11 +250,14 @@ export class RedisSessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: TranscriptAppendOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
     const id = checkTranscriptArgs(key, claudeSessionId, fromLine);
     return withAvailability(this.client, this.timeoutMs, `appendTranscript("${key}")`, () =>
-      appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine),
+      options?.dedupe === 'uuid'
+        ? appendUniqueTranscriptLines(this.client, this.prefix, key, id, entries, fromLine)
+        : appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine),
     );
   }
 

@@ -14,6 +14,8 @@ import {
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
   toWireMessage,
   UnsupportedFormatError,
 } from '@channelcoder/session-core';
@@ -56,8 +58,8 @@ const MAX_LOAD_ATTEMPTS = 10;
  *   a clock, so writers with skewed clocks cannot reorder a session.
  * - `<p>index/<inverted lastActive>!<name>!/<metadata>`: one empty object per session whose key carries the
  *   listing metadata, so `list()` is one ListObjectsV2 call per page, newest first (see index-entry.ts).
- * - `<p>sessions/<name>/transcripts/<claude session id>/<first>-<end>.jsonl`: transcript lines (see
- *   transcripts.ts).
+ * - `<p>sessions/<name>/transcripts/<claude session id>/manifest.json` + `p-<16 hex>.jsonl`: transcript
+ *   lines, one part per append (see transcripts.ts).
  *
  * A save reads the head, uploads the new messages as one part, then writes the head with a conditional PUT
  * (`IfNoneMatch: '*'` to create, `IfMatch: <etag>` to replace): of two writers on one revision exactly one
@@ -75,6 +77,8 @@ export class S3SessionStorage implements SessionStorage {
   private readonly keys: KeyLayout;
   private readonly objects: ObjectStore;
   private readonly compactAfterParts: number;
+  /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
+  readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly transcripts: TranscriptChunks;
 
   constructor(options: S3SessionStorageOptions) {
@@ -236,7 +240,9 @@ export class S3SessionStorage implements SessionStorage {
 
   /**
    * Stores transcript lines `fromLine`… of `claudeSessionId` (the CLI's JSONL entries) with the session,
-   * uploading only lines not stored yet. Removed with the session.
+   * uploading only lines not stored yet (one part and one conditional manifest write per append, whatever
+   * the transcript's length). With `options.dedupe: 'uuid'` the entries go after what is stored and those
+   * whose `uuid` is stored already are skipped. Removed with the session.
    *
    * @throws SessionNotFoundError; InvalidArgumentError for a gap (`fromLine` past the stored count).
    */
@@ -245,8 +251,9 @@ export class S3SessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
+    options?: TranscriptAppendOptions,
   ): Promise<void> {
-    await this.transcripts.append(normalizeSessionName(name), claudeSessionId, entries, fromLine);
+    await this.transcripts.append(normalizeSessionName(name), claudeSessionId, entries, fromLine, options);
   }
 
   /** All stored lines in order, or `null` when none are stored for that id (or there is no such session). */

@@ -26,6 +26,9 @@ describeSessionStorage(
         'plain s3rver ignores If-Match / If-None-Match, so racing writers cannot be told apart; ' +
         'covered by the run against the conditional-write middleware below',
     },
+    skipAgentConcurrency:
+      'plain s3rver ignores If-Match, which orders racing transcript appends; ' +
+      'covered by the run against the conditional-write middleware below',
   },
 );
 
@@ -40,6 +43,8 @@ describeSessionStorage(
     }),
   {
     backdoor: (storage) => backdoor(conditionalClient, storage),
+    sibling: (storage) =>
+      new S3SessionStorage({ client: conditionalClient, bucket: storage.bucket, prefix: storage.prefix }),
     destroy: async (storage) => {
       await storage.close();
       await deletePrefix(conditionalClient, storage.bucket, storage.prefix);

@@ -3,6 +3,7 @@ export {
   type AgentSessionKey,
   type AgentSessionStore,
   type AgentSessionStoreOptions,
+  MTIME_RESOLUTION_MS,
   toAgentSessionStore,
 } from './agent-session-store.js';
 export { javaStyleHash, MAX_PROJECT_FOLDER_LENGTH, projectFolderName } from './folder-name.js';
