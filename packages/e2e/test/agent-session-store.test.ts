@@ -1,7 +1,13 @@
 /** toAgentSessionStore over every real backend: the Agent SDK SessionStore contract's edge cases. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { toAgentSessionStore } from '@channelcoder/session-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, type BackendKind, openBackend } from './support/backends.js';
+
+const run = promisify(execFile);
+const WRITER = fileURLToPath(new URL('./support/bridge-writer.mjs', import.meta.url));
 
 const KEY = { projectKey: '-srv-app', sessionId: '7d3f0c1a-2b4e-4f6a-8c9d-0e1f2a3b4c5d' };
 const E = (uuid: string) => ({
@@ -41,4 +47,23 @@ describe.each<BackendKind>(['redis', 's3', 'postgresql', 'file'])('Agent SDK ses
     expect(await store.load({ ...KEY, subpath: 'subagents/agent-a' })).toBeNull();
     expect(await store.listSessions(KEY.projectKey)).toEqual([]);
   });
+
+  it('bridge race: 4 processes × 60 entries, each appending one at a time: 240 stored, 0 lost, 0 duplicated, each writer in order', async () => {
+    const writers = ['w0', 'w1', 'w2', 'w3'];
+    await Promise.all(
+      writers.map((label) =>
+        run(process.execPath, [WRITER, JSON.stringify(backend.spec), JSON.stringify(KEY), label, '60'], {
+          timeout: 240_000,
+        }),
+      ),
+    );
+    const stored = (await toAgentSessionStore(await backend.open()).load(KEY)) ?? [];
+    const uuids = stored.map((e) => e.uuid as string);
+    expect(stored).toHaveLength(240);
+    expect(new Set(uuids).size).toBe(240);
+    for (const label of writers) {
+      const mine = stored.filter((e) => e.writer === label).map((e) => e.n);
+      expect(mine).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    }
+  }, 300_000);
 });

@@ -19,8 +19,14 @@ import { assertRevision, planMessageWrite, resolveSaveName } from './save-plan.j
 import { assembleState, fromWireHead, toWireHead, toWireMessage } from './serialize.js';
 import { corruptSessionInfo, sessionInfoFromHead } from './session-info.js';
 import type { SessionState } from './state.js';
-import type { ListOptions, SessionInfo, SessionStorage } from './storage.js';
-import { newTranscriptLines } from './transcript-append.js';
+import type {
+  ListOptions,
+  SessionInfo,
+  SessionStorage,
+  TranscriptAppendMode,
+  TranscriptAppendOptions,
+} from './storage.js';
+import { newTranscriptLines, transcriptEntryUuid, uniqueTranscriptEntries } from './transcript-append.js';
 
 /** What the memory storage keeps per session: JSON text, exactly as a persistent adapter would. */
 export interface MemoryRecord {
@@ -37,6 +43,8 @@ export interface MemoryRecord {
 export class MemorySessionStorage implements SessionStorage {
   /** The stored JSON by session name; exposed for tests and debugging, not for application use. */
   readonly records = new Map<string, MemoryRecord>();
+  /** Appends honour `dedupe: 'uuid'`. */
+  readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   /** The current lease per session name (kept after release only as the last token issued). */
   private readonly leases = new Map<
     string,
@@ -98,15 +106,18 @@ export class MemorySessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
-    options?: WriteOptions,
+    options?: TranscriptAppendOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
     this.checkLease(key, options);
     const record = this.records.get(key);
     if (record === undefined) throw new SessionNotFoundError(key, { where: 'memory storage' });
     const lines = record.transcripts.get(claudeSessionId) ?? [];
-    for (const entry of newTranscriptLines(key, lines.length, entries, fromLine))
-      lines.push(JSON.stringify(entry));
+    const fresh =
+      options?.dedupe === 'uuid'
+        ? uniqueTranscriptEntries(key, entries, fromLine, storedUuids(lines))
+        : newTranscriptLines(key, lines.length, entries, fromLine);
+    for (const entry of fresh) lines.push(JSON.stringify(entry));
     record.transcripts.set(claudeSessionId, lines);
   }
 
@@ -156,4 +167,14 @@ export class MemorySessionStorage implements SessionStorage {
     const current = this.leases.get(key);
     assertLeaseCurrent(key, options.lease, current?.live ? current : undefined);
   }
+}
+
+/** The uuids of stored lines (the reference implementation reads them; adapters keep an index). */
+function storedUuids(lines: readonly string[]): Set<string> {
+  const uuids = new Set<string>();
+  for (const line of lines) {
+    const uuid = transcriptEntryUuid(JSON.parse(line));
+    if (uuid !== undefined) uuids.add(uuid);
+  }
+  return uuids;
 }

@@ -34,18 +34,35 @@ export interface SessionInfo {
   error?: string;
 }
 
+/** How `appendTranscript` places entries (see {@link TranscriptAppendOptions.dedupe}). */
+export type TranscriptAppendMode = 'uuid';
+
+/** Options of `appendTranscript`: a lease fence, and how entries are placed. */
+export interface TranscriptAppendOptions extends WriteOptions {
+  /**
+   * `'uuid'`: the entries go after whatever is stored (`fromLine` only has to be a whole number ≥ 0), and
+   * an entry whose string `uuid` field is already stored in this transcript, or earlier in the same batch,
+   * is skipped; entries without a string `uuid` are always appended. So concurrent appenders each get
+   * every entry stored exactly once, each in its own order, and a retried or re-imported batch changes
+   * nothing. Only storages whose `transcriptAppendModes` lists `'uuid'` honour it.
+   */
+  dedupe?: TranscriptAppendMode;
+}
+
 /** The optional transcript capability (portable sessions): the CLI's JSONL lines, stored with the session. */
 export interface TranscriptStorage {
   /**
    * Stores `entries` as lines `fromLine`, `fromLine + 1`, … of the transcript of `claudeSessionId`.
-   * Re-appending a range already stored is a no-op for the overlapping lines.
+   * Re-appending a range already stored is a no-op for the overlapping lines. With
+   * `options.dedupe: 'uuid'` the entries are placed by their identity instead (see
+   * {@link TranscriptAppendOptions}).
    */
   appendTranscript(
     name: string,
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
-    options?: WriteOptions,
+    options?: TranscriptAppendOptions,
   ): Promise<void>;
   /** All stored lines in order, or `null` when none are stored for that id. */
   loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null>;
@@ -101,6 +118,8 @@ export interface SessionStorage {
   close?(): Promise<void>;
   appendTranscript?: TranscriptStorage['appendTranscript'];
   loadTranscript?: TranscriptStorage['loadTranscript'];
+  /** The `TranscriptAppendOptions.dedupe` modes `appendTranscript` honours (absent: positional appends only). */
+  readonly transcriptAppendModes?: readonly TranscriptAppendMode[];
   /**
    * Takes the session's exclusive lease (DESIGN 10); optional capability. Never blocks load, list or exists.
    * @throws SessionBusyError when another holder keeps it past `options.waitMs`.

@@ -24,3 +24,38 @@ export function newTranscriptLines<T>(
   }
   return entries.slice(stored - fromLine);
 }
+
+/** The entry's own identity: its `uuid` field when that is a non-empty string (the CLI's and SDK's entries). */
+export function transcriptEntryUuid(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const uuid = (entry as { uuid?: unknown }).uuid;
+  return typeof uuid === 'string' && uuid !== '' ? uuid : undefined;
+}
+
+/**
+ * The entries of an `appendTranscript(…, { dedupe: 'uuid' })` call a storage must write: those whose
+ * `uuid` is not `stored` yet and did not occur earlier in the batch (entries without a uuid always stay).
+ * `stored` is told about every uuid kept, so callers can pass the set they then persist.
+ *
+ * @throws InvalidArgumentError when `entries` is not an array or `fromLine` is not a whole number ≥ 0.
+ */
+export function uniqueTranscriptEntries<T>(
+  name: string,
+  entries: readonly T[],
+  fromLine: number,
+  stored: { has(uuid: string): boolean; add(uuid: string): unknown },
+): T[] {
+  if (!Array.isArray(entries))
+    throw new InvalidArgumentError(`appendTranscript("${name}"): entries must be an array`);
+  if (!Number.isInteger(fromLine) || fromLine < 0)
+    throw new InvalidArgumentError(
+      `appendTranscript("${name}"): fromLine must be a whole number of 0 or more, got ${String(fromLine)}`,
+    );
+  return entries.filter((entry) => {
+    const uuid = transcriptEntryUuid(entry);
+    if (uuid === undefined) return true;
+    if (stored.has(uuid)) return false;
+    stored.add(uuid);
+    return true;
+  });
+}

@@ -2,6 +2,7 @@ import type { SessionStorage } from '@channelcoder/session-core';
 import { CONCERNS, type Concern, type ConformanceOptions, type SpecContext } from './options.js';
 import type { ConformanceRunner } from './runner.js';
 import { registerWith } from './spec-api.js';
+import { agentSessionStoreSpec } from './specs/agent-session-store.js';
 import { clearSpec } from './specs/clear.js';
 import { closeSpec } from './specs/close.js';
 import { concurrencySpec } from './specs/concurrency.js';
@@ -36,6 +37,10 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   transcripts: { title: 'transcripts (optional capability)', spec: transcriptsSpec },
   lease: { title: 'leases (optional capability)', spec: leaseSpec },
   search: { title: 'search (the storage own, else the scan)', spec: searchSpec },
+  agentSessionStore: {
+    title: 'Claude Agent SDK sessionStore through toAgentSessionStore (transcript capability)',
+    spec: agentSessionStoreSpec,
+  },
 };
 
 /**

@@ -17,6 +17,7 @@ export const CONCERNS = [
   'transcripts',
   'lease',
   'search',
+  'agentSessionStore',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 
@@ -54,6 +55,16 @@ export interface ConformanceOptions<S extends SessionStorage = SessionStorage> {
   largeTranscriptBytes?: number;
   /** How many writers race in the concurrency spec (default 5). */
   concurrentWriters?: number;
+  /**
+   * Another storage object over the same data as `storage` (its own client or connection, as a second
+   * process would open). The Agent SDK spec's concurrent writers use one each; without it they share one.
+   */
+  sibling?: (storage: S) => S | Promise<S>;
+  /** Agent SDK spec: concurrent writers (default 4) and entries each appends, one per call (default 60). */
+  agentWriters?: number;
+  agentEntriesPerWriter?: number;
+  /** Agent SDK spec: why the backend cannot order concurrent writers (skips only that test). */
+  skipAgentConcurrency?: string;
 }
 
 /** What each spec module gets. */

@@ -15,6 +15,8 @@ import {
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
 import { commitSave } from './commit-save.js';
@@ -62,6 +64,8 @@ export class FileSessionStorage implements SessionStorage {
   readonly root: string;
   private readonly layout: StorageLayout;
   private readonly options: ResolvedOptions;
+  /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
+  readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
   private rootReady = false;
 
@@ -180,7 +184,9 @@ export class FileSessionStorage implements SessionStorage {
   /**
    * Stores transcript lines `fromLine`, `fromLine + 1`, … of the Claude session `claudeSessionId` with the
    * session (which must exist). Appending at the end writes only the new lines; lines already stored
-   * stay as they are (a retried append is a no-op for them). Durable when it resolves, like `save`.
+   * stay as they are (a retried append is a no-op for them). With `options.dedupe: 'uuid'` the entries
+   * go after what is stored and those whose `uuid` is stored already are skipped (checked under the
+   * session's lock against a uuid index kept beside the transcript). Durable when it resolves, like `save`.
    *
    * @throws SessionNotFoundError; InvalidArgumentError when `fromLine` leaves a gap; LeaseLostError when
    *   `options.lease` is no longer the session's lease (nothing written).
@@ -190,7 +196,7 @@ export class FileSessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
-    options?: WriteOptions,
+    options?: TranscriptAppendOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
     fencingToken(key, options);
@@ -207,6 +213,7 @@ export class FileSessionStorage implements SessionStorage {
           entries,
           fromLine,
           this.options.fsync,
+          options,
         );
       });
     } catch (err) {

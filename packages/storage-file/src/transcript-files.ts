@@ -5,7 +5,12 @@
  * ```
  * <root>/<name>/transcripts/<id>.head.json          { "file": "<id>.<generation>.jsonl", "lines": N, "bytes": B }
  * <root>/<name>/transcripts/<id>.<generation>.jsonl one entry per line; only the first B bytes count
+ * <root>/<name>/transcripts/<id>.uuids              the stored entries' uuids (JSON strings, one a line)
  * ```
+ *
+ * The uuid index exists once an append asked for `dedupe: 'uuid'`: the head then also records
+ * `"uuids": { "bytes": U, "at": A }` (its committed bytes, and how many transcript bytes it covers: lines
+ * after `A`, e.g. from positional appends, are indexed by the next `dedupe` append before it checks).
  *
  * `<id>` is the Claude session id when it is a plain token (UUIDs are), else `~` + its base64url form.
  * Appends are written after the committed bytes and published by renaming a new head in, like the
@@ -13,7 +18,14 @@
  * transcript keeps generation 1; readers still accept any generation the head names.
  */
 import { join } from 'node:path';
-import { InvalidArgumentError, newTranscriptLines, SessionCorruptError } from '@channelcoder/session-core';
+import {
+  InvalidArgumentError,
+  newTranscriptLines,
+  SessionCorruptError,
+  type TranscriptAppendOptions,
+  transcriptEntryUuid,
+  uniqueTranscriptEntries,
+} from '@channelcoder/session-core';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { readOptionalText } from './head-file.js';
 import { readFileNoFollow, realDirectory } from './no-follow.js';
@@ -24,6 +36,8 @@ interface TranscriptHead {
   file: string;
   lines: number;
   bytes: number;
+  /** The uuid index: its committed bytes, and the transcript bytes it covers. */
+  uuids?: { bytes: number; at: number };
 }
 
 /** The file-name stem for a Claude session id. */
@@ -66,7 +80,14 @@ async function readTranscriptHead(
     return corrupt('names no transcript file of this id');
   if (!Number.isSafeInteger(lines) || (lines as number) < 0) return corrupt('has no valid line count');
   if (!Number.isSafeInteger(bytes) || (bytes as number) < 0) return corrupt('has no valid byte count');
-  return { file, lines: lines as number, bytes: bytes as number };
+  const head: TranscriptHead = { file, lines: lines as number, bytes: bytes as number };
+  if (value.uuids !== undefined) {
+    const { bytes: u, at } = value.uuids ?? {};
+    if (!Number.isSafeInteger(u) || !Number.isSafeInteger(at) || (at as number) > head.bytes)
+      return corrupt('has no valid uuid index record');
+    head.uuids = { bytes: u as number, at: at as number };
+  }
+  return head;
 }
 
 async function readTranscriptLines(dir: string, head: TranscriptHead, session: string): Promise<string[]> {
@@ -130,7 +151,10 @@ function parseEntries(lines: readonly string[], location: string, session: strin
   });
 }
 
-/** Stores `entries` as lines `fromLine`… of a transcript; the caller holds the session's lock. */
+/**
+ * Stores `entries` as lines `fromLine`… of a transcript (or, with `dedupe: 'uuid'`, after what is stored,
+ * skipping stored uuids); the caller holds the session's lock.
+ */
 export async function appendTranscriptEntries(
   sessionDir: string,
   session: string,
@@ -138,6 +162,7 @@ export async function appendTranscriptEntries(
   entries: readonly unknown[],
   fromLine: number,
   sync: boolean,
+  options: TranscriptAppendOptions = {},
 ): Promise<void> {
   const dir = join(sessionDir, 'transcripts');
   const stem = transcriptStem(claudeSessionId);
@@ -145,30 +170,98 @@ export async function appendTranscriptEntries(
   await realDirectory(dir);
   const head = await readTranscriptHead(dir, stem, session);
   const stored = head?.lines ?? 0;
-  const encoded = newTranscriptLines(session, stored, entries, fromLine).map((e) => {
+  let index: UuidIndex | undefined;
+  let fresh: readonly unknown[];
+  if (options.dedupe === 'uuid') {
+    index = await readUuidIndex(dir, stem, head, session);
+    fresh = uniqueTranscriptEntries(session, entries, fromLine, index.known);
+  } else {
+    fresh = newTranscriptLines(session, stored, entries, fromLine);
+  }
+  const encoded = fresh.map((e) => {
     const line = JSON.stringify(e);
     if (line === undefined) throw new InvalidArgumentError('appendTranscript: every entry must be JSON');
     return line;
   });
-  if (encoded.length === 0) return;
+  if (encoded.length === 0 && (index === undefined || index.pending.length === 0)) return;
   await ensureDirectory(dir, sessionDir, sync);
 
   // Lines already stored stay as they are, so a write only ever appends (or starts the transcript).
   const data = Buffer.from(encoded.map((l) => `${l}\n`).join(''), 'utf8');
+  const starts: (() => ReturnType<typeof writeAt>)[] = [];
   let next: TranscriptHead;
-  let write: () => ReturnType<typeof writeAt>;
   if (head !== undefined) {
     next = { file: head.file, lines: stored + encoded.length, bytes: head.bytes + data.length };
-    write = () => writeAt(join(dir, head.file), head.bytes, data);
+    if (data.length > 0) starts.push(() => writeAt(join(dir, head.file), head.bytes, data));
   } else {
     next = { file: `${stem}.1.jsonl`, lines: encoded.length, bytes: data.length };
-    write = () => writeFresh(join(dir, next.file), data);
+    starts.push(() => writeFresh(join(dir, next.file), data));
+  }
+  if (index !== undefined) {
+    const added = [...index.pending, ...fresh.flatMap((e) => transcriptEntryUuid(e) ?? [])];
+    const text = Buffer.from(added.map((u) => `${JSON.stringify(u)}\n`).join(''), 'utf8');
+    const from = index.bytes;
+    starts.push(() => writeAt(join(dir, `${stem}.uuids`), from, text));
+    next.uuids = { bytes: from + text.length, at: next.bytes };
+  } else if (head?.uuids !== undefined) {
+    next.uuids = head.uuids; // positional lines past `at` are indexed by the next dedupe append
   }
   const temp = join(dir, `.${stem}.head.json.tmp`);
   const writes = await startWrites([
-    write,
+    ...starts,
     () => writeFresh(temp, Buffer.from(JSON.stringify(next), 'utf8')),
   ]);
   await finishWrites(writes, sync);
   await publish(temp, join(dir, `${stem}.head.json`), dir, sync, async () => {});
+}
+
+interface UuidIndex {
+  /** Every uuid stored in the transcript. */
+  known: Set<string>;
+  /** Committed bytes of the index file. */
+  bytes: number;
+  /** Uuids of stored lines the index file does not hold yet. */
+  pending: string[];
+}
+
+/** The uuids stored in a transcript: the index file, plus the lines appended after what it covers. */
+async function readUuidIndex(
+  dir: string,
+  stem: string,
+  head: TranscriptHead | undefined,
+  session: string,
+): Promise<UuidIndex> {
+  const known = new Set<string>();
+  let bytes = 0;
+  let at = 0;
+  if (head?.uuids !== undefined) {
+    const path = join(dir, `${stem}.uuids`);
+    const raw = await readFile(path).catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return Buffer.alloc(0);
+      throw err;
+    });
+    if (raw.length < head.uuids.bytes)
+      throw new SessionCorruptError(session, 'transcript uuid index', 'is shorter than its head records', {
+        location: path,
+      });
+    for (const line of raw.subarray(0, head.uuids.bytes).toString('utf8').split('\n')) {
+      if (line !== '') known.add(JSON.parse(line) as string);
+    }
+    bytes = head.uuids.bytes;
+    at = head.uuids.at;
+  }
+  const pending: string[] = [];
+  if (head !== undefined && head.bytes > at) {
+    const path = join(dir, head.file);
+    const tail = (await readFile(path)).subarray(at, head.bytes).toString('utf8');
+    for (const line of tail.split('\n')) {
+      if (line === '') continue;
+      const uuid = transcriptEntryUuid(parseEntries([line], path, session)[0]);
+      if (uuid !== undefined && !known.has(uuid)) {
+        known.add(uuid);
+        pending.push(uuid);
+      }
+    }
+  }
+  return { known, bytes, pending };
 }

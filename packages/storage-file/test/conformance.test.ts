@@ -10,6 +10,7 @@ describeSessionStorage(
   () => new FileSessionStorage({ dir: mkdtempSync(join(tmpdir(), 'cc-conformance-')) }),
   {
     backdoor: fileBackdoor,
+    sibling: (storage) => new FileSessionStorage({ dir: storage.root }),
     destroy: async (storage) => {
       await storage.close();
       rmSync(storage.root, { recursive: true, force: true });

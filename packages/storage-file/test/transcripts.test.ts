@@ -30,6 +30,22 @@ describe('FileSessionStorage transcripts (portable sessions)', () => {
     expect(storageCapabilities(new FileSessionStorage(tempDir())).transcripts).toBe(true);
   });
 
+  it('dedupe uuid: indexes lines stored by positional appends (older transcripts) before it checks', async () => {
+    const { storage, root } = await withSession();
+    await storage.appendTranscript('portable', ID, [entry(0), entry(1)], 0); // no uuid index yet
+    await storage.appendTranscript('portable', ID, [entry(1), entry(2)], 0, { dedupe: 'uuid' });
+    await storage.appendTranscript('portable', ID, [entry(3)], 3); // positional again, past the index
+    await storage.appendTranscript('portable', ID, [entry(3), entry(2), entry(4)], 0, { dedupe: 'uuid' });
+    expect(await storage.loadTranscript('portable', ID)).toEqual([0, 1, 2, 3, 4].map(entry));
+    const index = readFileSync(join(root, 'portable', 'transcripts', `${ID}.uuids`), 'utf8');
+    expect(
+      index
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(['u0', 'u1', 'u2', 'u3', 'u4']);
+  });
+
   it('stores lines incrementally and returns them deep-equal, in order', async () => {
     const { storage, root } = await withSession();
     await storage.appendTranscript('portable', ID, [entry(0), entry(1), entry(2)], 0);

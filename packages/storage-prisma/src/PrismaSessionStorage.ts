@@ -2,6 +2,7 @@ import {
   assembleState,
   assertRevision,
   type LeaseOptions,
+  InvalidArgumentError,
   type ListOptions,
   type ListPosition,
   normalizeSessionName,
@@ -14,6 +15,8 @@ import {
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
 import {
@@ -41,8 +44,10 @@ import {
 import { isUniqueViolation, toStorageError } from './storage-errors.js';
 import {
   appendTranscriptLines,
+  appendUniqueTranscriptLines,
   deleteTranscriptLines,
   hasTranscriptModel,
+  hasTranscriptUuid,
   loadTranscriptLines,
 } from './transcripts.js';
 
@@ -113,8 +118,13 @@ export class PrismaSessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
-    options?: WriteOptions,
+    options?: TranscriptAppendOptions,
   ) => Promise<void>;
+  /**
+   * `['uuid']` when the client's transcript model has the `uuid` column: appends with `dedupe: 'uuid'` go
+   * after the last line in one transaction and skip entries whose uuid is stored.
+   */
+  readonly transcriptAppendModes?: readonly TranscriptAppendMode[];
   /** Every stored transcript line in order, or `null` when none are stored for that id. */
   readonly loadTranscript?: (name: string, claudeSessionId: string) => Promise<unknown[] | null>;
   /**
@@ -151,9 +161,31 @@ export class PrismaSessionStorage implements SessionStorage {
         );
     }
     if (this.transcripts) {
-      this.appendTranscript = async (name, claudeSessionId, entries, fromLine, writeOptions) => {
+      const byUuid = hasTranscriptUuid(options.prisma);
+      if (byUuid) this.transcriptAppendModes = ['uuid'];
+      this.appendTranscript = async (name, claudeSessionId, entries, fromLine, appendOptions) => {
         const key = normalizeSessionName(name);
+        const fence = (tx: Parameters<typeof checkLeaseInTransaction>[0]) =>
+          checkLeaseInTransaction(tx, this.leaseClock, key, appendOptions);
         try {
+          if (appendOptions?.dedupe === 'uuid' && byUuid) {
+            await appendUniqueTranscriptLines(
+              this.prisma,
+              this.txOptions,
+              key,
+              claudeSessionId,
+              entries,
+              fromLine,
+              fence,
+            );
+            return;
+          }
+          if (appendOptions?.dedupe === 'uuid') {
+            throw new InvalidArgumentError(
+              `appendTranscript("${key}"): dedupe 'uuid' needs the uuid column of ChannelCoderTranscriptLine; ` +
+                'regenerate your PrismaClient from this version of schema/channelcoder.prisma and apply its migrations.',
+            );
+          }
           await appendTranscriptLines(
             this.prisma,
             this.txOptions,
@@ -161,7 +193,7 @@ export class PrismaSessionStorage implements SessionStorage {
             claudeSessionId,
             entries,
             fromLine,
-            (tx) => checkLeaseInTransaction(tx, this.leaseClock, key, writeOptions),
+            fence,
           );
         } catch (err) {
           throw toStorageError(err, `appendTranscript("${key}")`);

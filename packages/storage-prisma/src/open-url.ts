@@ -198,6 +198,9 @@ function guardedClient(client: OwnedClient, closed: () => boolean): ChannelCoder
     get _activeProvider() {
       return c._activeProvider;
     },
+    get _runtimeDataModel() {
+      return c._runtimeDataModel;
+    },
     $transaction: (...args: unknown[]) => open(c).$transaction(...args),
     $queryRawUnsafe: (...args: unknown[]) =>
       (open(c) as unknown as { $queryRawUnsafe: (...a: unknown[]) => unknown }).$queryRawUnsafe(...args),

@@ -2,12 +2,19 @@
  * The optional transcript capability (portable sessions): the Claude CLI's JSONL lines of each Claude
  * session id, stored as rows of `channelcoder_transcript_lines` (model `ChannelCoderTranscriptLine`) with
  * primary key `(session_name, claude_session_id, line)`. Appends insert only lines not stored yet.
+ *
+ * Appends with `dedupe: 'uuid'` also fill the `uuid` column (unique per transcript): each runs in one
+ * transaction that skips entries whose uuid is stored and inserts the rest after the last line; two
+ * appenders that pick the same next line (or insert the same uuid) meet the primary key or the unique
+ * index, and the loser runs its transaction again. Lines written by positional appends have no `uuid`.
  */
 import {
   InvalidArgumentError,
   newTranscriptLines,
   SessionCorruptError,
   SessionNotFoundError,
+  transcriptEntryUuid,
+  uniqueTranscriptEntries,
 } from '@channelcoder/session-core';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { isUniqueViolation } from './storage-errors.js';
@@ -17,6 +24,7 @@ export interface TranscriptLineRow {
   claudeSessionId: string;
   line: number;
   entry: string;
+  uuid?: string | null;
 }
 
 /** The calls made on `prisma.channelCoderTranscriptLine`. */
@@ -37,6 +45,19 @@ type WithTranscripts = ModelClient & { channelCoderTranscriptLine: TranscriptDel
 export function hasTranscriptModel(prisma: object): boolean {
   const delegate = (prisma as { channelCoderTranscriptLine?: unknown }).channelCoderTranscriptLine;
   return typeof delegate === 'object' && delegate !== null;
+}
+
+/**
+ * True when the client's transcript model has the `uuid` column (a client generated from this version's
+ * schema); older generated clients keep positional appends only.
+ */
+export function hasTranscriptUuid(prisma: object): boolean {
+  const model = (
+    prisma as {
+      _runtimeDataModel?: { models?: Record<string, { fields?: Array<{ name?: string }> }> };
+    }
+  )._runtimeDataModel?.models?.ChannelCoderTranscriptLine;
+  return model?.fields?.some((f) => f.name === 'uuid') === true;
 }
 
 function checkClaudeSessionId(method: string, id: unknown): asserts id is string {
@@ -87,6 +108,67 @@ export async function appendTranscriptLines(
     } catch (err) {
       if (attempt < 3 && isUniqueViolation(err)) continue;
       throw err;
+    }
+  }
+}
+
+/** Transactions of racing `dedupe` appenders that lost a key to another one are run again this often. */
+const UNIQUE_APPEND_ATTEMPTS = 50;
+/** Uuids looked up per query (bind parameters stay far below every database's limit). */
+const UUID_LOOKUP_BATCH = 500;
+
+/** Appends with `dedupe: 'uuid'`: entries whose uuid is stored are skipped, the rest go after the last line. */
+export async function appendUniqueTranscriptLines(
+  prisma: TransactionalClient,
+  options: TransactionOptions,
+  name: string,
+  claudeSessionId: string,
+  entries: readonly unknown[],
+  fromLine: number,
+  /** Runs first in the transaction (the lease check of a fenced append). */
+  fence: (tx: ModelClient) => Promise<void> = async () => {},
+): Promise<void> {
+  checkClaudeSessionId('appendTranscript', claudeSessionId);
+  if (!Array.isArray(entries)) throw new InvalidArgumentError('appendTranscript: entries must be an array.');
+  const uuids = [...new Set(entries.flatMap((e) => transcriptEntryUuid(e) ?? []))];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prisma.$transaction(async (raw) => {
+        const tx = raw as WithTranscripts;
+        await fence(raw as ModelClient);
+        const session = await tx.channelCoderSession.findUnique({ where: { name }, select: { name: true } });
+        if (session === null) throw new SessionNotFoundError(name, { where: 'table channelcoder_sessions' });
+        const stored = new Set<string>();
+        for (let i = 0; i < uuids.length; i += UUID_LOOKUP_BATCH) {
+          const rows = await tx.channelCoderTranscriptLine.findMany({
+            where: {
+              sessionName: name,
+              claudeSessionId,
+              uuid: { in: uuids.slice(i, i + UUID_LOOKUP_BATCH) },
+            },
+            select: { uuid: true },
+          });
+          for (const row of rows) if (typeof row.uuid === 'string') stored.add(row.uuid);
+        }
+        const fresh = uniqueTranscriptEntries(name, entries, fromLine, stored);
+        if (fresh.length === 0) return;
+        const next = await tx.channelCoderTranscriptLine.count({
+          where: { sessionName: name, claudeSessionId },
+        });
+        await tx.channelCoderTranscriptLine.createMany({
+          data: fresh.map((entry, i) => ({
+            sessionName: name,
+            claudeSessionId,
+            line: next + i,
+            entry: JSON.stringify(entry ?? null),
+            uuid: transcriptEntryUuid(entry) ?? null,
+          })),
+        });
+      }, options);
+      return;
+    } catch (err) {
+      if (attempt >= UNIQUE_APPEND_ATTEMPTS || !isUniqueViolation(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(40, 2 * attempt)));
     }
   }
 }

@@ -21,6 +21,7 @@ for (const [label, open] of providers) {
     },
     {
       backdoor: (storage) => prismaBackdoor(databases.get(storage)!.prisma),
+      sibling: (storage) => new PrismaSessionStorage({ prisma: databases.get(storage)!.prisma }),
       destroy: async (storage) => {
         await storage.close();
         await databases.get(storage)?.destroy();
@@ -45,6 +46,7 @@ for (const [label, open] of providers) {
     },
     {
       backdoor: (storage) => prismaBackdoor(databases.get(storage)!.prisma),
+      sibling: (storage) => new PrismaSessionStorage({ prisma: databases.get(storage)!.prisma }),
       destroy: async (storage) => {
         await storage.close();
         await databases.get(storage)?.destroy();

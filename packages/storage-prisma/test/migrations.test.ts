@@ -18,6 +18,7 @@ const MIGRATIONS = [
   '20261121000000_channelcoder_sessions',
   '20261121010000_channelcoder_transcripts',
   '20261202000000_channelcoder_leases',
+  '20261202010000_channelcoder_transcript_uuids',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -204,6 +205,7 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     const rerun = io();
     expect(await runCli(['migrate', '--url', inject('databaseUrl'), '--schema', schema], rerun.io)).toBe(0);
     expect(rerun.out.join('')).toContain('postgresql: 0 applied, 3 already applied');
+    expect(rerun.out.join('')).toContain(`postgresql: 0 applied, ${MIGRATIONS.length} already applied`);
   });
 
   it('takes DATABASE_URL when --url is absent (SQLite file URL)', async () => {
@@ -211,6 +213,7 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     const code = await runCli(['migrate'], { ...run.io, env: { DATABASE_URL: await sqliteFile() } });
     expect(code).toBe(0);
     expect(run.out.join('')).toContain('sqlite: 3 applied');
+    expect(run.out.join('')).toContain(`sqlite: ${MIGRATIONS.length} applied`);
   });
 
   it('prints usage with exit code 2 for a missing command or URL, and 1 for an unsupported URL', async () => {

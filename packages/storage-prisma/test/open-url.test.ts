@@ -24,6 +24,7 @@ const MIGRATIONS = [
   '20261121000000_channelcoder_sessions',
   '20261121010000_channelcoder_transcripts',
   '20261202000000_channelcoder_leases',
+  '20261202010000_channelcoder_transcript_uuids',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

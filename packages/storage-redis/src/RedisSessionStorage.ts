@@ -17,6 +17,8 @@ import {
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
   toWireHead,
   toWireMessage,
   type WriteOptions,
@@ -28,7 +30,12 @@ import { type IndexContext, LIST_DROP_BUDGET, walkIndex } from './list-index.js'
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
 import { readSession } from './session-read.js';
-import { appendTranscriptLines, checkTranscriptArgs, loadTranscriptLines } from './transcripts.js';
+import {
+  appendTranscriptLines,
+  appendUniqueTranscriptLines,
+  checkTranscriptArgs,
+  loadTranscriptLines,
+} from './transcripts.js';
 
 export interface RedisSessionStorageOptions {
   /**
@@ -100,6 +107,8 @@ export class RedisSessionStorage implements SessionStorage {
   readonly ttlSeconds: number | undefined;
   readonly slidingTtl: boolean;
   readonly timeoutMs: number;
+  /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
+  readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly client: RedisClient;
   private readonly scripts: SessionScripts;
   private readonly cluster: boolean;
@@ -299,8 +308,9 @@ export class RedisSessionStorage implements SessionStorage {
 
   /**
    * Stores `entries` (the CLI's transcript lines) as lines `fromLine`, `fromLine + 1`, … of the transcript of
-   * `claudeSessionId`; lines already stored there stay as they are. They expire and are removed with the
-   * session.
+   * `claudeSessionId`; lines already stored there stay as they are. With `options.dedupe: 'uuid'` they go
+   * after what is stored and entries whose `uuid` is stored already are skipped (one script, checked
+   * against a uuid index). They expire and are removed with the session.
    *
    * @throws SessionNotFoundError when the session is not stored; InvalidArgumentError when `fromLine` is
    *   beyond the stored lines (a gap) or not a non-negative integer; LeaseLostError when `options.lease` is
@@ -311,13 +321,15 @@ export class RedisSessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
-    options?: WriteOptions,
+    options?: TranscriptAppendOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
     const id = checkTranscriptArgs(key, claudeSessionId, fromLine);
     const token = fencingToken(key, options);
     return withAvailability(this.client, this.timeoutMs, `appendTranscript("${key}")`, () =>
-      appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine, token),
+      options?.dedupe === 'uuid'
+        ? appendUniqueTranscriptLines(this.client, this.prefix, key, id, entries, fromLine, token)
+        : appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine, token),
     );
   }
 

@@ -14,6 +14,8 @@ describeSessionStorage(
   () => new RedisSessionStorage({ client, prefix: uniquePrefix('conformance') }),
   {
     backdoor: (storage) => backdoor(client, storage.prefix),
+    sibling: (storage) =>
+      new RedisSessionStorage({ client, prefix: storage.prefix, ttlSeconds: storage.ttlSeconds }),
     destroy: async (storage) => {
       await storage.close();
       await deletePrefix(client, storage.prefix);
@@ -26,6 +28,8 @@ describeSessionStorage(
   () => new RedisSessionStorage({ client, prefix: `${uniquePrefix('glob')}*?[x]\\{`, ttlSeconds: 600 }),
   {
     backdoor: (storage) => backdoor(client, storage.prefix),
+    sibling: (storage) =>
+      new RedisSessionStorage({ client, prefix: storage.prefix, ttlSeconds: storage.ttlSeconds }),
     destroy: async (storage) => {
       await deletePrefix(client, storage.prefix);
     },

@@ -37,6 +37,20 @@ afterAll(async () => {
 });
 
 describe('transcripts', () => {
+  it('dedupe uuid: one script against a uuid index that catches up with positional appends', async () => {
+    await storage.appendTranscript('with-transcript', ID, [line(0), line(1)], 0);
+    await storage.appendTranscript('with-transcript', ID, [line(1), line(2)], 0, { dedupe: 'uuid' });
+    await storage.appendTranscript('with-transcript', ID, [line(3)], 3);
+    await storage.appendTranscript('with-transcript', ID, [line(3), line(2), line(4), line(4)], 0, {
+      dedupe: 'uuid',
+    });
+    expect(await storage.loadTranscript('with-transcript', ID)).toEqual([0, 1, 2, 3, 4].map(line));
+    const index = transcriptKey(prefix, 'with-transcript', `${ID}\u0000uuids`);
+    expect(await client.hget(index, '#lines')).toBe('5');
+    await storage.remove('with-transcript');
+    expect(await client.exists(index)).toBe(0);
+  });
+
   it('is detected as a capability', () => {
     expect(storageCapabilities(storage).transcripts).toBe(true);
   });

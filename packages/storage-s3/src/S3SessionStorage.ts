@@ -22,6 +22,8 @@ import {
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
   toWireMessage,
   UnsupportedFormatError,
   type WriteOptions,
@@ -86,8 +88,8 @@ interface HeadRecord {
  *   a clock, so writers with skewed clocks cannot reorder a session.
  * - `<p>index/<inverted lastActive>!<name>!/<metadata>`: one empty object per session whose key carries the
  *   listing metadata, so `list()` is one ListObjectsV2 call per page, newest first (see index-entry.ts).
- * - `<p>sessions/<name>/transcripts/<claude session id>/<first>-<end>.jsonl`: transcript lines (see
- *   transcripts.ts).
+ * - `<p>sessions/<name>/transcripts/<claude session id>/manifest.json` + `p-<16 hex>.jsonl`: transcript
+ *   lines, one part per append (see transcripts.ts).
  *
  * A save reads the head, uploads the new messages as one part, then writes the head with a conditional PUT
  * (`IfNoneMatch: '*'` to create, `IfMatch: <etag>` to replace): of two writers on one revision exactly one
@@ -110,6 +112,8 @@ export class S3SessionStorage implements SessionStorage {
   private readonly keys: KeyLayout;
   private readonly objects: ObjectStore;
   private readonly compactAfterParts: number;
+  /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
+  readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly transcripts: TranscriptChunks;
 
   constructor(options: S3SessionStorageOptions) {
@@ -304,7 +308,9 @@ export class S3SessionStorage implements SessionStorage {
 
   /**
    * Stores transcript lines `fromLine`… of `claudeSessionId` (the CLI's JSONL entries) with the session,
-   * uploading only lines not stored yet. Removed with the session.
+   * uploading only lines not stored yet (one part and one conditional manifest write per append, whatever
+   * the transcript's length). With `options.dedupe: 'uuid'` the entries go after what is stored and those
+   * whose `uuid` is stored already are skipped. Removed with the session.
    *
    * @throws SessionNotFoundError; InvalidArgumentError for a gap (`fromLine` past the stored count).
    */
@@ -313,17 +319,20 @@ export class S3SessionStorage implements SessionStorage {
     claudeSessionId: string,
     entries: readonly unknown[],
     fromLine: number,
-    options?: WriteOptions,
+    options?: TranscriptAppendOptions,
   ): Promise<void> {
     const key = normalizeSessionName(name);
     fencingToken(key, options);
     const lease = options?.lease;
-    await this.transcripts.append(key, claudeSessionId, entries, fromLine, async () => {
+    if (lease !== undefined) {
+      // Transcript parts are objects of their own: the lease is checked in the head just before the append
+      // (not atomically with it, unlike saves; see the README's lease section).
       const record = await this.readHeadRecord(key, 'appendTranscript');
-      if (record?.stored === undefined) return false;
-      if (lease !== undefined) this.assertLease(key, lease, record.lease);
-      return true;
-    });
+      if (record?.stored === undefined)
+        throw new SessionNotFoundError(key, { where: `s3://${this.bucket}/${this.prefix}` });
+      this.assertLease(key, lease, record.lease);
+    }
+    await this.transcripts.append(key, claudeSessionId, entries, fromLine, options);
   }
 
   /** All stored lines in order, or `null` when none are stored for that id (or there is no such session). */

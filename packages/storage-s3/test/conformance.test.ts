@@ -29,6 +29,9 @@ describeSessionStorage(
         'plain s3rver ignores If-Match / If-None-Match, so two holders could both take the lease; ' +
         'covered by the run against the conditional-write middleware below',
     },
+    skipAgentConcurrency:
+      'plain s3rver ignores If-Match, which orders racing transcript appends; ' +
+      'covered by the run against the conditional-write middleware below',
   },
 );
 
@@ -43,6 +46,8 @@ describeSessionStorage(
     }),
   {
     backdoor: (storage) => backdoor(conditionalClient, storage),
+    sibling: (storage) =>
+      new S3SessionStorage({ client: conditionalClient, bucket: storage.bucket, prefix: storage.prefix }),
     destroy: async (storage) => {
       await storage.close();
       await deletePrefix(conditionalClient, storage.bucket, storage.prefix);

@@ -55,18 +55,83 @@ describe('transcripts', () => {
     expect(await storage.loadTranscript('portable', 'another-id')).toBeNull();
   });
 
-  it('uploads only the lines past what is stored; re-appending stored lines is a no-op', async () => {
+  it('uploads only the lines past what is stored, as one part; re-appending stored lines writes nothing', async () => {
     const storage = await withSession();
     const lines = Array.from({ length: 6 }, (_, i) => line(i));
     await storage.appendTranscript('portable', CLAUDE_ID, lines.slice(0, 4), 0);
     const counter = countRequests(client);
     await storage.appendTranscript('portable', CLAUDE_ID, lines.slice(2), 2); // lines 2-3 are stored already
-    const puts = counter.requests.filter((r) => r.method === 'PUT');
-    expect(puts.map((r) => r.path.split('/').at(-1))).toEqual(['0000000004-0000000006.jsonl']);
+    const puts = counter.requests.filter((r) => r.method === 'PUT').map((r) => r.path.split('/').at(-1));
+    expect(puts).toEqual([expect.stringMatching(/^p-[0-9a-f]{16}\.jsonl$/), 'manifest.json']);
     counter.reset();
     await storage.appendTranscript('portable', CLAUDE_ID, lines.slice(0, 6), 0);
     expect(counter.requests.filter((r) => r.method === 'PUT')).toEqual([]);
     expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(lines);
+  });
+
+  it('appends with a constant number of requests (GET manifest, PUT part, PUT manifest) at any length', async () => {
+    const storage = await withSession();
+    const counting = makeClient(endpoint);
+    try {
+      const twin = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      const counter = countRequests(counting);
+      const perAppend: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        counter.reset();
+        await twin.appendTranscript('portable', CLAUDE_ID, [line(i)], 0, { dedupe: 'uuid' });
+        perAppend.push(counter.requests.length);
+      }
+      // The first append also checks that the session exists and that no older chunks are stored.
+      expect(perAppend.slice(1)).toEqual(Array(39).fill(3));
+      counter.reset();
+      expect(await twin.loadTranscript('portable', CLAUDE_ID)).toHaveLength(40);
+      expect(
+        counter.requests.filter((r) => r.method === 'GET' && !r.path.includes('list-type')),
+      ).toHaveLength(41);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('with dedupe: uuid, racing appenders each get every entry stored once, in their own order', async () => {
+    const storage = await withSession();
+    const twins = [
+      storage,
+      ...[1, 2, 3].map(() => new S3SessionStorage({ client, bucket, prefix: storage.prefix })),
+    ];
+    const batches = twins.map((_, w) =>
+      Array.from({ length: 15 }, (_, i) => ({ ...line(i), uuid: `w${w}-${i}` })),
+    );
+    await Promise.all(
+      twins.map(async (twin, w) => {
+        for (const e of batches[w]!) {
+          await twin.appendTranscript('portable', CLAUDE_ID, [e], 0, { dedupe: 'uuid' });
+          await twin.appendTranscript('portable', CLAUDE_ID, [e], 0, { dedupe: 'uuid' }); // a retry
+        }
+      }),
+    );
+    const stored = ((await storage.loadTranscript('portable', CLAUDE_ID)) ?? []) as { uuid: string }[];
+    expect(stored).toHaveLength(60);
+    for (const batch of batches) {
+      const positions = batch.map((e) => stored.findIndex((s) => s.uuid === e.uuid));
+      expect(positions.every((p) => p >= 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    }
+  });
+
+  it('loads a transcript stored as line-range chunks (before manifests) and appends to it', async () => {
+    const storage = await withSession();
+    const folder = `${storage.prefix}sessions/portable/transcripts/${CLAUDE_ID}/`;
+    const text = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `${JSON.stringify(line(from + i))}\n`).join('');
+    await putText(client, bucket, `${folder}0000000000-0000000003.jsonl`, text(0, 3));
+    await putText(client, bucket, `${folder}0000000003-0000000005.jsonl`, text(3, 5));
+    const five = Array.from({ length: 5 }, (_, i) => line(i));
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(five);
+    await storage.appendTranscript('portable', CLAUDE_ID, [line(3), line(5)], 0, { dedupe: 'uuid' });
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual([...five, line(5)]);
+    await storage.appendTranscript('portable', CLAUDE_ID, [line(6)], 6);
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual([...five, line(5), line(6)]);
   });
 
   it('refuses a gap, a missing session and an id that is not a plain name', async () => {
@@ -83,11 +148,16 @@ describe('transcripts', () => {
     }
   });
 
-  it('reports a damaged chunk as SessionCorruptError', async () => {
+  it('reports a damaged part or manifest as SessionCorruptError', async () => {
     const storage = await withSession();
     await storage.appendTranscript('portable', CLAUDE_ID, [line(0), line(1)], 0);
-    const [chunk] = await listAll(client, bucket, `${storage.prefix}sessions/portable/transcripts/`);
-    await putText(client, bucket, chunk ?? '', '{"type":\n{}\n');
+    const keys = await listAll(client, bucket, `${storage.prefix}sessions/portable/transcripts/`);
+    const part = keys.find((k) => k.endsWith('.jsonl'));
+    await putText(client, bucket, part ?? '', '{"type":\n{}\n');
+    const damaged = await storage.loadTranscript('portable', CLAUDE_ID).catch((e: unknown) => e);
+    expect(SessionCorruptError.is(damaged), String(damaged)).toBe(true);
+    const manifest = keys.find((k) => k.endsWith('manifest.json'));
+    await putText(client, bucket, manifest ?? '', '{"v":2,"lines":9,"parts":[],"uuids":[]}');
     const err = await storage.loadTranscript('portable', CLAUDE_ID).catch((e: unknown) => e);
     expect(SessionCorruptError.is(err), String(err)).toBe(true);
   });

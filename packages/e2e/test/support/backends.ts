@@ -23,7 +23,16 @@ export interface Backend {
   readonly kind: BackendKind;
   open(): Promise<SessionStorage>;
   destroy(): Promise<void>;
+  /** How another process opens the same storage (see support/open-storage.mjs). */
+  readonly spec: StorageSpec;
 }
+
+/** What a child process needs to open a backend's storage: its kind and connection details. */
+export type StorageSpec =
+  | { kind: 'redis'; url: string; prefix: string }
+  | { kind: 's3'; endpoint: string; bucket: string; prefix: string }
+  | { kind: 'postgresql'; url: string }
+  | { kind: 'file'; dir: string };
 
 const unique = () => `e2e-${process.pid}-${randomUUID().slice(0, 8)}`;
 
@@ -45,6 +54,7 @@ function redisBackend(): Backend {
   const clients: Redis[] = [];
   return {
     kind: 'redis',
+    spec: { kind: 'redis', url: inject('redisUrl'), prefix },
     async open() {
       const client = new Redis(inject('redisUrl'), {
         maxRetriesPerRequest: 0,
@@ -78,6 +88,7 @@ function s3Backend(): Backend {
   const clients: S3Client[] = [];
   return {
     kind: 's3',
+    spec: { kind: 's3', endpoint, bucket, prefix },
     async open() {
       const client = new S3Client({
         endpoint,
@@ -104,6 +115,7 @@ function postgresBackend(): Backend {
   const closers: (() => Promise<void>)[] = [];
   return {
     kind: 'postgresql',
+    spec: { kind: 'postgresql', url },
     async open() {
       const opened = await openPrismaSessionStorage({ url });
       closers.push(opened.close);
@@ -125,6 +137,7 @@ function fileBackend(): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'cc-e2e-files-'));
   return {
     kind: 'file',
+    spec: { kind: 'file', dir },
     async open() {
       return new FileSessionStorage({ dir });
     },

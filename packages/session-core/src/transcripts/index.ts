@@ -12,6 +12,7 @@ export {
   type AgentSessionKey,
   type AgentSessionStore,
   type AgentSessionStoreOptions,
+  MTIME_RESOLUTION_MS,
   toAgentSessionStore,
 } from './agent-session-store.js';
 export { type ConversationItem, conversationItemText, readConversation } from './conversation.js';

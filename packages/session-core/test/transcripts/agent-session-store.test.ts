@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CapabilityError, InvalidArgumentError } from '../../src/errors.js';
+import { CapabilityError } from '../../src/errors.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
 import type { SessionStorage } from '../../src/storage.js';
-import { toAgentSessionStore } from '../../src/transcripts/agent-session-store.js';
+import { MTIME_RESOLUTION_MS, toAgentSessionStore } from '../../src/transcripts/agent-session-store.js';
 
 const KEY = { projectKey: '-home-user-app', sessionId: '5c1d7a3e-0f4b-4e2a-9b6c-8d7e6f5a4b3c' };
 const E = (uuid: string) => ({ type: 'user', uuid, message: { content: `text ${uuid}` } });
@@ -96,7 +96,7 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       expect(mtime).toBeGreaterThanOrEqual(before);
       expect(mtime).toBeLessThanOrEqual(after);
     }
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, MTIME_RESOLUTION_MS + 10));
     await store.append(KEY, [E('4')]);
     const again = await store.listSessions(KEY.projectKey);
     const mtimeOf = (list: typeof listed) => list.find((s) => s.sessionId === KEY.sessionId)?.mtime ?? 0;
@@ -116,15 +116,17 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
     ]);
   });
 
-  it('takes subpaths with any characters up to 140 bytes, and refuses longer ones with InvalidArgumentError', async () => {
+  it('takes subpaths with any characters and of any length (2,000 bytes), each kept apart', async () => {
     const { store } = fresh();
     const odd = 'subagents/ä gent?#/../x';
+    const long = `subagents/${'ü'.repeat(995)}`;
     await store.append({ ...KEY, subpath: odd }, [E('odd')]);
+    await store.append({ ...KEY, subpath: long }, [E('long')]);
+    await store.append({ ...KEY, subpath: `${long}2` }, [E('long2')]);
     expect(await store.load({ ...KEY, subpath: odd })).toEqual([E('odd')]);
-    expect(await store.listSubkeys(KEY)).toEqual([odd]);
-    await expect(store.append({ ...KEY, subpath: 'x'.repeat(141) }, [E('long')])).rejects.toSatisfy(
-      InvalidArgumentError.is,
-    );
+    expect(await store.load({ ...KEY, subpath: long })).toEqual([E('long')]);
+    expect(await store.load({ ...KEY, subpath: `${long}2` })).toEqual([E('long2')]);
+    expect(await store.listSubkeys(KEY)).toEqual([odd, long, `${long}2`].sort());
   });
 
   it('refuses a storage without the transcript capability; has no delete without remove()', () => {
