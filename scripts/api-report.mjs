@@ -37,7 +37,13 @@ for (const pkg of publicPackages()) {
         mainEntryPointFilePath: entry,
         compiler: {
           overrideTsconfig: {
-            compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: true },
+            compilerOptions: {
+              module: 'nodenext',
+              moduleResolution: 'nodenext',
+              skipLibCheck: true,
+              types: ['node'],
+              typeRoots: [join(root, 'node_modules/@types')],
+            },
             files: [entry],
           },
         },

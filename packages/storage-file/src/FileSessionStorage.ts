@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  deserializeState,
   isValidSessionName,
   type ListOptions,
   normalizeSessionName,
-  resolveSaveName,
   SessionCorruptError,
   type SessionInfo,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
 } from '@channelcoder/session-core';
+import { deserializeState, resolveSaveName } from '@channelcoder/session-core/storage-kit';
 import { commitSave } from './commit-save.js';
 import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';

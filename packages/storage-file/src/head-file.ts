@@ -7,14 +7,13 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { SessionCorruptError, type SessionState } from '@channelcoder/session-core';
 import {
   type DecodeContext,
   fromWireHead,
-  SessionCorruptError,
-  type SessionState,
   toWireHead,
   type WireHeadInfo,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { isErrno } from './fs-errors.js';
 import { isMessagesFileName } from './layout.js';
 

@@ -13,7 +13,8 @@
 import { readFileSync, type Stats } from 'node:fs';
 import { appendFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeListCursor, type SessionInfo, type WireHeadInfo } from '@channelcoder/session-core';
+import type { SessionInfo } from '@channelcoder/session-core';
+import { encodeListCursor, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
 import type { StorageLayout } from './layout.js';
 

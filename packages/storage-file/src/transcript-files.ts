@@ -14,7 +14,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, newTranscriptLines, SessionCorruptError } from '@channelcoder/session-core';
+import { InvalidArgumentError, SessionCorruptError } from '@channelcoder/session-core';
+import { newTranscriptLines } from '@channelcoder/session-core/storage-kit';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { isErrno } from './fs-errors.js';
 import { readOptionalText } from './head-file.js';

@@ -1,18 +1,20 @@
 import {
-  assembleState,
-  assertRevision,
   type ListOptions,
-  type ListPosition,
   normalizeSessionName,
-  planMessageWrite,
-  readListOptions,
-  resolveSaveName,
   SessionConflictError,
   type SessionInfo,
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
 } from '@channelcoder/session-core';
+import {
+  assembleState,
+  assertRevision,
+  type ListPosition,
+  planMessageWrite,
+  readListOptions,
+  resolveSaveName,
+} from '@channelcoder/session-core/storage-kit';
 import {
   asTransactionalClient,
   type ChannelCoderPrismaClient,

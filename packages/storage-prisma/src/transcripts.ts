@@ -3,12 +3,8 @@
  * session id, stored as rows of `channelcoder_transcript_lines` (model `ChannelCoderTranscriptLine`) with
  * primary key `(session_name, claude_session_id, line)`. Appends insert only lines not stored yet.
  */
-import {
-  InvalidArgumentError,
-  newTranscriptLines,
-  SessionCorruptError,
-  SessionNotFoundError,
-} from '@channelcoder/session-core';
+import { InvalidArgumentError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
+import { newTranscriptLines } from '@channelcoder/session-core/storage-kit';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { isUniqueViolation } from './storage-errors.js';
 

@@ -1,11 +1,7 @@
 import {
-  assembleState,
-  assertRevision,
   InvalidArgumentError,
   type ListOptions,
   normalizeSessionName,
-  planMessageWrite,
-  resolveSaveName,
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
@@ -13,9 +9,15 @@ import {
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
+} from '@channelcoder/session-core';
+import {
+  assembleState,
+  assertRevision,
+  planMessageWrite,
+  resolveSaveName,
   toWireHead,
   toWireMessage,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { type IndexContext, walkIndex } from './list-index.js';

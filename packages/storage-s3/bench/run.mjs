@@ -5,7 +5,8 @@
 //   2. the first page (50) of list() over 2,000 sessions vs a naive listing that GETs every session's head
 //   3. requests per save and per load, counted with an SDK middleware
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createSessionState, fromWireHead, newMessageId } from '@channelcoder/session-core';
+import { createSessionState } from '@channelcoder/session-core';
+import { fromWireHead, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { S3SessionStorage } from '../dist/index.js';
 import { startS3rver } from '../test/support/s3rver-launcher.mjs';
 

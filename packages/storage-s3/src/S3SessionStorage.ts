@@ -1,12 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  assembleState,
-  assertRevision,
-  deserializeState,
   InvalidArgumentError,
   type ListOptions,
   normalizeSessionName,
-  resolveSaveName,
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
@@ -14,9 +10,15 @@ import {
   type SessionState,
   type SessionStorage,
   StorageUnavailableError,
-  toWireMessage,
   UnsupportedFormatError,
 } from '@channelcoder/session-core';
+import {
+  assembleState,
+  assertRevision,
+  deserializeState,
+  resolveSaveName,
+  toWireMessage,
+} from '@channelcoder/session-core/storage-kit';
 import { mapBounded } from './bounded-parallel.js';
 import { headText, readStoredHead, type StoredHead } from './head-record.js';
 import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';

@@ -7,12 +7,8 @@
  * An append uploads only the lines past what is stored (one chunk), so a turn costs O(new lines). Chunk keys
  * list in line order; a load reads them all (one LIST page per 1,000 chunks, GETs in parallel).
  */
-import {
-  InvalidArgumentError,
-  newTranscriptLines,
-  SessionCorruptError,
-  SessionNotFoundError,
-} from '@channelcoder/session-core';
+import { InvalidArgumentError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
+import { newTranscriptLines } from '@channelcoder/session-core/storage-kit';
 import { mapBounded } from './bounded-parallel.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';
