@@ -17,8 +17,8 @@ import { publicPackages, root } from './packages.mjs';
 
 const registry = required('REGISTRY_URL');
 const userconfig = required('NPM_CONFIG_USERCONFIG');
-const redisUrl = required('CHANNELCODER_TEST_REDIS_URL');
-const databaseUrl = required('CHANNELCODER_TEST_DATABASE_URL');
+required('CHANNELCODER_TEST_REDIS_URL'); // read by the Redis suite
+required('CHANNELCODER_TEST_DATABASE_URL'); // read by the PostgreSQL suite
 const bun = required('CONSUMER_BUN');
 const nodeBins = Object.fromEntries(
   required('CONSUMER_NODE_BINS')
