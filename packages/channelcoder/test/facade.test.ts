@@ -2,8 +2,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClaudeResult, ClaudeRunner } from '@channelcoder/session-core';
-import { session as coreSession } from '@channelcoder/session-core';
+import { type ClaudeResult, type ClaudeRunner, session as coreSession } from '@channelcoder/session-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as channelcoder from '../src/index.js';
 

@@ -1,17 +1,205 @@
-export * from './chain.js';
-export * from './errors.js';
-export * from './lease.js';
-export * from './list-order.js';
-export * from './memory-storage.js';
-export * from './names.js';
-export * from './runner/index.js';
-export * from './safety/index.js';
-export * from './save-plan.js';
-export * from './search/index.js';
-export * from './serialize.js';
-export * from './session/index.js';
-export * from './session-info.js';
-export * from './state.js';
-export * from './storage.js';
-export * from './transcript-append.js';
-export * from './transcripts/index.js';
+/**
+ * `@channelcoder/session-core`: session state and its chain of Claude session ids, the `SessionStorage`
+ * contract, typed errors, `MemorySessionStorage`, `session()` and the functions that run the `claude` CLI.
+ * What only storage adapters need is in `@channelcoder/session-core/storage-kit`.
+ */
+export {
+  clearSession,
+  conversationCost,
+  type ForkOptions,
+  fork,
+  needsFork,
+  type RecordTurnInput,
+  recordTurn,
+  resumeTarget,
+  setCurrentSessionId,
+  type TurnOutcome,
+  turnCost,
+} from './chain.js';
+export {
+  CapabilityError,
+  ChannelCoderError,
+  type ChannelCoderErrorCode,
+  ClaudeNotFoundError,
+  ClaudeRunError,
+  InvalidArgumentError,
+  InvalidSessionNameError,
+  LeaseLostError,
+  ResumeNotFoundError,
+  SessionBusyError,
+  SessionConflictError,
+  SessionCorruptError,
+  SessionNotFoundError,
+  SessionSaveError,
+  StorageUnavailableError,
+  TranscriptError,
+  UnsupportedFormatError,
+} from './errors.js';
+export type {
+  LeaseOptions,
+  LeaseStorage,
+  SessionLease,
+  WriteOptions,
+} from './lease.js';
+export {
+  type MemoryRecord,
+  MemorySessionStorage,
+} from './memory-storage.js';
+export {
+  generateSessionName,
+  isValidSessionName,
+  normalizeSessionName,
+  SESSION_NAME_PATTERN,
+} from './names.js';
+export {
+  type ClaudeFunction,
+  type ClaudeResult,
+  type ClaudeRunner,
+  type ClaudeStream,
+  claude,
+  cliRunner,
+  type DetachedLogState,
+  type DetachedOptions,
+  type DetachedRun,
+  detached,
+  type InteractiveResult,
+  interactive,
+  type PermissionMode,
+  type RunOptions,
+  readDetachedLog,
+  run,
+  type StreamChunk,
+  type StreamOptions,
+  stream,
+  type TokenUsage,
+  type WaitForDetachedOptions,
+  waitForDetached,
+} from './runner/index.js';
+export {
+  type ClaudeFunctionOf,
+  createSessionFactory,
+  type LoadOptions,
+  loadSession,
+  type SaveOutcome,
+  type SaveRecord,
+  type Session,
+  type SessionDetachedOptions,
+  type SessionDetachedRun,
+  type SessionFactory,
+  type SessionFactoryDefaults,
+  type SessionOptions,
+  type SessionRunOptions,
+  type StorageOption,
+  saveSession,
+  session,
+  sessionExists,
+} from './session/index.js';
+export {
+  type CreateSessionStateOptions,
+  cloneSessionState,
+  createSessionState,
+  FORMAT_VERSION,
+  type ForkParent,
+  type Message,
+  type SessionMetadata,
+  type SessionState,
+  type TurnDetails,
+  type UsageLedger,
+} from './state.js';
+export {
+  type ListOptions,
+  type SessionInfo,
+  type SessionStorage,
+  type StorageCapabilities,
+  storageCapabilities,
+  type TranscriptStorage,
+} from './storage.js';
+export {
+  type AgentSessionEntry,
+  type AgentSessionKey,
+  type AgentSessionStore,
+  type AgentSessionStoreOptions,
+  projectFolderName,
+  toAgentSessionStore,
+} from './transcripts/index.js';
+export {
+  privateLogFolder,
+} from './runner/detached.js';
+export {
+  WITHHELD_FROM_CHILD,
+} from './runner/flags.js';
+export {
+  interruptedBy,
+  settleInterruption,
+  signalExitCode,
+  STOP_SIGNALS,
+} from './runner/process-group.js';
+export {
+  findForbiddenKey,
+  FORBIDDEN_KEYS,
+  isForbiddenKey,
+} from './safety/own-properties.js';
+export {
+  BUILT_IN_REDACTION_RULES,
+  createRedactor,
+  redactDeep,
+  redactingStorage,
+  type RedactionRule,
+  type RedactOptions,
+  type Redactor,
+  type RedactSetting,
+} from './safety/redact.js';
+export {
+  searchByScan,
+  type SearchProgress,
+  searchSessions,
+} from './search/scan.js';
+export {
+  reconcileWithStored,
+} from './session/reconcile.js';
+export {
+  recoverTurns,
+  type TranscriptTurn,
+  transcriptTurnsAfter,
+} from './session/recovery.js';
+export {
+  DEFAULT_BUSY_TIMEOUT_MS,
+} from './session/session.js';
+export {
+  type OnBusy,
+  type TurnLeaseOptions,
+} from './session/types.js';
+export {
+  type PendingTurn,
+} from './state.js';
+export {
+  type SearchOptions,
+  type SearchResult,
+  type SearchSnippet,
+  type TranscriptAppendMode,
+  type TranscriptAppendOptions,
+} from './storage.js';
+export {
+  ADOPTED_TAG,
+  type AdoptOutcome,
+  adoptTranscripts,
+} from './transcripts/adopt-sessions.js';
+export {
+  adoptedSessionName,
+  findClaudeTranscripts,
+  type FoundTranscript,
+  summarizeTranscript,
+  type TranscriptSummary,
+} from './transcripts/adoption.js';
+export {
+  MTIME_RESOLUTION_MS,
+} from './transcripts/agent-session-store.js';
+export {
+  loadSessionConversation,
+  type SessionConversation,
+} from './transcripts/conversation-source.js';
+export {
+  type ConversationItem,
+  conversationItemText,
+  readConversation,
+} from './transcripts/conversation.js';

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assembleState,
   createSessionState,
-  deserializeState,
   FORMAT_VERSION,
-  fromWireHead,
   recordTurn,
   SessionCorruptError,
+  UnsupportedFormatError,
+} from '../src/index.js';
+import {
+  assembleState,
+  deserializeState,
+  fromWireHead,
   serializeState,
   sessionInfoFromHead,
   toWireHead,
   toWireMessage,
-  UnsupportedFormatError,
-} from '../src/index.js';
+} from '../src/storage-kit.js';
 
 function sample() {
   let state = createSessionState({

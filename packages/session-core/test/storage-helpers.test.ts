@@ -1,22 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertRevision,
   CapabilityError,
   ChannelCoderError,
   clearSession,
   createSessionState,
-  decodeListCursor,
-  encodeListCursor,
   InvalidArgumentError,
-  planMessageWrite,
   recordTurn,
-  requireCapability,
-  resolveSaveName,
   SessionConflictError,
   SessionNotFoundError,
   type SessionStorage,
   storageCapabilities,
 } from '../src/index.js';
+import {
+  assertRevision,
+  decodeListCursor,
+  encodeListCursor,
+  planMessageWrite,
+  requireCapability,
+  resolveSaveName,
+} from '../src/storage-kit.js';
 
 const twoTurns = () =>
   [1, 2].reduce(

@@ -17,6 +17,9 @@ export interface Matchers {
   toBeUndefined(): void;
   toBeNull(): void;
   toBeGreaterThan(expected: number): void;
+  toBeGreaterThanOrEqual(expected: number): void;
+  toBeLessThan(expected: number): void;
+  toBeLessThanOrEqual(expected: number): void;
   toBeInstanceOf(type: abstract new (...args: never[]) => unknown): void;
   /** An array holding an element `===` to `item`, or a string containing it. */
   toContain(item: unknown): void;
@@ -122,6 +125,12 @@ function matchers(actual: unknown, negate: boolean, message: string | undefined)
     toBeNull: () => check(actual === null, 'to be null', null),
     toBeGreaterThan: (expected) =>
       check(typeof actual === 'number' && actual > expected, `to be greater than ${expected}`, expected),
+    toBeGreaterThanOrEqual: (expected) =>
+      check(typeof actual === 'number' && actual >= expected, `to be at least ${expected}`, expected),
+    toBeLessThan: (expected) =>
+      check(typeof actual === 'number' && actual < expected, `to be less than ${expected}`, expected),
+    toBeLessThanOrEqual: (expected) =>
+      check(typeof actual === 'number' && actual <= expected, `to be at most ${expected}`, expected),
     toBeInstanceOf: (type) => check(actual instanceof type, `to be an instance of ${type.name}`),
     toContain: (item) =>
       check(

@@ -1,9 +1,5 @@
-import {
-  createSessionState,
-  type Message,
-  newMessageId,
-  type SessionState,
-} from '@channelcoder/session-core';
+import { createSessionState, type Message, type SessionState } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 
 let clock = Date.UTC(2026, 0, 1);
 

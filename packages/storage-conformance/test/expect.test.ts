@@ -30,6 +30,12 @@ describe("the suite's own expect", () => {
     fails(() => expect(null).toBeUndefined());
     fails(() => expect(undefined).toBeNull());
     fails(() => expect(2).toBeGreaterThan(2));
+    expect(2).toBeGreaterThanOrEqual(2);
+    fails(() => expect(1).toBeGreaterThanOrEqual(2));
+    expect(1).toBeLessThan(2);
+    fails(() => expect(2).toBeLessThan(2));
+    expect(2).toBeLessThanOrEqual(2);
+    fails(() => expect(3).toBeLessThanOrEqual(2));
     fails(() => expect({}).toBeInstanceOf(Date));
     fails(() => expect(['a']).toContain('b'));
     fails(() => expect('abc').toContain('d'));

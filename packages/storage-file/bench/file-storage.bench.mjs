@@ -15,7 +15,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createSessionState, serializeState } from '@channelcoder/session-core';
+import { createSessionState } from '@channelcoder/session-core';
+import { serializeState } from '@channelcoder/session-core/storage-kit';
 import { FileSessionStorage } from '@channelcoder/storage-file';
 
 const SAVE_SAMPLES = Number(process.env.BENCH_SAVE_SAMPLES ?? 100);

@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import {
-  deserializeState,
-  fencingToken,
   isValidSessionName,
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
-  resolveSaveName,
   SessionCorruptError,
   type SessionInfo,
   type SessionLease,
@@ -19,6 +16,7 @@ import {
   type TranscriptAppendOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
+import { deserializeState, fencingToken, resolveSaveName } from '@channelcoder/session-core/storage-kit';
 import { commitSave } from './commit-save.js';
 import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';

@@ -13,13 +13,8 @@
 
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  assertRevision,
-  type Message,
-  planMessageWrite,
-  type SessionState,
-  toWireMessage,
-} from '@channelcoder/session-core';
+import type { Message, SessionState } from '@channelcoder/session-core';
+import { assertRevision, planMessageWrite, toWireMessage } from '@channelcoder/session-core/storage-kit';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { encodeHead, type MessagesRef } from './head-file.js';
 import { isMessagesFileName, messagesFileName, type StorageLayout } from './layout.js';

@@ -6,14 +6,15 @@
  * of a save that never committed, and is ignored (and cut off by the next save).
  */
 
+import { readFile } from 'node:fs/promises';
+import { SessionCorruptError, type SessionState } from '@channelcoder/session-core';
 import {
   type DecodeContext,
   fromWireHead,
-  SessionCorruptError,
-  type SessionState,
   toWireHead,
   type WireHeadInfo,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
+import { isErrno } from './fs-errors.js';
 import { isMessagesFileName } from './layout.js';
 import { readFileNoFollow } from './no-follow.js';
 

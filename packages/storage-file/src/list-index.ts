@@ -13,7 +13,8 @@
 import { closeSync, constants, openSync, readFileSync, type Stats } from 'node:fs';
 import { lstat, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeListCursor, type SessionInfo, type WireHeadInfo } from '@channelcoder/session-core';
+import type { SessionInfo } from '@channelcoder/session-core';
+import { encodeListCursor, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
 import type { StorageLayout } from './layout.js';
 import { NOFOLLOW } from './no-follow.js';

@@ -13,15 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, constants, type Dirent, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core';
 import {
   corruptSessionInfo,
-  isValidSessionName,
-  type ListOptions,
   pageSessionInfos,
   readListOptions,
-  type SessionInfo,
   sessionInfoFromHead,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { isErrno } from './fs-errors.js';
 import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';

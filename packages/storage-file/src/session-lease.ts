@@ -18,15 +18,17 @@
  */
 import { constants, open, readFile } from 'node:fs/promises';
 import {
-  acquireLease,
-  assertLeaseCurrent,
-  createLeaseHandle,
   LeaseLostError,
   type LeaseOptions,
-  readLeaseOptions,
   SessionCorruptError,
   type SessionLease,
 } from '@channelcoder/session-core';
+import {
+  acquireLease,
+  assertLeaseCurrent,
+  createLeaseHandle,
+  readLeaseOptions,
+} from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import type { StorageLayout } from './layout.js';

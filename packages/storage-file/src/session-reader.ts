@@ -4,13 +4,8 @@ import { constants as bufferLimits } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  assembleState,
-  type DecodeContext,
-  deserializeState,
-  SessionCorruptError,
-  type SessionState,
-} from '@channelcoder/session-core';
+import { SessionCorruptError, type SessionState } from '@channelcoder/session-core';
+import { assembleState, type DecodeContext, deserializeState } from '@channelcoder/session-core/storage-kit';
 import { isErrno } from './fs-errors.js';
 import { decodeHead, type MessagesRef, readOptionalText, type StoredHead } from './head-file.js';
 import { HEAD_FILE } from './layout.js';

@@ -20,12 +20,14 @@
 import { join } from 'node:path';
 import {
   InvalidArgumentError,
-  newTranscriptLines,
   SessionCorruptError,
   type TranscriptAppendOptions,
+} from '@channelcoder/session-core';
+import {
+  newTranscriptLines,
   transcriptEntryUuid,
   uniqueTranscriptEntries,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { readOptionalText } from './head-file.js';
 import { readFileNoFollow, realDirectory } from './no-follow.js';

@@ -14,7 +14,7 @@ import {
   fromWireHead,
   positionOf,
   sessionInfoFromHead,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import { afterAll, beforeAll, inject, it } from 'vitest';
 import { PrismaSessionStorage } from '../src/index.js';

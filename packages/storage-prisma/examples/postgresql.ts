@@ -1,6 +1,7 @@
 // Sessions in PostgreSQL next to your own tables. Run `channelcoder-prisma migrate --url "$DATABASE_URL"`
 // once (or call migrate() as below), then use the storage with your own PrismaClient.
-import { createSessionState, newMessageId } from '@channelcoder/session-core';
+import { createSessionState } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 import { migrate, PrismaSessionStorage } from '@channelcoder/storage-prisma';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';

@@ -1,14 +1,8 @@
 import {
-  assembleState,
-  assertRevision,
-  type LeaseOptions,
   InvalidArgumentError,
+  type LeaseOptions,
   type ListOptions,
-  type ListPosition,
   normalizeSessionName,
-  planMessageWrite,
-  readListOptions,
-  resolveSaveName,
   SessionConflictError,
   type SessionInfo,
   type SessionLease,
@@ -19,6 +13,7 @@ import {
   type TranscriptAppendOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
+import { assembleState, assertRevision } from '@channelcoder/session-core/storage-kit';
 import {
   checkLeaseInTransaction,
   DatabaseClock,

@@ -17,17 +17,19 @@
  * Available on PostgreSQL, CockroachDB and SQLite (the providers with `updateManyAndReturn`).
  */
 import {
-  acquireLease,
-  createLeaseHandle,
-  fencingToken,
   InvalidArgumentError,
-  type LeaseAttempt,
   LeaseLostError,
   type LeaseOptions,
-  readLeaseOptions,
   type SessionLease,
   type WriteOptions,
 } from '@channelcoder/session-core';
+import {
+  acquireLease,
+  createLeaseHandle,
+  fencingToken,
+  type LeaseAttempt,
+  readLeaseOptions,
+} from '@channelcoder/session-core/storage-kit';
 import type { ModelClient } from './prisma-models.js';
 import { isUniqueViolation, toStorageError } from './storage-errors.js';
 

@@ -1,15 +1,17 @@
 /** How a session maps to rows of the ChannelCoder models, and back to a listing entry. */
 import {
-  corruptSessionInfo,
-  fromWireHead,
   SessionCorruptError,
   type SessionInfo,
   type SessionState,
+  UnsupportedFormatError,
+} from '@channelcoder/session-core';
+import {
+  corruptSessionInfo,
+  fromWireHead,
   sessionInfoFromHead,
   toWireHead,
   toWireMessage,
-  UnsupportedFormatError,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import type { MessageRow, ModelClient, SessionRow } from './prisma-models.js';
 
 export const SESSIONS_TABLE = 'channelcoder_sessions';

@@ -8,14 +8,12 @@
  * appenders that pick the same next line (or insert the same uuid) meet the primary key or the unique
  * index, and the loser runs its transaction again. Lines written by positional appends have no `uuid`.
  */
+import { InvalidArgumentError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
 import {
-  InvalidArgumentError,
   newTranscriptLines,
-  SessionCorruptError,
-  SessionNotFoundError,
   transcriptEntryUuid,
   uniqueTranscriptEntries,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { isUniqueViolation } from './storage-errors.js';
 

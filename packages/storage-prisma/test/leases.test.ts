@@ -14,11 +14,11 @@ import { promisify } from 'node:util';
 import {
   createSessionState,
   LeaseLostError,
-  newMessageId,
   SessionBusyError,
   type SessionLease,
   type SessionState,
 } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PrismaSessionStorage } from '../src/index.js';
 import { postgresDatabase, sqliteDatabase, type TestDatabase, testPool } from './support/databases.js';
@@ -198,7 +198,6 @@ describe('PrismaSessionStorage leases across processes (PostgreSQL)', () => {
   // order the writes happened in), saves a message under the lease, appends "exit", and releases.
   const worker = `
 import { appendFileSync } from 'node:fs';
-import { createSessionState, newMessageId } from '@channelcoder/session-core';
 const { openPrismaSessionStorage } = await import(process.env.DIST);
 const { storage, close } = await openPrismaSessionStorage({ url: process.env.URL, poolSize: 2 });
 const me = process.env.WORKER;

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import {
   createSessionState,
   InvalidArgumentError,
-  newMessageId,
   type SessionState,
   StorageUnavailableError,
 } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 import { freePort } from '@channelcoder/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { importDriver, PrismaDriverNotInstalledError } from '../src/drivers.js';

@@ -9,7 +9,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { assembleState, createSessionState, newMessageId } from '@channelcoder/session-core';
+import { createSessionState } from '@channelcoder/session-core';
+import { assembleState, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
 

@@ -1,14 +1,9 @@
 import {
-  assembleState,
-  assertRevision,
-  fencingToken,
   InvalidArgumentError,
   LeaseLostError,
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
-  planMessageWrite,
-  resolveSaveName,
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
@@ -19,10 +14,15 @@ import {
   StorageUnavailableError,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
-  toWireHead,
-  toWireMessage,
   type WriteOptions,
 } from '@channelcoder/session-core';
+import {
+  assembleState,
+  assertRevision,
+  fencingToken,
+  toWireHead,
+  toWireMessage,
+} from '@channelcoder/session-core/storage-kit';
 import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { takeRedisLease } from './leases.js';

@@ -5,14 +5,8 @@
  * each (one round trip); the keys carry the session's hash tag, so on a Cluster they share its slot and the
  * save and transcript scripts can check the fencing token atomically with their writes.
  */
-import {
-  acquireLease,
-  createLeaseHandle,
-  LeaseLostError,
-  type LeaseOptions,
-  readLeaseOptions,
-  type SessionLease,
-} from '@channelcoder/session-core';
+import { LeaseLostError, type LeaseOptions, type SessionLease } from '@channelcoder/session-core';
+import { acquireLease, createLeaseHandle, readLeaseOptions } from '@channelcoder/session-core/storage-kit';
 import { withAvailability } from './availability.js';
 import { sessionKeys } from './keys.js';
 import type { RedisClient, SessionScripts } from './scripts.js';

@@ -6,16 +6,18 @@
  * expiry; `pruneIndex()` finishes the job in bounded steps.
  */
 import {
+  type ListOptions,
+  SessionCorruptError,
+  type SessionInfo,
+  UnsupportedFormatError,
+} from '@channelcoder/session-core';
+import {
   corruptSessionInfo,
   encodeListCursor,
   fromWireHead,
-  type ListOptions,
   readListOptions,
-  SessionCorruptError,
-  type SessionInfo,
   sessionInfoFromHead,
-  UnsupportedFormatError,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { indexKeys, indexMember, parseIndexMember, sessionKeys } from './keys.js';
 import type { RedisClient, SessionScripts } from './scripts.js';
 

@@ -7,7 +7,7 @@
  * and saves turn after turn costs one round trip per save (the script alone); otherwise one GET first.
  */
 import { createHash } from 'node:crypto';
-import { type DecodeContext, fromWireHead } from '@channelcoder/session-core';
+import { type DecodeContext, fromWireHead } from '@channelcoder/session-core/storage-kit';
 
 export interface StoredHead {
   revision: number;

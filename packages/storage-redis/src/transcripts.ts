@@ -13,8 +13,8 @@ import {
   LeaseLostError,
   SessionCorruptError,
   SessionNotFoundError,
-  transcriptEntryUuid,
 } from '@channelcoder/session-core';
+import { transcriptEntryUuid } from '@channelcoder/session-core/storage-kit';
 import { sessionKeys, transcriptKey } from './keys.js';
 import type { RedisClient, SessionScripts } from './scripts.js';
 

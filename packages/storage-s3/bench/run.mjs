@@ -7,7 +7,8 @@
 //   4. lease acquire + release (uncontended, on a second s3rver with conditional writes enforced): requests and
 //      time, as a share of a ~600 ms CLI turn (target <= 1%)
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createSessionState, fromWireHead, newMessageId } from '@channelcoder/session-core';
+import { createSessionState } from '@channelcoder/session-core';
+import { fromWireHead, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { S3SessionStorage } from '../dist/index.js';
 import { startS3rver } from '../test/support/s3rver-launcher.mjs';
 

@@ -1,19 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  acquireLease,
-  assembleState,
-  assertRevision,
-  createLeaseHandle,
-  deserializeState,
-  fencingToken,
   InvalidArgumentError,
-  type LeaseAttempt,
   LeaseLostError,
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
-  readLeaseOptions,
-  resolveSaveName,
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
@@ -24,10 +15,21 @@ import {
   StorageUnavailableError,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
-  toWireMessage,
   UnsupportedFormatError,
   type WriteOptions,
 } from '@channelcoder/session-core';
+import {
+  acquireLease,
+  assembleState,
+  assertRevision,
+  createLeaseHandle,
+  deserializeState,
+  fencingToken,
+  type LeaseAttempt,
+  readLeaseOptions,
+  resolveSaveName,
+  toWireMessage,
+} from '@channelcoder/session-core/storage-kit';
 import { mapBounded } from './bounded-parallel.js';
 import {
   type HeadLease,

@@ -8,13 +8,8 @@
  * imported in the whole-document format, e.g. a seed-era format 0 file): it loads as is, and the next save
  * moves its messages into a part.
  */
-import {
-  fromWireHead,
-  SessionCorruptError,
-  type SessionState,
-  toWireHead,
-  type WireHeadInfo,
-} from '@channelcoder/session-core';
+import { SessionCorruptError, type SessionState } from '@channelcoder/session-core';
+import { fromWireHead, toWireHead, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
 import type { HeadLease } from './head-lease.js';
 import { isPartId, type PartRef } from './keys.js';
 

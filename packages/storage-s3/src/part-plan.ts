@@ -1,5 +1,6 @@
 /** What a save writes: which part objects the new head names, and the one part it uploads. Pure. */
-import { type Message, planMessageWrite, type SessionState } from '@channelcoder/session-core';
+import type { Message, SessionState } from '@channelcoder/session-core';
+import { planMessageWrite } from '@channelcoder/session-core/storage-kit';
 import type { StoredHead } from './head-record.js';
 import { newPartId, type PartRef } from './keys.js';
 

@@ -5,14 +5,16 @@
  * could not remove its previous entry). The head is the truth; stale entries found on the way are repaired.
  */
 import {
-  corruptSessionInfo,
-  encodeListCursor,
   type ListOptions,
-  readListOptions,
   SessionCorruptError,
   type SessionInfo,
   UnsupportedFormatError,
 } from '@channelcoder/session-core';
+import {
+  corruptSessionInfo,
+  encodeListCursor,
+  readListOptions,
+} from '@channelcoder/session-core/storage-kit';
 import type { StoredHead } from './head-record.js';
 import {
   type IndexEntry,

@@ -19,14 +19,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   InvalidArgumentError,
-  newTranscriptLines,
   SessionCorruptError,
   SessionNotFoundError,
   StorageUnavailableError,
   type TranscriptAppendOptions,
+} from '@channelcoder/session-core';
+import {
+  newTranscriptLines,
   transcriptEntryUuid,
   uniqueTranscriptEntries,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/storage-kit';
 import { mapBounded } from './bounded-parallel.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';

@@ -12,10 +12,10 @@ import { promisify } from 'node:util';
 import {
   createSessionState,
   LeaseLostError,
-  newMessageId,
   SessionBusyError,
   type SessionState,
 } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { S3SessionStorage } from '../src/index.js';
 import {
@@ -160,7 +160,6 @@ describe('S3SessionStorage leases across processes (conditional writes enforced)
   const worker = `
 import { appendFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createSessionState, newMessageId } from '@channelcoder/session-core';
 const { S3SessionStorage } = await import(process.env.DIST);
 const client = new S3Client({ endpoint: process.env.ENDPOINT, region: 'us-east-1', forcePathStyle: true,
   credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },

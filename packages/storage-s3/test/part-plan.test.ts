@@ -1,4 +1,5 @@
-import { type SessionState, serializeState } from '@channelcoder/session-core';
+import type { SessionState } from '@channelcoder/session-core';
+import { serializeState } from '@channelcoder/session-core/storage-kit';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import { describe, expect, it } from 'vitest';
 import { headText, readStoredHead, type StoredHead } from '../src/head-record.js';

@@ -10,15 +10,13 @@
  * The state is core's wire format (`toWireState`), validated and upgraded by `deserializeState` on import.
  */
 import {
-  deserializeState,
   InvalidArgumentError,
   normalizeSessionName,
   SessionCorruptError,
   type SessionState,
   type SessionStorage,
-  toWireState,
-  type WireState,
 } from '@channelcoder/session-core';
+import { deserializeState, toWireState, type WireState } from '@channelcoder/session-core/storage-kit';
 
 export const PORTABLE_SESSION_TYPE = 'channelcoder.session';
 export const PORTABLE_SESSION_VERSION = 1;

@@ -3,6 +3,14 @@ import { InvalidArgumentError, type SessionStorage } from '@channelcoder/session
 import { FileSessionStorage } from '@channelcoder/storage-file';
 import { parseStorageUrl, redactUrl, type StorageSpec } from './parse.js';
 
+// The optional adapters and clients, typed from their own declarations (type-only: nothing is loaded
+// until a URL asks for that storage).
+type RedisAdapterModule = typeof import('@channelcoder/storage-redis');
+type IoRedisModule = typeof import('ioredis');
+type S3AdapterModule = typeof import('@channelcoder/storage-s3');
+type S3SdkModule = typeof import('@aws-sdk/client-s3');
+type PrismaAdapterModule = typeof import('@channelcoder/storage-prisma');
+
 /** An adapter package (or its backend client) that the storage URL needs is not installed. */
 export class StorageAdapterNotInstalledError extends InvalidArgumentError {
   /** The packages to install. */
@@ -59,11 +67,16 @@ export async function openStorageUrl(
       return { storage, label: storage.root, close: async () => {} };
     }
     case 'redis': {
-      const [adapter = {}, ioredis = {}] = await importAll(load, 'redis', [
+      const [adapterModule, ioredisModule] = await importAll(load, 'redis', [
         '@channelcoder/storage-redis',
         'ioredis',
       ]);
-      const Redis = (ioredis.Redis ?? ioredis.default) as new (url: string, options: object) => RedisLike;
+      const adapter = adapterModule as Partial<RedisAdapterModule>;
+      const ioredis = ioredisModule as Partial<IoRedisModule> & { default?: IoRedisModule['Redis'] };
+      const Redis = ioredis.Redis ?? ioredis.default;
+      const RedisSessionStorage = adapter.RedisSessionStorage;
+      if (!Redis || !RedisSessionStorage)
+        throw incompatible('redis', ['@channelcoder/storage-redis', 'ioredis']);
       const client = new Redis(spec.url, {
         lazyConnect: false,
         connectTimeout: timeoutMs,
@@ -74,7 +87,6 @@ export async function openStorageUrl(
         retryStrategy: (attempt: number) => Math.min(200 * attempt, 2000),
       });
       client.on('error', () => {}); // failures reach the caller as StorageUnavailableError from each call
-      const RedisSessionStorage = adapter.RedisSessionStorage as new (options: object) => SessionStorage;
       const storage = new RedisSessionStorage({
         client,
         timeoutMs,
@@ -84,11 +96,14 @@ export async function openStorageUrl(
       return { storage, label: redactUrl(spec.url), close: async () => client.disconnect() };
     }
     case 's3': {
-      const [adapter = {}, sdk = {}] = await importAll(load, 's3', [
+      const [adapterModule, sdkModule] = await importAll(load, 's3', [
         '@channelcoder/storage-s3',
         '@aws-sdk/client-s3',
       ]);
-      const S3Client = sdk.S3Client as new (config: object) => { destroy(): void };
+      const S3SessionStorage = (adapterModule as Partial<S3AdapterModule>).S3SessionStorage;
+      const S3Client = (sdkModule as Partial<S3SdkModule>).S3Client;
+      if (!S3SessionStorage || !S3Client)
+        throw incompatible('s3', ['@channelcoder/storage-s3', '@aws-sdk/client-s3']);
       const client = new S3Client({
         region: spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
         ...(spec.endpoint === undefined
@@ -103,7 +118,6 @@ export async function openStorageUrl(
           ? { forcePathStyle: spec.forcePathStyle }
           : {}),
       });
-      const S3SessionStorage = adapter.S3SessionStorage as new (options: object) => SessionStorage;
       const storage = new S3SessionStorage({
         client,
         bucket: spec.bucket,
@@ -117,13 +131,8 @@ export async function openStorageUrl(
       };
     }
     case 'postgresql': {
-      const [adapter = {}] = await importAll(load, 'postgresql', ['@channelcoder/storage-prisma']);
-      const open = adapter.openPrismaSessionStorage as
-        | ((options: {
-            url: string;
-            connectTimeoutMs?: number;
-          }) => Promise<{ storage: SessionStorage; close(): Promise<void> }>)
-        | undefined;
+      const [adapterModule] = await importAll(load, 'postgresql', ['@channelcoder/storage-prisma']);
+      const open = (adapterModule as Partial<PrismaAdapterModule>).openPrismaSessionStorage;
       if (typeof open !== 'function') {
         throw new InvalidArgumentError(
           'The installed @channelcoder/storage-prisma cannot open a storage from a URL (it has no ' +
@@ -137,9 +146,12 @@ export async function openStorageUrl(
   }
 }
 
-interface RedisLike {
-  on(event: 'error', listener: (err: unknown) => void): unknown;
-  disconnect(): void;
+/** An installed package that lacks the export this version of channelcoder loads (a version mismatch). */
+function incompatible(scheme: string, packages: string[]): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `The installed ${packages.join(' and ')} do not export what the ${scheme} storage needs; ` +
+      `install versions that match channelcoder's peer dependencies: npm install ${packages.join(' ')}`,
+  );
 }
 
 async function importAll(

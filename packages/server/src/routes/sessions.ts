@@ -3,12 +3,12 @@ import {
   createSessionState,
   fork,
   generateSessionName,
-  requireCapability,
   SessionConflictError,
   type SessionInfo,
   SessionNotFoundError,
   type SessionState,
 } from '@channelcoder/session-core';
+import { requireCapability } from '@channelcoder/session-core/storage-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { ServiceError } from '../errors.js';

@@ -13,7 +13,7 @@ import {
   storageCapabilities,
   toAgentSessionStore,
 } from '@channelcoder/session-core';
-import { expect, it, type TestContext } from 'vitest';
+import { expect, it, type TestContext } from '../spec-api.js';
 import type { SpecContext } from '../options.js';
 
 const KEY: AgentSessionKey = {

@@ -8,7 +8,7 @@ import {
   type SessionStorage,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { expect, it, type TestContext } from 'vitest';
+import { expect, it, type TestContext } from '../spec-api.js';
 import { addMessages, makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
 

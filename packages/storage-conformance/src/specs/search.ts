@@ -1,11 +1,11 @@
 import {
-  type SearchResult,
-  type SessionStorage,
   searchByScan,
+  type SearchResult,
   searchSessions,
+  type SessionStorage,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { expect, it } from 'vitest';
+import { expect, it } from '../spec-api.js';
 import { makeState, tick } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
 

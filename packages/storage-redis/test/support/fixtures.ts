@@ -1,5 +1,5 @@
 /** Clients, isolated prefixes, cleanup and the conformance backdoor, shared by the test files. */
-import { fromWireHead } from '@channelcoder/session-core';
+import { fromWireHead } from '@channelcoder/session-core/storage-kit';
 import type { StorageBackdoor } from '@channelcoder/storage-conformance';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { indexKeys, indexMember, sessionKeys } from '../../src/keys.js';

@@ -7,7 +7,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { deserializeState, fromWireHead } from '@channelcoder/session-core';
+import { deserializeState, fromWireHead } from '@channelcoder/session-core/storage-kit';
 import type { StorageBackdoor } from '@channelcoder/storage-conformance';
 import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from '../../src/index-entry.js';
 import { KeyLayout } from '../../src/keys.js';

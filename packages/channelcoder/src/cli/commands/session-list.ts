@@ -1,5 +1,6 @@
 /** `session list` (alias `--list-sessions`) and `session show NAME`. */
-import { loadSession, type SessionInfo, serializeState } from '@channelcoder/session-core';
+import { loadSession, type SessionInfo } from '@channelcoder/session-core';
+import { serializeState } from '@channelcoder/session-core/storage-kit';
 import { parseCommand, positiveInteger, STORAGE_OPTIONS, stringOption } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';

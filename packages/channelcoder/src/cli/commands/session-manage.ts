@@ -2,7 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { normalizeSessionName, requireCapability } from '@channelcoder/session-core';
+import { normalizeSessionName } from '@channelcoder/session-core';
+import { requireCapability } from '@channelcoder/session-core/storage-kit';
 import { exportSession, importSession, readPortableSession } from '../../portable/document.js';
 import { session as sessionFactory } from '../../session.js';
 import { parseCommand, STORAGE_OPTIONS, stringOption } from '../args.js';
