@@ -203,3 +203,5 @@ export {
   conversationItemText,
   readConversation,
 } from './transcripts/conversation.js';
+export { claudeConfigDir } from './runner/transcript.js';
+export type { StreamEvent } from './runner/stream-json.js';

@@ -40,15 +40,21 @@ export function registerWith(runner: ConformanceRunner, timeoutMs: number, regis
 
 /**
  * Registers a test on the active runner. The body gets a {@link TestContext}; it fails with a timeout error
- * after the suite's `timeoutMs` even under runners without a default timeout (node:test).
+ * after the suite's `timeoutMs` (or this test's own `timeoutMs`, for a test that needs longer whatever the
+ * suite's setting) even under runners without a default timeout (node:test).
  */
-export function it(name: string, body: (t: TestContext) => Promise<void> | void): void {
+export function it(
+  name: string,
+  body: (t: TestContext) => Promise<void> | void,
+  options: { timeoutMs?: number } = {},
+): void {
   if (!active) {
     throw new Error(
       `spec test "${name}" was registered outside the conformance suite: call spec modules only from the suite's describe body`,
     );
   }
-  const { runner, timeoutMs } = active;
+  const { runner } = active;
+  const timeoutMs = options.timeoutMs ?? active.timeoutMs;
   const context: TestContext = {
     skip(note) {
       throw new SkipSignal(note);

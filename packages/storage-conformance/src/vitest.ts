@@ -22,8 +22,9 @@ export function describeSessionStorage<S extends SessionStorage>(
   factory: () => S | Promise<S>,
   options: ConformanceOptions<S> = {},
 ): void {
-  // vitest's own timeout stays above the suite's, so the suite's message ("did not finish within …") is what shows.
-  const vitestTimeout = (options.timeoutMs ?? 60_000) + 5_000;
+  // The suite times every test itself (its message "did not finish within …" names the option; a spec may
+  // give one test longer); vitest's own timeout only backs that up.
+  const vitestTimeout = Math.max((options.timeoutMs ?? 60_000) + 5_000, 30 * 60_000);
   const vitestIt = Object.assign(
     (name: string, fn: (context: unknown) => Promise<void>) =>
       it(name, (context) => fn(context), vitestTimeout),

@@ -238,10 +238,7 @@ async function readUuidIndex(
   let at = 0;
   if (head?.uuids !== undefined) {
     const path = join(dir, `${stem}.uuids`);
-    const raw = await readFile(path).catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT')) return Buffer.alloc(0);
-      throw err;
-    });
+    const raw = (await readFileNoFollow(path)) ?? Buffer.alloc(0);
     if (raw.length < head.uuids.bytes)
       throw new SessionCorruptError(session, 'transcript uuid index', 'is shorter than its head records', {
         location: path,
@@ -255,7 +252,12 @@ async function readUuidIndex(
   const pending: string[] = [];
   if (head !== undefined && head.bytes > at) {
     const path = join(dir, head.file);
-    const tail = (await readFile(path)).subarray(at, head.bytes).toString('utf8');
+    const data = await readFileNoFollow(path);
+    if (data === undefined)
+      throw new SessionCorruptError(session, 'transcript', 'is missing though its head records it', {
+        location: path,
+      });
+    const tail = data.subarray(at, head.bytes).toString('utf8');
     for (const line of tail.split('\n')) {
       if (line === '') continue;
       const uuid = transcriptEntryUuid(parseEntries([line], path, session)[0]);

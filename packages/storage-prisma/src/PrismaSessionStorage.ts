@@ -13,7 +13,14 @@ import {
   type TranscriptAppendOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
-import { assembleState, assertRevision } from '@channelcoder/session-core/storage-kit';
+import {
+  assembleState,
+  assertRevision,
+  type ListPosition,
+  planMessageWrite,
+  readListOptions,
+  resolveSaveName,
+} from '@channelcoder/session-core/storage-kit';
 import {
   checkLeaseInTransaction,
   DatabaseClock,

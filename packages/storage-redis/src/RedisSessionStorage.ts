@@ -20,6 +20,8 @@ import {
   assembleState,
   assertRevision,
   fencingToken,
+  planMessageWrite,
+  resolveSaveName,
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';

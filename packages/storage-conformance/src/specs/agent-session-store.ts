@@ -246,9 +246,9 @@ export function agentSessionStoreSpec<S extends SessionStorage>(ctx: SpecContext
   const perWriter = ctx.options.agentEntriesPerWriter ?? 60;
   // Racing writers retry against each other: slow backends need more than the usual per-test time.
   const raceTimeout = Math.max(ctx.options.timeoutMs ?? 60_000, 300_000);
-  it(`loses nothing to concurrent writers: ${writers} bridges on separate storage objects × ${perWriter} entries each`, {
-    timeout: raceTimeout,
-  }, async (t) => {
+  it(
+    `loses nothing to concurrent writers: ${writers} bridges on separate storage objects × ${perWriter} entries each`,
+    async (t) => {
     if (ctx.options.skipAgentConcurrency !== undefined) t.skip(ctx.options.skipAgentConcurrency);
     const { storage } = await open(t);
     const storages: SessionStorage[] = [storage];
@@ -271,7 +271,9 @@ export function agentSessionStoreSpec<S extends SessionStorage>(ctx: SpecContext
       expect(positions.every((p) => p >= 0)).toBe(true);
       expect([...positions].sort((x, y) => x - y)).toEqual(positions);
     }
-  });
+  },
+    { timeoutMs: raceTimeout },
+  );
 }
 
 function pause(ms: number): Promise<void> {
