@@ -193,7 +193,7 @@ export class TaskService {
         },
       };
       if (input.timeoutMs !== undefined) options.timeout = input.timeoutMs;
-      const before = stored.messages.length;
+      const known = new Set(tasksOf(stored.messages).map((t) => t.id));
       let result: ClaudeResult | undefined;
       let error: unknown;
       try {
@@ -207,7 +207,11 @@ export class TaskService {
       } catch (err) {
         error = err;
       }
-      const task = tasksOf(s.messages().slice(before))[0];
+      // The turn just run is the session's last one: under the lease, session() may first catch up with
+      // turns other replicas stored, so what was new since loading is not all ours.
+      const last = tasksOf(s.messages()).at(-1);
+      const task =
+        last !== undefined && !known.has(last.id) && last.prompt === rendered.prompt ? last : undefined;
       // No record: the turn never reached Claude (refused arguments) or its save failed; the error says which.
       if (task === undefined) throw error ?? new Error('the turn ended without a recorded message');
       this.ctx.metrics.tasks.inc({ outcome: task.status });
