@@ -9,10 +9,11 @@
 // scripts/registry.sh; CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL (scripts/services.sh);
 // CONSUMER_NODE_BINS="20=/path/bin 22=/path/bin 24=/path/bin"; CONSUMER_BUN=/path/to/bun.
 // Prints one timing line per runtime at the end.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { publicPackages, root } from './packages.mjs';
 
 const registry = required('REGISTRY_URL');
@@ -35,16 +36,34 @@ function required(name) {
   return value;
 }
 
-function timed(runtime, label, fn) {
+async function timed(runtime, label, fn) {
   const start = performance.now();
   try {
-    fn();
+    await fn();
     console.log(`ok   ${label}`);
   } catch (err) {
     failures.push(label);
     console.log(`FAIL ${label}: ${err.message}`);
   } finally {
     timings.set(runtime, (timings.get(runtime) ?? 0) + (performance.now() - start));
+  }
+}
+
+/**
+ * Runs a command without blocking this process's event loop (the mock Anthropic API answers from it).
+ */
+async function shAsync(cmd, args, options = {}) {
+  try {
+    const { stdout } = await promisify(execFile)(cmd, args, {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      ...options,
+    });
+    return stdout;
+  } catch (err) {
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
   }
 }
 
@@ -215,12 +234,12 @@ try {
       writeFileSync(join(dir, 'adapter.mjs'), spec.suite);
       writeFileSync(join(dir, 'conformance.test.mjs'), testFile);
       const specs = ['@channelcoder/session-core', '@channelcoder/storage-conformance', ...spec.packages];
-      timed(pm === 'bun' ? 'bun' : 'node24', `${pm} install ${specs.join(' ')}`, () =>
+      await timed(pm === 'bun' ? 'bun' : 'node24', `${pm} install ${specs.join(' ')}`, () =>
         install(dir, specs, envWithNode(24)),
       );
       for (const runtime of runsFor[pm]) {
         const label = `${adapter} conformance from the installed suite (${pm} install, ${runtime})`;
-        timed(runtime, label, () => {
+        await timed(runtime, label, () => {
           if (runtime === 'bun') {
             sh(bun, ['test', '--timeout', '120000', './conformance.test.mjs'], {
               cwd: dir,
@@ -244,7 +263,7 @@ try {
     join(cliDir, 'package.json'),
     JSON.stringify({ name: 'consumer-cli', private: true, type: 'module' }),
   );
-  timed('node24', 'npm install channelcoder', () =>
+  await timed('node24', 'npm install channelcoder', () =>
     installers.npm(cliDir, ['channelcoder'], envWithNode(24)),
   );
   const mock = await testkit.MockAnthropicServer.start();
@@ -257,7 +276,7 @@ try {
       ['bun', baseEnv, [bun, 'x', 'channelcoder']],
     ];
     for (const [runtime, env, [cmd, ...pre]] of cliRuns) {
-      timed(runtime, `channelcoder --version and run against the mock (${runtime})`, () => {
+      await timed(runtime, `channelcoder --version and run against the mock (${runtime})`, async () => {
         const printed = sh(cmd, [...pre, '--version'], { cwd: cliDir, env }).trim();
         if (!printed.includes(version))
           throw new Error(`--version printed "${printed}", expected ${version}`);
@@ -272,12 +291,16 @@ try {
           CLAUDE_BIN: testkit.claudeBinary(),
           CHANNELCODER_HOME: join(home, 'channelcoder'),
         };
-        const out = sh(cmd, [...pre, 'run', 'Hello from the registry', '--session', `consumer-${runtime}`], {
-          cwd: cliDir,
-          env: runEnv,
-        });
+        const out = await shAsync(
+          cmd,
+          [...pre, 'run', 'Hello from the registry', '--session', `consumer-${runtime}`],
+          {
+            cwd: cliDir,
+            env: runEnv,
+          },
+        );
         if (out.trim().length === 0) throw new Error('channelcoder run printed nothing');
-        const listed = sh(cmd, [...pre, 'session', 'list'], { cwd: cliDir, env: runEnv });
+        const listed = await shAsync(cmd, [...pre, 'session', 'list'], { cwd: cliDir, env: runEnv });
         if (!listed.includes(`consumer-${runtime}`))
           throw new Error(`session list does not show the run:\n${listed}`);
         rmSync(home, { recursive: true, force: true });
