@@ -4,9 +4,9 @@
  * The backend's appendTranscript is made to fail as an outage would (StorageUnavailableError).
  */
 import {
-  session,
   type SessionStorage,
   StorageUnavailableError,
+  session,
   TranscriptError,
 } from '@channelcoder/session-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

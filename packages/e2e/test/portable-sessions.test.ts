@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectFolderName, session, type SessionStorage } from '@channelcoder/session-core';
+import { projectFolderName, type SessionStorage, session } from '@channelcoder/session-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, type BackendKind, openBackend } from './support/backends.js';
 import { type Machine, MockAnthropicServer, makeMachine } from './support/machines.js';

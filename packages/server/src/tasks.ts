@@ -7,11 +7,11 @@ import {
   type ClaudeResult,
   InvalidArgumentError,
   normalizeSessionName,
-  session,
   type SessionRunOptions,
   type SessionState,
   type SessionStorage,
   type StreamEvent,
+  session,
 } from '@channelcoder/session-core';
 import { parsePromptTemplate, renderPromptTemplate } from 'channelcoder';
 import { ServiceError, SessionEndedError } from './errors.js';

@@ -51,6 +51,8 @@ export {
   normalizeSessionName,
   SESSION_NAME_PATTERN,
 } from './names.js';
+export { privateLogFolder } from './runner/detached.js';
+export { WITHHELD_FROM_CHILD } from './runner/flags.js';
 export {
   type ClaudeFunction,
   type ClaudeResult,
@@ -76,6 +78,34 @@ export {
   waitForDetached,
 } from './runner/index.js';
 export {
+  interruptedBy,
+  STOP_SIGNALS,
+  settleInterruption,
+  signalExitCode,
+} from './runner/process-group.js';
+export type { StreamEvent } from './runner/stream-json.js';
+export { claudeConfigDir } from './runner/transcript.js';
+export {
+  FORBIDDEN_KEYS,
+  findForbiddenKey,
+  isForbiddenKey,
+} from './safety/own-properties.js';
+export {
+  BUILT_IN_REDACTION_RULES,
+  createRedactor,
+  type RedactionRule,
+  type RedactOptions,
+  type Redactor,
+  type RedactSetting,
+  redactDeep,
+  redactingStorage,
+} from './safety/redact.js';
+export {
+  type SearchProgress,
+  searchByScan,
+  searchSessions,
+} from './search/scan.js';
+export {
   type ClaudeFunctionOf,
   createSessionFactory,
   type LoadOptions,
@@ -94,6 +124,17 @@ export {
   session,
   sessionExists,
 } from './session/index.js';
+export { reconcileWithStored } from './session/reconcile.js';
+export {
+  recoverTurns,
+  type TranscriptTurn,
+  transcriptTurnsAfter,
+} from './session/recovery.js';
+export { DEFAULT_BUSY_TIMEOUT_MS } from './session/session.js';
+export type {
+  OnBusy,
+  TurnLeaseOptions,
+} from './session/types.js';
 export {
   type CreateSessionStateOptions,
   cloneSessionState,
@@ -101,6 +142,7 @@ export {
   FORMAT_VERSION,
   type ForkParent,
   type Message,
+  type PendingTurn,
   type SessionMetadata,
   type SessionState,
   type TurnDetails,
@@ -108,76 +150,16 @@ export {
 } from './state.js';
 export {
   type ListOptions,
+  type SearchOptions,
+  type SearchResult,
+  type SearchSnippet,
   type SessionInfo,
   type SessionStorage,
   type StorageCapabilities,
   storageCapabilities,
-  type TranscriptStorage,
-} from './storage.js';
-export {
-  type AgentSessionEntry,
-  type AgentSessionKey,
-  type AgentSessionStore,
-  type AgentSessionStoreOptions,
-  projectFolderName,
-  toAgentSessionStore,
-} from './transcripts/index.js';
-export {
-  privateLogFolder,
-} from './runner/detached.js';
-export {
-  WITHHELD_FROM_CHILD,
-} from './runner/flags.js';
-export {
-  interruptedBy,
-  settleInterruption,
-  signalExitCode,
-  STOP_SIGNALS,
-} from './runner/process-group.js';
-export {
-  findForbiddenKey,
-  FORBIDDEN_KEYS,
-  isForbiddenKey,
-} from './safety/own-properties.js';
-export {
-  BUILT_IN_REDACTION_RULES,
-  createRedactor,
-  redactDeep,
-  redactingStorage,
-  type RedactionRule,
-  type RedactOptions,
-  type Redactor,
-  type RedactSetting,
-} from './safety/redact.js';
-export {
-  searchByScan,
-  type SearchProgress,
-  searchSessions,
-} from './search/scan.js';
-export {
-  reconcileWithStored,
-} from './session/reconcile.js';
-export {
-  recoverTurns,
-  type TranscriptTurn,
-  transcriptTurnsAfter,
-} from './session/recovery.js';
-export {
-  DEFAULT_BUSY_TIMEOUT_MS,
-} from './session/session.js';
-export {
-  type OnBusy,
-  type TurnLeaseOptions,
-} from './session/types.js';
-export {
-  type PendingTurn,
-} from './state.js';
-export {
-  type SearchOptions,
-  type SearchResult,
-  type SearchSnippet,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
+  type TranscriptStorage,
 } from './storage.js';
 export {
   ADOPTED_TAG,
@@ -186,22 +168,26 @@ export {
 } from './transcripts/adopt-sessions.js';
 export {
   adoptedSessionName,
-  findClaudeTranscripts,
   type FoundTranscript,
+  findClaudeTranscripts,
   summarizeTranscript,
   type TranscriptSummary,
 } from './transcripts/adoption.js';
-export {
-  MTIME_RESOLUTION_MS,
-} from './transcripts/agent-session-store.js';
-export {
-  loadSessionConversation,
-  type SessionConversation,
-} from './transcripts/conversation-source.js';
+export { MTIME_RESOLUTION_MS } from './transcripts/agent-session-store.js';
 export {
   type ConversationItem,
   conversationItemText,
   readConversation,
 } from './transcripts/conversation.js';
-export { claudeConfigDir } from './runner/transcript.js';
-export type { StreamEvent } from './runner/stream-json.js';
+export {
+  loadSessionConversation,
+  type SessionConversation,
+} from './transcripts/conversation-source.js';
+export {
+  type AgentSessionEntry,
+  type AgentSessionKey,
+  type AgentSessionStore,
+  type AgentSessionStoreOptions,
+  projectFolderName,
+  toAgentSessionStore,
+} from './transcripts/index.js';

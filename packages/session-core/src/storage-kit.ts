@@ -11,6 +11,7 @@ export {
   createLeaseHandle,
   DEFAULT_LEASE_TTL_MS,
   defaultLeaseHolder,
+  fencingToken,
   type LeaseAttempt,
   readLeaseOptions,
 } from './lease.js';
@@ -30,6 +31,14 @@ export {
   resolveSaveName,
 } from './save-plan.js';
 export {
+  matchesFilters,
+  sessionSnippets,
+} from './search/scan.js';
+export {
+  normalizeQuery,
+  snippetFor,
+} from './search/snippet.js';
+export {
   assembleState,
   deserializeState,
   fromWireHead,
@@ -41,6 +50,7 @@ export {
   type WireHeadInfo,
   type WireMessage,
   type WireMetadata,
+  type WirePendingTurn,
   type WireState,
 } from './serialize.js';
 export {
@@ -55,26 +65,8 @@ export {
   requireCapability,
   storageLabel,
 } from './storage.js';
-export { newTranscriptLines } from './transcript-append.js';
+export { newTranscriptLines, transcriptEntryUuid, uniqueTranscriptEntries } from './transcript-append.js';
 export {
   type DecodeContext,
   WireReader,
 } from './wire-reader.js';
-export {
-  fencingToken,
-} from './lease.js';
-export {
-  matchesFilters,
-  sessionSnippets,
-} from './search/scan.js';
-export {
-  normalizeQuery,
-  snippetFor,
-} from './search/snippet.js';
-export {
-  type WirePendingTurn,
-} from './serialize.js';
-export {
-  transcriptEntryUuid,
-  uniqueTranscriptEntries,
-} from './transcript-append.js';

@@ -13,8 +13,8 @@ import {
   storageCapabilities,
   toAgentSessionStore,
 } from '@channelcoder/session-core';
-import { expect, it, type TestContext } from '../spec-api.js';
 import type { SpecContext } from '../options.js';
+import { expect, it, type TestContext } from '../spec-api.js';
 
 const KEY: AgentSessionKey = {
   projectKey: '-home-dev-shop-api',
@@ -249,29 +249,29 @@ export function agentSessionStoreSpec<S extends SessionStorage>(ctx: SpecContext
   it(
     `loses nothing to concurrent writers: ${writers} bridges on separate storage objects × ${perWriter} entries each`,
     async (t) => {
-    if (ctx.options.skipAgentConcurrency !== undefined) t.skip(ctx.options.skipAgentConcurrency);
-    const { storage } = await open(t);
-    const storages: SessionStorage[] = [storage];
-    for (let w = 1; w < writers; w++) storages.push((await ctx.options.sibling?.(storage)) ?? storage);
-    const batches = storages.map((s, w) => ({
-      store: toAgentSessionStore(s),
-      entries: entries(perWriter, `writer ${w}`),
-    }));
-    await Promise.all(
-      batches.map(async ({ store, entries: mine }) => {
-        for (const e of mine) await store.append(KEY, [e]);
-      }),
-    );
-    const stored = (await batches[0]!.store.load(KEY)) ?? [];
-    const uuids = stored.map((e) => e.uuid as string);
-    expect(stored).toHaveLength(writers * perWriter);
-    expect(new Set(uuids).size).toBe(writers * perWriter);
-    for (const { entries: mine } of batches) {
-      const positions = mine.map((e) => uuids.indexOf(e.uuid as string));
-      expect(positions.every((p) => p >= 0)).toBe(true);
-      expect([...positions].sort((x, y) => x - y)).toEqual(positions);
-    }
-  },
+      if (ctx.options.skipAgentConcurrency !== undefined) t.skip(ctx.options.skipAgentConcurrency);
+      const { storage } = await open(t);
+      const storages: SessionStorage[] = [storage];
+      for (let w = 1; w < writers; w++) storages.push((await ctx.options.sibling?.(storage)) ?? storage);
+      const batches = storages.map((s, w) => ({
+        store: toAgentSessionStore(s),
+        entries: entries(perWriter, `writer ${w}`),
+      }));
+      await Promise.all(
+        batches.map(async ({ store, entries: mine }) => {
+          for (const e of mine) await store.append(KEY, [e]);
+        }),
+      );
+      const stored = (await batches[0]!.store.load(KEY)) ?? [];
+      const uuids = stored.map((e) => e.uuid as string);
+      expect(stored).toHaveLength(writers * perWriter);
+      expect(new Set(uuids).size).toBe(writers * perWriter);
+      for (const { entries: mine } of batches) {
+        const positions = mine.map((e) => uuids.indexOf(e.uuid as string));
+        expect(positions.every((p) => p >= 0)).toBe(true);
+        expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+      }
+    },
     { timeoutMs: raceTimeout },
   );
 }

@@ -8,9 +8,9 @@ import {
   type SessionStorage,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { expect, it, type TestContext } from '../spec-api.js';
 import { addMessages, makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it, type TestContext } from '../spec-api.js';
 
 type LeasingStorage = SessionStorage & Required<Pick<SessionStorage, 'lease'>>;
 

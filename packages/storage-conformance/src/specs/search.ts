@@ -1,13 +1,13 @@
 import {
-  searchByScan,
   type SearchResult,
-  searchSessions,
   type SessionStorage,
+  searchByScan,
+  searchSessions,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { expect, it } from '../spec-api.js';
 import { makeState, tick } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
+import { expect, it } from '../spec-api.js';
 
 const WORD = 'Quetzalcoatl';
 

@@ -1,7 +1,7 @@
 /** The conversation a `show --full` or `export --format md|html` prints: from transcripts, else the stored messages. */
 import {
-  claudeConfigDir,
   type ConversationItem,
+  claudeConfigDir,
   loadSession,
   loadSessionConversation,
   type SessionState,
