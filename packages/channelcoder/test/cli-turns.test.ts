@@ -102,6 +102,8 @@ async function failedSaveScenario(options: {
   storage: string;
   breakStorage: () => Promise<void>;
   repairStorage: () => Promise<void>;
+  /** The failed save may have been applied after all (a timeout): then the turn is stored, not recovered. */
+  mayHaveLanded?: boolean;
 }) {
   const { name, storage } = options;
   const first = await world.cli(['run', 'First', '--session', name, '--storage', storage]);
@@ -132,7 +134,9 @@ async function failedSaveScenario(options: {
     'Third',
     'turn 3: Third',
   ]);
-  expect(doc.messages.filter((m) => m.recovered).map((m) => m.content)).toEqual(['Second', 'turn 2: Second']);
+  const recovered = doc.messages.filter((m) => m.recovered).map((m) => m.content);
+  if (options.mayHaveLanded === true && recovered.length === 0) expect(doc.pendingTurn).toBeUndefined();
+  else expect(recovered).toEqual(['Second', 'turn 2: Second']);
   // Claude's last request carried exactly the stored history.
   expect(world.mock.lastMessageRequest()?.userTurns).toBe(3);
 }
@@ -226,6 +230,8 @@ describe('a save that fails after the turn (Redis)', () => {
         repairStorage: async () => {
           await admin.call('CLIENT', 'UNPAUSE');
         },
+        // Redis runs the paused write once the pause ends, though its client had given up.
+        mayHaveLanded: true,
       });
     } finally {
       admin.disconnect();
