@@ -4,64 +4,18 @@
 //      earlier design (one Lua script running LRANGE 0 -1) for a before/after figure
 //   5. another client's PING latency while a 20,000-message session loads, vs while a plain LRANGE 0 -1 of
 //      the same list runs, vs while the earlier script-based load runs (target: load <= plain LRANGE x 2)
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createSessionState } from '@channelcoder/session-core';
 import { assembleState, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
+import { redisUrl } from './redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 const MESSAGES = 20_000;
 const ROUNDS = 7;
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function redisUrl() {
-  const shared = process.env.CHANNELCODER_TEST_REDIS_URL;
-  if (shared) return { url: shared, stop: async () => {} };
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await new Promise((resolve, reject) => {
-    child.once('error', () =>
-      reject(
-        new Error(
-          'redis-server not found: apt-get install -y redis-server, or set CHANNELCODER_TEST_REDIS_URL',
-        ),
-      ),
-    );
-    child.once('spawn', resolve);
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
-  probe.on('error', () => {});
-  await probe.ping();
-  probe.disconnect();
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 function bigState() {
   const state = createSessionState({ now: new Date(Date.UTC(2026, 0, 1)) });

@@ -6,64 +6,15 @@
 //   3. round trips per save, counted on the client (<= 2)
 //   4. lease acquire and release: round trips each (<= 1) and median time, and acquire + release as a share
 //      of a ~600 ms CLI turn (<= 1%). BENCH_ONLY=lease runs only this part.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createSessionState } from '@channelcoder/session-core';
 import { assembleState, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
+import { redisUrl } from './redis-server.mjs';
 
 const SESSIONS_FOR_LIST = 10_000;
 const PAGE = 50;
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function redisUrl() {
-  const shared = process.env.CHANNELCODER_TEST_REDIS_URL;
-  if (shared) return { url: shared, stop: async () => {} };
-  const port = await freePort();
-  let child;
-  try {
-    child = spawn(
-      'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', resolve);
-    });
-  } catch {
-    throw new Error(
-      'redis-server not found: apt-get install -y redis-server, or set CHANNELCODER_TEST_REDIS_URL',
-    );
-  }
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
-  probe.on('error', () => {});
-  await probe.ping();
-  probe.disconnect();
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 function makeState(messages, claudeId = newMessageId()) {
   const state = createSessionState({ now: new Date(Date.UTC(2026, 0, 1)) });
