@@ -11,7 +11,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-it('text reaches stdout before the reply is complete; the session is saved only when it is', async () => {
+it('text reaches stdout before the reply is complete; the turn is recorded only when it is', async () => {
   // The mock streams both text blocks, then holds the end of the reply until released.
   const hold = world.mock.holdNextReply();
   const child = spawn(process.execPath, [CLI_PATH, 'stream', 'Go', '--session', 'streamed'], {
@@ -30,7 +30,10 @@ it('text reaches stdout before the reply is complete; the session is saved only 
     await new Promise((r) => setTimeout(r, 50));
 
   expect(stdout).toBe('First block. Second block.');
-  expect((await world.cli(['session', 'show', 'streamed'])).code).toBe(2); // not saved yet
+  // Before the CLI started, only the pending turn was stored (so a crash now leaves a record of it).
+  const during = JSON.parse((await world.cli(['session', 'show', 'streamed', '--json'])).stdout);
+  expect(during.messages).toEqual([]);
+  expect(during.pendingTurn?.prompt).toBe('Go');
 
   hold.release();
   expect(await closed).toBe(0);
@@ -38,4 +41,5 @@ it('text reaches stdout before the reply is complete; the session is saved only 
   const saved = JSON.parse((await world.cli(['session', 'show', 'streamed', '--json'])).stdout);
   // Recorded once; the assistant message is the CLI's result, its final text block (what `claude -p` prints).
   expect(saved.messages.map((m: { content: string }) => m.content)).toEqual(['Go', 'Second block.']);
+  expect(saved.pendingTurn).toBeUndefined();
 });
