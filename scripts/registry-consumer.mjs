@@ -159,7 +159,11 @@ export const options = {
     const Objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key }));
     if (Objects.length > 0) await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects } }));
   },
-  skip: { concurrency: 's3rver ignores If-Match / If-None-Match; the repository runs it against an enforcing endpoint' },
+  skip: {
+    concurrency: 's3rver ignores If-Match / If-None-Match; the repository runs it against an enforcing endpoint',
+    lease: 's3rver ignores If-Match / If-None-Match, so two holders could both take the lease; the repository runs it against an enforcing endpoint',
+  },
+  skipAgentConcurrency: 's3rver ignores If-Match, which orders racing transcript appends; the repository runs it against an enforcing endpoint',
 };
 export const after = () => client.destroy();
 `,
