@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createJsonFileStorage } from '../test/session/support/json-file-storage.mjs';
-import { core, median, testkit } from './support.mjs';
+import { core, kit, median, testkit } from './support.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const TURNS = 3;
@@ -26,7 +26,7 @@ export async function benchSessionOverhead() {
     }),
     CLAUDE_BIN: testkit.claudeBinary(),
   };
-  const storage = createJsonFileStorage(core, join(sandbox.root, 'sessions'));
+  const storage = createJsonFileStorage({ ...core, ...kit }, join(sandbox.root, 'sessions'));
   const options = { env, cwd: sandbox.cwd };
   const sessionTurns = [];
   const bareTurns = [];

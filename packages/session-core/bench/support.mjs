@@ -16,6 +16,8 @@ async function importBuilt(entry, filter) {
 }
 
 export const core = await importBuilt('../dist/index.js', '@channelcoder/session-core');
+/** The adapter helpers (`@channelcoder/session-core/storage-kit`), for the benchmarks' own storages. */
+export const kit = await import(here('../dist/storage-kit.js'));
 // The testkit is a private workspace package (mock API, CLI helpers); it is not a dependency of this one.
 export const testkit = await importBuilt('../../testkit/dist/index.js', '@channelcoder/testkit');
 

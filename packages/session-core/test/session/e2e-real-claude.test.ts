@@ -15,6 +15,7 @@ import * as core from '../../src/index.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
 import { run } from '../../src/runner/run.js';
 import { createSessionFactory } from '../../src/session/factory.js';
+import * as kit from '../../src/storage-kit.js';
 import { createJsonFileStorage } from './support/json-file-storage.mjs';
 import { type RealClaude, startRealClaude } from './support/real-claude.js';
 import { CountingStorage } from './support/storages.js';
@@ -111,7 +112,7 @@ describe('session() with the real claude CLI', { timeout: 60_000 }, () => {
   it('2. save, then session.load in a NEW process continues with the history', async () => {
     expect(existsSync(distEntry), 'build first: pnpm --filter @channelcoder/session-core build').toBe(true);
     const dir = join(cli.sandbox.root, 'sessions');
-    const fileStorage = createJsonFileStorage(core, dir);
+    const fileStorage = createJsonFileStorage({ ...core, ...kit }, dir);
     const s = session({ storage: fileStorage, cwd: cli.sandbox.cwd, defaults: { env: cli.env } });
     await s.claude('Create a REST API');
     await s.claude('Add authentication');

@@ -4,7 +4,11 @@
  * come from the environment. Prints one JSON line with what the test checks.
  */
 const [distEntry, storageDir, name, prompt] = process.argv.slice(2);
-const core = await import(distEntry);
+// The storage helpers the JSON storage uses live in the storage-kit entry beside the main one.
+const core = {
+  ...(await import(distEntry)),
+  ...(await import(distEntry.replace(/index\.js$/, 'storage-kit.js'))),
+};
 const { createJsonFileStorage } = await import('./json-file-storage.mjs');
 const storage = createJsonFileStorage(core, storageDir);
 const s = await core.session.load(name, { storage });

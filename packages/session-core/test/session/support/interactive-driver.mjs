@@ -6,7 +6,11 @@
 import { writeFileSync } from 'node:fs';
 
 const [distEntry, storageDir, name, prompt, outputFile] = process.argv.slice(2);
-const core = await import(distEntry);
+// The storage helpers the JSON storage uses live in the storage-kit entry beside the main one.
+const core = {
+  ...(await import(distEntry)),
+  ...(await import(distEntry.replace(/index\.js$/, 'storage-kit.js'))),
+};
 const { createJsonFileStorage } = await import('./json-file-storage.mjs');
 const s = core.session({ name, storage: createJsonFileStorage(core, storageDir) });
 try {

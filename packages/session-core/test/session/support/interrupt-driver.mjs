@@ -5,7 +5,11 @@
  * Prints one JSON line with how the turn ended.
  */
 const [distEntry, storageDir, name, prompt] = process.argv.slice(2);
-const core = await import(distEntry);
+// The storage helpers the JSON storage uses live in the storage-kit entry beside the main one.
+const core = {
+  ...(await import(distEntry)),
+  ...(await import(distEntry.replace(/index\.js$/, 'storage-kit.js'))),
+};
 const { createJsonFileStorage } = await import('./json-file-storage.mjs');
 const files = createJsonFileStorage(core, storageDir);
 const slow = Number(process.env.SLOW_SAVE_MS ?? 0);
