@@ -32,7 +32,7 @@ async function untilBack(storage: SessionStorage, name: string): Promise<number>
       await storage.load(name);
       return attempts;
     } catch (err) {
-      expect(StorageUnavailableError.is(err)).toBe(true);
+      expect(StorageUnavailableError.is(err), String(err)).toBe(true);
       if (attempts > 60) throw err;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -71,7 +71,8 @@ describe('PostgreSQL storage opened from a URL', () => {
   });
 
   it('fails typed while PostgreSQL is down and works again after a restart, same object', async () => {
-    server = await startPostgresServer();
+    // Durable settings: an immediate stop must not lose the commit made just before it.
+    server = await startPostgresServer({ durable: true });
     const url = new URL(server.url);
     url.searchParams.set('schema', `cc_reconnect_${randomUUID().replaceAll('-', '').slice(0, 8)}`);
     const opened = await openStorageUrl(url.toString(), { timeoutMs: 2000 });
