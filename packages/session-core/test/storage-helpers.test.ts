@@ -93,6 +93,7 @@ describe('capabilities and errors', () => {
       close: false,
       transcripts: false,
       lease: false,
+      search: false,
     });
     expect(() => requireCapability(minimal, 'remove')).toThrow(CapabilityError);
     expect(() => requireCapability(minimal, 'remove')).toThrow(/does not implement "remove"/);

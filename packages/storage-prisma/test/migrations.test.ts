@@ -204,7 +204,7 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     expect(run.out.join('')).toContain('applied  20261121000000_channelcoder_sessions');
     const rerun = io();
     expect(await runCli(['migrate', '--url', inject('databaseUrl'), '--schema', schema], rerun.io)).toBe(0);
-    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 3 already applied');
+    expect(rerun.out.join('')).toContain('postgresql: 0 applied, 4 already applied');
     expect(rerun.out.join('')).toContain(`postgresql: 0 applied, ${MIGRATIONS.length} already applied`);
   });
 
@@ -212,7 +212,7 @@ describe('channelcoder-prisma migrate (the bin)', () => {
     const run = io();
     const code = await runCli(['migrate'], { ...run.io, env: { DATABASE_URL: await sqliteFile() } });
     expect(code).toBe(0);
-    expect(run.out.join('')).toContain('sqlite: 3 applied');
+    expect(run.out.join('')).toContain('sqlite: 4 applied');
     expect(run.out.join('')).toContain(`sqlite: ${MIGRATIONS.length} applied`);
   });
 
