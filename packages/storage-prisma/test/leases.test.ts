@@ -198,6 +198,8 @@ describe('PrismaSessionStorage leases across processes (PostgreSQL)', () => {
   // order the writes happened in), saves a message under the lease, appends "exit", and releases.
   const worker = `
 import { appendFileSync } from 'node:fs';
+import { createSessionState } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 const { openPrismaSessionStorage } = await import(process.env.DIST);
 const { storage, close } = await openPrismaSessionStorage({ url: process.env.URL, poolSize: 2 });
 const me = process.env.WORKER;

@@ -159,6 +159,8 @@ describe('S3SessionStorage leases across processes (conditional writes enforced)
   // order the writes happened in), saves a message under the lease, appends "exit", and releases.
   const worker = `
 import { appendFileSync } from 'node:fs';
+import { createSessionState } from '@channelcoder/session-core';
+import { newMessageId } from '@channelcoder/session-core/storage-kit';
 import { S3Client } from '@aws-sdk/client-s3';
 const { S3SessionStorage } = await import(process.env.DIST);
 const client = new S3Client({ endpoint: process.env.ENDPOINT, region: 'us-east-1', forcePathStyle: true,
