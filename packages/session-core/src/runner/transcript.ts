@@ -88,7 +88,7 @@ export async function readTranscriptOutcome(
 }
 
 /** The text of a user entry the user typed; undefined for tool results, meta entries and command echoes. */
-function typedPrompt(entry: Record<string, unknown>, content: unknown): string | undefined {
+export function typedPrompt(entry: Record<string, unknown>, content: unknown): string | undefined {
   if (entry.isMeta === true) return undefined;
   let text: string | undefined;
   if (typeof content === 'string') text = content;

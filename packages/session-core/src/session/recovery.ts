@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { recordTurn, type TurnOutcome } from '../chain.js';
 import { TranscriptError } from '../errors.js';
-import { findTranscript } from '../runner/transcript.js';
+import { findTranscript, typedPrompt } from '../runner/transcript.js';
 import type { RunOptions } from '../runner/types.js';
 import type { SessionState } from '../state.js';
 
@@ -73,22 +73,6 @@ export function transcriptTurnsAfter(lines: readonly string[], after: Date): Tra
     }
   }
   return turns;
-}
-
-function typedPrompt(entry: Record<string, unknown>, content: unknown): string | undefined {
-  if (entry.isMeta === true) return undefined;
-  let text: string | undefined;
-  if (typeof content === 'string') text = content;
-  else if (Array.isArray(content)) {
-    const blocks = content as Array<{ type?: unknown; text?: unknown }>;
-    if (blocks.some((b) => b?.type === 'tool_result')) return undefined;
-    text = blocks
-      .filter((b) => b?.type === 'text' && typeof b.text === 'string')
-      .map((b) => b.text as string)
-      .join('');
-  }
-  if (text === undefined || /^<(command-|local-command-)/.test(text)) return undefined;
-  return text;
 }
 
 /**
