@@ -227,12 +227,24 @@ describe('list(): one failing entry is listed with error, never fatal', () => {
   const asRoot = process.getuid?.() === 0;
   it.skipIf(!asRoot)(
     "another user's 0700 folder (EACCES), listed by an unprivileged user (needs root to set up)",
-    async () => {
+    async (ctx) => {
+      const nobody = 65534;
+      const dist = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'index.js')).href;
+      // The listing runs as `nobody`: it needs a node binary and this checkout it can reach (a Node from
+      // root's home, or a checkout under a 0700 folder, is out of its reach: then there is nothing to test).
+      const node = [process.execPath, '/usr/local/bin/node', '/usr/bin/node'].find(
+        (bin) =>
+          spawnSync(bin, ['--input-type=module', '-e', `await import(${JSON.stringify(dist)})`], {
+            uid: nobody,
+            gid: nobody,
+            env: { PATH: process.env.PATH ?? '' },
+          }).status === 0,
+      );
+      if (node === undefined) ctx.skip('no node binary and checkout the unprivileged user can both reach');
       const s = scene();
       await s.storage.save(stateWith(1), 'mine');
       await s.storage.save(stateWith(1), 'theirs');
       // The root and `mine` belong to `nobody`, who runs the listing; `theirs` stays root's, 0700.
-      const nobody = 65534;
       for (const path of [join(s.root, '..'), s.root, join(s.root, '.locks')])
         chownSync(path, nobody, nobody);
       for (const entry of readdirSync(s.root)) {
@@ -243,11 +255,10 @@ describe('list(): one failing entry is listed with error, never fatal', () => {
           for (const f of readdirSync(path)) chownSync(join(path, f), nobody, nobody);
       }
       chmodSync(join(s.root, 'theirs'), 0o700);
-      const dist = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'index.js')).href;
       const script = `const { FileSessionStorage } = await import(${JSON.stringify(dist)});
         const listed = await new FileSessionStorage(${JSON.stringify(s.root)}).list();
         process.stdout.write(JSON.stringify(listed.map((i) => [i.name, i.error ?? null])));`;
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      const child = spawnSync(node as string, ['--input-type=module', '-e', script], {
         uid: nobody,
         gid: nobody,
         encoding: 'utf8',
