@@ -166,12 +166,29 @@ async function busy(name: string, url: string): Promise<void> {
     if (lease === undefined) throw new Error(`${opened.label} has no leases`);
     const held = await lease.call(opened.storage, name, { holder: 'worker-9', ttlMs: 120_000 });
     try {
-      const refused = await cli(['run', `${name} next`, '--load-session', name, '--no-wait', '--storage', url]);
+      const refused = await cli([
+        'run',
+        `${name} next`,
+        '--load-session',
+        name,
+        '--no-wait',
+        '--storage',
+        url,
+      ]);
       expect(refused.code).toBe(4);
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toContain('worker-9');
       expect(refused.stderr).toContain(held.expiresAt.toISOString());
-      const waited = await cli(['run', `${name} next`, '--load-session', name, '--wait', '1', '--storage', url]);
+      const waited = await cli([
+        'run',
+        `${name} next`,
+        '--load-session',
+        name,
+        '--wait',
+        '1',
+        '--storage',
+        url,
+      ]);
       expect(waited.code).toBe(4);
       expect(requestsOf(name).map((r) => lastUserText((r.body as { messages?: unknown }).messages))).toEqual([
         `${name} start`,

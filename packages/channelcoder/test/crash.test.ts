@@ -261,7 +261,7 @@ describe('30 SIGKILLs of an autosaving session() script at spread points', () =>
     const recovered = turns.filter((t) => t.answer?.recovered || t.prompt.recovered).length;
     const interrupted = turns.filter((t) => t.prompt.turn?.interrupted || t.answer?.turn?.interrupted).length;
     console.log(
-      `crash: ${KILLS} kills (${missing.length} before the turn started, `+
+      `crash: ${KILLS} kills (${missing.length} before the turn started, ` +
         `${kills.filter((k) => k.savedByItself).length} after the process saved its turn), ` +
         `${recovered} turns recovered from the transcript, ${interrupted} interrupted; ` +
         `windows: ${Math.round(toAnswer)} ms to the answer, ${Math.round(afterAnswer)} ms after it`,
