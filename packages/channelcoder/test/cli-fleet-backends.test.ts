@@ -57,9 +57,12 @@ beforeAll(async () => {
   pg.searchParams.set('schema', `cc_fleet_${run}`);
   urls.postgresql = pg.toString();
   urls.s3 = `s3://${s.bucket}/fleet-${run}?endpoint=${encodeURIComponent(s.endpoint)}`;
-  // s3rver accepts only this key pair; the CLI's S3 client reads it from the AWS environment.
-  world.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-  world.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  // s3rver accepts only this key pair; the S3 clients (the CLI's and this test's) read it from the AWS
+  // environment.
+  for (const env of [world.env, process.env]) {
+    env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  }
 });
 
 afterAll(async () => {
@@ -121,8 +124,8 @@ async function fleet(name: string, url: string): Promise<void> {
     ...world.env,
     CLAUDE_CONFIG_DIR: dirs[0],
   });
-  expect(first.stderr).toBe('');
-  expect(first.code).toBe(0);
+  // (No check that stderr is empty: on Node < 22 the AWS SDK prints a deprecation notice there.)
+  expect(first.code, first.stderr).toBe(0);
   const results: CliResult[] = [];
   await Promise.all(
     dirs.map(async (dir, worker) => {
