@@ -25,7 +25,7 @@ import { type OpenedStorage, openStorageUrl } from '../src/storage-url/open.js';
 import { CLI_PATH, type CliResult, type CliWorld, startCliWorld } from './support/cli-world.js';
 
 // Three fleets of 31 serialized CLI turns each, side by side: minutes on a busy machine.
-vi.setConfig({ testTimeout: 900_000, hookTimeout: 120_000 });
+vi.setConfig({ testTimeout: 1_200_000, hookTimeout: 120_000 });
 
 const PROCESSES = 6;
 const TURNS = 5;
