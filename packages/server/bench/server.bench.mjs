@@ -6,6 +6,7 @@
 //      claude CLI, testkit's mock API): median of the per-pair ratios (target <= 1.02).
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,9 @@ const CLI = resolve(PACKAGE_DIR, '../channelcoder/dist/cli.js');
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+
+/** The machine's load while measuring (the figures mean little on a busy machine). */
+const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 
 function startServe(storageUrl, env) {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--storage', storageUrl], {
@@ -79,14 +83,14 @@ async function listBench(kind, storageUrl, connections) {
     await autocannon({ url: `${server.url}/sessions?limit=50`, connections: 4, duration: 2 });
     const result = await autocannon({
       url: `${server.url}/sessions?limit=50`,
-      connections: 10,
+      connections,
       duration: DURATION,
     });
     const ok = result['2xx'];
     console.log(
       `list ${kind.padEnd(10)} ${SESSIONS} sessions (seeded in ${(seedMs / 1000).toFixed(1)} s), ${connections} connections: ` +
         `${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
-        `${ok} ok / ${result.non2xx} not ok, ${result.errors} errors`,
+        `${ok} ok / ${result.non2xx} not ok, ${result.errors} errors, ${load()}`,
     );
   } finally {
     await server.stop();
@@ -157,7 +161,7 @@ async function taskBench() {
   const sorted = [...ratios].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)];
   console.log(
-    `task through the service / session().claude(): median pair ratio ${median.toFixed(3)} (target <= 1.02) over ${PAIRS} pairs`,
+    `task through the service / session().claude(): median pair ratio ${median.toFixed(3)} (target <= 1.02) over ${PAIRS} pairs, ${load()}`,
   );
 }
 
