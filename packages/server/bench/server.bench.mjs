@@ -30,7 +30,10 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 
 /** The machine's load while measuring (the figures mean little on a busy machine). */
-const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 
 function startServe(storageUrl, env) {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--storage', storageUrl], {

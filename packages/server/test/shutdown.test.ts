@@ -58,13 +58,15 @@ describe('graceful shutdown', () => {
     await hold.reached;
     service.process.kill('SIGTERM');
     // Draining: the listener still answers, but takes no new work.
-    let refused: Response | undefined;
-    for (let i = 0; i < 100 && refused?.status !== 503; i++) {
-      refused = await service.fetch('/sessions/finishes/tasks', { method: 'POST', json: { prompt: 'late' } });
-      if (refused.status !== 503) await new Promise((r) => setTimeout(r, 50));
+    const late = () =>
+      service.fetch('/sessions/finishes/tasks', { method: 'POST', json: { prompt: 'late' } });
+    let refused = await late();
+    for (let i = 0; i < 100 && refused.status !== 503; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      refused = await late();
     }
-    expect(refused?.status).toBe(503);
-    expect(((await refused?.json()) as { code: string }).code).toBe('SHUTTING_DOWN');
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { code: string }).code).toBe('SHUTTING_DOWN');
     hold.release();
     const answered = await task;
     expect(answered.status).toBe(200);
