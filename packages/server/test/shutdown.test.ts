@@ -58,8 +58,9 @@ describe('graceful shutdown', () => {
     await hold.reached;
     service.process.kill('SIGTERM');
     // Draining: the listener still answers, but takes no new work.
+    // (Not waiting for the busy session: before the signal lands, that is a 409.)
     const late = () =>
-      service.fetch('/sessions/finishes/tasks', { method: 'POST', json: { prompt: 'late' } });
+      service.fetch('/sessions/finishes/tasks', { method: 'POST', json: { prompt: 'late', onBusy: 'fail' } });
     let refused = await late();
     for (let i = 0; i < 100 && refused.status !== 503; i++) {
       await new Promise((r) => setTimeout(r, 50));
