@@ -393,7 +393,7 @@ describe('bad input is refused with the right 4xx; nothing is stored', () => {
 
   it.each([
     ['--shutdown-timeout', 'soon'],
-    ['--lease-ttl', '-3'],
+    ['--lease-ttl', '0'],
   ])('refuses %s %s with a usage error naming the flag', (flag, value) => {
     const run = spawnSync(
       process.execPath,
