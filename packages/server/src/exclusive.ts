@@ -3,7 +3,12 @@
  * session's lease for each turn, so tasks are serialized across every replica on that storage. Without the
  * capability, this serializes tasks within this process only (documented: run one replica there).
  */
-import { SessionBusyError, type SessionStorage, storageCapabilities } from '@channelcoder/session-core';
+import {
+  SessionBusyError,
+  type SessionStorage,
+  storageCapabilities,
+  type WriteOptions,
+} from '@channelcoder/session-core';
 
 /** What a task holds while it runs; `release()` is idempotent. */
 export interface Exclusive {
@@ -35,6 +40,37 @@ export class SessionExclusivity {
   /** Whether holds reach other replicas (the storage has leases). */
   get distributed(): boolean {
     return storageCapabilities(this.storage).lease;
+  }
+
+  /**
+   * Runs `write` while holding the session (its lease across replicas, else this process's hold), for a
+   * head write outside a turn (plan progress): a write under the lease can never land between a turn's own
+   * saves. `write` gets the options to pass to `save`.
+   */
+  async write<T>(
+    name: string,
+    options: ExclusiveOptions,
+    write: (saveOptions: WriteOptions) => Promise<T>,
+  ): Promise<T> {
+    if (this.distributed) {
+      const lease = await (this.storage as Required<Pick<SessionStorage, 'lease'>>).lease(name, {
+        holder: options.holder,
+        waitMs: options.waitMs,
+        ttlMs: options.ttlMs,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      try {
+        return await write({ lease });
+      } finally {
+        await lease.release();
+      }
+    }
+    const hold = await this.localHold(name, options);
+    try {
+      return await write({});
+    } finally {
+      await hold.release();
+    }
   }
 
   /** @throws SessionBusyError when the session stays held past `waitMs` (in this process). */

@@ -79,7 +79,7 @@ export const TaskParams = Type.Object(
   { additionalProperties: false },
 );
 export const PlanParams = Type.Object(
-  { planId: Type.String({ minLength: 1, maxLength: 100 }) },
+  { planId: Type.String({ minLength: 1, maxLength: 200, description: '`<session>~<uuid>`' }) },
   { additionalProperties: false },
 );
 

@@ -3,7 +3,7 @@
  * gracefully on SIGTERM / SIGINT (running tasks finish within the grace time, else are recorded as
  * interrupted), then closes the storage.
  */
-import { InvalidArgumentError } from '@channelcoder/session-core';
+import { InvalidArgumentError, stopRunsOnSignals } from '@channelcoder/session-core';
 import { openStorageUrl } from 'channelcoder';
 import { readTokenFile, tokensFromEnv } from './auth.js';
 import { createSessionServer, type SessionServer, type SessionServerOptions } from './server.js';
@@ -67,6 +67,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       await opened.close();
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      if (options.handleSignals !== false) stopRunsOnSignals(true);
       resolveClosed();
     })();
     return stopping;
@@ -75,6 +76,8 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     void stop();
   };
   if (options.handleSignals !== false) {
+    // The signal starts the graceful shutdown; running turns are stopped only past the deadline.
+    stopRunsOnSignals(false);
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }

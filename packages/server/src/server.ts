@@ -88,18 +88,32 @@ export async function createSessionServer(options: SessionServerOptions): Promis
   const storage = options.storage;
   const metrics = createMetrics();
   const shutdown = new AbortController();
+  const drain = new AbortController();
+  const exclusivity = new SessionExclusivity(storage);
+  const holderPrefix = `${hostname()}:${process.pid}`;
+  const leaseTtlMs = options.leaseTtlMs ?? 30_000;
+  const defaultWaitMs = options.defaultWaitMs ?? 300_000;
   const tasks = new TaskService({
     storage,
-    exclusivity: new SessionExclusivity(storage),
+    exclusivity,
     roots,
     metrics,
     runOptions: options.runOptions ?? {},
-    holderPrefix: `${hostname()}:${process.pid}`,
-    leaseTtlMs: options.leaseTtlMs ?? 30_000,
-    defaultWaitMs: options.defaultWaitMs ?? 300_000,
+    holderPrefix,
+    leaseTtlMs,
+    defaultWaitMs,
     shutdown: shutdown.signal,
   });
-  const plans = new PlanService(tasks, metrics);
+  const plans = new PlanService(tasks, {
+    storage,
+    exclusivity,
+    metrics,
+    holderPrefix,
+    leaseTtlMs,
+    defaultWaitMs,
+    shutdown: shutdown.signal,
+    drain: drain.signal,
+  });
   const svc: ServiceState = { storage, roots, tasks, plans, metrics };
 
   const app = Fastify({
@@ -167,6 +181,7 @@ export async function createSessionServer(options: SessionServerOptions): Promis
     },
     async close() {
       draining = true;
+      drain.abort();
       const running = [...tasks.running.values()];
       const grace = options.shutdownGraceMs ?? 30_000;
       const settled = Promise.allSettled([...running.map((t) => t.finished), ...plans.runningPlans()]);

@@ -60,6 +60,8 @@ export interface TaskRecord {
   result?: string;
   /** Why it failed (failed tasks). */
   error?: string;
+  /** The turn was cut short (the server shut down, or the process running it stopped) before it finished. */
+  interrupted?: boolean;
   /** The Claude session id the turn ran in (`''` when it failed before the CLI reported one). */
   claudeSessionId: string;
   finishedAt: string;
@@ -88,6 +90,7 @@ export function tasksOf(messages: readonly Message[]): TaskRecord[] {
     };
     if (answer !== undefined) task.result = answer.content;
     if (failed && m.turn?.error !== undefined) task.error = m.turn.error;
+    if (m.turn?.interrupted === true) task.interrupted = true;
     if (details?.costUsd !== undefined) task.costUsd = details.costUsd;
     if (details?.durationMs !== undefined) task.durationMs = details.durationMs;
     if (details?.inputTokens !== undefined) task.inputTokens = details.inputTokens;

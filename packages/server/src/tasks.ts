@@ -219,6 +219,14 @@ export class TaskService {
       const outcome: TaskOutcome = { task };
       if (result !== undefined) outcome.result = result;
       if (error !== undefined) outcome.error = error;
+      // Interrupted by the shutdown deadline: say so, rather than the CLI's exit.
+      if (task.status === 'failed' && this.ctx.shutdown.aborted)
+        outcome.error = new ServiceError(
+          'SHUTTING_DOWN',
+          503,
+          `The server shut down before task ${task.id} finished: its claude process was stopped and the ` +
+            'turn is recorded as failed and interrupted. Send the task again (to another replica).',
+        );
       return outcome;
     } finally {
       this.ctx.metrics.running.dec();

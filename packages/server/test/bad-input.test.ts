@@ -390,4 +390,22 @@ describe('bad input is refused with the right 4xx; nothing is stored', () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('Refusing to listen on 0.0.0.0 without authentication');
   });
+
+  it.each([
+    ['--shutdown-timeout', 'soon'],
+    ['--lease-ttl', '0'],
+  ])('refuses %s %s with a usage error naming the flag', (flag, value) => {
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'serve', '--port', '0', flag, value, '--storage', `file://${join(world.sandbox.root, 'other')}`],
+      {
+        cwd: PACKAGE_DIR,
+        env: { ...process.env, CHANNELCODER_ALLOWED_ROOTS: world.sandbox.root },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`${flag} must be a positive number of seconds`);
+  });
 });

@@ -82,6 +82,7 @@ export {
   STOP_SIGNALS,
   settleInterruption,
   signalExitCode,
+  stopRunsOnSignals,
 } from './runner/process-group.js';
 export type { StreamEvent } from './runner/stream-json.js';
 export { claudeConfigDir } from './runner/transcript.js';

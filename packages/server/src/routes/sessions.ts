@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { ServiceError } from '../errors.js';
 import { allowedDirectory } from '../paths.js';
+import { withoutPlans } from '../plan-record.js';
 import { CreateSessionBody, ForkBody, ListQuery, MessagesQuery, NameParams } from '../schemas.js';
 import { endedAt, runDefaults, serviceTags, userTags, withEnded, withoutEnded } from '../service-tags.js';
 import { sessionStats } from '../stats.js';
@@ -178,7 +179,7 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
       const source = await storage.load(name);
       const forkName = body.name ?? generateSessionName();
       const copy = fork(source, { name: forkName });
-      copy.metadata.tags = withoutEnded(copy.metadata.tags);
+      copy.metadata.tags = withoutPlans(withoutEnded(copy.metadata.tags));
       try {
         await storage.save(copy, forkName);
       } catch (err) {

@@ -88,7 +88,9 @@ export function taskRoutes(app: FastifyInstance, svc: ServiceState): void {
     {
       schema: {
         summary: 'Start a plan: tasks run in order in this session',
-        description: 'Answers 202 with the plan; poll `GET /plans/{planId}` for its progress.',
+        description:
+          'Answers 202 with the plan; poll `GET /plans/{planId}` (on any replica) for its progress. A plan ' +
+          'whose replica stopped is continued by the next replica asked about it.',
         tags: ['plans'],
         params: NameParams,
         body: PlanBody,
@@ -99,22 +101,31 @@ export function taskRoutes(app: FastifyInstance, svc: ServiceState): void {
       const body = request.body as Static<typeof PlanBody>;
       // Unknown or ended sessions are refused now rather than as the plan's first failure.
       const state = await svc.storage.load(name);
-      const view = svc.plans.start(state.metadata.name ?? name, body);
+      const view = await svc.plans.start(state.metadata.name ?? name, body);
       return reply.code(202).header('location', `/plans/${view.id}`).send(view);
     },
   );
 
   app.get(
     '/plans/:planId',
-    { schema: { summary: "A plan's progress", tags: ['plans'], params: PlanParams } },
+    {
+      schema: {
+        summary: "A plan's progress",
+        description:
+          'Any replica answers: plans are stored with their session. A running plan whose replica stopped is ' +
+          'taken over by the replica answering and continued.',
+        tags: ['plans'],
+        params: PlanParams,
+      },
+    },
     async (request) => {
       const { planId } = request.params as Static<typeof PlanParams>;
-      const view = svc.plans.get(planId);
+      const view = await svc.plans.get(planId);
       if (view === undefined)
         throw new ServiceError(
           'PLAN_NOT_FOUND',
           404,
-          `No plan "${planId}" on this server (plans are tracked by the replica that accepted them).`,
+          `No plan "${planId}": plan ids are "<session>~<uuid>" as returned by POST /sessions/{name}/plans.`,
         );
       return view;
     },

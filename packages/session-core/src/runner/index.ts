@@ -23,7 +23,13 @@ export {
 } from './flags.js';
 export { type InteractiveResult, interactive } from './interactive.js';
 export { type RunEnd, settleRun } from './outcome.js';
-export { interruptedBy, STOP_SIGNALS, settleInterruption, signalExitCode } from './process-group.js';
+export {
+  interruptedBy,
+  STOP_SIGNALS,
+  settleInterruption,
+  signalExitCode,
+  stopRunsOnSignals,
+} from './process-group.js';
 export { type ClaudeFunction, claude, isTemplateCall, promptFromCall, run } from './run.js';
 export { type ClaudeRunner, cliRunner } from './runner.js';
 export { type ClaudeStream, chunkOf, createChunkStream, type StreamOptions, stream } from './stream.js';

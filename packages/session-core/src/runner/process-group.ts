@@ -20,6 +20,7 @@ const live = new Map<number, StopListener | undefined>();
 let exitHookInstalled = false;
 let signalsInstalled = false;
 let interrupted: NodeJS.Signals | undefined;
+let signalsStopRuns = true;
 
 /** The exit code of a process ended by `signal` (128 + its number: SIGINT 130, SIGTERM 143, SIGHUP 129). */
 export function signalExitCode(signal: NodeJS.Signals): number {
@@ -39,8 +40,19 @@ const onSignal = (signal: NodeJS.Signals) => {
   }
 };
 
+/**
+ * Whether SIGINT, SIGTERM and SIGHUP to this process stop the live runs (default true). A long-running host
+ * that shuts down on its own terms (a server letting running turns finish within a deadline) turns it off
+ * and stops the runs it gives up on through their AbortSignal instead; they then end as interrupted too.
+ */
+export function stopRunsOnSignals(enabled: boolean): void {
+  signalsStopRuns = enabled;
+  if (!enabled) removeSignals();
+  else if (live.size > 0) installSignals();
+}
+
 function installSignals(): void {
-  if (signalsInstalled) return;
+  if (signalsInstalled || !signalsStopRuns) return;
   signalsInstalled = true;
   interrupted = undefined;
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);

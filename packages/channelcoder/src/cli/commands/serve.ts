@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '@channelcoder/session-core';
-import { parseCommand, positiveInteger, STORAGE_OPTIONS, stringOption } from '../args.js';
+import { parseCommand, positiveInteger, STORAGE_OPTIONS, secondsOption, stringOption } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
@@ -22,6 +22,11 @@ Options:
       --token-file FILE   bearer tokens, one per line ($CHANNELCODER_SERVER_TOKENS adds more)
       --allow-root DIR    working directories must lie under DIR (repeatable; default the current
                           directory, or $CHANNELCODER_ALLOWED_ROOTS separated by ":")
+      --shutdown-timeout SECONDS
+                          on SIGTERM/SIGINT, running tasks get this long to finish before they are
+                          interrupted and recorded as such (default 30)
+      --lease-ttl SECONDS how long a replica's hold on a running task or plan outlives the replica
+                          (renewed while it runs; default 30)
   -h, --help
 
 Example:
@@ -33,6 +38,8 @@ const SERVE_OPTIONS = {
   host: { type: 'string' },
   'token-file': { type: 'string' },
   'allow-root': { type: 'string', multiple: true },
+  'shutdown-timeout': { type: 'string' },
+  'lease-ttl': { type: 'string' },
 } as const;
 
 interface ServerModule {
@@ -49,6 +56,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const port = portText === '0' ? 0 : positiveInteger(values, 'port', 'serve');
   if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535.', 'serve');
   const roots = values['allow-root'];
+  const shutdownGraceMs = secondsOption(values, 'shutdown-timeout', 'serve');
+  const leaseTtlMs = secondsOption(values, 'lease-ttl', 'serve');
   const server = await loadServer(io.cwd);
   const tokenFile = stringOption(values, 'token-file');
   const host = stringOption(values, 'host');
@@ -61,6 +70,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     ...(host === undefined ? {} : { host }),
     ...(tokenFile === undefined ? {} : { tokenFile }),
     ...(Array.isArray(roots) ? { allowedRoots: roots } : {}),
+    ...(shutdownGraceMs === undefined ? {} : { shutdownGraceMs }),
+    ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
   });
   await handle.closed;
   return EXIT.ok;
