@@ -6,6 +6,8 @@ import {
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
+  type SearchOptions,
+  type SearchResult,
   SessionCorruptError,
   type SessionInfo,
   type SessionLease,
@@ -25,6 +27,7 @@ import { StorageLayout } from './layout.js';
 import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { recordSavedWords, recordTranscriptWords, SearchIndex, transcriptLineCount } from './search-index.js';
 import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
@@ -44,6 +47,7 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
+ * <root>/.search-index.jsonl              cache of each session's words for search(), checked the same way
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -66,12 +70,15 @@ export class FileSessionStorage implements SessionStorage {
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
   private rootReady = false;
+  /** The parsed search index, read again only where it grew. */
+  private readonly searchIndex: SearchIndex;
 
   /** @param dirOrOptions the root directory (seed style: `new FileSessionStorage('./my-sessions')`) or options. */
   constructor(dirOrOptions?: string | FileSessionStorageOptions) {
     this.options = resolveOptions(dirOrOptions);
     this.root = this.options.root;
     this.layout = new StorageLayout(this.root);
+    this.searchIndex = new SearchIndex(this.layout);
   }
 
   /**
@@ -89,7 +96,10 @@ export class FileSessionStorage implements SessionStorage {
     const commit = () =>
       withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), async () => {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
-        return commitSave(this.layout, key, state, this.options.fsync);
+        await commitSave(this.layout, key, state, this.options.fsync);
+        // The search index is a cache checked against the head's stamp: a failure to record costs a
+        // read of this session at the next search, never a committed save.
+        await recordSavedWords(this.layout, key, state).catch(() => undefined);
       });
     try {
       await this.ensureRoot();
@@ -204,6 +214,8 @@ export class FileSessionStorage implements SessionStorage {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
         if (!(await this.exists(key))) throw new SessionNotFoundError(key, { where: this.root });
         await ensureDirectory(this.layout.sessionDir(key), this.root, this.options.fsync);
+        // For the search index (a cache, see search-index.ts): a head it cannot read is left to search.
+        const before = await transcriptLineCount(this.layout, key, claudeSessionId).catch(() => undefined);
         await appendTranscriptEntries(
           this.layout.sessionDir(key),
           key,
@@ -213,9 +225,29 @@ export class FileSessionStorage implements SessionStorage {
           this.options.fsync,
           options,
         );
+        if (before !== undefined) {
+          await recordTranscriptWords(this.layout, key, claudeSessionId, before, entries).catch(
+            () => undefined,
+          );
+        }
       });
     } catch (err) {
       throw toStorageError(err, `appendTranscript("${key}")`, key);
+    }
+  }
+
+  /**
+   * Full-text search (DESIGN 13) through the search index kept beside the sessions (see search-index.ts):
+   * only sessions holding every word of the query are read. Same results as the scan in core.
+   *
+   * @throws StorageUnavailableError for file-system failures; the errors of `load` for a session that
+   *   cannot be read.
+   */
+  async search(query: string, options?: SearchOptions): Promise<SearchResult[]> {
+    try {
+      return await this.searchIndex.search(this, query, options);
+    } catch (err) {
+      throw toStorageError(err, 'search()');
     }
   }
 
