@@ -60,14 +60,28 @@ try {
     JSON.stringify(cold.value.map((r) => [r.name, r.snippets]));
   const rows = [
     ['naive: load + grep every session', naive.ms.toFixed(0), '1.0', String(naive.value.length)],
-    ['search index, first search (reads index)', cold.ms.toFixed(1), (naive.ms / cold.ms).toFixed(1), String(cold.value.length)],
-    ['search index, repeated (median of 5)', warmMs.toFixed(1), (naive.ms / warmMs).toFixed(1), String(cold.value.length)],
+    [
+      'search index, first search (reads index)',
+      cold.ms.toFixed(1),
+      (naive.ms / cold.ms).toFixed(1),
+      String(cold.value.length),
+    ],
+    [
+      'search index, repeated (median of 5)',
+      warmMs.toFixed(1),
+      (naive.ms / warmMs).toFixed(1),
+      String(cold.value.length),
+    ],
     ['search index, common word, --limit 20', common.ms.toFixed(1), '', String(common.value.length)],
   ];
   console.log(
     `\n@channelcoder/storage-file search: ${SESSIONS} sessions × ${MESSAGES} messages (setup ${(setupMs / 1000).toFixed(0)} s, fsync off)`,
   );
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${cpus().length} cores`,
+  );
   for (const row of [['variant', 'ms', 'ratio', 'hits'], ...rows]) {
     console.log(`  ${row[0].padEnd(44)} ${row[1].padStart(8)} ${row[2].padStart(7)} ${row[3].padStart(5)}`);
   }

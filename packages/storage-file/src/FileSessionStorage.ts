@@ -27,7 +27,7 @@ import { StorageLayout } from './layout.js';
 import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { recordSavedWords, recordTranscriptWords, SearchIndex, transcriptLineCount } from './search-index.js';
+import { SearchIndex } from './search-index.js';
 import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
@@ -47,7 +47,7 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
- * <root>/.search-index.jsonl              cache of each session's words for search(), checked the same way
+ * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -78,7 +78,7 @@ export class FileSessionStorage implements SessionStorage {
     this.options = resolveOptions(dirOrOptions);
     this.root = this.options.root;
     this.layout = new StorageLayout(this.root);
-    this.searchIndex = new SearchIndex(this.layout);
+    this.searchIndex = new SearchIndex(this.layout, this.options.fsync);
   }
 
   /**
@@ -96,10 +96,9 @@ export class FileSessionStorage implements SessionStorage {
     const commit = () =>
       withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), async () => {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
+        // Ahead of the commit, so the search index never lacks a committed word (see search-index.ts).
+        await this.searchIndex.beforeSave(key, state);
         await commitSave(this.layout, key, state, this.options.fsync);
-        // The search index is a cache checked against the head's stamp: a failure to record costs a
-        // read of this session at the next search, never a committed save.
-        await recordSavedWords(this.layout, key, state).catch(() => undefined);
       });
     try {
       await this.ensureRoot();
@@ -214,8 +213,7 @@ export class FileSessionStorage implements SessionStorage {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
         if (!(await this.exists(key))) throw new SessionNotFoundError(key, { where: this.root });
         await ensureDirectory(this.layout.sessionDir(key), this.root, this.options.fsync);
-        // For the search index (a cache, see search-index.ts): a head it cannot read is left to search.
-        const before = await transcriptLineCount(this.layout, key, claudeSessionId).catch(() => undefined);
+        await this.searchIndex.beforeTranscriptAppend(key, claudeSessionId, entries);
         await appendTranscriptEntries(
           this.layout.sessionDir(key),
           key,
@@ -225,11 +223,6 @@ export class FileSessionStorage implements SessionStorage {
           this.options.fsync,
           options,
         );
-        if (before !== undefined) {
-          await recordTranscriptWords(this.layout, key, claudeSessionId, before, entries).catch(
-            () => undefined,
-          );
-        }
       });
     } catch (err) {
       throw toStorageError(err, `appendTranscript("${key}")`, key);

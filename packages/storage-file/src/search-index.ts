@@ -1,103 +1,76 @@
 /**
  * The search index: `<root>/.search-index.jsonl`, the words of every session, so `search()` reads only the
- * sessions that contain every word of the query (DESIGN 13).
+ * sessions that contain every word of the query (DESIGN 13), and no other file of any other session.
  *
- * Lines (each written as one O_APPEND write, `\n` before and after, never fsync'd):
- * - `{"n": name, "s": stamp, "c": [claude ids], "w": " word word …"}` after each save: the words of all
- *   stored messages and the conversation ids whose transcripts count, for the head file with stamp `s`;
- * - `{"n": name, "t": claude id, "a": from, "l": to, "s": stamp, "w": " …"}` after each transcript append: the
- *   words of the transcript lines `a` to `l` (a superset: every entry given to the append), for the
- *   transcript head with stamp `s`.
+ * Lines, each one O_APPEND write (`\n` before and after), fsync'd like the session data:
+ * - `{"n": name, "w": " word word …"}` the words of all messages of a state about to be saved;
+ * - `{"n": name, "t": claude id, "w": " …"}` the words of transcript entries about to be appended.
  *
- * A session's words are trusted only while its head file (and each transcript head) still has the recorded
- * stamp, and a transcript's lines chain back to line 0; otherwise search reads that session and appends
- * fresh lines. So the index can be stale, torn, missing or deleted at any time (a crash between a commit and
- * its line, a hand edit) without changing what `search()` returns, only how fast; it is never read by
- * `load()` and never touches session data. Search rewrites it (temp file + rename) when it has grown stale.
+ * A line is written under the session's lock BEFORE the save or append it describes is committed, so for
+ * every committed write the index holds a superset of its words: a crash or a failed save can only leave
+ * words that are not (or no longer) stored, which the exact check below drops. A session's words are the
+ * union of all its lines. If a line cannot be written, the index file is removed before the write goes on
+ * (the next search rebuilds it); if even that fails, the save fails and nothing is committed.
  *
- * Words are what `searchWords` makes of the text (runs of letters and digits, lower case); a query matches a
- * session when each of its words begins some word of the session. The candidates are then checked exactly
- * with the scan's own matching (`sessionSnippets`), so results equal the scan's.
+ * Search reads the index (only what was appended since the last search in this process), lists the root
+ * folder (one readdir) and indexes afresh the sessions the index does not cover from their start (made by a
+ * writer without the index, or before the file was removed); a torn line makes it start again. Candidates (every query word
+ * begins a word of the session) are then read and checked exactly with the scan's own matching
+ * (`sessionSnippets`), newest first, so results equal the scan's. The index is never read by `load()` and
+ * never touches session data. Sessions edited by hand in place are not noticed: remove the index file.
+ *
+ * Words are what `searchWords` makes of the text (runs of letters and digits, lower case).
  */
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SearchOptions, SearchResult, SessionState, SessionStorage } from '@channelcoder/session-core';
-import { searchByScan } from '@channelcoder/session-core';
+import {
+  isValidSessionName,
+  type SearchOptions,
+  type SearchResult,
+  SessionCorruptError,
+  type SessionInfo,
+  SessionNotFoundError,
+  type SessionState,
+  type SessionStorage,
+  searchByScan,
+  UnsupportedFormatError,
+} from '@channelcoder/session-core';
 import {
   matchesFilters,
   normalizeQuery,
   searchWords,
+  sessionInfoFromHead,
   sessionSnippets,
 } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
 import type { StorageLayout } from './layout.js';
 import { NOFOLLOW } from './no-follow.js';
-import { transcriptStem } from './transcript-files.js';
+import { readHead } from './session-reader.js';
 
 const INDEX_FILE = '.search-index.jsonl';
-
-type Stamp = [number, number, number];
-
-interface MessagesLine {
-  n: string;
-  s: Stamp;
-  c: string[];
-  w: string;
-}
-
-interface TranscriptLine {
-  n: string;
-  t: string;
-  a: number;
-  l: number;
-  s: Stamp;
-  w: string;
-}
-
-/** What the index holds of one session: its newest messages line and each transcript's lines in order. */
-interface Entry {
-  messages?: MessagesLine;
-  transcripts: Map<string, TranscriptLine[]>;
-}
 
 /** The parsed index of one file (identified by inode), read up to `offset`. */
 interface Parsed {
   ino: number;
   offset: number;
   lines: number;
-  entries: Map<string, Entry>;
-}
-
-/** The storage search reads (the FileSessionStorage itself). */
-type SearchSource = SessionStorage;
-
-function stampOf(stats: Stats): Stamp {
-  return [stats.ino, stats.ctimeMs, stats.size];
-}
-
-function sameStamp(a: Stamp, b: Stamp | undefined): boolean {
-  return b !== undefined && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
-}
-
-async function stampAt(path: string): Promise<Stamp | undefined> {
-  try {
-    return stampOf(await lstat(path));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  /** A line could not be read: the index cannot be trusted for any session. */
+  torn: boolean;
+  /** Each session's words (the union of its lines). */
+  words: Map<string, string>;
+  /**
+   * Sessions this file covers from their start: it has their creation line or a line read from all their
+   * data. Words of other sessions may be partial (the file was replaced meanwhile): they are read again.
+   */
+  known: Set<string>;
 }
 
 function indexPath(layout: StorageLayout): string {
   return join(layout.root, INDEX_FILE);
 }
 
-function transcriptHeadPath(layout: StorageLayout, name: string, claudeSessionId: string): string {
-  return join(layout.sessionDir(name), 'transcripts', `${transcriptStem(claudeSessionId)}.head.json`);
-}
-
-/** The index's words of some text: `" a b c"`, each word once, so `includes(" " + prefix)` finds a word start. */
+/** `" a b c"`, each word once, so `includes(" " + prefix)` finds a word start. */
 function wordString(words: Iterable<string>): string {
   let out = '';
   for (const word of new Set(words)) out += ` ${word}`;
@@ -108,7 +81,7 @@ function messageWords(state: SessionState): string {
   return wordString(state.messages.flatMap((m) => searchWords(m.content)));
 }
 
-/** Every key and scalar of a transcript entry, and its JSON text (tool calls are searched as JSON). */
+/** Every key and scalar of transcript entries, and their JSON text (tool calls are searched as JSON). */
 function entryWords(entries: readonly unknown[]): string {
   const words: string[] = [];
   const walk = (value: unknown): void => {
@@ -130,123 +103,70 @@ function entryWords(entries: readonly unknown[]): string {
   return wordString(words);
 }
 
-async function appendLines(layout: StorageLayout, lines: readonly object[]): Promise<void> {
-  if (lines.length === 0) return;
-  // `\n` first ends a line torn by a crash; `\n` last marks this one complete. Never through a link.
-  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW;
-  const handle = await open(indexPath(layout), flags, FILE_MODE);
-  try {
-    await handle.write(lines.map((l) => `\n${JSON.stringify(l)}\n`).join(''));
-  } finally {
-    await handle.close();
+/** The session entries of the root: folders and 3.x `<name>.json` files with valid names. */
+function sessionNames(entries: readonly Dirent[]): { name: string; folder: boolean }[] {
+  const found = new Map<string, boolean>();
+  for (const e of entries) {
+    if (e.isDirectory() && isValidSessionName(e.name)) found.set(e.name, true);
+    else if (e.isFile() && e.name.endsWith('.json')) {
+      const name = e.name.slice(0, -'.json'.length);
+      if (isValidSessionName(name) && !found.has(name)) found.set(name, false);
+    }
   }
+  return [...found].map(([name, folder]) => ({ name, folder }));
 }
 
-/**
- * After a committed save (under the session's lock): the words of its messages for the head just written.
- * A cache: the caller ignores a failure (search then reads the session).
- */
-export async function recordSavedWords(
-  layout: StorageLayout,
-  name: string,
-  state: SessionState,
-): Promise<void> {
-  const s = await stampAt(layout.headPath(name));
-  if (s === undefined) return;
-  const line: MessagesLine = { n: name, s, c: [...new Set(state.sessionChain)], w: messageWords(state) };
-  await appendLines(layout, [line]);
-}
-
-/** The stored line count of a transcript (its head), 0 when it has none. */
-export async function transcriptLineCount(
-  layout: StorageLayout,
-  name: string,
-  claudeSessionId: string,
-): Promise<number> {
-  try {
-    const head = JSON.parse(await readFile(transcriptHeadPath(layout, name, claudeSessionId), 'utf8')) as {
-      lines?: unknown;
-    };
-    return typeof head.lines === 'number' ? head.lines : 0;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
-}
-
-/**
- * After a transcript append (under the session's lock): the words of the entries given, for the transcript
- * lines `from` (the count before the append) to the count now. A cache, like `recordSavedWords`.
- */
-export async function recordTranscriptWords(
-  layout: StorageLayout,
-  name: string,
-  claudeSessionId: string,
-  from: number,
-  entries: readonly unknown[],
-): Promise<void> {
-  const path = transcriptHeadPath(layout, name, claudeSessionId);
-  const s = await stampAt(path);
-  if (s === undefined) return;
-  const to = await transcriptLineCount(layout, name, claudeSessionId);
-  if (to === from) return;
-  const line: TranscriptLine = { n: name, t: claudeSessionId, a: from, l: to, s, w: entryWords(entries) };
-  await appendLines(layout, [line]);
-}
-
-function isStamp(value: unknown): value is Stamp {
-  return Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number');
-}
-
-function applyLine(entries: Map<string, Entry>, raw: string): boolean {
-  let line: Record<string, unknown>;
-  try {
-    line = JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return false; // a torn or foreign line: that session is read instead
-  }
-  if (line === null || typeof line !== 'object') return false;
-  const { n, s, w } = line;
-  if (typeof n !== 'string' || !isStamp(s) || typeof w !== 'string') return false;
-  let entry = entries.get(n);
-  if (entry === undefined) {
-    entry = { transcripts: new Map() };
-    entries.set(n, entry);
-  }
-  if (typeof line.t === 'string' && typeof line.a === 'number' && typeof line.l === 'number') {
-    const list = entry.transcripts.get(line.t) ?? [];
-    list.push({ n, t: line.t, a: line.a, l: line.l, s, w });
-    entry.transcripts.set(line.t, list);
-    return true;
-  }
-  if (Array.isArray(line.c) && line.c.every((c) => typeof c === 'string')) {
-    entry.messages = { n, s, c: line.c as string[], w };
-    return true;
-  }
-  return false;
-}
-
-/** The words of a transcript when its lines chain from line 0 to the newest, which has stamp `current`. */
-function transcriptWords(lines: readonly TranscriptLine[] | undefined, current: Stamp): string | undefined {
-  if (lines === undefined || lines.length === 0) return undefined;
-  const newest = lines[lines.length - 1] as TranscriptLine;
-  if (!sameStamp(newest.s, current)) return undefined;
-  let words = newest.w;
-  let from = newest.a;
-  for (let i = lines.length - 2; i >= 0 && from > 0; i--) {
-    const line = lines[i] as TranscriptLine;
-    if (line.l !== from) continue; // an abandoned branch (e.g. a retried append)
-    words += line.w;
-    from = line.a;
-  }
-  return from === 0 ? words : undefined;
+/** Errors that make the scan skip a session (it is listed with `error`). */
+function isUnreadable(err: unknown): boolean {
+  return (
+    SessionNotFoundError.is(err) ||
+    SessionCorruptError.is(err) ||
+    UnsupportedFormatError.is(err) ||
+    (err as { code?: unknown })?.code === 'ELOOP'
+  );
 }
 
 /** Keeps the parsed index between searches; reads only what was appended since. */
 export class SearchIndex {
   private parsed: Parsed | undefined;
 
-  constructor(private readonly layout: StorageLayout) {}
+  constructor(
+    private readonly layout: StorageLayout,
+    private readonly sync: boolean,
+  ) {}
+
+  private async append(lines: readonly object[], sync: boolean): Promise<void> {
+    if (lines.length === 0) return;
+    // `\n` first ends a line torn by a crash; `\n` last marks this one complete. Never through a link.
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW;
+    const handle = await open(indexPath(this.layout), flags, FILE_MODE);
+    try {
+      await handle.write(lines.map((l) => `\n${JSON.stringify(l)}\n`).join(''));
+      if (sync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Records words ahead of the write that stores them (under the session's lock); see the module comment. */
+  private async ahead(line: object): Promise<void> {
+    try {
+      await this.append([line], this.sync);
+    } catch {
+      // Without this line the index would miss words: it goes, and the next search rebuilds it.
+      await rm(indexPath(this.layout), { force: true });
+    }
+  }
+
+  /** Before a save of `state` under `name` is committed (`c`: it creates the session). */
+  beforeSave(name: string, state: SessionState): Promise<void> {
+    return this.ahead({ n: name, w: messageWords(state), ...(state.revision === 0 ? { c: 1 } : {}) });
+  }
+
+  /** Before transcript entries of `name` are appended. */
+  beforeTranscriptAppend(name: string, claudeSessionId: string, entries: readonly unknown[]): Promise<void> {
+    return this.ahead({ n: name, t: claudeSessionId, w: entryWords(entries) });
+  }
 
   private async read(): Promise<Parsed> {
     let handle: Awaited<ReturnType<typeof open>>;
@@ -254,29 +174,29 @@ export class SearchIndex {
       handle = await open(indexPath(this.layout), constants.O_RDONLY | NOFOLLOW);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ELOOP') {
-        this.parsed = undefined;
-        return { ino: -1, offset: 0, lines: 0, entries: new Map() };
-      }
-      throw err;
+      if (code !== 'ENOENT' && code !== 'ELOOP') throw err;
+      this.parsed = undefined;
+      return { ino: -1, offset: 0, lines: 0, torn: false, words: new Map(), known: new Set() };
     }
     try {
       const stats = await handle.stat();
       let parsed = this.parsed;
       if (parsed === undefined || parsed.ino !== stats.ino || stats.size < parsed.offset) {
-        parsed = { ino: stats.ino, offset: 0, lines: 0, entries: new Map() };
+        parsed = { ino: stats.ino, offset: 0, lines: 0, torn: false, words: new Map(), known: new Set() };
       }
       if (stats.size > parsed.offset) {
         const buffer = Buffer.alloc(stats.size - parsed.offset);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, parsed.offset);
-        const text = buffer.subarray(0, bytesRead).toString('utf8');
+        const chunk = buffer.subarray(0, bytesRead);
         // Only complete lines (a writer may be halfway through the last one).
-        const end = text.lastIndexOf('\n');
+        const end = chunk.lastIndexOf(0x0a);
         if (end >= 0) {
-          for (const raw of text.slice(0, end).split('\n')) {
-            if (raw !== '' && applyLine(parsed.entries, raw)) parsed.lines += 1;
+          for (const raw of chunk.subarray(0, end).toString('utf8').split('\n')) {
+            if (raw === '') continue;
+            parsed.lines += 1;
+            if (!applyLine(parsed, raw)) parsed.torn = true;
           }
-          parsed.offset += Buffer.byteLength(text.slice(0, end + 1), 'utf8');
+          parsed.offset += end + 1;
         }
       }
       this.parsed = parsed;
@@ -286,118 +206,123 @@ export class SearchIndex {
     }
   }
 
-  /**
-   * Sessions with every query word, checked exactly; the ones the index does not cover (or covers with
-   * stale words) are read and indexed again. Same results as `searchByScan`.
-   */
-  async search(source: SearchSource, query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
+  /** Same results as `searchByScan(storage, query, options)`; see the module comment. */
+  async search(storage: SessionStorage, query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
     const needle = normalizeQuery(query);
     if (needle === '') return [];
     const wanted = searchWords(needle).map((w) => ` ${w}`);
     // A query of punctuation only has no words to look up.
-    if (wanted.length === 0) return searchByScan(source, query, options);
-    const infos = (await source.list(options.prefix === undefined ? {} : { prefix: options.prefix })).filter(
-      (info) => info.error === undefined && matchesFilters(info, options),
-    );
-    const index = await this.read();
+    if (wanted.length === 0) return searchByScan(storage, query, options);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(this.layout.root, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    let index = await this.read();
+    if (index.torn) {
+      // Which session a torn line belonged to is unknown: start again, reading every session once.
+      await rm(indexPath(this.layout), { force: true });
+      this.parsed = undefined;
+      index = await this.read();
+    }
+    const candidates: SessionInfo[] = [];
     const fresh: object[] = [];
-    const results: SearchResult[] = [];
-    for (const info of infos) {
-      const entry = index.entries.get(info.name);
-      let words = await this.indexedWords(info.name, entry);
-      let state: SessionState | undefined;
-      let transcripts: unknown[][] | undefined;
+    for (const { name, folder } of sessionNames(entries)) {
+      if (options.prefix !== undefined && !name.startsWith(options.prefix)) continue;
+      let words = index.known.has(name) ? index.words.get(name) : undefined;
       if (words === undefined) {
-        ({ state, transcripts, words } = await this.reindex(source, info.name, fresh));
+        words = await this.wordsOf(storage, name, fresh);
+        if (words === undefined) continue;
       }
       if (!wanted.every((w) => (words as string).includes(w))) continue;
-      if (state === undefined) state = await source.load(info.name);
-      if (transcripts === undefined) transcripts = await loadTranscripts(source, info.name, state);
-      const snippets = sessionSnippets(state, transcripts, needle);
+      const info = await this.infoOf(storage, name, folder);
+      if (info !== undefined && matchesFilters(info, options)) candidates.push(info);
+    }
+    await this.append(fresh, false);
+    candidates.sort(
+      (a, b) =>
+        b.lastActive.getTime() - a.lastActive.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
+    const results: SearchResult[] = [];
+    for (const info of candidates) {
+      const state = await storage.load(info.name);
+      const snippets = sessionSnippets(state, await transcriptsOf(storage, info.name, state), needle);
       if (snippets.length > 0) results.push({ ...info, snippets });
       if (options.limit !== undefined && results.length >= options.limit) break;
-    }
-    await appendLines(this.layout, fresh);
-    if (index.lines > 1000 && index.lines > 3 * index.entries.size) {
-      // Sessions gone from a full listing are dropped; with a filter, everything is kept.
-      const whole = options.prefix === undefined && (options.tags ?? []).length === 0;
-      await this.compact(whole ? new Set(infos.map((i) => i.name)) : undefined);
     }
     return results;
   }
 
-  /** The session's indexed words while every stamp still matches, else undefined. */
-  private async indexedWords(name: string, entry: Entry | undefined): Promise<string | undefined> {
-    const messages = entry?.messages;
-    if (entry === undefined || messages === undefined) return undefined;
-    if (!sameStamp(messages.s, await stampAt(this.layout.headPath(name)))) return undefined;
-    let words = messages.w;
-    for (const id of messages.c) {
-      const current = await stampAt(transcriptHeadPath(this.layout, name, id));
-      if (current === undefined) continue; // no transcript stored for that conversation
-      const found = transcriptWords(entry.transcripts.get(id), current);
-      if (found === undefined) return undefined;
-      words += found;
-    }
-    return words;
-  }
-
-  /** Reads the session and queues fresh lines for it; stamps are taken first, so a later write shows. */
-  private async reindex(
-    source: SearchSource,
+  /** A session's listing entry (its head; a 3.x file whole); undefined when the scan would skip it. */
+  private async infoOf(
+    storage: SessionStorage,
     name: string,
-    fresh: object[],
-  ): Promise<{ state: SessionState; transcripts: unknown[][]; words: string }> {
-    const s = await stampAt(this.layout.headPath(name));
-    const state = await source.load(name);
-    const transcripts: unknown[][] = [];
-    const ids = [...new Set(state.sessionChain)];
-    const messages = messageWords(state);
-    let words = messages;
-    if (s !== undefined) fresh.push({ n: name, s, c: ids, w: messages } satisfies MessagesLine);
-    for (const id of ids) {
-      const ts = await stampAt(transcriptHeadPath(this.layout, name, id));
-      const lines = (await source.loadTranscript?.(name, id)) ?? null;
-      if (lines === null) continue;
-      transcripts.push(lines);
-      const w = entryWords(lines);
-      words += w;
-      if (ts !== undefined)
-        fresh.push({ n: name, t: id, a: 0, l: lines.length, s: ts, w } satisfies TranscriptLine);
+    folder: boolean,
+  ): Promise<SessionInfo | undefined> {
+    try {
+      if (folder) {
+        const read = await readHead(this.layout.sessionDir(name), name);
+        if (read !== undefined) return sessionInfoFromHead(read.head.info, { name, path: read.headPath });
+      }
+      const { messages, ...head } = await storage.load(name);
+      return sessionInfoFromHead(
+        { ...head, messageCount: messages.length },
+        { name, path: this.layout.legacyPath(name) },
+      );
+    } catch (err) {
+      if (isUnreadable(err)) return undefined;
+      throw err;
     }
-    return { state, transcripts, words };
   }
 
-  /** Rewrites the index with the newest line of each session and its transcripts' chains (temp + rename). */
-  private async compact(keep: ReadonlySet<string> | undefined): Promise<void> {
-    const parsed = this.parsed;
-    if (parsed === undefined) return;
-    const out: string[] = [];
-    for (const [name, entry] of parsed.entries) {
-      if (keep !== undefined && !keep.has(name)) continue;
-      if (entry.messages !== undefined) out.push(JSON.stringify(entry.messages));
-      for (const lines of entry.transcripts.values())
-        for (const line of lines) out.push(JSON.stringify(line));
-    }
-    const temp = join(this.layout.root, `.search-index.${process.pid}.tmp`);
+  /** Reads a session the index does not know and queues its lines; undefined when the scan would skip it. */
+  private async wordsOf(storage: SessionStorage, name: string, fresh: object[]): Promise<string | undefined> {
+    let state: SessionState;
     try {
-      await writeFile(temp, out.map((l) => `\n${l}\n`).join(''), { mode: FILE_MODE, flag: 'wx' });
-      await rename(temp, indexPath(this.layout));
+      state = await storage.load(name);
     } catch (err) {
-      await rm(temp, { force: true });
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (isUnreadable(err)) return undefined;
+      throw err;
     }
+    let words = messageWords(state);
+    for (const id of new Set(state.sessionChain)) {
+      const entries = (await storage.loadTranscript?.(name, id)) ?? null;
+      if (entries !== null) words += entryWords(entries);
+    }
+    fresh.push({ n: name, f: 1, w: words });
+    return words;
   }
 }
 
-async function loadTranscripts(
-  source: SearchSource,
+function applyLine(parsed: Parsed, raw: string): boolean {
+  let line: { n?: unknown; w?: unknown; c?: unknown; f?: unknown };
+  try {
+    line = JSON.parse(raw) as typeof line;
+  } catch {
+    return false;
+  }
+  if (line === null || typeof line !== 'object' || typeof line.n !== 'string' || typeof line.w !== 'string')
+    return false;
+  const before = parsed.words.get(line.n);
+  // Each session's words once: a save repeats the words of all its messages.
+  parsed.words.set(
+    line.n,
+    before === undefined ? line.w : wordString([...before.split(' '), ...line.w.split(' ')].filter(Boolean)),
+  );
+  if (line.c === 1 || line.f === 1) parsed.known.add(line.n);
+  return true;
+}
+
+async function transcriptsOf(
+  storage: SessionStorage,
   name: string,
   state: SessionState,
 ): Promise<unknown[][]> {
   const transcripts: unknown[][] = [];
   for (const id of new Set(state.sessionChain)) {
-    const lines = (await source.loadTranscript?.(name, id)) ?? null;
+    const lines = (await storage.loadTranscript?.(name, id)) ?? null;
     if (lines !== null) transcripts.push(lines);
   }
   return transcripts;

@@ -74,6 +74,12 @@ export interface PrismaSessionStorageOptions {
    * provider's default elsewhere (SQLite transactions are serializable).
    */
   readIsolationLevel?: 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
+  /**
+   * PostgreSQL: the schema of the ChannelCoder tables, for `search`, whose SQL names them itself (Prisma
+   * does so for every other call). Default: the connection's `search_path` (usually `public`).
+   * `openPrismaSessionStorage` sets it from `?schema=`.
+   */
+  schema?: string;
 }
 
 /** Characters a session name may contain (core's SESSION_NAME_PATTERN); a prefix outside them matches nothing. */
@@ -178,7 +184,7 @@ export class PrismaSessionStorage implements SessionStorage {
           return await searchInDatabase(
             this,
             this.prisma as unknown as RawClient,
-            this.transcripts,
+            { withTranscripts: this.transcripts, schema: options.schema },
             query,
             searchOptions,
           );

@@ -7,6 +7,7 @@
  * which sessions are read. SQLite has no such index: its storage keeps the scan.
  */
 import {
+  InvalidArgumentError,
   type SearchOptions,
   type SearchResult,
   type SessionState,
@@ -34,19 +35,37 @@ export function hasFullTextSearch(prisma: object, provider: unknown): boolean {
   );
 }
 
-/** `'word':* & 'other':*` for the words of the query, made by the database's own word function. */
-const QUERY_SQL = `SELECT string_agg(quote_literal("lexeme") || ':*', ' & ') AS "query"
-  FROM unnest(channelcoder_search_text($1::text))`;
+/** Where the search runs: with or without the transcript table, in which schema. */
+export interface SearchPlace {
+  withTranscripts: boolean;
+  /** The tables' schema; undefined: the connection's search_path. */
+  schema: string | undefined;
+}
 
-function candidatesSql(withTranscripts: boolean): string {
+/** `"schema".` for a schema name, `''` for none. */
+function qualifier(schema: string | undefined): string {
+  if (schema === undefined) return '';
+  if (!/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/.test(schema)) {
+    throw new InvalidArgumentError(`PrismaSessionStorage: invalid schema name ${JSON.stringify(schema)}`);
+  }
+  return `"${schema}".`;
+}
+
+/** `'word':* & 'other':*` for the words of the query, made by the database's own word function. */
+function querySql(q: string): string {
+  return `SELECT string_agg(quote_literal("lexeme") || ':*', ' & ') AS "query"
+    FROM unnest(${q}channelcoder_search_text($1::text))`;
+}
+
+function candidatesSql(q: string, withTranscripts: boolean): string {
   const transcripts = withTranscripts
-    ? `UNION SELECT t.session_name FROM channelcoder_transcript_lines t
-         WHERE channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)`
+    ? `UNION SELECT t.session_name FROM ${q}channelcoder_transcript_lines t
+         WHERE ${q}channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)`
     : '';
-  return `SELECT s.name, s.head, s.last_active AS "lastActive" FROM channelcoder_sessions s
+  return `SELECT s.name, s.head, s.last_active AS "lastActive" FROM ${q}channelcoder_sessions s
     WHERE s.name IN (
-      SELECT m.session_name FROM channelcoder_messages m
-        WHERE channelcoder_search_words(m.content) @@ to_tsquery('simple', $1::text)
+      SELECT m.session_name FROM ${q}channelcoder_messages m
+        WHERE ${q}channelcoder_search_words(m.content) @@ to_tsquery('simple', $1::text)
       ${transcripts})
     ORDER BY s.last_active DESC, s.name`;
 }
@@ -73,19 +92,20 @@ function isMissingFunction(err: unknown): boolean {
 export async function searchInDatabase(
   storage: SessionStorage,
   prisma: RawClient,
-  withTranscripts: boolean,
+  place: SearchPlace,
   query: string,
   options: SearchOptions = {},
 ): Promise<SearchResult[]> {
   const needle = normalizeQuery(query);
   if (needle === '') return [];
+  const q = qualifier(place.schema);
   let rows: ListRow[];
   try {
-    const made = await prisma.$queryRawUnsafe<{ query: string | null }[]>(QUERY_SQL, needle);
+    const made = await prisma.$queryRawUnsafe<{ query: string | null }[]>(querySql(q), needle);
     const tsquery = made[0]?.query ?? null;
     // A query without letters or digits has no words to look up: the scan handles it.
     if (tsquery === null || tsquery === '') return searchByScan(storage, query, options);
-    rows = await prisma.$queryRawUnsafe<ListRow[]>(candidatesSql(withTranscripts), tsquery);
+    rows = await prisma.$queryRawUnsafe<ListRow[]>(candidatesSql(q, place.withTranscripts), tsquery);
   } catch (err) {
     if (isMissingFunction(err)) {
       throw new StorageUnavailableError(

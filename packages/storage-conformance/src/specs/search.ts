@@ -112,7 +112,9 @@ export function searchSpec<S extends SessionStorage>(ctx: SpecContext<S>): void 
   it('matches where a word begins (a prefix of a word, not the inside of one), with or without letters', async () => {
     const storage = await ctx.fresh();
     await seed(storage);
-    expect(names(await searchSessions(storage, 'quetzal'))).toEqual(names(await searchSessions(storage, WORD)));
+    expect(names(await searchSessions(storage, 'quetzal'))).toEqual(
+      names(await searchSessions(storage, WORD)),
+    );
     expect(await searchSessions(storage, 'etzalcoatl')).toEqual([]);
     expect(names(await searchSessions(storage, 'answer, said'))).toEqual(['answered']);
     expect(names(await searchSessions(storage, ', said'))).toEqual(['answered']);
@@ -134,10 +136,19 @@ export function searchSpec<S extends SessionStorage>(ctx: SpecContext<S>): void 
       await storage.appendTranscript?.(
         'tooled',
         'c-tool',
-        [{ type: 'assistant', uuid: 'a3', message: { role: 'assistant', content: [{ type: 'thinking', thinking: 'maybe zanzibar' }] } }],
+        [
+          {
+            type: 'assistant',
+            uuid: 'a3',
+            message: { role: 'assistant', content: [{ type: 'thinking', thinking: 'maybe zanzibar' }] },
+          },
+        ],
         4,
       );
-      expect((await searchSessions(storage, 'zanzibar')).map((r) => r.name).sort()).toEqual(['other', 'tooled']);
+      expect((await searchSessions(storage, 'zanzibar')).map((r) => r.name).sort()).toEqual([
+        'other',
+        'tooled',
+      ]);
     }
     const cleared = await storage.load('other');
     cleared.messages = [];
