@@ -18,7 +18,10 @@ let storage: PrismaSessionStorage;
 
 beforeAll(async () => {
   db = await postgresDatabase(inject('databaseUrl'));
-  storage = new PrismaSessionStorage({ prisma: db.prisma, ...(db.schema === undefined ? {} : { schema: db.schema }) });
+  storage = new PrismaSessionStorage({
+    prisma: db.prisma,
+    ...(db.schema === undefined ? {} : { schema: db.schema }),
+  });
 });
 afterAll(async () => {
   await db?.destroy();
@@ -32,23 +35,38 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 
 it(`search over ${SESSIONS} sessions × ${MESSAGES} messages`, async () => {
   const setup = performance.now();
-  const pending: Promise<unknown>[] = [];
-  for (let s = 0; s < SESSIONS; s++) {
-    let state = createSessionState({ name: `s-${s}`, now: new Date(Date.UTC(2026, 0, 1) + s * 1000) });
-    for (let m = 0; m < MESSAGES / 2; m++) {
-      const said = s === 4242 % SESSIONS && m === 3 ? 'the rare quetzal appears' : WORDS[(s + m) % WORDS.length];
-      state = recordTurn(state, {
-        prompt: `question ${m} about the ${WORDS[(s * 7 + m) % WORDS.length]} number ${s * 31 + m}`,
-        result: { sessionId: `c-${s}`, text: `an answer mentioning the ${said}, item ${s}-${m}`, costUsd: 0.001 },
-        at: new Date(Date.UTC(2026, 0, 1) + s * 1000 + m),
-      });
-    }
-    pending.push(storage.save(state, `s-${s}`));
-    if (pending.length === 20) await Promise.all(pending.splice(0));
+  // One template session saved through the storage, copied in SQL with each copy's own words (fast setup).
+  let template = createSessionState({ name: 'template', now: new Date(Date.UTC(2026, 0, 1)) });
+  for (let m = 0; m < MESSAGES / 2; m++) {
+    template = recordTurn(template, {
+      prompt: `question ${m} about the WORDP number NUMX${m}`,
+      result: {
+        sessionId: 'c-template',
+        text: `an answer mentioning the WORDX, item NUMX-${m}`,
+        costUsd: 0.001,
+      },
+      at: new Date(Date.UTC(2026, 0, 1, 0, 0, m)),
+    });
   }
-  await Promise.all(pending);
+  await storage.save(template, 'template');
+  const q = `"${db.schema}".`;
+  const words = `ARRAY[${WORDS.map((w) => `'${w}'`).join(',')}]`;
+  await db.prisma.$executeRawUnsafe(
+    `INSERT INTO ${q}channelcoder_sessions (name, revision, head, created, last_active, message_count, last_message_id, total_cost_usd)
+     SELECT 's-' || i, revision, head, created, created + make_interval(secs => i), message_count, last_message_id, total_cost_usd
+     FROM ${q}channelcoder_sessions, generate_series(0, ${SESSIONS - 1}) AS i WHERE name = 'template'`,
+  );
+  await db.prisma.$executeRawUnsafe(
+    `INSERT INTO ${q}channelcoder_messages (session_name, sequence, content)
+     SELECT 's-' || i, m.sequence,
+       replace(replace(replace(m.content, 'WORDX',
+         CASE WHEN i = ${4242 % SESSIONS} AND m.sequence = 7 THEN 'the rare quetzal appears' ELSE (${words})[1 + (i + m.sequence) % 8] END),
+         'WORDP', (${words})[1 + (i * 7 + m.sequence) % 8]), 'NUMX', i::text)
+     FROM ${q}channelcoder_messages m, generate_series(0, ${SESSIONS - 1}) AS i WHERE m.session_name = 'template'`,
+  );
+  await storage.remove('template');
   const setupS = (performance.now() - setup) / 1000;
-  await db.prisma.$executeRawUnsafe(`ANALYZE "${db.schema}".channelcoder_messages`);
+  await db.prisma.$executeRawUnsafe(`ANALYZE ${q}channelcoder_messages`);
 
   const naive = await timed(() => searchByScan(storage, 'rare quetzal'));
   const first = await timed(() => storage.search!('rare quetzal'));
