@@ -2,8 +2,8 @@
  * `session adopt`: sessions made through channelcoder plus bare `claude -p` runs (the real CLI, mock API);
  * adopt brings in exactly the bare ones, with their messages, tokens, costs and transcripts; a second run
  * adds nothing; a bare conversation continued later adds only its new turn.
- * (Counts are kept small for CI; the same test with 200 project sessions and 50 bare runs is the issue's
- * proof at scale.)
+ * (Counts are kept small for CI; CHANNELCODER_ADOPT_PROJECT_SESSIONS=200 CHANNELCODER_ADOPT_BARE_RUNS=50 runs
+ * the same test at scale.)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,8 +13,8 @@ import { FileSessionStorage } from 'channelcoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliWorld, startCliWorld } from './support/cli-world.js';
 
-const PROJECT_SESSIONS = 3;
-const BARE_RUNS = 3;
+const PROJECT_SESSIONS = Number(process.env.CHANNELCODER_ADOPT_PROJECT_SESSIONS ?? 3);
+const BARE_RUNS = Number(process.env.CHANNELCODER_ADOPT_BARE_RUNS ?? 3);
 
 interface BareResult {
   session_id: string;

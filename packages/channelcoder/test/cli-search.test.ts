@@ -1,16 +1,20 @@
 /**
  * `session search` end to end: conversations run with the real `claude` CLI (mock API) where a word is said
- * only in one answer and one tool result; the same sessions on file storage, Redis and PostgreSQL (carried
- * there by export/import, transcripts included) give identical result sets.
+ * only in one answer and one tool result; the same sessions on file storage, Redis, S3 (s3rver) and
+ * PostgreSQL (carried there by export/import, transcripts included) give identical result sets. File storage
+ * and PostgreSQL answer from their own indexes, Redis and S3 by reading every session.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastToolResult, type PostgresServer, startPostgresServer } from '@channelcoder/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningS3rver, startS3rver } from '../../storage-s3/test/support/s3rver-launcher.mjs';
 import { type CliWorld, startCliWorld } from './support/cli-world.js';
 
 const WORD = 'axolotl';
+/** s3rver accepts only this key pair. */
+const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
 interface Result {
   name: string;
@@ -21,6 +25,7 @@ interface Result {
 describe('session search over the same sessions on every storage', () => {
   let world: CliWorld;
   let pg: PostgresServer | undefined;
+  let s3: RunningS3rver | undefined;
   const storages: Record<string, string[]> = {};
 
   beforeAll(async () => {
@@ -38,7 +43,7 @@ describe('session search over the same sessions on every storage', () => {
     });
     writeFileSync(join(world.sandbox.cwd, 'notes.txt'), `the ${WORD} lives in the lake\n`);
     const run = async (...args: string[]) => {
-      const r = await world.cli(args);
+      const r = await world.cli(args, { env: S3_ENV });
       expect(r.code, r.stderr).toBe(0);
     };
     await run('run', 'hello there', '--session', 'quiet');
@@ -54,10 +59,13 @@ describe('session search over the same sessions on every storage', () => {
     pgUrl.searchParams.set('schema', `cc_search_${randomUUID().replaceAll('-', '').slice(0, 12)}`);
     const redisUrl = new URL(inject('redisUrl'));
     redisUrl.searchParams.set('prefix', `cc-search-${randomUUID().slice(0, 8)}:`);
+    s3 = await startS3rver({ enforceConditionalWrites: true });
+    const s3Url = `s3://${s3.bucket}/cc-search-${randomUUID().slice(0, 8)}/?endpoint=${encodeURIComponent(s3.endpoint)}`;
     storages.file = [];
     storages.redis = ['--storage', redisUrl.toString()];
+    storages.s3 = ['--storage', s3Url];
     storages.postgresql = ['--storage', pgUrl.toString()];
-    for (const target of [storages.redis, storages.postgresql]) {
+    for (const target of [storages.redis, storages.s3, storages.postgresql]) {
       // Oldest first, so lastActive order (kept by import) matches.
       for (const name of ['quiet', 'spoken', 'tooled']) {
         const file = join(world.sandbox.root, `${name}.json`);
@@ -69,10 +77,11 @@ describe('session search over the same sessions on every storage', () => {
   afterAll(async () => {
     await world?.close();
     await pg?.destroy();
+    await s3?.stop();
   });
 
   const search = async (storage: string[], ...args: string[]) => {
-    const r = await world.cli(['session', 'search', ...args, ...storage]);
+    const r = await world.cli(['session', 'search', ...args, ...storage], { env: S3_ENV });
     expect(r.code, r.stderr).toBe(0);
     return r;
   };
@@ -92,6 +101,7 @@ describe('session search over the same sessions on every storage', () => {
     const shape = (results: Result[]) =>
       results.map((r) => ({ name: r.name, messageCount: r.messageCount, snippets: r.snippets }));
     expect(shape(sets.redis as Result[])).toEqual(shape(file));
+    expect(shape(sets.s3 as Result[])).toEqual(shape(file));
     expect(shape(sets.postgresql as Result[])).toEqual(shape(file));
   });
 

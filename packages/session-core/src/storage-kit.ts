@@ -36,6 +36,7 @@ export {
 } from './search/scan.js';
 export {
   normalizeQuery,
+  searchWords,
   snippetFor,
 } from './search/snippet.js';
 export {

@@ -6,6 +6,8 @@ import {
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
+  type SearchOptions,
+  type SearchResult,
   SessionCorruptError,
   type SessionInfo,
   type SessionLease,
@@ -25,6 +27,7 @@ import { StorageLayout } from './layout.js';
 import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { SearchIndex } from './search-index.js';
 import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
@@ -44,6 +47,7 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
+ * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -66,12 +70,15 @@ export class FileSessionStorage implements SessionStorage {
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
   private rootReady = false;
+  /** The parsed search index, read again only where it grew. */
+  private readonly searchIndex: SearchIndex;
 
   /** @param dirOrOptions the root directory (seed style: `new FileSessionStorage('./my-sessions')`) or options. */
   constructor(dirOrOptions?: string | FileSessionStorageOptions) {
     this.options = resolveOptions(dirOrOptions);
     this.root = this.options.root;
     this.layout = new StorageLayout(this.root);
+    this.searchIndex = new SearchIndex(this.layout, this.options.fsync);
   }
 
   /**
@@ -89,7 +96,9 @@ export class FileSessionStorage implements SessionStorage {
     const commit = () =>
       withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), async () => {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
-        return commitSave(this.layout, key, state, this.options.fsync);
+        // Ahead of the commit, so the search index never lacks a committed word (see search-index.ts).
+        await this.searchIndex.beforeSave(key, state);
+        await commitSave(this.layout, key, state, this.options.fsync);
       });
     try {
       await this.ensureRoot();
@@ -204,6 +213,7 @@ export class FileSessionStorage implements SessionStorage {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
         if (!(await this.exists(key))) throw new SessionNotFoundError(key, { where: this.root });
         await ensureDirectory(this.layout.sessionDir(key), this.root, this.options.fsync);
+        await this.searchIndex.beforeTranscriptAppend(key, claudeSessionId, entries);
         await appendTranscriptEntries(
           this.layout.sessionDir(key),
           key,
@@ -216,6 +226,21 @@ export class FileSessionStorage implements SessionStorage {
       });
     } catch (err) {
       throw toStorageError(err, `appendTranscript("${key}")`, key);
+    }
+  }
+
+  /**
+   * Full-text search (DESIGN 13) through the search index kept beside the sessions (see search-index.ts):
+   * only sessions holding every word of the query are read. Same results as the scan in core.
+   *
+   * @throws StorageUnavailableError for file-system failures; the errors of `load` for a session that
+   *   cannot be read.
+   */
+  async search(query: string, options?: SearchOptions): Promise<SearchResult[]> {
+    try {
+      return await this.searchIndex.search(this, query, options);
+    } catch (err) {
+      throw toStorageError(err, 'search()');
     }
   }
 

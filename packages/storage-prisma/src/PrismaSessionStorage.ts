@@ -3,6 +3,8 @@ import {
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
+  type SearchOptions,
+  type SearchResult,
   SessionConflictError,
   type SessionInfo,
   type SessionLease,
@@ -35,6 +37,7 @@ import {
   type TransactionalClient,
   type TransactionOptions,
 } from './prisma-models.js';
+import { hasFullTextSearch, type RawClient, searchInDatabase } from './search.js';
 import {
   insertMessages,
   type ListRow,
@@ -71,6 +74,12 @@ export interface PrismaSessionStorageOptions {
    * provider's default elsewhere (SQLite transactions are serializable).
    */
   readIsolationLevel?: 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
+  /**
+   * PostgreSQL: the schema of the ChannelCoder tables, for `search`, whose SQL names them itself (Prisma
+   * does so for every other call). Default: the connection's `search_path` (usually `public`).
+   * `openPrismaSessionStorage` sets it from `?schema=`.
+   */
+  schema?: string;
 }
 
 /** Characters a session name may contain (core's SESSION_NAME_PATTERN); a prefix outside them matches nothing. */
@@ -137,6 +146,13 @@ export class PrismaSessionStorage implements SessionStorage {
    * @throws SessionBusyError when another holder keeps it past `waitMs`; StorageUnavailableError.
    */
   readonly lease?: (name: string, options?: LeaseOptions) => Promise<SessionLease>;
+  /**
+   * Full-text search (DESIGN 13) in SQL over the GIN indexes of the `channelcoder_search` migration.
+   * Present on PostgreSQL only; on SQLite `session search` reads the sessions (the scan in core).
+   *
+   * @throws StorageUnavailableError (also when the search migration was not applied).
+   */
+  readonly search?: (query: string, options?: SearchOptions) => Promise<SearchResult[]>;
   /** The database's clock when leases are available. */
   private readonly leaseClock: DatabaseClock | undefined;
 
@@ -161,6 +177,21 @@ export class PrismaSessionStorage implements SessionStorage {
           normalizeSessionName(name),
           leaseOptions,
         );
+    }
+    if (hasFullTextSearch(this.prisma, provider)) {
+      this.search = async (query, searchOptions) => {
+        try {
+          return await searchInDatabase(
+            this,
+            this.prisma as unknown as RawClient,
+            { withTranscripts: this.transcripts, schema: options.schema },
+            query,
+            searchOptions,
+          );
+        } catch (err) {
+          throw toStorageError(err, 'search()');
+        }
+      };
     }
     if (this.transcripts) {
       const byUuid = hasTranscriptUuid(options.prisma);

@@ -77,6 +77,7 @@ export async function openPrismaSessionStorage(
     {
       prisma: guardedClient(client, () => closing !== undefined),
       ...(options.transaction === undefined ? {} : { transaction: options.transaction }),
+      ...(schema === undefined ? {} : { schema }),
     },
     close,
   );

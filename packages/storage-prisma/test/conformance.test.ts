@@ -9,19 +9,26 @@ const providers: [string, () => Promise<TestDatabase>][] = [
   ['SQLite (@prisma/adapter-libsql)', sqliteDatabase],
 ];
 
+/** The tables' schema, for search's own SQL (the test databases live in one schema each). */
+const schemaOf = (db: TestDatabase) => (db.schema === undefined ? {} : { schema: db.schema });
+
 for (const [label, open] of providers) {
   const databases = new WeakMap<PrismaSessionStorage, TestDatabase>();
   describeSessionStorage(
     `PrismaSessionStorage on ${label}`,
     async () => {
       const db = await open();
-      const storage = new PrismaSessionStorage({ prisma: db.prisma });
+      const storage = new PrismaSessionStorage({ prisma: db.prisma, ...schemaOf(db) });
       databases.set(storage, db);
       return storage;
     },
     {
       backdoor: (storage) => prismaBackdoor(databases.get(storage)!.prisma),
-      sibling: (storage) => new PrismaSessionStorage({ prisma: databases.get(storage)!.prisma }),
+      sibling: (storage) =>
+        new PrismaSessionStorage({
+          prisma: databases.get(storage)!.prisma,
+          ...schemaOf(databases.get(storage)!),
+        }),
       destroy: async (storage) => {
         await storage.close();
         await databases.get(storage)?.destroy();

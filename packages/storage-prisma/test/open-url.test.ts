@@ -25,6 +25,7 @@ const MIGRATIONS = [
   '20261121010000_channelcoder_transcripts',
   '20261202000000_channelcoder_leases',
   '20261202010000_channelcoder_transcript_uuids',
+  '20261202020000_channelcoder_search',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

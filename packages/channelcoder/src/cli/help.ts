@@ -99,10 +99,11 @@ Examples:
   channelcoder interactive --load-session todo-app
   channelcoder interactive "Let's plan the next feature" --session planning`,
 
-  session: `Usage: channelcoder session <list|show|search|stats|adopt|remove|fork|export|import> [options]
+  session: `Usage: channelcoder session <list|show|open|search|stats|adopt|remove|fork|export|import> [options]
 
   list                     saved sessions, newest first
   show NAME                one session's conversation (--full: from the transcript, with tool calls)
+  open NAME                Claude Code's terminal UI on the session, in its working directory
   search TEXT              full-text search over messages and transcripts (tool calls and results too)
   stats                    turns, tokens and cost, by day, tag, model or session
   adopt                    import Claude Code's own transcripts (bare claude -p, the SDK) as sessions
@@ -149,6 +150,27 @@ ${STORAGE}
 Examples:
   channelcoder session search "connection refused"
   channelcoder session search migration --tag backend --limit 5 --json`,
+
+  'session open': `Usage: channelcoder session open NAME [options]
+
+Hands the terminal to Claude Code on the saved session NAME, wherever it was made: its stored transcript
+is restored into this machine's $CLAUDE_CONFIG_DIR (the project folder of the working directory), and
+\`claude --resume <id>\` runs in the session's working directory (the one stored with it, else the one its
+transcript records, else the current one). When you leave Claude Code, what was typed and answered is
+recorded in the session, like \`interactive --load-session NAME\`.
+
+Options:
+      --cwd DIR          run in DIR instead (e.g. the same project checked out elsewhere)
+      --model NAME       Claude model
+      --permission-mode MODE
+      --wait SECONDS     when another process runs a turn of the session, wait this long (default 600)
+      --no-wait          when the session is busy, exit 4 at once
+      --json             print {session, claudeSessionId, cwd, exitCode, messageCount} when it ends
+${STORAGE}
+
+Examples:
+  channelcoder session open todo-app
+  channelcoder session open todo-app --cwd ~/code/todo-app --storage redis://localhost:6379/0`,
 
   'session adopt': `Usage: channelcoder session adopt [options]
 

@@ -5,6 +5,7 @@ import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { adoptCommand } from './commands/session-adopt.js';
 import { listCommand, showCommand } from './commands/session-list.js';
 import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
+import { openCommand } from './commands/session-open.js';
 import { searchCommand } from './commands/session-search.js';
 import { statsCommand } from './commands/session-stats.js';
 import { turnCommand } from './commands/turn.js';
@@ -26,6 +27,7 @@ const SESSION_COMMANDS: Record<string, Command> = {
   stats: statsCommand,
   adopt: adoptCommand,
   search: searchCommand,
+  open: openCommand,
 };
 
 /** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */

@@ -5,4 +5,4 @@ export {
   searchSessions,
   sessionSnippets,
 } from './scan.js';
-export { normalizeQuery, snippetFor } from './snippet.js';
+export { normalizeQuery, searchWords, snippetFor } from './snippet.js';

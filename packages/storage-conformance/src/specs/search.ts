@@ -5,7 +5,7 @@ import {
   searchSessions,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { makeState, tick } from '../fixtures.js';
+import { makeMessage, makeState, tick } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
 import { expect, it } from '../spec-api.js';
 
@@ -107,5 +107,54 @@ export function searchSpec<S extends SessionStorage>(ctx: SpecContext<S>): void 
     expect(await searchSessions(storage, '   ')).toEqual([]);
     // Message text matches as a phrase, across whitespace differences, case-insensitively.
     expect(names(await searchSessions(storage, `  the   ${WORD.toLowerCase()}  `))).toEqual(['answered']);
+  });
+
+  it('matches where a word begins (a prefix of a word, not the inside of one), with or without letters', async () => {
+    const storage = await ctx.fresh();
+    await seed(storage);
+    expect(names(await searchSessions(storage, 'quetzal'))).toEqual(
+      names(await searchSessions(storage, WORD)),
+    );
+    expect(await searchSessions(storage, 'etzalcoatl')).toEqual([]);
+    expect(names(await searchSessions(storage, 'answer, said'))).toEqual(['answered']);
+    expect(names(await searchSessions(storage, ', said'))).toEqual(['answered']);
+    for (const query of ['quetzal', 'etzalcoatl', 'answer, said', ', said', 'nothing 1']) {
+      expect(names(await searchSessions(storage, query))).toEqual(names(await searchByScan(storage, query)));
+    }
+  });
+
+  it('finds what later saves and transcript appends added, and forgets what clear() removed', async () => {
+    const storage = await ctx.fresh();
+    const { transcripts } = await seed(storage);
+    expect(await searchSessions(storage, 'zanzibar')).toEqual([]);
+    const other = await storage.load('other');
+    other.messages.push(makeMessage(2, 'c-other', 'off to Zanzibar'));
+    other.metadata.lastActive = tick();
+    await storage.save(other, 'other');
+    expect(names(await searchSessions(storage, 'zanzibar'))).toEqual(['other']);
+    if (transcripts) {
+      await storage.appendTranscript?.(
+        'tooled',
+        'c-tool',
+        [
+          {
+            type: 'assistant',
+            uuid: 'a3',
+            message: { role: 'assistant', content: [{ type: 'thinking', thinking: 'maybe zanzibar' }] },
+          },
+        ],
+        4,
+      );
+      expect((await searchSessions(storage, 'zanzibar')).map((r) => r.name).sort()).toEqual([
+        'other',
+        'tooled',
+      ]);
+    }
+    const cleared = await storage.load('other');
+    cleared.messages = [];
+    cleared.sessionChain = [];
+    cleared.metadata.lastActive = tick();
+    await storage.save(cleared, 'other');
+    expect(names(await searchSessions(storage, 'zanzibar'))).toEqual(transcripts ? ['tooled'] : []);
   });
 }

@@ -1,0 +1,100 @@
+/**
+ * The search index (`.search-index.jsonl`) is a cache: missing, torn, stale or hand-edited, `search()` still
+ * returns what the scan returns, and a writer killed at any moment leaves the sessions loadable and the search
+ * right. The conformance suite checks the results themselves; this checks the index's upkeep.
+ */
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSessionState, recordTurn, type SearchResult, searchByScan } from '@channelcoder/session-core';
+import { describe, expect, it } from 'vitest';
+import { FileSessionStorage } from '../src/index.js';
+import { requireBuiltPackage, startFixture } from './child-process.js';
+import { useTempDirs } from './helpers.js';
+
+const tempDir = useTempDirs();
+const INDEX = '.search-index.jsonl';
+
+async function seed(root: string, count: number): Promise<FileSessionStorage> {
+  const storage = new FileSessionStorage({ dir: root, fsync: false });
+  for (let s = 0; s < count; s++) {
+    let state = createSessionState({ name: `s-${s}`, now: new Date(Date.UTC(2026, 0, 1, 0, 0, s)) });
+    state = recordTurn(state, {
+      prompt: `question about the ${s === 3 ? 'okapi' : 'lake'}`,
+      result: { sessionId: `c-${s}`, text: `answer number ${s}`, costUsd: 0.001 },
+      at: new Date(Date.UTC(2026, 0, 1, 0, 0, s)),
+    });
+    await storage.save(state, `s-${s}`);
+  }
+  return storage;
+}
+
+const shape = (results: SearchResult[]) => results.map((r) => [r.name, r.snippets]);
+
+async function expectLikeScan(root: string, query: string): Promise<SearchResult[]> {
+  const found = await new FileSessionStorage({ dir: root }).search(query);
+  expect(shape(found)).toEqual(shape(await searchByScan(new FileSessionStorage({ dir: root }), query)));
+  return found;
+}
+
+describe('the search index', () => {
+  it('is written by saves and used by search; rebuilt when deleted; a torn or foreign line costs nothing', async () => {
+    const root = tempDir();
+    await seed(root, 6);
+    const lines = readFileSync(join(root, INDEX), 'utf8').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(6);
+    expect(JSON.parse(lines[3] as string).w).toContain(' okapi');
+    expect((await expectLikeScan(root, 'okapi')).map((r) => r.name)).toEqual(['s-3']);
+
+    rmSync(join(root, INDEX));
+    expect((await expectLikeScan(root, 'okapi')).map((r) => r.name)).toEqual(['s-3']);
+    expect(readFileSync(join(root, INDEX), 'utf8').split('\n').filter(Boolean)).toHaveLength(6);
+
+    appendFileSync(join(root, INDEX), '\n{"n":"s-1","s":[1,2,3],"c":[],"w":" okapi"}\n{"n": "s-2", "tor');
+    writeFileSync(join(root, 'junk'), 'not a session');
+    expect((await expectLikeScan(root, 'okapi')).map((r) => r.name)).toEqual(['s-3']);
+    expect((await expectLikeScan(root, 'answer number')).map((r) => r.name)).toEqual([
+      's-5',
+      's-4',
+      's-3',
+      's-2',
+      's-1',
+      's-0',
+    ]);
+  });
+
+  it('words of a save that never committed (a crash after its index line) are checked away; committed ones found', async () => {
+    const root = tempDir();
+    const storage = await seed(root, 3);
+    // The line a save writes ahead of its commit, for a save that then died.
+    appendFileSync(join(root, INDEX), `\n${JSON.stringify({ n: 's-1', w: ' pangolin' })}\n`);
+    expect(await expectLikeScan(root, 'pangolin')).toEqual([]);
+    const state = await storage.load('s-2');
+    const grown = recordTurn(state, {
+      prompt: 'and the pangolin?',
+      result: { sessionId: 'c-2', text: 'a pangolin, yes', costUsd: 0.001 },
+    });
+    await storage.save(grown, 's-2');
+    expect((await expectLikeScan(root, 'pangolin')).map((r) => r.name)).toEqual(['s-2']);
+    // A session made without the index (an older writer): read once, then known.
+    rmSync(join(root, INDEX));
+    expect((await expectLikeScan(root, 'pangolin')).map((r) => r.name)).toEqual(['s-2']);
+  });
+
+  it('a writer SIGKILLed at random moments leaves every session loadable and search equal to the scan', async () => {
+    requireBuiltPackage();
+    const root = tempDir();
+    for (let run = 0; run < 8; run++) {
+      const child = startFixture('autosave-child.mjs', [root, 'crash']);
+      await child.waitForLine((l) => l.startsWith('ack '));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+      child.process.kill('SIGKILL');
+      expect(await child.exited).toBeNull();
+      const loaded = await new FileSessionStorage({ dir: root }).load('crash');
+      const turns = loaded.messages.length / 2;
+      const found = await expectLikeScan(root, `answer ${turns}`);
+      expect(found.map((r) => r.name)).toEqual(['crash']);
+      expect(await expectLikeScan(root, `answer ${turns + 1}`)).toEqual([]);
+    }
+    expect(existsSync(join(root, INDEX))).toBe(true);
+  }, 120_000);
+});
