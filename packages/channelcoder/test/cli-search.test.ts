@@ -103,7 +103,7 @@ describe('session search over the same sessions on every storage', () => {
     expect(shape(sets.redis as Result[])).toEqual(shape(file));
     expect(shape(sets.s3 as Result[])).toEqual(shape(file));
     expect(shape(sets.postgresql as Result[])).toEqual(shape(file));
-  });
+  }, 240_000);
 
   it('prints the sessions with the match marked; says so when nothing matches; --limit', async () => {
     const table = await search([], WORD.toUpperCase());
