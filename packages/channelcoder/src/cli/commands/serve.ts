@@ -35,7 +35,7 @@ const SERVE_OPTIONS = {
   'allow-root': { type: 'string', multiple: true },
 } as const;
 
-interface ServerModule {
+export interface ServerModule {
   serve(options: Record<string, unknown>): Promise<{ closed: Promise<void> }>;
 }
 
@@ -67,7 +67,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `@channelcoder/server` from beside this package, else from the project in `cwd`. */
-async function loadServer(cwd: string): Promise<ServerModule> {
+export async function loadServer(cwd: string): Promise<ServerModule> {
   const specifier = '@channelcoder/server';
   try {
     return (await import(specifier)) as ServerModule;
