@@ -67,7 +67,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `@channelcoder/server` from beside this package, else from the project in `cwd`. */
-export async function loadServer(cwd: string): Promise<ServerModule> {
+export async function loadServer(cwd: string, command = 'serve'): Promise<ServerModule> {
   const specifier = '@channelcoder/server';
   try {
     return (await import(specifier)) as ServerModule;
@@ -77,7 +77,7 @@ export async function loadServer(cwd: string): Promise<ServerModule> {
       return (await import(pathToFileURL(path).href)) as ServerModule;
     } catch {
       throw new InvalidArgumentError(
-        `channelcoder serve needs ${specifier}, which is not installed (${(first as Error).message.split('\n')[0]}). ` +
+        `channelcoder ${command} needs ${specifier}, which is not installed (${(first as Error).message.split('\n')[0]}). ` +
           `Install it: npm install ${specifier}`,
       );
     }

@@ -45,7 +45,7 @@ export async function uiCommand(args: string[], io: CliIo): Promise<number> {
   if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535.', 'ui');
   const roots = values['allow-root'];
   const storageUrl = stringOption(values, 'storage');
-  const server = await loadServer(io.cwd);
+  const server = await loadServer(io.cwd, 'ui');
   const token = randomBytes(32).toString('base64url');
   const handle = (await server.serve({
     // Only this run's token opens this server: tokens configured for `serve` are not taken over.
