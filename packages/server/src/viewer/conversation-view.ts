@@ -81,14 +81,18 @@ function placeSteps(turns: TurnView[], items: readonly ConversationItem[]): void
   const tools = new Map<string, Extract<TurnStep, { kind: 'tool' }>>();
   for (const item of items) {
     if (item.kind === 'prompt') {
-      // A failed prompt stays in the transcript and the next one is merged into it: match by inclusion.
-      for (let t = nextToMatch; t < turns.length; t++) {
+      // A failed prompt stays in the transcript and the next one is merged into it: match by inclusion,
+      // and a run of consecutive included prompts belongs to the last of them (the one that ran).
+      const included = (t: number) => {
         const prompt = (turns[t] as TurnView).prompt.trim();
-        if (prompt !== '' && item.text.includes(prompt)) {
-          current = t;
-          nextToMatch = t + 1;
-          break;
-        }
+        return prompt !== '' && item.text.includes(prompt);
+      };
+      for (let t = nextToMatch; t < turns.length; t++) {
+        if (!included(t)) continue;
+        while (t + 1 < turns.length && included(t + 1)) t++;
+        current = t;
+        nextToMatch = t + 1;
+        break;
       }
     } else if (item.kind === 'thinking') {
       (turns[current] as TurnView).steps.push({ kind: 'thinking', text: item.text });
