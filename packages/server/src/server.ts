@@ -18,6 +18,8 @@ import { operationRoutes } from './routes/operations.js';
 import type { ServiceState } from './routes/service-state.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { taskRoutes } from './routes/tasks.js';
+import { isViewerPath, viewerRoutes } from './routes/ui.js';
+import { viewerDataRoutes } from './routes/viewer-data.js';
 import { TaskService } from './tasks.js';
 
 /** Options of {@link createSessionServer}. */
@@ -142,13 +144,14 @@ export async function createSessionServer(options: SessionServerOptions): Promis
   let draining = false;
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] as string;
-    if (draining && !PUBLIC_PATHS.has(path))
+    const isPublic = PUBLIC_PATHS.has(path) || isViewerPath(path);
+    if (draining && !isPublic)
       throw new ServiceError(
         'SHUTTING_DOWN',
         503,
         'The server is shutting down; send the request to another replica.',
       );
-    if (checkToken !== undefined && !PUBLIC_PATHS.has(path)) checkToken(request.headers.authorization);
+    if (checkToken !== undefined && !isPublic) checkToken(request.headers.authorization);
   });
 
   app.setErrorHandler((error: FastifyError & { validation?: unknown }, _request, reply) => {
@@ -165,6 +168,8 @@ export async function createSessionServer(options: SessionServerOptions): Promis
   sessionRoutes(app, svc);
   taskRoutes(app, svc);
   operationRoutes(app, svc, options.readyTimeoutMs ?? 2000);
+  viewerDataRoutes(app, svc);
+  await app.register(viewerRoutes);
 
   let url = '';
   return {

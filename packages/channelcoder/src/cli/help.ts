@@ -42,6 +42,7 @@ Commands:
   interactive [PROMPT | FILE.md]  hands the terminal to Claude Code, records the outcome
   session list|show|remove|fork|export|import   manage saved sessions
   serve                           the session service over HTTP (needs @channelcoder/server)
+  ui                              the browser viewer of every session (needs @channelcoder/server)
   --list-sessions                 same as \`session list\`
 
 Examples:

@@ -9,6 +9,7 @@ import { openCommand } from './commands/session-open.js';
 import { searchCommand } from './commands/session-search.js';
 import { statsCommand } from './commands/session-stats.js';
 import { turnCommand } from './commands/turn.js';
+import { UI_HELP, uiCommand } from './commands/ui.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
@@ -43,7 +44,7 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest.join(' ') : '';
-    const text = topic === 'serve' ? SERVE_HELP : (HELP[topic] ?? HELP.main);
+    const text = topic === 'serve' ? SERVE_HELP : topic === 'ui' ? UI_HELP : (HELP[topic] ?? HELP.main);
     (command === undefined ? io.stderr : io.stdout).write(`${text}\n`);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -55,6 +56,7 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
   if (command === 'run' || command === 'stream' || command === 'interactive')
     return turnCommand(command, rest, io);
   if (command === 'serve') return serveCommand(rest, io);
+  if (command === 'ui') return uiCommand(rest, io);
   if (command === 'session' || command === 'sessions') {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {

@@ -45,7 +45,8 @@ export function sessionView(state: SessionState, svc: ServiceState) {
   };
 }
 
-function summary(info: SessionInfo) {
+/** A listing entry as the API shows it. */
+export function sessionSummary(info: SessionInfo) {
   const ended = endedAt(info.tags);
   return {
     name: info.name,
@@ -56,6 +57,7 @@ function summary(info: SessionInfo) {
     tags: userTags(info.tags),
     status: ended === undefined ? 'active' : 'ended',
     ...(info.error === undefined ? {} : { error: info.error }),
+    ...(info.transcriptError === undefined ? {} : { transcriptError: info.transcriptError }),
   };
 }
 
@@ -117,7 +119,7 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
       }
       const full = found.length === limit;
       return {
-        sessions: found.map(summary),
+        sessions: found.map(sessionSummary),
         nextCursor: full ? (q.tag === undefined ? (found.at(-1)?.cursor ?? null) : (lastSeen ?? null)) : null,
       };
     },

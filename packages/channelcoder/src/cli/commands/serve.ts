@@ -42,7 +42,7 @@ const SERVE_OPTIONS = {
   'lease-ttl': { type: 'string' },
 } as const;
 
-interface ServerModule {
+export interface ServerModule {
   serve(options: Record<string, unknown>): Promise<{ closed: Promise<void> }>;
 }
 
@@ -78,7 +78,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `@channelcoder/server` from beside this package, else from the project in `cwd`. */
-async function loadServer(cwd: string): Promise<ServerModule> {
+export async function loadServer(cwd: string, command = 'serve'): Promise<ServerModule> {
   const specifier = '@channelcoder/server';
   try {
     return (await import(specifier)) as ServerModule;
@@ -88,7 +88,7 @@ async function loadServer(cwd: string): Promise<ServerModule> {
       return (await import(pathToFileURL(path).href)) as ServerModule;
     } catch {
       throw new InvalidArgumentError(
-        `channelcoder serve needs ${specifier}, which is not installed (${(first as Error).message.split('\n')[0]}). ` +
+        `channelcoder ${command} needs ${specifier}, which is not installed (${(first as Error).message.split('\n')[0]}). ` +
           `Install it: npm install ${specifier}`,
       );
     }
