@@ -24,6 +24,7 @@ import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
+import { announceChange } from './list-index.js';
 import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -312,6 +313,7 @@ export class FileSessionStorage implements SessionStorage {
     const linked = await isLink(dir);
     const hadSession = linked || (await isFile(this.layout.headPath(name)));
     const trash = this.layout.trashPath(name, randomUUID().slice(0, 8));
+    await announceChange(this.layout, name);
     let moved = false;
     try {
       await rename(dir, trash);

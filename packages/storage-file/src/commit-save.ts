@@ -18,7 +18,7 @@ import { assertRevision, planMessageWrite, toWireMessage } from '@channelcoder/s
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { encodeHead, type MessagesRef } from './head-file.js';
 import { isMessagesFileName, messagesFileName, type StorageLayout } from './layout.js';
-import { listedFields, recordInIndex } from './list-index.js';
+import { announceChange, listedFields, recordInIndex } from './list-index.js';
 import { realDirectory } from './no-follow.js';
 import { readHead, readLegacyFile } from './session-reader.js';
 
@@ -55,6 +55,7 @@ export async function commitSave(
     writeMessages = () => writeFresh(path, data);
   }
   const head = Buffer.from(encodeHead(state, revision, ref), 'utf8');
+  await announceChange(layout, name);
   const writes = await startWrites([
     () => writeFresh(layout.headTempPath(name), head),
     ...(writeMessages === undefined ? [] : [writeMessages]),

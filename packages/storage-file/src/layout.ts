@@ -10,7 +10,8 @@
  *     messages-<generation>.jsonl         0600  one wire message per line, append-only
  *     transcripts/                        0700  Claude CLI transcripts (see transcript-files.ts)
  *   <name>.json                           0600  a ChannelCoder 3.x session file (read; upgraded on save)
- *   .list-index.jsonl                     0600  cache of listing fields (see list-index.ts)
+ *   .list-index.jsonl                     0600  cache of listing fields, log of changes (see list-index.ts)
+ *   .list-order/order.jsonl               0600  listing entries newest first (see list-order.ts)
  *   .locks/<name>.lock                    0600  the writer lock of a session (see session-lock.ts)
  *   .locks/<name>.lease                   0600  the session's lease and last token (see session-lease.ts)
  * ```

@@ -9,14 +9,22 @@
  *
  * Appends are single `write`s with O_APPEND (one line each, never fsync'd: a lost line costs a head read).
  * `list()` rewrites the index (temp file + rename) when it has grown stale, e.g. many superseded lines.
+ *
+ * The index is also the change log the first-page listing relies on (see list-order.ts): before a save
+ * or a removal publishes anything, it appends an intent line `{"p": name}`, and a committed save appends
+ * its listing line after. So every change of a session made through the storage leaves a line naming
+ * it at or after the offset the index had when the change began. An append that lands in an index file
+ * replaced meanwhile (a rewrite renamed a new one in) is appended again to the new one, and a rewrite
+ * copies over whatever was appended to the old file after it read it: no line is lost to a rewrite.
  */
-import { closeSync, constants, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { lstat, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionInfo } from '@channelcoder/session-core';
 import { encodeListCursor, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
 import type { StorageLayout } from './layout.js';
+import { withdrawOrder } from './list-order.js';
 import { NOFOLLOW } from './no-follow.js';
 
 const INDEX_FILE = '.list-index.jsonl';
@@ -52,6 +60,13 @@ export interface ListIndex {
   entries: Map<string, IndexLine>;
   /** Lines in the file, superseded and unreadable ones included. */
   lines: number;
+  /** Sessions whose last line is an intent: a change that began and has not been recorded (yet). */
+  pending: Set<string>;
+  /**
+   * The file read (inode, birth time, its first bytes: an inode number is reused after a file is deleted)
+   * and how many bytes of it; undefined when there was none.
+   */
+  file?: { ino: number; born: number; start: string; bytes: number };
 }
 
 export function headStamp(stats: Stats): HeadStamp {
@@ -73,31 +88,81 @@ export async function recordInIndex(
   fields: ListedFields,
 ): Promise<void> {
   const line: IndexLine = { n: name, s: headStamp(await lstat(layout.headPath(name))), f: fields };
+  await appendLine(layout, JSON.stringify(line));
+}
+
+/**
+ * Announces a change of `name` before it is published (under the session's lock). Rejects when the line
+ * cannot be appended; the caller then withdraws the first-page order (see list-order.ts).
+ */
+export async function recordIntent(layout: StorageLayout, name: string): Promise<void> {
+  await appendLine(layout, JSON.stringify({ p: name }));
+}
+
+/**
+ * Announces a change before it is published. When the index cannot take the line (a link in its place,
+ * disk full), the first-page order is withdrawn instead, so no listing trusts it; when even that fails,
+ * the change is refused (nothing was published yet).
+ */
+export async function announceChange(layout: StorageLayout, name: string): Promise<void> {
+  try {
+    await recordIntent(layout, name);
+  } catch {
+    await withdrawOrder(layout);
+  }
+}
+
+/** One O_APPEND write, repeated into the index file that replaced this one if a rewrite raced it. */
+async function appendLine(layout: StorageLayout, json: string): Promise<void> {
   // The leading newline ends a line torn by a crash, so it cannot swallow this one. Never through a link.
   const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW;
-  const handle = await open(indexPath(layout), flags, FILE_MODE);
-  try {
-    await handle.write(`\n${JSON.stringify(line)}`);
-  } finally {
-    await handle.close();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const handle = await open(indexPath(layout), flags, FILE_MODE);
+    let written: number;
+    try {
+      await handle.write(`\n${json}`);
+      written = (await handle.stat()).ino;
+    } finally {
+      await handle.close();
+    }
+    const now = await lstat(indexPath(layout)).catch(() => undefined);
+    if (now?.ino === written) return;
   }
+  throw new Error(`${indexPath(layout)} kept being replaced while appending to it`);
 }
 
 /** The index as far as it is readable; empty when it is missing or cannot be read (it is only a cache). */
 export function readIndex(layout: StorageLayout): ListIndex {
-  let text: string;
+  let bytes: Buffer;
+  let ino: number;
+  let born: number;
   try {
     const fd = openSync(indexPath(layout), constants.O_RDONLY | NOFOLLOW);
     try {
-      text = readFileSync(fd, 'utf8');
+      ({ ino, birthtimeMs: born } = fstatSync(fd));
+      bytes = readFileSync(fd);
     } finally {
       closeSync(fd);
     }
   } catch {
-    return { entries: new Map(), lines: 0 }; // missing, unreadable or a link: listing reads heads instead
+    // Missing, unreadable or a link: listing reads heads instead.
+    return { entries: new Map(), lines: 0, pending: new Set() };
   }
+  const file = { ino, born, start: indexStart(bytes), bytes: bytes.length };
+  return { ...parseIndexText(bytes.toString('utf8')), file };
+}
+
+/** The first bytes of an index file, which tell two files on one inode apart. */
+export function indexStart(bytes: Buffer): string {
+  return bytes.subarray(0, 160).toString('base64');
+}
+
+/** The lines of (a part of) the index; later lines supersede earlier ones. */
+export function parseIndexText(text: string): Omit<ListIndex, 'file'> & { unreadable: number } {
   const raw = text.split('\n').filter((l) => l !== '');
   const entries = new Map<string, IndexLine>();
+  const pending = new Set<string>();
+  let unreadable = 0;
   // One parse for the whole file when every line is intact (the usual case), line by line otherwise.
   let parsed: unknown[];
   try {
@@ -106,9 +171,20 @@ export function readIndex(layout: StorageLayout): ListIndex {
     parsed = raw.map(parseLine);
   }
   for (const line of parsed) {
-    if (isIndexLine(line)) entries.set(line.n, line); // later lines supersede earlier ones
+    if (isIndexLine(line)) {
+      entries.set(line.n, line);
+      pending.delete(line.n);
+    } else if (isIntentLine(line)) {
+      pending.add(line.p);
+    } else {
+      unreadable += 1;
+    }
   }
-  return { entries, lines: raw.length };
+  return { entries, lines: raw.length, pending, unreadable };
+}
+
+function isIntentLine(value: unknown): value is { p: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { p?: unknown }).p === 'string';
 }
 
 function parseLine(raw: string): unknown {
@@ -119,7 +195,7 @@ function parseLine(raw: string): unknown {
   }
 }
 
-function isIndexLine(value: unknown): value is IndexLine {
+export function isIndexLine(value: unknown): value is IndexLine {
   if (typeof value !== 'object' || value === null) return false;
   const { n, s, f } = value as Partial<IndexLine>;
   return (
@@ -175,14 +251,42 @@ export function listedFields(head: Omit<WireHeadInfo, 'lastMessageId' | 'revisio
   return fields;
 }
 
-/** Replaces the index with exactly these lines (temp file + rename, so readers never see half of it). */
+/**
+ * Replaces the index with these lines plus the intents still pending (temp file + rename, so readers
+ * never see half of it). `read` is what the caller's `readIndex` saw; whatever was appended to that file
+ * after it is copied to the new one once it is in place (appends after that notice the rename and go to
+ * the new file themselves). Skipped when the file is no longer the one that was read.
+ */
 export async function rewriteIndex(
   layout: StorageLayout,
   lines: readonly IndexLine[],
+  read: ListIndex,
   nonce: string,
 ): Promise<void> {
-  const temp = `${indexPath(layout)}.${nonce}.tmp`;
-  // Created exclusively (a unique name, never through a link); the rename replaces a link, not its target.
-  await writeFile(temp, lines.map((l) => `\n${JSON.stringify(l)}`).join(''), { mode: FILE_MODE, flag: 'wx' });
-  await rename(temp, indexPath(layout));
+  const path = indexPath(layout);
+  let old: Awaited<ReturnType<typeof open>> | undefined;
+  if (read.file !== undefined) {
+    old = await open(path, constants.O_RDONLY | NOFOLLOW).catch(() => undefined);
+    if (old === undefined || (await old.stat()).ino !== read.file.ino) {
+      await old?.close();
+      return;
+    }
+  }
+  try {
+    const temp = `${path}.${nonce}.tmp`;
+    const text =
+      lines.map((l) => `\n${JSON.stringify(l)}`).join('') +
+      [...read.pending].map((p) => `\n${JSON.stringify({ p })}`).join('');
+    // Created exclusively (a unique name, never through a link); the rename replaces a link, not its target.
+    await writeFile(temp, text, { mode: FILE_MODE, flag: 'wx' });
+    await rename(temp, path);
+    if (old === undefined || read.file === undefined) return;
+    const { size } = await old.stat();
+    if (size <= read.file.bytes) return;
+    const late = Buffer.alloc(size - read.file.bytes);
+    await old.read(late, 0, late.length, read.file.bytes);
+    for (const line of late.toString('utf8').split('\n')) if (line !== '') await appendLine(layout, line);
+  } finally {
+    await old?.close();
+  }
 }

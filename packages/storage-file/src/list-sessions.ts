@@ -1,5 +1,7 @@
 /**
- * `list()`: never reads a messages file. For each session directory it stats `head.json` and takes the
+ * `list()`: never reads a messages file. A first page (`limit`, no cursor) comes from the first-page
+ * order when it is fresh (first-page.ts, list-order.ts): O(page), not O(sessions). Otherwise, and for
+ * every other listing: For each session directory it stats `head.json` and takes the
  * listing fields from the list index when the index describes exactly that head file (see list-index.ts);
  * otherwise it reads and validates the head. The file-system calls run synchronously, the per-session
  * ones in batches of {@link BATCH} (a few microseconds each) with a yield to the event loop between
@@ -15,11 +17,14 @@ import { lstat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core';
 import {
+  compareListPositions,
   corruptSessionInfo,
   pageSessionInfos,
+  positionOf,
   readListOptions,
   sessionInfoFromHead,
 } from '@channelcoder/session-core/storage-kit';
+import { firstPageFromOrder } from './first-page.js';
 import { isErrno } from './fs-errors.js';
 import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';
@@ -33,6 +38,15 @@ import {
   readIndex,
   rewriteIndex,
 } from './list-index.js';
+import {
+  type OrderEntry,
+  type OrderHeader,
+  openOrder,
+  orderHeader,
+  prepareOrderDir,
+  settledRootTime,
+  writeOrder,
+} from './list-order.js';
 import { NOFOLLOW, RefusedLinkError } from './no-follow.js';
 import { readLegacyFile } from './session-reader.js';
 
@@ -41,9 +55,31 @@ const BATCH = 256;
 const REWRITE_AFTER_MISSES = 16;
 
 export async function listSessions(layout: StorageLayout, options?: ListOptions): Promise<SessionInfo[]> {
-  const { prefix } = readListOptions(options);
+  const { prefix, limit, after } = readListOptions(options);
+  if (limit !== undefined && after === undefined) {
+    const page = await firstPageFromOrder(layout, options ?? {}, (name, index) =>
+      freshEntry(layout, name, index),
+    );
+    if (page !== undefined) return page;
+    // Every session is read anyway, so the listing that does it writes a new order for the next page.
+    return pageSessionInfos(await listAll(layout, '', true), options);
+  }
+  return pageSessionInfos(await listAll(layout, prefix, false), options);
+}
+
+/**
+ * Every session whose name starts with `prefix`, unordered. A full listing (prefix '') writes the order
+ * when it was built from another state of the index or root, or always with `replaceOrder` (the order
+ * on disk could not be used).
+ */
+async function listAll(layout: StorageLayout, prefix: string, replaceOrder: boolean): Promise<SessionInfo[]> {
+  const full = prefix === '';
+  if (full) prepareOrderDir(layout);
+  let root: string | null = null;
   let entries: Dirent[];
   try {
+    // Taken before anything is read: a change after this moment moves the root or appends to the index.
+    if (full) root = settledRootTime(layout);
     entries = readdirSync(layout.root, { withFileTypes: true });
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
@@ -58,6 +94,7 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
 
   const infos: SessionInfo[] = [];
   const current: IndexLine[] = [];
+  const order: OrderEntry[] = [];
   let misses = 0;
   for (let start = 0; start < dirs.length; start += BATCH) {
     if (start > 0) await yieldToEventLoop();
@@ -66,6 +103,7 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
       if (found === undefined) continue;
       infos.push(found.info);
       if (found.line !== undefined) current.push(found.line);
+      order.push(orderEntry(found.info, found.line));
       if (found.miss) misses += 1;
     }
   }
@@ -75,14 +113,64 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json'))
     .map((e) => e.name.slice(0, -'.json'.length))
     .filter((name) => wanted(name) && !listed.has(name));
-  for (const name of legacy) infos.push(await legacyEntry(layout, name));
-
-  // Only a full listing has seen every session, so only it may replace the index.
-  if (prefix === '' && (misses >= REWRITE_AFTER_MISSES || index.lines > 2 * current.length + 1000)) {
-    // A cache: if it cannot be written (read-only root, disk full), listings stay correct, only slower.
-    await rewriteIndex(layout, current, randomUUID()).catch(() => undefined);
+  for (const name of legacy) {
+    const info = await legacyEntry(layout, name);
+    infos.push(info);
+    order.push(orderEntry(info, undefined));
   }
-  return pageSessionInfos(infos, options);
+
+  // Only a full listing has seen every session, so only it may replace the index or the order. Both are
+  // caches: if they cannot be written (read-only root, disk full), listings stay correct, only slower.
+  if (full && (misses >= REWRITE_AFTER_MISSES || index.lines > 2 * current.length + 1000)) {
+    // The rewrite moves the root's change time, so the order is written by the next full listing.
+    await rewriteIndex(layout, current, index, randomUUID()).catch(() => undefined);
+  } else if (full) {
+    await refreshOrder(layout, orderHeader(index, root), infos, order, replaceOrder).catch(() => undefined);
+  }
+  return infos;
+}
+
+/** Writes the order, unless asked only to refresh it and the one on disk has the same header. */
+async function refreshOrder(
+  layout: StorageLayout,
+  header: OrderHeader,
+  infos: readonly SessionInfo[],
+  entries: OrderEntry[],
+  replace: boolean,
+): Promise<void> {
+  if (!replace) {
+    const existing = openOrder(layout);
+    existing?.close();
+    if (existing !== undefined && JSON.stringify(existing.header) === JSON.stringify(header)) return;
+  }
+  const position = new Map(infos.map((i) => [i.name, positionOf(i)]));
+  const at = (e: OrderEntry) => position.get(e.n) ?? { lastActive: 0, name: e.n };
+  entries.sort((a, b) => compareListPositions(at(a), at(b)));
+  await writeOrder(layout, header, entries, randomUUID());
+}
+
+function orderEntry(info: SessionInfo, line: IndexLine | undefined): OrderEntry {
+  return line !== undefined && info.error === undefined
+    ? line
+    : { n: info.name, x: 1, a: info.lastActive.getTime() };
+}
+
+/** One session read as a full listing reads it; undefined when nothing is listed under the name. */
+async function freshEntry(
+  layout: StorageLayout,
+  name: string,
+  index: ListIndex,
+): Promise<SessionInfo | undefined> {
+  if (!isValidSessionName(name)) return undefined;
+  const folder = lstatSync(layout.sessionDir(name), { throwIfNoEntry: false });
+  if (folder !== undefined && (folder.isDirectory() || folder.isSymbolicLink())) {
+    const found = directoryEntry(layout, index, name);
+    if (found !== undefined) return found.info;
+  }
+  const legacy = lstatSync(layout.legacyPath(name), { throwIfNoEntry: false });
+  return legacy !== undefined && (legacy.isFile() || legacy.isSymbolicLink())
+    ? legacyEntry(layout, name)
+    : undefined;
 }
 
 /**

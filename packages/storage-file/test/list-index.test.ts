@@ -81,7 +81,7 @@ describe('FileSessionStorage list index (a cache list() may use, never a source 
         .join('')
         .repeat(500)}${readFileSync(index, 'utf8')}`,
     );
-    expect(indexLines(root)).toHaveLength(1_003);
+    expect(indexLines(root)).toHaveLength(1_006); // each save: its intent line, then its listing line
     expect((await storage.list())[0]?.messageCount).toBe(3);
     expect(indexLines(root)).toHaveLength(1);
     expect((await storage.list())[0]?.messageCount).toBe(3);
