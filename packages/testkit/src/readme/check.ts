@@ -27,7 +27,7 @@ export interface ReadmeCheckOptions {
   rewriteCommand?: (argv: string[]) => string[];
   /** Files copied into the working directory of every run: name there → path of the source. */
   files?: Record<string, string | URL>;
-  /** Per-run time limit (default 90 s). */
+  /** Per-run time limit (default 180 s: a busy machine slows the CLI down). */
   timeoutMs?: number;
 }
 
@@ -53,7 +53,7 @@ export function readmeCheck(url: URL | string, options: ReadmeCheckOptions = {})
   const workspace = findWorkspace(dirname(file));
   const label = relative(workspace.root, file);
   const blocks = readmeBlocks(readFileSync(file, 'utf8'));
-  const timeoutMs = options.timeoutMs ?? 90_000;
+  const timeoutMs = options.timeoutMs ?? 180_000;
   const cleanups: (() => Promise<void> | void)[] = [];
 
   let mock: Promise<MockAnthropicServer> | undefined;
@@ -274,7 +274,7 @@ export function describeReadme(
     runner.afterAll(() => check.close());
     for (const b of check.blocks) {
       if (b.skip !== undefined) runner.it.skip(b.title, b.run);
-      else runner.it(b.title, b.run, (options.timeoutMs ?? 90_000) * 2);
+      else runner.it(b.title, b.run, (options.timeoutMs ?? 180_000) * 2);
     }
   });
   return check;
