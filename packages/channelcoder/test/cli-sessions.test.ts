@@ -3,7 +3,7 @@
  * Anthropic API, on the file storage (the default) and on Redis.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastUserText } from '@channelcoder/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -92,21 +92,10 @@ describe.each(storages)('channelcoder CLI on the $label', ({ storageArgs, onRedi
   });
 
   it('run FILE.md --load-session -d key=value renders the template with data and session context', async () => {
-    writeFileSync(
+    // The README's template, as published.
+    copyFileSync(
+      new URL('../examples/continue-task.md', import.meta.url),
       join(world.sandbox.cwd, 'continue-task.md'),
-      [
-        '---',
-        'session:',
-        '  required: true',
-        'appendSystemPrompt: You are helping with an ongoing project',
-        'input:',
-        '  feature: string',
-        '  priority: { type: string, default: normal }',
-        '---',
-        'Continue with {feature} ({priority}) in {session.name}.',
-        'You last said: {session.lastMessage} [{session.messageCount} messages]',
-        '',
-      ].join('\n'),
     );
     const r = await cli('run', 'continue-task.md', '--load-session', 'my-project', '-d', 'feature=auth');
     expect(r.code, r.stderr).toBe(0);

@@ -4,6 +4,8 @@
  * of this package (two versions installed side by side, or CJS and ESM builds loaded together).
  */
 
+import type { ClaudeResult } from './runner/types.js';
+
 const MARK = Symbol.for('channelcoder.error');
 
 export type ChannelCoderErrorCode =
@@ -373,7 +375,7 @@ export class LeaseLostError extends ChannelCoderError {
  * A turn ran (and was paid for) but saving it failed. The answer is on `result`; the storage's own typed
  * error is `cause`. The turn stays in the session object and the next save or turn writes it first.
  */
-export class SessionSaveError<R = unknown> extends ChannelCoderError {
+export class SessionSaveError<R = ClaudeResult> extends ChannelCoderError {
   readonly sessionName: string;
   /** The turn's result (a `ClaudeResult` for `session()` turns): the answer is never lost. */
   readonly result: R;

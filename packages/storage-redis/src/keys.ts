@@ -41,6 +41,19 @@ export function transcriptKey(prefix: string, name: string, claudeSessionId: str
   return `${prefix}{${name}}:transcript:${claudeSessionId}`;
 }
 
+/** What `<claudeSessionId>` becomes in the key of that transcript's uuid index. */
+export function uuidIndexId(claudeSessionId: string): string {
+  return `${claudeSessionId}\u0000uuids`;
+}
+
+/**
+ * HASH: the uuid index of one transcript (fields `u:<uuid>`, and `#lines`: the list lines it covers), kept
+ * by appends with `dedupe: 'uuid'`; listed in the `transcripts` SET beside the transcript it indexes.
+ */
+export function transcriptUuidIndexKey(prefix: string, name: string, claudeSessionId: string): string {
+  return transcriptKey(prefix, name, uuidIndexId(claudeSessionId));
+}
+
 export function indexKeys(prefix: string): IndexKeys {
   return { order: `${prefix}{index}:order`, members: `${prefix}{index}:members` };
 }
@@ -63,3 +76,26 @@ export function parseIndexMember(member: string): { lastActive: number; name: st
   if (!/^\d+$/.test(digits)) return undefined;
   return { lastActive: Number(DATE_RANGE - BigInt(digits)), name: member.slice(WIDTH + 1) };
 }
+
+/** One kind of key the storage writes: its Redis type and how the key is built. */
+export interface KeyKind {
+  type: 'STRING' | 'LIST' | 'SET' | 'HASH' | 'ZSET';
+  /** The key for a prefix, a session name and a Claude session id (those it does not use are ignored). */
+  key(prefix: string, name: string, claudeSessionId: string): string;
+}
+
+/**
+ * Every kind of key the storage writes, in the order of the README's key-layout table (a test compares
+ * the table with this list, and the keys a workload leaves on a server with it).
+ */
+export const KEY_LAYOUT: readonly KeyKind[] = [
+  { type: 'STRING', key: (p, n) => sessionKeys(p, n).head },
+  { type: 'LIST', key: (p, n) => sessionKeys(p, n).messages },
+  { type: 'SET', key: (p, n) => sessionKeys(p, n).transcripts },
+  { type: 'LIST', key: transcriptKey },
+  { type: 'HASH', key: transcriptUuidIndexKey },
+  { type: 'HASH', key: (p, n) => sessionKeys(p, n).lease },
+  { type: 'STRING', key: (p, n) => sessionKeys(p, n).leaseToken },
+  { type: 'ZSET', key: (p) => indexKeys(p).order },
+  { type: 'HASH', key: (p) => indexKeys(p).members },
+];

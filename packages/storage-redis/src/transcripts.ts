@@ -15,7 +15,7 @@ import {
   SessionNotFoundError,
 } from '@channelcoder/session-core';
 import { transcriptEntryUuid } from '@channelcoder/session-core/storage-kit';
-import { sessionKeys, transcriptKey } from './keys.js';
+import { sessionKeys, transcriptKey, transcriptUuidIndexKey, uuidIndexId } from './keys.js';
 import type { RedisClient, SessionScripts } from './scripts.js';
 
 export function checkTranscriptArgs(name: string, claudeSessionId: unknown, fromLine?: unknown): string {
@@ -157,14 +157,14 @@ export async function appendUniqueTranscriptLines(
   if (typeof commands[APPEND_UNIQUE_COMMAND] !== 'function')
     client.defineCommand(APPEND_UNIQUE_COMMAND, { lua: APPEND_UNIQUE });
   const keys = sessionKeys(prefix, name);
-  const indexId = `${claudeSessionId}\u0000uuids`;
+  const indexId = uuidIndexId(claudeSessionId);
   const reply = await commands[APPEND_UNIQUE_COMMAND]!.call(
     client,
     5,
     keys.head,
     keys.transcripts,
     transcriptKey(prefix, name, claudeSessionId),
-    transcriptKey(prefix, name, indexId),
+    transcriptUuidIndexKey(prefix, name, claudeSessionId),
     keys.lease,
     claudeSessionId,
     indexId,

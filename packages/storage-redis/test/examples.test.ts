@@ -72,25 +72,3 @@ describe('examples/acl-user.redis', () => {
     await admin.quit();
   });
 });
-
-describe('README.md', () => {
-  it('shows each example exactly as the file that the tests run', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const marked = [...readme.matchAll(/<!-- example: (\S+) -->\s*```\w*\n([\s\S]*?)```/g)];
-    expect(marked.map((m) => m[1])).toEqual([
-      'examples/quickstart.ts',
-      'examples/cluster.ts',
-      'examples/acl-user.redis',
-    ]);
-    for (const [, file, shown] of marked) {
-      const source = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
-      const dedent = (text: string) =>
-        text
-          .split('\n')
-          .map((l) => l.trim())
-          .join('\n')
-          .trim();
-      expect(dedent(shown!), file).toBe(dedent(source));
-    }
-  });
-});

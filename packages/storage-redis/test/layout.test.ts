@@ -1,11 +1,12 @@
 /** The documented key layout, incremental writes and the number of round trips, observed on the server. */
 
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
-import { indexKeys, sessionKeys, transcriptKey } from '../src/keys.js';
+import { indexKeys, KEY_LAYOUT, type KeyKind, sessionKeys, transcriptKey } from '../src/keys.js';
 import { type CommandLog, recordCommands } from './support/command-log.js';
 import { connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
 
@@ -65,25 +66,55 @@ describe('key layout', () => {
     expect(member).toMatch(/^\d{17}:laid-out$/);
   });
 
-  it('is documented in the README table exactly as the code builds the keys', () => {
+  it('is documented in the README table exactly as KEY_LAYOUT builds the keys', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const section = readme.slice(
       readme.indexOf('## Key layout'),
       readme.indexOf('\n## ', readme.indexOf('## Key layout') + 1),
     );
     const documented = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/gm)].map((m) => [m[1], m[2]]);
-    const session = sessionKeys('P', '<name>');
-    const index = indexKeys('P');
-    expect(documented).toEqual([
-      [session.head, 'STRING'],
-      [session.messages, 'LIST'],
-      [session.transcripts, 'SET'],
-      [transcriptKey('P', '<name>', '<claudeSessionId>'), 'LIST'],
-      [session.lease, 'HASH'],
-      [session.leaseToken, 'STRING'],
-      [index.order, 'ZSET'],
-      [index.members, 'HASH'],
-    ]);
+    const shown = (key: string) => key.replace('\u0000', '\\0'); // the README writes the NUL as \0
+    expect(documented).toEqual(
+      KEY_LAYOUT.map((k) => [shown(k.key('P', '<name>', '<claudeSessionId>')), k.type]),
+    );
+  });
+
+  it('KEY_LAYOUT covers every key a workload of every operation leaves, with its Redis type', async () => {
+    // Sentinels stand for the name and the Claude id, so a layout entry becomes a pattern.
+    const NAME = '\u0001name\u0001';
+    const ID = '\u0001id\u0001';
+    const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const patterns = KEY_LAYOUT.map((kind) => ({
+      kind,
+      re: new RegExp(
+        `^${literal(kind.key(prefix, NAME, ID))
+          .replaceAll(literal(NAME), '[^{}]+')
+          .replaceAll(literal(ID), '[^\u0000]+')}$`,
+      ),
+    }));
+    await storage.save(makeState({ messages: 3 }), 'worked');
+    await storage.appendTranscript('worked', 'plain-id', [{ type: 'user' }, { type: 'assistant' }], 0);
+    await storage.appendTranscript('worked', 'agent-id', [{ type: 'user', uuid: randomUUID() }], 0, {
+      dedupe: 'uuid',
+    });
+    const lease = await storage.lease('worked', { ttlMs: 60_000 });
+    const state = await storage.load('worked');
+    addMessages(state, 1);
+    await storage.save(state, 'worked', { lease });
+    await storage.lease('lease-only', { ttlMs: 60_000 });
+
+    const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
+    const seen = new Set<KeyKind>();
+    for (const key of keys) {
+      const matches = patterns.filter((p) => p.re.test(key));
+      expect(matches, `${JSON.stringify(key)} is one kind of KEY_LAYOUT`).toHaveLength(1);
+      const kind = matches[0]!.kind;
+      expect((await client.type(key)).toUpperCase(), key).toBe(kind.type);
+      seen.add(kind);
+    }
+    // The workload wrote every kind (so the list has no kind the storage never writes).
+    expect(KEY_LAYOUT.filter((k) => !seen.has(k)).map((k) => k.key('P', '<name>', '<id>'))).toEqual([]);
+    await lease.release();
   });
 
   it('keeps no other keys than those (transcripts appear only when appended)', async () => {

@@ -1,4 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { S3SessionStorage } from '@channelcoder/storage-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { awsClient, compatibleClient } from '../examples/clients.js';
@@ -40,29 +39,5 @@ describe('examples (s3rver + test middleware emulating real S3 conditional write
     const aws = awsClient();
     expect(await aws.config.maxAttempts()).toBe(4);
     aws.destroy();
-  });
-});
-
-describe('README', () => {
-  it('shows only code that exists in examples/ (so it cannot drift)', async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const dir = new URL('../examples/', import.meta.url);
-    const files = await Promise.all(
-      (await readdir(dir)).filter((f) => f.endsWith('.ts')).map((f) => readFile(new URL(f, dir), 'utf8')),
-    );
-    // Compared line by line without indentation: the formatter dedents code blocks in Markdown.
-    const flat = (text: string) =>
-      text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .join('\n');
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => flat(m[1] ?? ''));
-    expect(blocks.length).toBeGreaterThan(2);
-    for (const block of blocks)
-      expect(
-        files.some((f) => flat(f).includes(block)),
-        block,
-      ).toBe(true);
   });
 });

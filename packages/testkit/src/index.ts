@@ -30,6 +30,17 @@ export type {
   ThinkingReplyBlock,
   ToolUseReplyBlock,
 } from './mock-anthropic/types.js';
+export { type ReadmeBlock, readmeBlocks } from './readme/blocks.js';
+export {
+  describeReadme,
+  OUTPUT_LANGS,
+  preludeOf,
+  type ReadmeBlockCheck,
+  type ReadmeCheck,
+  type ReadmeCheckOptions,
+  type ReadmeTestRunner,
+  readmeCheck,
+} from './readme/check.js';
 export { freePort } from './servers/free-port.js';
 export {
   type PostgresServer,
