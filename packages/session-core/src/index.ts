@@ -188,6 +188,8 @@ export {
   type AgentSessionKey,
   type AgentSessionStore,
   type AgentSessionStoreOptions,
+  agentKeySegment,
+  agentSessionName,
   projectFolderName,
   toAgentSessionStore,
 } from './transcripts/index.js';
