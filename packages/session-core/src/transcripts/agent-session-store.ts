@@ -37,8 +37,11 @@ export interface AgentSessionKey {
   subpath?: string;
 }
 
-/** One transcript entry (a JSONL line of the CLI's transcript, as an object). */
-export type AgentSessionEntry = Record<string, unknown>;
+/**
+ * One transcript entry (a JSONL line of the CLI's transcript, as an object): shaped like the SDK's
+ * `SessionStoreEntry`, so the bridge is assignable to its `SessionStore` type without a cast.
+ */
+export type AgentSessionEntry = { type: string; uuid?: string; timestamp?: string; [key: string]: unknown };
 
 /** The Claude Agent SDK's `SessionStore` contract, as this bridge implements it. */
 export interface AgentSessionStore {
