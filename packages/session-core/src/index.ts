@@ -189,6 +189,8 @@ export {
   type AgentSessionKey,
   type AgentSessionStore,
   type AgentSessionStoreOptions,
+  agentKeySegment,
+  agentSessionName,
   projectFolderName,
   toAgentSessionStore,
 } from './transcripts/index.js';

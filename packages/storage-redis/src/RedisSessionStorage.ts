@@ -356,7 +356,7 @@ export class RedisSessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     const id = checkTranscriptArgs(key, claudeSessionId);
     return withAvailability(this.client, this.timeoutMs, `loadTranscript("${key}")`, () =>
-      loadTranscriptLines(this.scripts, this.prefix, key, id),
+      loadTranscriptLines(this.client, this.prefix, key, id),
     );
   }
 

@@ -155,12 +155,6 @@ end
 return {1}
 `;
 
-/** KEYS: transcripts, the transcript list. ARGV: Claude session id. Returns {} if none, else {lines}. */
-const LOAD_TRANSCRIPT = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {} end
-return {redis.call('LRANGE', KEYS[2], 0, -1)}
-`;
-
 /**
  * KEYS: lease, leaseToken. ARGV: holder, ttl in ms.
  * Returns {1, token, expiresAt} when taken; {0, holder, expiresAt} when another holder has it. The lease
@@ -203,7 +197,6 @@ const COMMANDS = {
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
   dropStale: { name: 'channelcoderSessionsDropStaleV2', lua: DROP_STALE },
   appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV2', lua: APPEND_TRANSCRIPT },
-  loadTranscript: { name: 'channelcoderSessionsLoadTranscriptV1', lua: LOAD_TRANSCRIPT },
 } as const;
 
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;
@@ -325,11 +318,5 @@ export class SessionScripts {
 
   async releaseLease(keys: string[], token: number): Promise<boolean> {
     return (await this.call('releaseLease', keys, [token])) === 1;
-  }
-
-  /** The stored lines, or undefined when no transcript is stored for that id. */
-  async loadTranscript(keys: string[], claudeSessionId: string): Promise<string[] | undefined> {
-    const reply = (await this.call('loadTranscript', keys, [claudeSessionId])) as [string[]] | [];
-    return reply.length === 0 ? undefined : reply[0];
   }
 }

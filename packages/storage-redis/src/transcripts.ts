@@ -17,6 +17,7 @@ import {
 import { transcriptEntryUuid } from '@channelcoder/session-core/storage-kit';
 import { sessionKeys, transcriptKey, transcriptUuidIndexKey, uuidIndexId } from './keys.js';
 import type { RedisClient, SessionScripts } from './scripts.js';
+import { readTranscript } from './transcript-read.js';
 
 export function checkTranscriptArgs(name: string, claudeSessionId: unknown, fromLine?: unknown): string {
   if (
@@ -73,13 +74,14 @@ export async function appendTranscriptLines(
 }
 
 export async function loadTranscriptLines(
-  scripts: SessionScripts,
+  client: RedisClient,
   prefix: string,
   name: string,
   claudeSessionId: string,
 ): Promise<unknown[] | null> {
   const key = transcriptKey(prefix, name, claudeSessionId);
-  const lines = await scripts.loadTranscript([sessionKeys(prefix, name).transcripts, key], claudeSessionId);
+  const { head, transcripts } = sessionKeys(prefix, name);
+  const lines = await readTranscript(client, { head, transcripts, lines: key }, claudeSessionId);
   if (lines === undefined) return null;
   return lines.map((line, i) => {
     try {

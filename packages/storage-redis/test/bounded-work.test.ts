@@ -99,6 +99,77 @@ describe('load of a large session', () => {
   });
 });
 
+describe('load of a long transcript', () => {
+  const line = (i: number) => ({ type: 'user', uuid: `u-${i}`, message: { content: `line ${i} é 🚀` } });
+
+  it('runs no script and reads the lines in chunks of at most CHUNK elements', async () => {
+    const storage = new RedisSessionStorage({ client, prefix: uniquePrefix('tbig') });
+    await storage.save(makeState({ messages: 1 }), 'long');
+    const total = 5 * CHUNK + 17;
+    const lines = Array.from({ length: total }, (_, i) => line(i));
+    await storage.appendTranscript('long', 'c1', lines, 0);
+    await client.config('RESETSTAT');
+
+    const loaded = await new RedisSessionStorage({ client, prefix: storage.prefix }).loadTranscript(
+      'long',
+      'c1',
+    );
+    expect(loaded).toEqual(lines);
+
+    const calls = await commandCalls();
+    for (const name of SCRIPT_COMMANDS) expect(calls[name] ?? 0, name).toBe(0);
+    expect(calls.lrange).toBe(Math.ceil(total / CHUNK));
+    // A transcript the session does not hold is null, without a script either.
+    expect(await storage.loadTranscript('long', 'absent')).toBeNull();
+    const after = await commandCalls();
+    for (const name of SCRIPT_COMMANDS) expect(after[name] ?? 0, name).toBe(0);
+  });
+
+  it('returns the transcript as stored at one instant while appends land between its chunks', async () => {
+    const prefix = uniquePrefix('trace');
+    const writer = new RedisSessionStorage({ client, prefix });
+    await writer.save(makeState({ messages: 1 }), 'growing');
+    let stored = 3 * CHUNK;
+    await writer.appendTranscript(
+      'growing',
+      'c1',
+      Array.from({ length: stored }, (_, i) => line(i)),
+      0,
+    );
+    const reader = new RedisSessionStorage({ client, prefix });
+    const loads: Promise<unknown[] | null>[] = [];
+    for (let round = 0; round < 20; round++) {
+      loads.push(reader.loadTranscript('growing', 'c1'));
+      const more = Array.from({ length: 7 }, (_, i) => line(stored + i));
+      await writer.appendTranscript('growing', 'c1', more, stored);
+      stored += 7;
+    }
+    // Each load is a prefix of the final transcript, at least as long as what was stored when it began.
+    const final = await reader.loadTranscript('growing', 'c1');
+    expect(final).toHaveLength(stored);
+    for (const [round, loaded] of (await Promise.all(loads)).entries()) {
+      expect(loaded!.length).toBeGreaterThanOrEqual(3 * CHUNK + 7 * round);
+      expect(loaded).toEqual(final!.slice(0, loaded!.length));
+    }
+  });
+
+  it('a session removed between chunks is not read as a torn transcript', async () => {
+    const prefix = uniquePrefix('tgone');
+    const storage = new RedisSessionStorage({ client, prefix });
+    const other = new RedisSessionStorage({ client, prefix });
+    const lines = Array.from({ length: 4 * CHUNK }, (_, i) => line(i));
+    for (let round = 0; round < 10; round++) {
+      await storage.save(makeState({ messages: 1 }), 'brief');
+      await storage.appendTranscript('brief', 'c1', lines, 0);
+      const loading = other.loadTranscript('brief', 'c1');
+      await storage.remove('brief');
+      const loaded = await loading;
+      // Either the whole transcript (read before the removal) or nothing: never a part of it.
+      if (loaded !== null) expect(loaded).toEqual(lines);
+    }
+  });
+});
+
 describe('list() after a mass expiry', () => {
   it('drops a bounded number of stale entries per call and never fails a healthy server', async () => {
     const prefix = uniquePrefix('expired');

@@ -2,10 +2,13 @@
  * `toAgentSessionStore(storage)`: any storage with the transcript capability as the Claude Agent SDK's
  * `sessionStore` (its `SessionStore` contract: `append`, `load`, `listSessions`, `delete`, `listSubkeys`).
  *
- * Layout: one stored session per (projectKey, sessionId), named
- * `<namePrefix><sha256(projectKey) 20 hex>-<sha256(sessionId) 20 hex>` (valid for every adapter, whatever
- * the keys contain). Its `sessionChain` lists the transcripts it holds: the main one as `main`, each
- * subpath as `sub.<base64url of the subpath>` (listed so `session export` carries them). Its
+ * Layout: one stored session per (projectKey, sessionId), named by {@link agentSessionName}:
+ * `<namePrefix><projectKey>.<sessionId>` when both are short runs of `[A-Za-z0-9-]` (the SDK's own
+ * projectKeys and session ids are), each other key as `<readable slug>_<sha256 32 hex>` (see
+ * {@link agentKeySegment}). Sessions stored by earlier versions under
+ * `<namePrefix><sha256(projectKey) 20 hex>-<sha256(sessionId) 20 hex>` are still found. Its `sessionChain` lists the transcripts it holds: the main one as `main`, each
+ * subpath as `subg<generation>.<base64url of the subpath>` (`sub.<base64url>` from earlier versions; listed
+ * so `session export` carries them). Deleting a subpath removes its entry in one head write. Its
  * `currentSessionId` (the SDK's sessionId) is set by the first main-transcript append, and its
  * `lastActive` (the `mtime` of `listSessions`, to the second: see `MTIME_RESOLUTION_MS`) moves on
  * main-transcript appends only, so a session that only has subagent transcripts is not listed.
@@ -14,8 +17,13 @@
  * (other bridges, other processes) each get every entry stored exactly once, in their own order, and a
  * retried or re-imported batch is a no-op.
  */
-import { createHash } from 'node:crypto';
-import { CapabilityError, SessionConflictError, SessionNotFoundError } from '../errors.js';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CapabilityError,
+  InvalidArgumentError,
+  SessionConflictError,
+  SessionNotFoundError,
+} from '../errors.js';
 import { SerialQueue } from '../session/serial-queue.js';
 import { createSessionState, type SessionState } from '../state.js';
 import { type SessionStorage, storageLabel, type TranscriptStorage } from '../storage.js';
@@ -29,8 +37,11 @@ export interface AgentSessionKey {
   subpath?: string;
 }
 
-/** One transcript entry (a JSONL line of the CLI's transcript, as an object). */
-export type AgentSessionEntry = Record<string, unknown>;
+/**
+ * One transcript entry (a JSONL line of the CLI's transcript, as an object): shaped like the SDK's
+ * `SessionStoreEntry`, so the bridge is assignable to its `SessionStore` type without a cast.
+ */
+export type AgentSessionEntry = { type: string; uuid?: string; timestamp?: string; [key: string]: unknown };
 
 /** The Claude Agent SDK's `SessionStore` contract, as this bridge implements it. */
 export interface AgentSessionStore {
@@ -57,8 +68,56 @@ export interface AgentSessionStore {
 }
 
 export interface AgentSessionStoreOptions {
-  /** Prefix of the stored session names (default `sdk-`); keeps SDK sessions apart from others. */
+  /**
+   * Prefix of the stored session names (default `sdk-`); keeps SDK sessions apart from others. At most
+   * {@link MAX_NAME_PREFIX} characters of `[A-Za-z0-9_-]`, starting with a letter or digit.
+   */
   namePrefix?: string;
+}
+
+/** Longest `namePrefix`: with two segments of at most {@link MAX_SEGMENT} it keeps names within 128. */
+export const MAX_NAME_PREFIX = 15;
+/** Longest key segment of a stored name (verbatim key, or slug + `_` + 32 hex digits). */
+const MAX_SEGMENT = 56;
+const HASH_HEX = 32;
+const VERBATIM = /^[A-Za-z0-9-]+$/;
+
+/**
+ * One key (a projectKey or a sessionId) as a segment of a stored name: the key itself when it is a run of
+ * at most 56 characters of `[A-Za-z0-9-]`; otherwise a readable slug of it (the same characters, others
+ * turned into `-`, at most 23) + `_` + the first 32 hex digits of its SHA-256. A verbatim segment has no
+ * `_` and a derived one exactly one, so the two forms never meet, and neither contains `.`.
+ */
+export function agentKeySegment(key: string): string {
+  if (key.length <= MAX_SEGMENT && VERBATIM.test(key)) return key;
+  const slug = key.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, MAX_SEGMENT - HASH_HEX - 1);
+  return `${slug}_${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, HASH_HEX)}`;
+}
+
+/**
+ * The name a session of the Agent SDK is stored under through {@link toAgentSessionStore}:
+ * `<namePrefix><segment of projectKey>.<segment of sessionId>` (segments: {@link agentKeySegment}). The one
+ * `.` separates the two segments, so distinct keys get distinct names (two derived segments could only meet
+ * through a collision of 128-bit SHA-256 prefixes). E.g. projectKey `-home-dev-shop-api` and sessionId
+ * `2b7e4f1c-8d3a-4c5e-9f60-71a2b3c4d5e6` → `sdk--home-dev-shop-api.2b7e4f1c-8d3a-4c5e-9f60-71a2b3c4d5e6`.
+ */
+export function agentSessionName(
+  key: { projectKey: string; sessionId: string },
+  namePrefix = DEFAULT_NAME_PREFIX,
+): string {
+  return `${namePrefix}${agentKeySegment(key.projectKey)}.${agentKeySegment(key.sessionId)}`;
+}
+
+const DEFAULT_NAME_PREFIX = 'sdk-';
+
+function checkNamePrefix(prefix: string): string {
+  if (prefix.length > MAX_NAME_PREFIX || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(prefix)) {
+    throw new InvalidArgumentError(
+      `toAgentSessionStore: namePrefix must be 1 to ${MAX_NAME_PREFIX} characters of [A-Za-z0-9_-] ` +
+        `starting with a letter or digit, got ${JSON.stringify(prefix)}`,
+    );
+  }
+  return prefix;
 }
 
 /**
@@ -67,7 +126,8 @@ export interface AgentSessionStoreOptions {
  * `dedupe: 'uuid'` appends (every `@channelcoder/storage-*` adapter does). With a storage that only has
  * positional appends, one process should append to a given session at a time.
  *
- * @throws CapabilityError when the storage has no transcript capability.
+ * @throws CapabilityError when the storage has no transcript capability; InvalidArgumentError for a
+ *   `namePrefix` that does not fit {@link AgentSessionStoreOptions.namePrefix}.
  */
 export function toAgentSessionStore(
   storage: SessionStorage,
@@ -75,7 +135,8 @@ export function toAgentSessionStore(
 ): AgentSessionStore {
   const transcripts = transcriptCapability(storage);
   if (transcripts === undefined) throw new CapabilityError('appendTranscript', storageLabel(storage));
-  return new AgentSessionStoreBridge(storage, transcripts, options.namePrefix ?? 'sdk-');
+  const prefix = checkNamePrefix(options.namePrefix ?? DEFAULT_NAME_PREFIX);
+  return new AgentSessionStoreBridge(storage, transcripts, prefix);
 }
 
 function digest(text: string): string {
@@ -85,6 +146,7 @@ function digest(text: string): string {
 /** Transcript id of the main transcript: a stored session holds one SDK session, so it needs no id. */
 const MAIN_TRANSCRIPT = 'main';
 const SUBPATH_PREFIX = 'sub.';
+const SUBPATH_GENERATION_PREFIX = 'subg';
 /** Longest chain entry used directly as a transcript id; longer subpaths are stored under a digest id. */
 const MAX_DIRECT_ID = 96;
 /**
@@ -95,10 +157,14 @@ export const MTIME_RESOLUTION_MS = 1000;
 /** Head saves that lost to another writer are retried this many times (with a short random pause). */
 const SAVE_ATTEMPTS = 40;
 
-/** The chain entry of a key: `main`, or `sub.` + the subpath in base64url (any length). */
-function chainEntry(key: AgentSessionKey): string {
-  if (key.subpath === undefined || key.subpath === '') return MAIN_TRANSCRIPT;
-  return `${SUBPATH_PREFIX}${Buffer.from(key.subpath, 'utf8').toString('base64url')}`;
+/**
+ * The chain entry of a new subpath transcript: `subg<generation>.` + the subpath in base64url (any
+ * length). The generation (random) makes a subpath appended again after its deletion a new transcript;
+ * sessions stored by earlier versions have `sub.<base64url>` entries, which are still read.
+ */
+function newSubpathEntry(subpath: string): string {
+  const generation = randomBytes(6).toString('hex');
+  return `${SUBPATH_GENERATION_PREFIX}${generation}.${Buffer.from(subpath, 'utf8').toString('base64url')}`;
 }
 
 /**
@@ -110,9 +176,23 @@ function transcriptIdOf(entry: string): string {
   return `subh.${createHash('sha256').update(entry, 'utf8').digest('hex')}`;
 }
 
+/** The subpath a chain entry stores, or undefined for the main transcript (and anything else). */
 function subpathOf(entry: string): string | undefined {
-  if (!entry.startsWith(SUBPATH_PREFIX)) return undefined;
-  return Buffer.from(entry.slice(SUBPATH_PREFIX.length), 'base64url').toString('utf8');
+  let encoded: string;
+  if (entry.startsWith(SUBPATH_PREFIX)) encoded = entry.slice(SUBPATH_PREFIX.length);
+  else if (entry.startsWith(SUBPATH_GENERATION_PREFIX)) {
+    const dot = entry.indexOf('.', SUBPATH_GENERATION_PREFIX.length);
+    if (dot < 0) return undefined;
+    encoded = entry.slice(dot + 1);
+  } else return undefined;
+  return Buffer.from(encoded, 'base64url').toString('utf8');
+}
+
+/** The chain entry that holds a key's transcript in a stored chain, if any. */
+function entryIn(chain: readonly string[], subpath: string | undefined): string | undefined {
+  if (subpath === undefined || subpath === '')
+    return chain.includes(MAIN_TRANSCRIPT) ? MAIN_TRANSCRIPT : undefined;
+  return chain.find((entry) => subpathOf(entry) === subpath);
 }
 
 class AgentSessionStoreBridge implements AgentSessionStore {
@@ -121,6 +201,8 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   /** Line counts for positional appends (storages without `dedupe: 'uuid'`). */
   private readonly counts = new Map<string, number>();
   private readonly queues = new Map<string, SerialQueue>();
+  /** Readable name → the name the session is stored under (itself, or an earlier version's opaque name). */
+  private readonly names = new Map<string, string>();
   private readonly byUuid: boolean;
   readonly delete?: (key: AgentSessionKey) => Promise<void>;
 
@@ -133,12 +215,39 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     if (typeof storage.remove === 'function') this.delete = (key) => this.remove(key);
   }
 
+  /** The stored names of one project start with this (its segment never contains `.`). */
   private projectPrefix(projectKey: string): string {
+    return `${this.prefix}${agentKeySegment(projectKey)}.`;
+  }
+
+  /** The opaque name earlier versions stored the session under. */
+  private legacyName(key: { projectKey: string; sessionId: string }): string {
+    return `${this.legacyProjectPrefix(key.projectKey)}${digest(key.sessionId)}`;
+  }
+
+  private legacyProjectPrefix(projectKey: string): string {
     return `${this.prefix}${digest(projectKey)}-`;
   }
 
-  private nameOf(key: { projectKey: string; sessionId: string }): string {
-    return `${this.projectPrefix(key.projectKey)}${digest(key.sessionId)}`;
+  /**
+   * The name a key's session is stored under: the readable one, unless only a session stored by an
+   * earlier version under the opaque name exists (it keeps its name). Remembered once either is found.
+   */
+  private async nameOf(key: { projectKey: string; sessionId: string }): Promise<string> {
+    const name = agentSessionName(key, this.prefix);
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    const legacy = this.legacyName(key);
+    let resolved: string | undefined;
+    if (this.cache.has(name) || (await this.exists(name))) resolved = name;
+    else if (await this.exists(legacy)) resolved = legacy;
+    if (resolved !== undefined) this.names.set(name, resolved);
+    return resolved ?? name;
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    if (typeof this.storage.exists === 'function') return this.storage.exists(name);
+    return (await this.loadState(name)) !== undefined;
   }
 
   private serial<T>(name: string, task: () => Promise<T>): Promise<T> {
@@ -151,13 +260,12 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   append(key: AgentSessionKey, entries: AgentSessionEntry[]): Promise<void> {
-    const name = this.nameOf(key);
-    return this.serial(name, async () => {
+    return this.serial(agentSessionName(key, this.prefix), async () => {
       if (entries.length === 0) return;
-      const entry = chainEntry(key);
-      const id = transcriptIdOf(entry);
+      const name = await this.nameOf(key);
       // The head first: the session must exist before its transcript, and it records the transcript.
-      await this.updateHead(name, key.sessionId, entry);
+      const entry = await this.updateHead(name, key);
+      const id = transcriptIdOf(entry);
       if (this.byUuid) {
         await this.transcripts.appendTranscript(name, id, entries, 0, { dedupe: 'uuid' });
         return;
@@ -172,37 +280,40 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   /**
-   * Records the transcript in the session's chain and, for the main transcript, sets `currentSessionId`
-   * and moves `lastActive` (never backwards). Saves only when something changes; a save that loses to
-   * another writer reloads and tries again.
+   * Records the key's transcript in the session's chain (a new subpath gets a new generation) and, for
+   * the main transcript, sets `currentSessionId` and moves `lastActive` (never backwards). Saves only when
+   * something changes; a save that loses to another writer reloads and tries again (and then finds the
+   * entry that writer recorded). Resolves the chain entry of the key's transcript.
    */
-  private async updateHead(name: string, sessionId: string, entry: string): Promise<void> {
-    const main = entry === MAIN_TRANSCRIPT;
+  private async updateHead(name: string, key: AgentSessionKey): Promise<string> {
+    const main = key.subpath === undefined || key.subpath === '';
     for (let attempt = 1; ; attempt++) {
       const state = this.cache.get(name) ?? (await this.loadState(name)) ?? newState(name);
       let changed = state.revision === 0;
-      if (!state.sessionChain.includes(entry)) {
+      let entry = entryIn(state.sessionChain, key.subpath);
+      if (entry === undefined) {
+        entry = main ? MAIN_TRANSCRIPT : newSubpathEntry(key.subpath!);
         state.sessionChain.push(entry);
         changed = true;
       }
       const now = Date.now();
       if (
         main &&
-        (state.currentSessionId !== sessionId ||
+        (state.currentSessionId !== key.sessionId ||
           now - state.metadata.lastActive.getTime() >= MTIME_RESOLUTION_MS)
       ) {
-        state.currentSessionId = sessionId;
+        state.currentSessionId = key.sessionId;
         state.metadata.lastActive = new Date(Math.max(now, state.metadata.lastActive.getTime()));
         changed = true;
       }
       if (!changed) {
         this.cache.set(name, state);
-        return;
+        return entry;
       }
       try {
         await this.storage.save(state, name);
         this.cache.set(name, state);
-        return;
+        return entry;
       } catch (err) {
         this.cache.delete(name);
         if (!SessionConflictError.is(err) || attempt >= SAVE_ATTEMPTS) throw err;
@@ -212,27 +323,41 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   async load(key: AgentSessionKey): Promise<AgentSessionEntry[] | null> {
-    const name = this.nameOf(key);
-    return this.serial(name, async () => {
-      const lines = await this.transcripts.loadTranscript(name, transcriptIdOf(chainEntry(key)));
+    return this.serial(agentSessionName(key, this.prefix), async () => {
+      const name = await this.nameOf(key);
+      let id = MAIN_TRANSCRIPT;
+      if (key.subpath !== undefined && key.subpath !== '') {
+        // A subpath's transcript id is in the head (read fresh: another process may have made or deleted it).
+        const state = await this.loadState(name);
+        const entry = state === undefined ? undefined : entryIn(state.sessionChain, key.subpath);
+        if (entry === undefined) return null;
+        id = transcriptIdOf(entry);
+      }
+      const lines = await this.transcripts.loadTranscript(name, id);
       return lines === null ? null : (lines as AgentSessionEntry[]);
     });
   }
 
   async listSessions(projectKey: string): Promise<Array<{ sessionId: string; mtime: number }>> {
-    const infos = await this.storage.list({ prefix: this.projectPrefix(projectKey) });
+    const [infos, legacy] = await Promise.all([
+      this.storage.list({ prefix: this.projectPrefix(projectKey) }),
+      this.storage.list({ prefix: this.legacyProjectPrefix(projectKey) }),
+    ]);
     const out: Array<{ sessionId: string; mtime: number }> = [];
-    for (const info of infos) {
+    const seen = new Set<string>();
+    for (const info of [...infos, ...legacy]) {
       // No currentSessionId: nothing was appended to the main transcript (a subagent-only session).
       if (info.error !== undefined || info.currentSessionId === undefined) continue;
+      if (seen.has(info.currentSessionId)) continue;
+      seen.add(info.currentSessionId);
       out.push({ sessionId: info.currentSessionId, mtime: info.lastActive.getTime() });
     }
     return out;
   }
 
   async listSubkeys(key: { projectKey: string; sessionId: string }): Promise<string[]> {
-    const name = this.nameOf(key);
-    return this.serial(name, async () => {
+    return this.serial(agentSessionName(key, this.prefix), async () => {
+      const name = await this.nameOf(key);
       // Read from the storage, not the cache: another process may have added a subpath.
       const state = await this.loadState(name);
       if (state === undefined) return [];
@@ -253,33 +378,44 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   private remove(key: AgentSessionKey): Promise<void> {
-    const name = this.nameOf(key);
-    return this.serial(name, async () => {
+    const readable = agentSessionName(key, this.prefix);
+    return this.serial(readable, async () => {
+      const name = await this.nameOf(key);
+      this.names.delete(readable);
       this.cache.delete(name);
       for (const k of this.counts.keys()) if (k.startsWith(`${name}\u0000`)) this.counts.delete(k);
       const remove = this.storage.remove?.bind(this.storage);
       if (remove === undefined) return;
-      const dropped = chainEntry(key);
-      if (dropped === MAIN_TRANSCRIPT) {
+      if (key.subpath === undefined || key.subpath === '') {
         await remove(name);
         return;
       }
-      // The storage removes transcripts only with their session: keep the others, store the session anew.
-      const state = await this.loadState(name);
-      if (state === undefined || !state.sessionChain.includes(dropped)) return;
-      const kept = new Map<string, unknown[]>();
-      for (const entry of state.sessionChain) {
-        if (entry === dropped) continue;
-        const lines = await this.transcripts.loadTranscript(name, transcriptIdOf(entry));
-        if (lines !== null) kept.set(transcriptIdOf(entry), lines);
-      }
-      await remove(name);
-      state.revision = 0;
-      state.sessionChain = state.sessionChain.filter((entry) => entry !== dropped);
-      await this.storage.save(state, name);
-      for (const [id, lines] of kept)
-        await this.transcripts.appendTranscript(name, id, lines, 0, this.byUuid ? { dedupe: 'uuid' } : {});
+      await this.dropSubpath(name, key.subpath);
     });
+  }
+
+  /**
+   * Deletes one subpath with a single head write: its entry leaves the chain, so it is no longer listed
+   * or loaded, and an append to it later starts a new transcript. Nothing else is rewritten, so a crash
+   * at any point leaves either the old or the new head, the main transcript intact either way. The
+   * dropped transcript's lines stay stored, unreachable, until the session is removed.
+   */
+  private async dropSubpath(name: string, subpath: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.loadState(name);
+      if (state === undefined) return;
+      const dropped = state.sessionChain.filter((entry) => subpathOf(entry) === subpath);
+      if (dropped.length === 0) return;
+      state.sessionChain = state.sessionChain.filter((entry) => !dropped.includes(entry));
+      try {
+        await this.storage.save(state, name);
+        this.cache.set(name, state);
+        return;
+      } catch (err) {
+        if (!SessionConflictError.is(err) || attempt >= SAVE_ATTEMPTS) throw err;
+        await pause(attempt);
+      }
+    }
   }
 }
 

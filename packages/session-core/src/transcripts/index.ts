@@ -12,6 +12,9 @@ export {
   type AgentSessionKey,
   type AgentSessionStore,
   type AgentSessionStoreOptions,
+  agentKeySegment,
+  agentSessionName,
+  MAX_NAME_PREFIX,
   MTIME_RESOLUTION_MS,
   toAgentSessionStore,
 } from './agent-session-store.js';

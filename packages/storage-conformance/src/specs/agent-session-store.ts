@@ -4,15 +4,18 @@
  * ChannelCoder adds (mtime moves on main-transcript appends only, subagent-only sessions are not listed,
  * entries de-duplicated by `uuid`, subpaths of any length, concurrent writers lose nothing).
  */
+import { createHash } from 'node:crypto';
 import {
   type AgentSessionEntry,
   type AgentSessionKey,
   type AgentSessionStore,
+  agentSessionName,
   MTIME_RESOLUTION_MS,
   type SessionStorage,
   storageCapabilities,
   toAgentSessionStore,
 } from '@channelcoder/session-core';
+import { makeState } from '../fixtures.js';
 import type { SpecContext } from '../options.js';
 import { expect, it, type TestContext } from '../spec-api.js';
 
@@ -174,6 +177,25 @@ export function agentSessionStoreSpec<S extends SessionStorage>(ctx: SpecContext
     expect(await store.listSubkeys(KEY)).toEqual(['subagents/agent-keep']);
   });
 
+  it('deleting a subpath is one head write that leaves the main transcript in place; appended again, it starts empty', async (t) => {
+    const { storage, store } = await open(t);
+    const del = deleteOf(t, store);
+    const main = entries(3, 'main');
+    await store.append(KEY, main);
+    await store.append({ ...KEY, subpath: SUB }, entries(2, 'sub'));
+    const name = agentSessionName(KEY);
+    const before = (await storage.load(name)).revision;
+    await del({ ...KEY, subpath: SUB });
+    // Not removed and stored again: the session kept its revision history (one save more).
+    expect((await storage.load(name)).revision).toBe(before + 1);
+    expect(await store.load(KEY)).toEqual(main);
+    expect(await toAgentSessionStore(storage).load({ ...KEY, subpath: SUB })).toBeNull();
+    const again = entries(1, 'again');
+    await toAgentSessionStore(storage).append({ ...KEY, subpath: SUB }, again);
+    expect(await store.load({ ...KEY, subpath: SUB })).toEqual(again);
+    expect(await store.listSubkeys(KEY)).toEqual([SUB]);
+  });
+
   it('13. delete of a key that holds nothing resolves and changes nothing', async (t) => {
     const { store } = await open(t);
     const del = deleteOf(t, store);
@@ -240,6 +262,81 @@ export function agentSessionStoreSpec<S extends SessionStorage>(ctx: SpecContext
     expect(await store.load({ ...KEY, subpath: `${long}-2` })).toEqual(b);
     expect(await store.load({ ...KEY, subpath: odd })).toEqual(c);
     expect([...(await store.listSubkeys(KEY))].sort()).toEqual([long, `${long}-2`, odd].sort());
+  });
+
+  // Readable names: an operator finds an SDK session by its projectKey and sessionId.
+
+  it('stores a session under <prefix><projectKey>.<sessionId>, found by load() and list()', async (t) => {
+    const { storage, store } = await open(t);
+    const main = entries(2, 'main');
+    await store.append(KEY, main);
+    await store.append({ ...KEY, subpath: SUB }, entries(1, 'sub'));
+    const name = `sdk-${KEY.projectKey}.${KEY.sessionId}`;
+    expect(agentSessionName(KEY)).toBe(name);
+    const state = await storage.load(name);
+    expect(state.currentSessionId).toBe(KEY.sessionId);
+    expect((await storage.list()).map((info) => info.name)).toEqual([name]);
+    expect(await storage.loadTranscript?.(name, 'main')).toEqual(main);
+  });
+
+  it('keys outside [A-Za-z0-9-] or long get a readable slug and a hash: distinct keys never share a session', async (t) => {
+    const { storage, store } = await open(t);
+    // Keys whose slugs coincide, one that is verbatim, and ones longer than a name allows.
+    const projects = [
+      '/srv/app',
+      '-srv-app',
+      '_srv_app',
+      '.srv.app',
+      `-${'deep-'.repeat(60)}`,
+      `-${'deep-'.repeat(60)}x`,
+    ];
+    const sessions = ['s/1', 's-1', 's_1', 'ß 1', `s-${'1'.repeat(300)}`];
+    const written = new Map<string, AgentSessionEntry[]>();
+    for (const projectKey of projects) {
+      for (const sessionId of sessions) {
+        const batch = entries(1, `${projectKey} ${sessionId}`);
+        await store.append({ projectKey, sessionId }, batch);
+        written.set(agentSessionName({ projectKey, sessionId }), batch);
+      }
+    }
+    expect(written.size).toBe(projects.length * sessions.length);
+    for (const projectKey of projects) {
+      for (const sessionId of sessions) {
+        const name = agentSessionName({ projectKey, sessionId });
+        expect(name.length).toBeLessThanOrEqual(128);
+        expect(await store.load({ projectKey, sessionId })).toEqual(written.get(name));
+        expect((await storage.load(name)).currentSessionId).toBe(sessionId);
+      }
+      const listed = (await store.listSessions(projectKey)).map((s) => s.sessionId).sort();
+      expect(listed).toEqual([...sessions].sort());
+    }
+    // A readable slug of each key stays in the name.
+    expect(agentSessionName({ projectKey: '/srv/app', sessionId: 's/1' })).toMatch(
+      /^sdk--srv-app_[0-9a-f]{32}\.s-1_[0-9a-f]{32}$/,
+    );
+  });
+
+  it('still finds sessions stored under the earlier opaque names (sdk-<sha256 20>-<sha256 20>)', async (t) => {
+    const { storage } = await open(t);
+    const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 20);
+    const legacy = `sdk-${digest(KEY.projectKey)}-${digest(KEY.sessionId)}`;
+    // What an earlier bridge stored: the head (main transcript listed, currentSessionId set), then the lines.
+    const state = makeState({ messages: 0 });
+    state.metadata.name = legacy;
+    state.sessionChain = ['main'];
+    state.currentSessionId = KEY.sessionId;
+    await storage.save(state, legacy);
+    const old = entries(2, 'old');
+    await storage.appendTranscript!(legacy, 'main', old, 0);
+
+    const store = toAgentSessionStore(storage);
+    expect(await store.load(KEY)).toEqual(old);
+    expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toEqual([KEY.sessionId]);
+    const more = entries(1, 'new');
+    await store.append(KEY, more);
+    expect(await toAgentSessionStore(storage).load(KEY)).toEqual([...old, ...more]);
+    // Appends went on under the old name: no second session appeared for the same key.
+    expect((await storage.list()).map((info) => info.name)).toEqual([legacy]);
   });
 
   const writers = ctx.options.agentWriters ?? 4;

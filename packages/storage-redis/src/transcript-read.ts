@@ -1,0 +1,94 @@
+/**
+ * loadTranscript(): reads a transcript without a server-side script, like {@link readSession} reads a
+ * session. A script around `LRANGE 0 -1` copies the whole list inside the server and blocks every other
+ * client until it is done; here the list is read with plain commands in chunks of {@link CHUNK} elements,
+ * pipelined, so other clients' commands run between the chunks.
+ *
+ * Consistency: a transcript only grows (appends push at its end) until it goes away with its session
+ * (remove, expiry, or a save over the name, each of which rewrites or deletes the head). So the first
+ * round trip reads the head, the transcript's membership in the session's SET, the list's length and its
+ * first chunk; the rest reads up to that length and the head and membership again. An unchanged head and
+ * membership, and every chunk full, prove the lines are the transcript as it stood at the first read (lines
+ * appended meanwhile are left for the next load). Otherwise the read starts again; after
+ * {@link OPTIMISTIC_ATTEMPTS} races it reads in one MULTI, which is atomic but holds the server for the
+ * whole read.
+ */
+
+import type { RedisClient } from './scripts.js';
+import { CHUNK } from './session-read.js';
+
+const OPTIMISTIC_ATTEMPTS = 3;
+
+export interface TranscriptReadKeys {
+  head: string;
+  /** SET of the transcript ids the session holds. */
+  transcripts: string;
+  /** LIST of the transcript's JSON lines. */
+  lines: string;
+}
+
+type Pipeline = ReturnType<RedisClient['pipeline']>;
+
+/**
+ * The transcript's stored lines, or undefined when the session holds no transcript of that id.
+ * Round trips: one for up to {@link CHUNK} lines, two beyond.
+ */
+export async function readTranscript(
+  client: RedisClient,
+  keys: TranscriptReadKeys,
+  id: string,
+): Promise<string[] | undefined> {
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+    const first = await exec(
+      client
+        .pipeline()
+        .getBuffer(keys.head)
+        .sismember(keys.transcripts, id)
+        .llen(keys.lines)
+        .lrange(keys.lines, 0, CHUNK - 1),
+    );
+    const head = first[0] as Buffer | null;
+    const member = first[1] as number;
+    const length = first[2] as number;
+    const lines = first[3] as string[];
+    if (member === 0) return undefined;
+    // Lines appended between LLEN and LRANGE are left for the next load.
+    if (length <= CHUNK && lines.length >= length) return lines.slice(0, length);
+    if (lines.length !== CHUNK) continue;
+
+    const rest = client.pipeline();
+    const expected: number[] = [];
+    for (let from = CHUNK; from < length; from += CHUNK) {
+      const to = Math.min(from + CHUNK, length);
+      rest.lrange(keys.lines, from, to - 1);
+      expected.push(to - from);
+    }
+    rest.getBuffer(keys.head).sismember(keys.transcripts, id);
+    const replies = await exec(rest);
+    const headAfter = replies.at(-2) as Buffer | null;
+    const memberAfter = replies.at(-1) as number;
+    if (memberAfter === 0 || !sameBytes(head, headAfter)) continue;
+    const chunks = replies.slice(0, -2) as string[][];
+    if (chunks.some((chunk, i) => chunk.length !== expected[i])) continue;
+    for (const chunk of chunks) for (const line of chunk) lines.push(line);
+    return lines;
+  }
+  const [member, lines] = await exec(
+    client.multi().sismember(keys.transcripts, id).lrange(keys.lines, 0, -1) as unknown as Pipeline,
+  );
+  return member === 0 ? undefined : (lines as string[]);
+}
+
+/** Runs a pipeline; the first command error is thrown (WRONGTYPE included, for the caller to map). */
+async function exec(pipeline: Pipeline): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.equals(b);
+}
