@@ -43,6 +43,7 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     expect(modes(root)).toEqual([
       '.list-index.jsonl 600',
       '.locks 700',
+      '.search-index.jsonl 600',
       'secret 700',
       'secret/head.json 600',
       'secret/messages-3.jsonl 600',
@@ -66,6 +67,7 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     expect(modes(root)).toEqual([
       '.list-index.jsonl 600',
       '.locks 700',
+      '.search-index.jsonl 600',
       'old 700',
       'old/head.json 600',
       'old/messages-2.jsonl 600',

@@ -61,7 +61,13 @@ describe('FileSessionStorage and ChannelCoder 3.x sessions', () => {
     state.messages.push(message('next-u'));
     await storage.save(state);
 
-    expect(readdirSync(root).sort()).toEqual(['.list-index.jsonl', '.list-order', '.locks', 'feature-auth']);
+    expect(readdirSync(root).sort()).toEqual([
+      '.list-index.jsonl',
+      '.list-order',
+      '.locks',
+      '.search-index.jsonl',
+      'feature-auth',
+    ]);
     const again = await storage.load('feature-auth');
     expect(again.revision).toBe(2);
     expect(again.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));

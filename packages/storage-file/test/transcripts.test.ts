@@ -81,7 +81,12 @@ describe('FileSessionStorage transcripts (portable sessions)', () => {
       expect(await storage.loadTranscript('portable', id)).toEqual([entry(0)]);
     }
     expect(readdirSync(join(root, 'portable', 'transcripts')).every((f) => !f.includes('/'))).toBe(true);
-    expect(readdirSync(root).sort()).toEqual(['.list-index.jsonl', '.locks', 'portable']);
+    expect(readdirSync(root).sort()).toEqual([
+      '.list-index.jsonl',
+      '.locks',
+      '.search-index.jsonl',
+      'portable',
+    ]);
   });
 
   it('ignores a torn tail left by a crash and cuts it off on the next append', async () => {
