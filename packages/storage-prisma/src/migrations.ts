@@ -222,13 +222,25 @@ function exec(tx: Queryable, sql: string): Promise<number> {
 
 /** Statements of a migration file (ours contain no `;` inside a statement). */
 export function splitStatements(sql: string): string[] {
-  return sql
+  const text = sql
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n')
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+    .join('\n');
+  // Statements end at a semicolon outside a $$-quoted function body (a PL/pgSQL body has its own).
+  const statements: string[] = [];
+  let start = 0;
+  let inBody = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('$$', i)) {
+      inBody = !inBody;
+      i += 1;
+    } else if (text[i] === ';' && !inBody) {
+      statements.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  statements.push(text.slice(start));
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 function quoteIdentifier(name: string): string {
