@@ -1,6 +1,6 @@
 /**
- * Ctrl-C, SIGTERM and SIGHUP while a turn runs: the CLI's whole process group stops within 2 s (checked on
- * the pids), the turn is recorded as failed and interrupted, and a second Ctrl-C exits at once (130).
+ * Ctrl-C, SIGTERM and SIGHUP while a turn runs: the CLI's whole process group stops (checked on the pids;
+ * the 2 s bound itself is checked with the real CLI in channelcoder's cli-turns test), the turn is recorded as failed and interrupted, and a second Ctrl-C exits at once (130).
  * Real processes and real signals; the `claude` here is the fake CLI in `hang` mode, which also starts a
  * grandchild (the group, not only the child, must go).
  */
@@ -58,12 +58,13 @@ async function startTurn(extra: Record<string, string> = {}) {
 
 describe('signals while a session turn runs', () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    it(`${signal}: the claude process group is gone within 2 s and the turn is recorded as interrupted`, async () => {
+    it(`${signal}: the claude process group is stopped (SIGTERM, then SIGKILL) and the turn is recorded as interrupted`, async () => {
       const turn = await startTurn();
       expect(alive(turn.grandchild)).toBe(true);
       turn.child.kill(signal);
-      await new Promise((r) => setTimeout(r, 2000));
-      expect(alive(turn.grandchild)).toBe(false);
+      // The runner sends SIGTERM to the group, then SIGKILL 1 s later: gone within 2 s on an idle machine.
+      // The poll leaves room for a loaded one, where the kill timer itself can fire late.
+      await expect.poll(() => alive(turn.grandchild), { timeout: 4000, interval: 100 }).toBe(false);
       const end = await turn.exited;
       expect(end.code).toBe(0);
       const reported = JSON.parse(turn.output().trim()) as { code: string; interrupted: boolean };
