@@ -67,10 +67,10 @@ export async function readSession(
   return head === null ? undefined : { head: head as Buffer, messages: messages as string[] };
 }
 
-type Pipeline = ReturnType<RedisClient['pipeline']>;
+export type Pipeline = ReturnType<RedisClient['pipeline']>;
 
 /** Runs a pipeline; the first command error is thrown (WRONGTYPE included, for the caller to map). */
-async function exec(pipeline: Pipeline): Promise<unknown[]> {
+export async function exec(pipeline: Pipeline): Promise<unknown[]> {
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([err, value]) => {
     if (err) throw err;
@@ -78,7 +78,8 @@ async function exec(pipeline: Pipeline): Promise<unknown[]> {
   });
 }
 
-function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+/** Whether two reads of a key returned the same bytes (both absent counts as the same). */
+export function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
   if (a === null || b === null) return a === b;
   return a.equals(b);
 }

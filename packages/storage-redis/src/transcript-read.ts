@@ -15,7 +15,7 @@
  */
 
 import type { RedisClient } from './scripts.js';
-import { CHUNK } from './session-read.js';
+import { CHUNK, exec, type Pipeline, sameBytes } from './session-read.js';
 
 const OPTIMISTIC_ATTEMPTS = 3;
 
@@ -26,8 +26,6 @@ export interface TranscriptReadKeys {
   /** LIST of the transcript's JSON lines. */
   lines: string;
 }
-
-type Pipeline = ReturnType<RedisClient['pipeline']>;
 
 /**
  * The transcript's stored lines, or undefined when the session holds no transcript of that id.
@@ -77,18 +75,4 @@ export async function readTranscript(
     client.multi().sismember(keys.transcripts, id).lrange(keys.lines, 0, -1) as unknown as Pipeline,
   );
   return member === 0 ? undefined : (lines as string[]);
-}
-
-/** Runs a pipeline; the first command error is thrown (WRONGTYPE included, for the caller to map). */
-async function exec(pipeline: Pipeline): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
-}
-
-function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.equals(b);
 }
