@@ -1,4 +1,6 @@
 /** The session service: a Fastify app over one storage, and its lifecycle (listen, graceful shutdown). */
+
+import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import {
   ChannelCoderError,
@@ -154,8 +156,13 @@ export async function createSessionServer(options: SessionServerOptions): Promis
     if (checkToken !== undefined && !isPublic) checkToken(request.headers.authorization);
   });
 
-  app.setErrorHandler((error: FastifyError & { validation?: unknown }, _request, reply) => {
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  app.setErrorHandler(async (error: FastifyError & { validation?: unknown }, request, reply) => {
     const problem = problemOf(toServiceError(error));
+    // A body refused by its size is still arriving: read it to the end (up to a bound) before answering, so
+    // the client gets its 413 instead of a broken pipe on a connection closed under its upload.
+    if (problem.status === 413 && !(await drainRequest(request.raw, 16 * bodyLimit, 10_000)))
+      reply.header('connection', 'close');
     return reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -234,4 +241,38 @@ function toServiceError(error: FastifyError & { validation?: unknown; validation
   if (!ChannelCoderError.is(error) && typeof error.statusCode === 'number' && error.statusCode < 500)
     return new ServiceError('INVALID_ARGUMENT', error.statusCode, error.message, { field: 'body' });
   return error;
+}
+
+/**
+ * Reads and discards what is left of a request body. True when it ended within `maxBytes` and `timeoutMs`;
+ * false when it was cut short (the caller then closes the connection after answering).
+ */
+function drainRequest(raw: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<boolean> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve(raw.complete);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onEnd);
+      raw.off('close', onEnd);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        raw.pause();
+        finish(false);
+      }
+    };
+    const onEnd = () => finish(raw.complete);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    timer.unref();
+    raw.on('data', onData);
+    raw.once('end', onEnd);
+    raw.once('error', onEnd);
+    raw.once('close', onEnd);
+    raw.resume();
+  });
 }

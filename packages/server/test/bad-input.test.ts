@@ -334,6 +334,53 @@ describe('bad input is refused with the right 4xx; nothing is stored', () => {
     if (c.field !== undefined) expect(problem.field).toBe(c.field);
   });
 
+  it('a huge body sent slowly still gets its 413 (the upload is read to its end, not cut under the client)', async () => {
+    const { request } = await import('node:http');
+    const target = new URL('/sessions/exists/tasks', service.url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(target, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          'content-length': String(3 * 1024 * 1024),
+        },
+      });
+      // Settles once the whole upload went out and the whole answer came back; a connection closed under the
+      // upload fails it (EPIPE / ECONNRESET), as it fails fetch().
+      let sent = false;
+      let answered: { status: number; body: string } | undefined;
+      const settle = () => {
+        if (sent && answered) resolve(answered);
+      };
+      req.on('finish', () => {
+        sent = true;
+        settle();
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => {
+          answered = { status: res.statusCode ?? 0, body };
+          settle();
+        });
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let left = 48;
+      const next = () => {
+        if (left-- === 0) return void req.end();
+        req.write(chunk, () => setTimeout(next, 2));
+      };
+      next();
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
+  });
+
   it('after all of them, only the one session created on purpose is stored and Claude was never called', async () => {
     const listed = (await (await service.fetch('/sessions')).json()) as {
       sessions: Array<{ name: string; messageCount: number }>;
