@@ -118,7 +118,20 @@ export async function createSessionServer(options: SessionServerOptions): Promis
     shutdown: shutdown.signal,
     drain: drain.signal,
   });
-  const svc: ServiceState = { storage, roots, tasks, plans, metrics };
+  let writes = 0;
+  const svc: ServiceState = {
+    storage,
+    roots,
+    tasks,
+    plans,
+    metrics,
+    holdForWrite: (name, purpose, write) =>
+      exclusivity.write(
+        name,
+        { holder: `${holderPrefix}:${purpose}-${++writes}`, waitMs: defaultWaitMs, ttlMs: leaseTtlMs },
+        write,
+      ),
+  };
 
   const app = Fastify({
     logger: options.logger ?? false,

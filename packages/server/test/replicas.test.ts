@@ -187,6 +187,31 @@ describe.each([redisBackend(), postgresBackend()])('two replicas on one $kind', 
     expect((await running).status).toBe(200);
   }, 300_000);
 
+  it('ending the session while the other replica runs a task: the turn is stored first, then the session ends', async () => {
+    const [a, b] = replicas;
+    if (a === undefined || b === undefined) throw new Error('replicas did not start');
+    const created = await a.fetch('/sessions', {
+      method: 'POST',
+      json: { name: 'ending', workingDirectory: project },
+    });
+    expect(created.status).toBe(201);
+    const hold = mock.holdNextReply();
+    const running = a.fetch('/sessions/ending/tasks', { method: 'POST', json: { prompt: 'last task' } });
+    await hold.reached;
+    const ending = b.fetch('/sessions/ending/end', { method: 'POST', json: {} });
+    hold.release();
+    const [task, ended] = await Promise.all([running, ending]);
+    expect(task.status).toBe(200);
+    expect(ended.status).toBe(200);
+    const tasks = (await (await b.fetch('/sessions/ending/tasks')).json()) as {
+      tasks: Array<{ prompt: string; status: string }>;
+    };
+    expect(tasks.tasks).toEqual([expect.objectContaining({ prompt: 'last task', status: 'completed' })]);
+    const refused = await a.fetch('/sessions/ending/tasks', { method: 'POST', json: { prompt: 'too late' } });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { code: string }).code).toBe('SESSION_ENDED');
+  }, 300_000);
+
   it.runIf(backend.kind === 'redis')(
     'a replica SIGKILLed mid-task: the session stays loadable and the next task runs on the other replica',
     async () => {

@@ -139,18 +139,16 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
     { schema: { summary: 'End a session: it takes no more tasks', tags: ['sessions'], params: NameParams } },
     async (request) => {
       const { name } = request.params as Static<typeof NameParams>;
-      for (let attempt = 0; ; attempt++) {
+      await storage.load(name); // 404 before waiting for the session
+      // Held like a task: a running turn (here or on another replica) finishes and is stored first, and
+      // its save is never made to conflict by this one.
+      return svc.holdForWrite(name, 'end', async (saveOptions) => {
         const state = await storage.load(name);
         if (endedAt(state.metadata.tags) !== undefined) return sessionView(state, svc);
         state.metadata.tags = withEnded(state.metadata.tags, new Date());
-        try {
-          await storage.save(state, name);
-          return sessionView(await storage.load(name), svc);
-        } catch (err) {
-          // A task on another replica saved a turn meanwhile: mark the newer state.
-          if (!SessionConflictError.is(err) || attempt >= 5) throw err;
-        }
-      }
+        await storage.save(state, name, saveOptions);
+        return sessionView(await storage.load(name), svc);
+      });
     },
   );
 
