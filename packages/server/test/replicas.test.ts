@@ -212,6 +212,25 @@ describe.each([redisBackend(), postgresBackend()])('two replicas on one $kind', 
     expect(((await refused.json()) as { code: string }).code).toBe('SESSION_ENDED');
   }, 300_000);
 
+  it('deleting the session while the other replica runs a task: the task is answered, then the session goes', async () => {
+    const [a, b] = replicas;
+    if (a === undefined || b === undefined) throw new Error('replicas did not start');
+    expect(
+      (await a.fetch('/sessions', { method: 'POST', json: { name: 'deleting', workingDirectory: project } }))
+        .status,
+    ).toBe(201);
+    const hold = mock.holdNextReply();
+    const running = a.fetch('/sessions/deleting/tasks', { method: 'POST', json: { prompt: 'final words' } });
+    await hold.reached;
+    const deleting = b.fetch('/sessions/deleting', { method: 'DELETE' });
+    hold.release();
+    const [task, deleted] = await Promise.all([running, deleting]);
+    expect(task.status).toBe(200);
+    expect(((await task.json()) as { task: { result: string } }).task.result).toContain('final words');
+    expect(deleted.status).toBe(204);
+    expect((await a.fetch('/sessions/deleting')).status).toBe(404);
+  }, 300_000);
+
   it.runIf(backend.kind === 'redis')(
     'a replica SIGKILLed mid-task: the session stays loadable and the next task runs on the other replica',
     async () => {

@@ -157,7 +157,10 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
     { schema: { summary: 'Delete a session', tags: ['sessions'], params: NameParams } },
     async (request, reply) => {
       const { name } = request.params as Static<typeof NameParams>;
-      const removed = await requireCapability(storage, 'remove')(name);
+      const remove = requireCapability(storage, 'remove');
+      await storage.load(name); // 404 before waiting for the session
+      // Held like a task: a turn running meanwhile finishes, is stored and answered before the removal.
+      const removed = await svc.holdForWrite(name, 'delete', () => remove(name));
       if (!removed) throw new SessionNotFoundError(name);
       return reply.code(204).send();
     },
