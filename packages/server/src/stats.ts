@@ -4,6 +4,7 @@
  */
 import type { Message, SessionState } from '@channelcoder/session-core';
 import { endedAt } from './service-tags.js';
+import { promptsAndAnswers } from './turn-pairs.js';
 
 /** Statistics of one session. Times are milliseconds; money is US dollars. */
 export interface SessionStats {
@@ -74,13 +75,7 @@ export interface TaskRecord {
 /** The tasks of a conversation in order: each user message starts one. */
 export function tasksOf(messages: readonly Message[]): TaskRecord[] {
   const tasks: TaskRecord[] = [];
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i] as Message;
-    if (m.role !== 'user') continue;
-    const next = messages[i + 1];
-    const answer = next?.role === 'assistant' ? next : undefined;
-    const details = answer?.turn ?? m.turn;
-    const failed = m.turn?.isError === true;
+  for (const { prompt: m, answer, details, failed } of promptsAndAnswers(messages)) {
     const task: TaskRecord = {
       id: m.id,
       status: failed ? 'failed' : 'completed',

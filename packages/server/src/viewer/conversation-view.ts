@@ -4,6 +4,7 @@
  * placed under the turn they belong to. Pure: no I/O.
  */
 import type { ConversationItem, Message } from '@channelcoder/session-core';
+import { promptsAndAnswers } from '../turn-pairs.js';
 
 /** A step inside a turn, from the transcript. */
 export type TurnStep =
@@ -46,19 +47,13 @@ export function conversationTurns(
   inheritedCount = 0,
 ): TurnView[] {
   const turns: TurnView[] = [];
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i] as Message;
-    if (m.role !== 'user') continue;
-    const next = messages[i + 1];
-    const answer = next?.role === 'assistant' ? next : undefined;
-    const details = answer?.turn ?? m.turn;
-    const failed = m.turn?.isError === true;
+  for (const { index, prompt: m, answer, details, failed } of promptsAndAnswers(messages)) {
     const turn: TurnView = {
       id: m.id,
       prompt: m.content,
       at: m.timestamp.toISOString(),
       status: m.turn?.interrupted === true ? 'interrupted' : failed ? 'failed' : 'completed',
-      inherited: i < inheritedCount,
+      inherited: index < inheritedCount,
       steps: [],
     };
     if (answer !== undefined) turn.answer = answer.content;
