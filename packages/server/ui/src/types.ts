@@ -1,4 +1,10 @@
 /** Shapes of the service's answers the viewer reads. */
+// The server's own view types where they are already JSON-shaped (type-only: nothing of the server is bundled).
+import type { TurnView as Turn } from '../../src/viewer/conversation-view.js';
+
+export type { TurnStep } from '../../src/viewer/conversation-view.js';
+export type { CostReport } from '../../src/viewer/cost-series.js';
+export type { Turn };
 export interface SessionSummary {
   name: string;
   created: string;
@@ -16,26 +22,6 @@ export interface Snippet {
   text: string;
   matchStart: number;
   matchEnd: number;
-}
-
-export type TurnStep =
-  | { kind: 'thinking'; text: string }
-  | { kind: 'tool'; id: string; name: string; input: unknown; result?: { text: string; isError: boolean } };
-
-export interface Turn {
-  id: string;
-  prompt: string;
-  answer?: string;
-  at: string;
-  status: 'completed' | 'failed' | 'interrupted';
-  error?: string;
-  costUsd?: number;
-  costUnknown?: boolean;
-  durationMs?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  inherited: boolean;
-  steps: TurnStep[];
 }
 
 export interface SessionView {
@@ -58,18 +44,4 @@ export interface Conversation {
   turns: Turn[];
   transcripts: Record<string, 'storage' | 'local' | 'missing'>;
   transcriptError?: string;
-}
-
-export interface CostReport {
-  by: 'tag' | 'session';
-  days: string[];
-  series: Array<{ key: string; costUsd: number[]; tokens: number[] }>;
-  total: {
-    costUsd: number;
-    turns: number;
-    failedTurns: number;
-    inputTokens: number;
-    outputTokens: number;
-    sessions: number;
-  };
 }
