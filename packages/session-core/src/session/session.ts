@@ -356,6 +356,13 @@ export class ClaudeSession implements Session {
     }
     this.unsettled = false;
     if (stored.revision === this.current.revision) return;
+    // Another session holds the name (this object never saved or loaded under it, and the stored one is
+    // not a save of ours that landed): it is not ours to continue; the next save replaces it.
+    if (
+      this.record.storedName !== name &&
+      stored.metadata.created.getTime() !== this.current.metadata.created.getTime()
+    )
+      return;
     const next = reconcileWithStored(this.current, stored, this.saved);
     this.dirty = next.messages.length > stored.messages.length;
     this.current = next;
@@ -482,8 +489,36 @@ export class ClaudeSession implements Session {
       revision: this.current.revision,
     };
     if (saved.replacedGeneratedName !== undefined && typeof this.config.storage.remove === 'function') {
+      await moveTranscripts(
+        this.config.storage,
+        saved.replacedGeneratedName,
+        saved.returnedName,
+        this.current,
+      );
       await this.config.storage.remove(saved.replacedGeneratedName);
     }
     return saved.returnedName;
+  }
+}
+
+/**
+ * A rename (a session autosaved under a generated name, then saved under a chosen one): the stored
+ * transcripts of every conversation in the chain are copied from the old entry to the new one before the
+ * old one is removed. Appends are idempotent, so a copy the mirror already made is not doubled.
+ */
+async function moveTranscripts(
+  storage: SessionStorage,
+  from: string,
+  to: string,
+  state: SessionState,
+): Promise<void> {
+  if (typeof storage.loadTranscript !== 'function' || typeof storage.appendTranscript !== 'function') return;
+  const ids = new Set(state.sessionChain);
+  if (state.currentSessionId !== undefined) ids.add(state.currentSessionId);
+  for (const id of ids) {
+    if (id === '') continue;
+    const lines = await storage.loadTranscript(from, id);
+    if (lines === null || lines.length === 0) continue;
+    await storage.appendTranscript(to, id, lines, 0);
   }
 }
