@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ClaudeResult, type ClaudeRunner, session } from '@channelcoder/session-core';
 import { describe, expect, it } from 'vitest';
 import { FileSessionStorage } from '../src/index.js';
 import { requireBuiltPackage, startFixture } from './child-process.js';
@@ -12,6 +13,24 @@ import { stateWith, useTempDirs } from './helpers.js';
 const tempDir = useTempDirs();
 const KILLS = 20;
 const TRANSCRIPT = [{ uuid: 'u1', text: 'transcript line' }];
+
+/** Answers every turn without a process: these tests are about where sessions go. */
+const runner: ClaudeRunner = {
+  run: async (prompt, options) =>
+    ({
+      text: `echo: ${prompt}`,
+      sessionId: options.resume ?? options.sessionId ?? '00000000-0000-4000-8000-000000000000',
+      totalCostUsd: 0.001,
+      usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0 },
+      isError: false,
+      raw: {},
+    }) satisfies ClaudeResult,
+  stream: () => {
+    throw new Error('not used');
+  },
+  interactive: () => Promise.reject(new Error('not used')),
+  detached: () => Promise.reject(new Error('not used')),
+};
 
 async function seed(storage: FileSessionStorage, name: string, words: string): Promise<void> {
   const state = stateWith(4, name);
@@ -51,6 +70,43 @@ describe('FileSessionStorage trash', () => {
     expect((await storage.search('zebra')).map((r) => r.name)).toEqual(['renamed']);
     expect(await storage.loadTranscript('renamed', 'claude-1')).toEqual(TRANSCRIPT);
     expect((await storage.load('renamed')).messages[0]?.content).toBe('zebra crossing');
+  });
+
+  it('session() on the file storage: a taken name is replaced into the trash under the lease; a rename keeps one entry', async () => {
+    const storage = new FileSessionStorage(tempDir());
+    const contents = async (name: string) => (await storage.load(name)).messages.map((m) => m.content);
+    // The guide's `session({ name })` run twice.
+    await session({ name: 'my-project-session', storage, runner }).claude('first run');
+    await session({ name: 'my-project-session', storage, runner }).claude('second run');
+    expect(await contents('my-project-session')).toEqual(['second run', 'echo: second run']);
+    const [replaced] = await session.list({ trash: true, storage });
+    expect(replaced).toMatchObject({ name: 'my-project-session', reason: 'replaced' });
+
+    // The Quick Start run twice: autosave under a generated name, then save(name).
+    for (const run of [1, 2]) {
+      const s = session({ storage, runner });
+      await s.claude(`What is TypeScript? (${run})`);
+      const generated = s.name()!;
+      await storage.appendTranscript(generated, s.id()!, [{ uuid: `u${run}` }], 0);
+      await s.save('learning-typescript');
+      expect(await storage.exists(generated)).toBe(false);
+      expect(await storage.loadTranscript('learning-typescript', s.id()!)).toEqual([{ uuid: `u${run}` }]);
+    }
+    expect((await storage.list()).map((i) => i.name).sort()).toEqual([
+      'learning-typescript',
+      'my-project-session',
+    ]);
+    expect((await session.list({ trash: true, storage })).map((e) => e.name)).toEqual([
+      'learning-typescript',
+      'my-project-session',
+    ]);
+    expect(await session.restore('my-project-session', { storage, as: 'first' })).toBe('first');
+    expect(await contents('first')).toEqual(['first run', 'echo: first run']);
+    const restored = await session.load('first', { storage, runner });
+    await restored.claude('continued');
+    expect(await contents('first')).toHaveLength(4);
+    expect((await storage.load('first')).metadata.name).toBe('first');
+    expect(restored.name()).toBe('first');
   });
 
   it('keeps a 3.x session file in the trash too', async () => {
