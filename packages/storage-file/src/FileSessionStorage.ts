@@ -23,7 +23,12 @@ import {
   type TrashRestoreOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
-import { deserializeState, fencingToken, resolveSaveName } from '@channelcoder/session-core/storage-kit';
+import {
+  deserializeState,
+  fencingToken,
+  resolveSaveName,
+  trashEntryNotFound,
+} from '@channelcoder/session-core/storage-kit';
 import { commitSave } from './commit-save.js';
 import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';
@@ -318,7 +323,8 @@ export class FileSessionStorage implements SessionStorage {
    */
   async restoreFromTrash(id: string, options?: TrashRestoreOptions): Promise<string> {
     try {
-      await this.ensureRoot();
+      // No root, no trash: nothing to restore (and nothing is created to find that out).
+      if (!(await this.ensureLocksDir())) throw trashEntryNotFound(id, this.root);
       return await restoreFromTrash(this.trashFiles(), id, options);
     } catch (err) {
       throw toStorageError(err, 'restoreFromTrash()');

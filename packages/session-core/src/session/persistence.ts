@@ -3,7 +3,7 @@
  * the storage) and with seed-era storages that only save/load/list and never touch `revision`: nothing
  * here relies on the storage changing the state it is given.
  */
-import { SessionConflictError, SessionNotFoundError } from '../errors.js';
+import { SessionConflictError, SessionCorruptError, SessionNotFoundError } from '../errors.js';
 import type { WriteOptions } from '../lease.js';
 import { generateSessionName, normalizeSessionName } from '../names.js';
 import { deserializeState } from '../serialize.js';
@@ -92,8 +92,11 @@ async function saveReplacing(
   try {
     return await store(storage, state, name, write);
   } catch (err) {
-    if (!replacing || !SessionConflictError.is(err)) throw err;
+    // A damaged session under the name is set aside like any other (it stays restorable from the trash).
+    const taken = SessionConflictError.is(err) || SessionCorruptError.is(err);
+    if (!replacing || !taken) throw err;
     if (!storageCapabilities(storage).trash || typeof storage.moveToTrash !== 'function') {
+      if (!SessionConflictError.is(err)) throw err;
       throw nameTakenWithoutTrash(storage, name, err);
     }
     let last: unknown = err;
@@ -105,7 +108,7 @@ async function saveReplacing(
       try {
         return await store(storage, state, name, write);
       } catch (again) {
-        if (!SessionConflictError.is(again)) throw again;
+        if (!SessionConflictError.is(again) && !SessionCorruptError.is(again)) throw again;
         last = again;
       }
     }

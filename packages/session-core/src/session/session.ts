@@ -8,7 +8,12 @@ import {
   setCurrentSessionId,
   type TurnOutcome,
 } from '../chain.js';
-import { InvalidArgumentError, SessionNotFoundError, SessionSaveError } from '../errors.js';
+import {
+  InvalidArgumentError,
+  SessionCorruptError,
+  SessionNotFoundError,
+  SessionSaveError,
+} from '../errors.js';
 import { DEFAULT_LEASE_TTL_MS, type SessionLease } from '../lease.js';
 import type { DetachedRun } from '../runner/detached.js';
 import { waitForDetached } from '../runner/detached-log.js';
@@ -350,7 +355,9 @@ export class ClaudeSession implements Session {
     try {
       stored = (await loadSession(this.config.storage, name)).state;
     } catch (err) {
-      if (!SessionNotFoundError.is(err)) throw err;
+      // A damaged session under a name this object never held is not ours either: the save replaces it.
+      const notOurs = SessionCorruptError.is(err) && this.record.storedName !== name;
+      if (!SessionNotFoundError.is(err) && !notOurs) throw err;
       this.unsettled = false;
       return;
     }

@@ -90,6 +90,17 @@ describe('saving under a name held by another session', () => {
     ]);
   });
 
+  it('sets a damaged session under the name aside into the trash too', async () => {
+    await withFake('same-id', { name: 'damaged' }).claude('old');
+    ctx.storage.records.get('damaged')!.head = '{"formatVersion":1,"revision":';
+    const s = withFake('same-id', { name: 'damaged' });
+    await s.claude('new');
+    expect(contents(await session.load('damaged'))).toEqual(['new', 'echo: new']);
+    const [entry] = await session.list({ trash: true });
+    expect(entry?.reason).toBe('replaced');
+    expect(entry?.session.error).toMatch(/corrupt|revision/i);
+  });
+
   it('keeps the revision check between writers of the same session', async () => {
     const s = withFake('same-id', { name: 'shared' });
     await s.claude('one');
