@@ -26,9 +26,8 @@ export class NoTrashError extends ChannelCoderError {
   constructor(label: string, doing: string) {
     super(
       'CAPABILITY_MISSING',
-      `The storage ${label} has no trash, so it cannot ${doing}. Sessions removed from it are deleted for ` +
-        'good (`channelcoder session remove NAME --purge`). The file, Redis, S3 and PostgreSQL/SQLite ' +
-        'storages keep a trash; use one of them with --storage URL.',
+      `The storage ${label} has no trash, so it cannot ${doing}: \`channelcoder session remove\` deletes ` +
+        'its sessions for good. The file storage keeps a trash (the default, or --storage file:///DIR).',
     );
   }
 }
