@@ -28,6 +28,7 @@ export {
   ResumeNotFoundError,
   SessionBusyError,
   SessionConflictError,
+  type SessionConflictReason,
   SessionCorruptError,
   SessionNotFoundError,
   SessionSaveError,
@@ -119,6 +120,8 @@ export {
   type SessionFactory,
   type SessionFactoryDefaults,
   type SessionOptions,
+  type SessionRemoveOptions,
+  type SessionRestoreOptions,
   type SessionRunOptions,
   type StorageOption,
   saveSession,
@@ -158,9 +161,16 @@ export {
   type SessionStorage,
   type StorageCapabilities,
   storageCapabilities,
+  TRASH_METHODS,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
   type TranscriptStorage,
+  type TrashEntry,
+  type TrashListOptions,
+  type TrashOptions,
+  type TrashPurgeOptions,
+  type TrashReason,
+  type TrashRestoreOptions,
 } from './storage.js';
 export {
   ADOPTED_TAG,
@@ -194,3 +204,4 @@ export {
   projectFolderName,
   toAgentSessionStore,
 } from './transcripts/index.js';
+export { DEFAULT_TRASH_RETENTION_MS } from './trash.js';
