@@ -62,8 +62,9 @@ function candidatesSql(q: string, withTranscripts: boolean): string {
     ? `UNION SELECT t.session_name FROM ${q}channelcoder_transcript_lines t
          WHERE ${q}channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)`
     : '';
+  // Rows named `~…` are trashed sessions (see trash.ts): never results.
   return `SELECT s.name, s.head, s.last_active AS "lastActive" FROM ${q}channelcoder_sessions s
-    WHERE s.name IN (
+    WHERE s.name NOT LIKE '~%' AND s.name IN (
       SELECT m.session_name FROM ${q}channelcoder_messages m
         WHERE ${q}channelcoder_search_words(m.content) @@ to_tsquery('simple', $1::text)
       ${transcripts})
