@@ -74,23 +74,56 @@ export class SessionNotFoundError extends ChannelCoderError {
   }
 }
 
-/** The stored revision moved on since this state was loaded: another writer saved first. */
+/**
+ * Why a save or restore was refused: `'revision'`, another writer of the same session saved first;
+ * `'name-taken'`, the name is held by another session.
+ */
+export type SessionConflictReason = 'revision' | 'name-taken';
+
+/**
+ * A write was refused and nothing changed: either the stored revision moved on since this state was loaded
+ * (another writer of the same session saved first; `reason: 'revision'`), or the name is held by another
+ * session (`reason: 'name-taken'`).
+ */
 export class SessionConflictError extends ChannelCoderError {
   readonly sessionName: string;
   /** The revision the caller's state was based on. */
   readonly expectedRevision: number;
   /** The revision that is stored now (0 when nothing is stored). */
   readonly actualRevision: number;
-  constructor(sessionName: string, expectedRevision: number, actualRevision: number) {
+  readonly reason: SessionConflictReason;
+  /**
+   * @param options.reason default `'revision'`.
+   * @param options.hint   replaces the default advice at the end of the message (what to do, in the words
+   *   of the interface the caller used).
+   */
+  constructor(
+    sessionName: string,
+    expectedRevision: number,
+    actualRevision: number,
+    options: { reason?: SessionConflictReason; hint?: string; cause?: unknown } = {},
+  ) {
+    const reason = options.reason ?? 'revision';
+    const what =
+      reason === 'name-taken'
+        ? `The name "${sessionName}" is held by another session (revision ${actualRevision} is stored).`
+        : `Session "${sessionName}" was changed by another writer: this state is based on revision ` +
+          `${expectedRevision}, but revision ${actualRevision} is stored.`;
+    const hint =
+      options.hint ??
+      (reason === 'name-taken'
+        ? 'Use another name, or move the stored session to the trash first (session.remove(name) on a ' +
+          'storage with the trash capability) and try again.'
+        : 'Load the session again, reapply your change and save.');
     super(
       'SESSION_CONFLICT',
-      `Session "${sessionName}" was changed by another writer: this state is based on revision ` +
-        `${expectedRevision}, but revision ${actualRevision} is stored. Load the session again, ` +
-        'reapply your change and save.',
+      `${what} ${hint}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.sessionName = sessionName;
     this.expectedRevision = expectedRevision;
     this.actualRevision = actualRevision;
+    this.reason = reason;
   }
   static override is(err: unknown): err is SessionConflictError {
     return isCoded(err, 'SESSION_CONFLICT');

@@ -28,6 +28,7 @@ export {
   ResumeNotFoundError,
   SessionBusyError,
   SessionConflictError,
+  type SessionConflictReason,
   SessionCorruptError,
   SessionNotFoundError,
   SessionSaveError,
@@ -158,9 +159,16 @@ export {
   type SessionStorage,
   type StorageCapabilities,
   storageCapabilities,
+  TRASH_METHODS,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
   type TranscriptStorage,
+  type TrashEntry,
+  type TrashListOptions,
+  type TrashOptions,
+  type TrashPurgeOptions,
+  type TrashReason,
+  type TrashRestoreOptions,
 } from './storage.js';
 export {
   ADOPTED_TAG,
@@ -194,3 +202,4 @@ export {
   projectFolderName,
   toAgentSessionStore,
 } from './transcripts/index.js';
+export { DEFAULT_TRASH_RETENTION_MS } from './trash.js';

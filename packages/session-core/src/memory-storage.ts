@@ -25,8 +25,23 @@ import type {
   SessionStorage,
   TranscriptAppendMode,
   TranscriptAppendOptions,
+  TrashEntry,
+  TrashListOptions,
+  TrashOptions,
+  TrashPurgeOptions,
+  TrashRestoreOptions,
 } from './storage.js';
 import { newTranscriptLines, transcriptEntryUuid, uniqueTranscriptEntries } from './transcript-append.js';
+import {
+  createTrashEntry,
+  isTrashExpired,
+  isTrashId,
+  pageTrashEntries,
+  readTrashOptions,
+  readTrashPurgeOptions,
+  restoreNameTaken,
+  trashEntryNotFound,
+} from './trash.js';
 
 /** What the memory storage keeps per session: JSON text, exactly as a persistent adapter would. */
 export interface MemoryRecord {
@@ -43,6 +58,8 @@ export interface MemoryRecord {
 export class MemorySessionStorage implements SessionStorage {
   /** The stored JSON by session name; exposed for tests and debugging, not for application use. */
   readonly records = new Map<string, MemoryRecord>();
+  /** The trashed sessions by trash id (entry and the record as it was stored); same caveat as `records`. */
+  readonly trash = new Map<string, { entry: TrashEntry; record: MemoryRecord }>();
   /** Appends honour `dedupe: 'uuid'`. */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   /** The current lease per session name (kept after release only as the last token issued). */
@@ -79,16 +96,52 @@ export class MemorySessionStorage implements SessionStorage {
 
   async list(options?: ListOptions): Promise<SessionInfo[]> {
     const infos: SessionInfo[] = [];
-    for (const [name, record] of this.records) {
-      const where = { name, path: `memory:${name}` };
-      try {
-        infos.push(sessionInfoFromHead(fromWireHead(record.head, { name }), where));
-      } catch (err) {
-        if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
-        infos.push(corruptSessionInfo(where, err));
-      }
-    }
+    for (const [name, record] of this.records) infos.push(recordInfo(name, record));
     return pageSessionInfos(infos, options);
+  }
+
+  async moveToTrash(name: string, options?: TrashOptions): Promise<TrashEntry | undefined> {
+    const key = normalizeSessionName(name);
+    const { reason, retentionMs } = readTrashOptions(options);
+    this.checkLease(key, options);
+    const record = this.records.get(key);
+    if (record === undefined) return undefined;
+    const entry = createTrashEntry(key, recordInfo(key, record), { reason, retentionMs });
+    this.records.delete(key);
+    this.trash.set(entry.id, { entry, record });
+    return copyEntry(entry);
+  }
+
+  async listTrash(options?: TrashListOptions): Promise<TrashEntry[]> {
+    return pageTrashEntries(
+      [...this.trash.values()].map((t) => t.entry),
+      options,
+    ).map(copyEntry);
+  }
+
+  async restoreFromTrash(id: string, options: TrashRestoreOptions = {}): Promise<string> {
+    const trashed = isTrashId(id) ? this.trash.get(id) : undefined;
+    if (trashed === undefined || isTrashExpired(trashed.entry))
+      throw trashEntryNotFound(id, 'memory storage');
+    const target = normalizeSessionName(options.name ?? trashed.entry.name);
+    const taken = this.records.get(target);
+    if (taken !== undefined) throw restoreNameTaken(target, storedRevision(target, taken));
+    this.trash.delete(id);
+    this.records.set(target, trashed.record);
+    return target;
+  }
+
+  async purgeTrash(options?: TrashPurgeOptions): Promise<number> {
+    const { id, all } = readTrashPurgeOptions(options);
+    if (id !== undefined) return this.trash.delete(id) ? 1 : 0;
+    let purged = 0;
+    const now = new Date();
+    for (const [key, { entry }] of this.trash) {
+      if (!all && !isTrashExpired(entry, now)) continue;
+      this.trash.delete(key);
+      purged += 1;
+    }
+    return purged;
   }
 
   async remove(name: string): Promise<boolean> {
@@ -167,6 +220,29 @@ export class MemorySessionStorage implements SessionStorage {
     const current = this.leases.get(key);
     assertLeaseCurrent(key, options.lease, current?.live ? current : undefined);
   }
+}
+
+/** The listing entry of a stored record (corrupt records list with `error`). */
+function recordInfo(name: string, record: MemoryRecord): SessionInfo {
+  const where = { name, path: `memory:${name}` };
+  try {
+    return sessionInfoFromHead(fromWireHead(record.head, { name }), where);
+  } catch (err) {
+    if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+    return corruptSessionInfo(where, err);
+  }
+}
+
+function storedRevision(name: string, record: MemoryRecord): number {
+  try {
+    return fromWireHead(record.head, { name }).revision;
+  } catch {
+    return 0;
+  }
+}
+
+function copyEntry(entry: TrashEntry): TrashEntry {
+  return structuredClone(entry);
 }
 
 /** The uuids of stored lines (the reference implementation reads them; adapters keep an index). */

@@ -2,7 +2,7 @@
  * `@channelcoder/session-core/storage-kit`: what a `SessionStorage` adapter needs beyond the contract: the
  * stored format (wire types, serialize and decode), save planning (names, revisions, which messages to
  * write), list order and cursors, `SessionInfo` from a stored head, the transcript append rule and the
- * lease helpers. Every adapter in this repository is built from these; a third-party adapter should be too,
+ * lease helpers and the trash helpers. Every adapter in this repository is built from these; a third-party adapter should be too,
  * so that it stores what the others store and passes the conformance suite.
  */
 export {
@@ -67,6 +67,23 @@ export {
   storageLabel,
 } from './storage.js';
 export { newTranscriptLines, transcriptEntryUuid, uniqueTranscriptEntries } from './transcript-append.js';
+export {
+  compareTrashEntries,
+  createTrashEntry,
+  DEFAULT_TRASH_RETENTION_MS,
+  isTrashExpired,
+  isTrashId,
+  newTrashId,
+  pageTrashEntries,
+  readTrashListOptions,
+  readTrashOptions,
+  readTrashPurgeOptions,
+  restoreNameTaken,
+  TRASH_ID_PATTERN,
+  trashEntryFromJSON,
+  trashEntryNotFound,
+  trashEntryToJSON,
+} from './trash.js';
 export {
   type DecodeContext,
   WireReader,

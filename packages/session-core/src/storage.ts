@@ -94,6 +94,53 @@ export interface SearchResult extends SessionInfo {
   snippets: SearchSnippet[];
 }
 
+/** Why a session went to the trash: `remove` asked for it, or another session was saved under its name. */
+export type TrashReason = 'removed' | 'replaced';
+
+/** One trashed session (see {@link SessionStorage.moveToTrash}). */
+export interface TrashEntry {
+  /** Unique per trashing, opaque ([A-Za-z0-9._-]); restores or purges one entry. */
+  id: string;
+  /** The name the session had. */
+  name: string;
+  trashedAt: Date;
+  /** When purgeTrash may delete it. */
+  expiresAt: Date;
+  reason: TrashReason;
+  /** The session's listing entry as it was when trashed (same shape as list()). */
+  session: SessionInfo;
+}
+
+/** Options of `moveToTrash`: the lease fence of a write, why, and how long the entry is kept. */
+export interface TrashOptions extends WriteOptions {
+  /** Default `'removed'`. */
+  reason?: TrashReason;
+  /** How long the entry is kept (listed and restorable) before `purgeTrash` may delete it; default 30 days. */
+  retentionMs?: number;
+}
+
+/** Options of `listTrash`. */
+export interface TrashListOptions {
+  /** Only entries of sessions that had this name. */
+  name?: string;
+  /** At most this many entries. */
+  limit?: number;
+}
+
+/** Options of `restoreFromTrash`. */
+export interface TrashRestoreOptions {
+  /** Restore under this name instead of the one the session had. */
+  name?: string;
+}
+
+/** Options of `purgeTrash`. */
+export interface TrashPurgeOptions {
+  /** Delete this entry (expired or not). */
+  id?: string;
+  /** Delete every entry, expired or not. */
+  all?: boolean;
+}
+
 export interface SessionStorage {
   /**
    * Stores the state and returns the name it stored under (the given name, else `metadata.name`, else a
@@ -131,6 +178,29 @@ export interface SessionStorage {
    * same sessions and snippets as the scan in core (`searchByScan`) would find.
    */
   search?(query: string, options?: SearchOptions): Promise<SearchResult[]>;
+  /**
+   * Trash (optional capability, all four methods or none): moves the session (state and every transcript)
+   * into the trash in one step: afterwards load/list/exists/loadTranscript no longer see it, and the name
+   * is free for a new session (revision 0). Resolves undefined when nothing is stored under the name.
+   * Honours `options.lease` like save.
+   * @throws InvalidSessionNameError; LeaseLostError when the given lease expired or was taken (nothing moved).
+   */
+  moveToTrash?(name: string, options?: TrashOptions): Promise<TrashEntry | undefined>;
+  /** Trash entries, newest trashedAt first (ties by id); expired entries are not listed. */
+  listTrash?(options?: TrashListOptions): Promise<TrashEntry[]>;
+  /**
+   * Puts the entry's state and transcripts back under its name (or `options.name`) with its revision, and
+   * removes the entry; returns the name. The stored `metadata.name` may still be the old name (session-core
+   * takes the name it loads under).
+   * @throws SessionNotFoundError when no such (unexpired) entry; SessionConflictError with reason
+   *   'name-taken' when a session is stored under the target name (nothing changed).
+   */
+  restoreFromTrash?(id: string, options?: TrashRestoreOptions): Promise<string>;
+  /**
+   * Deletes entries for good: the one with `options.id`, else every expired one (`options.all`: every one).
+   * Returns how many.
+   */
+  purgeTrash?(options?: TrashPurgeOptions): Promise<number>;
 }
 
 export interface StorageCapabilities {
@@ -140,7 +210,12 @@ export interface StorageCapabilities {
   transcripts: boolean;
   lease: boolean;
   search: boolean;
+  /** moveToTrash, listTrash, restoreFromTrash and purgeTrash are all present. */
+  trash: boolean;
 }
+
+/** The methods of the trash capability. */
+export const TRASH_METHODS = ['moveToTrash', 'listTrash', 'restoreFromTrash', 'purgeTrash'] as const;
 
 /** Which optional methods the storage has. */
 export function storageCapabilities(storage: SessionStorage): StorageCapabilities {
@@ -152,12 +227,21 @@ export function storageCapabilities(storage: SessionStorage): StorageCapabilitie
       typeof storage.appendTranscript === 'function' && typeof storage.loadTranscript === 'function',
     lease: typeof storage.lease === 'function',
     search: typeof storage.search === 'function',
+    trash: TRASH_METHODS.every((m) => typeof storage[m] === 'function'),
   };
 }
 
 /** Returns the optional method bound to the storage, or throws CapabilityError naming it. */
 export function requireCapability<
-  K extends 'remove' | 'exists' | 'close' | 'appendTranscript' | 'loadTranscript' | 'lease' | 'search',
+  K extends
+    | 'remove'
+    | 'exists'
+    | 'close'
+    | 'appendTranscript'
+    | 'loadTranscript'
+    | 'lease'
+    | 'search'
+    | (typeof TRASH_METHODS)[number],
 >(storage: SessionStorage, capability: K): NonNullable<SessionStorage[K]> {
   const method = storage[capability];
   if (typeof method !== 'function') throw new CapabilityError(capability, storageLabel(storage));

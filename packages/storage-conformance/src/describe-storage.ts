@@ -18,6 +18,7 @@ import { roundTripSpec } from './specs/round-trip.js';
 import { saveWithoutNameSpec } from './specs/save-without-name.js';
 import { searchSpec } from './specs/search.js';
 import { transcriptsSpec } from './specs/transcripts.js';
+import { trashSpec } from './specs/trash.js';
 
 type Spec = <S extends SessionStorage>(ctx: SpecContext<S>) => void;
 
@@ -41,6 +42,7 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
     title: 'Claude Agent SDK sessionStore through toAgentSessionStore (transcript capability)',
     spec: agentSessionStoreSpec,
   },
+  trash: { title: 'trash (optional capability)', spec: trashSpec },
 };
 
 /**

@@ -18,6 +18,7 @@ export const CONCERNS = [
   'lease',
   'search',
   'agentSessionStore',
+  'trash',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 
