@@ -9,24 +9,27 @@
 import {
   normalizeSessionName,
   SessionConflictError,
-  SessionNotFoundError,
+  type SessionNotFoundError,
   type TrashEntry,
   type TrashListOptions,
   type TrashOptions,
   type TrashPurgeOptions,
   type TrashRestoreOptions,
 } from '@channelcoder/session-core';
+import {
+  createTrashEntry,
+  isTrashId,
+  readTrashListOptions,
+  readTrashOptions,
+  readTrashPurgeOptions,
+  restoreNameTaken,
+  trashEntryFromJSON,
+  trashEntryNotFound,
+  trashEntryToJSON,
+} from '@channelcoder/session-core/storage-kit';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { listEntry } from './session-rows.js';
 import { isUniqueViolation } from './storage-errors.js';
-import {
-  isTrashId,
-  newTrashEntry,
-  parseTrashEntry,
-  readTrashListOptions,
-  readTrashOptions,
-  trashEntryJson,
-} from './trash-entry.js';
 
 /** What trashed rows are renamed to: `~` never starts a session name. */
 export const TRASHED_NAME_PREFIX = '~trash~';
@@ -95,7 +98,7 @@ export async function moveToTrash(
         select: { name: true, head: true, lastActive: true, revision: true },
       });
       if (row === null) return { moved: undefined };
-      const entry = newTrashEntry(
+      const entry = createTrashEntry(
         key,
         listEntry({ name: key, head: row.head ?? '', lastActive: row.lastActive ?? new Date(0) }),
         settings,
@@ -124,13 +127,21 @@ export async function listTrash(place: TrashPlace, options?: TrashListOptions): 
   const { name, limit } = readTrashListOptions(options);
   if (limit === 0) return [];
   const where: Where = { expiresAt: { gt: new Date() } };
-  if (name !== undefined) where.name = normalizeSessionName(name);
+  if (name !== undefined) where.name = name;
   const rows = await (place.prisma as unknown as TrashClient).channelCoderTrash.findMany({
     where,
     orderBy: [{ trashedAt: 'desc' }, { id: 'asc' }],
-    ...(Number.isFinite(limit) ? { take: limit } : {}),
+    ...(limit === undefined ? {} : { take: limit }),
   });
   return rows.flatMap((row) => parseTrashEntry(row.entry) ?? []);
+}
+
+function parseTrashEntry(text: string): TrashEntry | undefined {
+  try {
+    return trashEntryFromJSON(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 export async function restoreFromTrash(
@@ -150,7 +161,7 @@ export async function restoreFromTrash(
         where: { name },
         select: { revision: true },
       });
-      if (taken !== null) throw nameTaken(name, id, taken.revision ?? 0);
+      if (taken !== null) throw restoreNameTaken(name, taken.revision ?? 0);
       const trashed = trashedRowName(id);
       const { count } = await tx.channelCoderSession.updateMany({
         where: { name: trashed },
@@ -164,7 +175,7 @@ export async function restoreFromTrash(
     }, place.txOptions);
   } catch (err) {
     // A session created under the name between the check and the rename: the primary key refuses it.
-    if (isUniqueViolation(err)) throw nameTaken(target ?? '(its name)', id, 0);
+    if (isUniqueViolation(err) && target !== undefined) throw restoreNameTaken(target);
     throw err;
   }
 }
@@ -172,23 +183,24 @@ export async function restoreFromTrash(
 export async function purgeTrash(place: TrashPlace, options?: TrashPurgeOptions): Promise<number> {
   const client = place.prisma as unknown as TrashClient;
   let ids: string[];
-  if (options?.id !== undefined) {
-    if (!isTrashId(options.id)) return 0;
-    ids = [options.id];
+  const { id, all } = readTrashPurgeOptions(options);
+  if (id !== undefined) {
+    if (!isTrashId(id)) return 0;
+    ids = [id];
   } else {
-    const where: Where = options?.all === true ? {} : { expiresAt: { lte: new Date() } };
+    const where: Where = all ? {} : { expiresAt: { lte: new Date() } };
     ids = (await client.channelCoderTrash.findMany({ where, select: { id: true } })).map((r) => r.id);
   }
   let purged = 0;
-  for (const id of ids) {
+  for (const one of ids) {
     purged += await place.prisma.$transaction(async (raw) => {
       const tx = raw as TrashClient;
-      const trashed = trashedRowName(id);
+      const trashed = trashedRowName(one);
       if (place.transcripts)
         await tx.channelCoderTranscriptLine?.deleteMany({ where: { sessionName: trashed } });
       await tx.channelCoderMessage.deleteMany({ where: { sessionName: trashed } });
       await tx.channelCoderSession.deleteMany({ where: { name: trashed } });
-      return (await tx.channelCoderTrash.deleteMany({ where: { id } })).count;
+      return (await tx.channelCoderTrash.deleteMany({ where: { id: one } })).count;
     }, place.txOptions);
   }
   return purged;
@@ -214,17 +226,10 @@ function trashRow(entry: TrashEntry): TrashRow {
     trashedAt: entry.trashedAt,
     expiresAt: entry.expiresAt,
     reason: entry.reason,
-    entry: trashEntryJson(entry),
+    entry: JSON.stringify(trashEntryToJSON(entry)),
   };
 }
 
 function notInTrash(id: string): SessionNotFoundError {
-  return new SessionNotFoundError(String(id), { where: 'the trash (no unexpired entry has that id)' });
-}
-
-function nameTaken(name: string, id: string, revision: number): SessionConflictError {
-  return new SessionConflictError(name, 0, revision, {
-    reason: 'name-taken',
-    hint: `Trash entry "${id}" was not restored: restore it under another name ({ name }), or move the stored session to the trash first.`,
-  });
+  return trashEntryNotFound(id, 'the database');
 }

@@ -12,7 +12,6 @@ import {
   SessionConflictError,
   SessionCorruptError,
   type SessionInfo,
-  SessionNotFoundError,
   type TrashEntry,
   type TrashListOptions,
   type TrashOptions,
@@ -21,23 +20,25 @@ import {
   UnsupportedFormatError,
 } from '@channelcoder/session-core';
 import {
+  compareTrashEntries,
   corruptSessionInfo,
+  createTrashEntry,
   fencingToken,
   fromWireHead,
+  isTrashExpired,
+  isTrashId,
+  readTrashListOptions,
+  readTrashOptions,
+  readTrashPurgeOptions,
+  restoreNameTaken,
   sessionInfoFromHead,
+  trashEntryFromJSON,
+  trashEntryNotFound,
+  trashEntryToJSON,
 } from '@channelcoder/session-core/storage-kit';
 import { indexKeys, indexMember, sessionKeys, trashedKeys, trashIndexKeys } from './keys.js';
 import { sha1Hex } from './save-basis.js';
 import type { RedisClient, SessionScripts } from './scripts.js';
-import {
-  compareTrashEntries,
-  isTrashId,
-  newTrashEntry,
-  parseTrashEntry,
-  readTrashListOptions,
-  readTrashOptions,
-  trashEntryJson,
-} from './trash-entry.js';
 
 /**
  * Trashed keys outlive their entry's `expiresAt` by this long before Redis expires them (server clock), so
@@ -74,12 +75,12 @@ export async function moveToTrash(
         throw new LeaseLostError(key, token);
       return undefined;
     }
-    const entry = newTrashEntry(key, infoOf(key, keys.head, stored), settings);
+    const entry = createTrashEntry(key, infoOf(key, keys.head, stored), settings);
     const trashed = trashedKeys(ctx.prefix, key, entry.id);
     const index = indexKeys(ctx.prefix);
     const trash = trashIndexKeys(ctx.prefix);
     const member = indexMember(entry.trashedAt.getTime(), entry.id);
-    const json = trashEntryJson(entry);
+    const json = JSON.stringify(trashEntryToJSON(entry));
     const sessionPart = [keys.head, keys.messages, keys.transcripts, keys.lease];
     const trashPart = [trashed.head, trashed.messages, trashed.transcripts];
     const result = await ctx.scripts.moveToTrash(
@@ -114,10 +115,9 @@ export async function moveToTrash(
 }
 
 export async function listTrash(ctx: TrashContext, options?: TrashListOptions): Promise<TrashEntry[]> {
-  const { name, limit } = readTrashListOptions(options);
-  const wanted = name === undefined ? undefined : normalizeSessionName(name);
+  const { name: wanted, limit = Number.POSITIVE_INFINITY } = readTrashListOptions(options);
   const trash = trashIndexKeys(ctx.prefix);
-  const now = Date.now();
+  const now = new Date();
   const found: TrashEntry[] = [];
   for (let start = 0; found.length < limit; start += TRASH_BATCH) {
     const members = await ctx.client.zrange(trash.order, String(start), String(start + TRASH_BATCH - 1));
@@ -126,7 +126,7 @@ export async function listTrash(ctx: TrashContext, options?: TrashListOptions): 
     const texts = await ctx.client.hmget(trash.entries, ...ids);
     for (const text of texts) {
       const entry = parseTrashEntry(text);
-      if (entry === undefined || entry.expiresAt.getTime() <= now) continue;
+      if (entry === undefined || isTrashExpired(entry, now)) continue;
       if (wanted !== undefined && entry.name !== wanted) continue;
       found.push(entry);
       if (found.length >= limit) break;
@@ -142,7 +142,7 @@ export async function restoreFromTrash(
   options: TrashRestoreOptions | undefined,
 ): Promise<string> {
   const entry = await readEntry(ctx, id);
-  if (entry === undefined || entry.expiresAt.getTime() <= Date.now()) throw notInTrash(id);
+  if (entry === undefined || isTrashExpired(entry)) throw trashEntryNotFound(id, 'Redis');
   const target = normalizeSessionName(options?.name ?? entry.name);
   if (ctx.cluster && target !== entry.name) {
     throw new InvalidArgumentError(
@@ -169,12 +169,9 @@ export async function restoreFromTrash(
     { id: entry.id, trashMember, ttlMs: ctx.ttlMs, name: target, member },
   );
   if (outcome === 'name-taken') {
-    throw new SessionConflictError(target, 0, await storedRevision(ctx, keys.head), {
-      reason: 'name-taken',
-      hint: `Trash entry "${id}" was not restored: restore it under another name ({ name }), or move the stored session to the trash first.`,
-    });
+    throw restoreNameTaken(target, await storedRevision(ctx, keys.head));
   }
-  if (outcome === 'gone') throw notInTrash(id);
+  if (outcome === 'gone') throw trashEntryNotFound(id, 'Redis');
   if (ctx.cluster)
     await ctx.scripts.trashIndex(
       [index.order, index.members, trash.order, trash.entries],
@@ -184,15 +181,15 @@ export async function restoreFromTrash(
 }
 
 export async function purgeTrash(ctx: TrashContext, options?: TrashPurgeOptions): Promise<number> {
-  if (options?.id !== undefined) {
-    const entry = await readEntry(ctx, options.id);
+  const { id, all } = readTrashPurgeOptions(options);
+  if (id !== undefined) {
+    const entry = await readEntry(ctx, id);
     if (entry === undefined) return 0;
     await purgeOne(ctx, entry);
     return 1;
   }
-  const all = options?.all === true;
   const trash = trashIndexKeys(ctx.prefix);
-  const now = Date.now();
+  const now = new Date();
   let purged = 0;
   let start = 0;
   for (;;) {
@@ -208,7 +205,7 @@ export async function purgeTrash(ctx: TrashContext, options?: TrashPurgeOptions)
         await ctx.client.zrem(trash.order, members[i]!);
         continue;
       }
-      if (!all && entry.expiresAt.getTime() > now) {
+      if (!all && !isTrashExpired(entry, now)) {
         kept += 1;
         continue;
       }
@@ -240,8 +237,13 @@ async function readEntry(ctx: TrashContext, id: string): Promise<TrashEntry | un
   return parseTrashEntry(await ctx.client.hget(trashIndexKeys(ctx.prefix).entries, id));
 }
 
-function notInTrash(id: string): SessionNotFoundError {
-  return new SessionNotFoundError(id, { where: 'the trash (no unexpired entry has that id)' });
+function parseTrashEntry(text: string | null | undefined): TrashEntry | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return trashEntryFromJSON(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 async function storedRevision(ctx: TrashContext, head: string): Promise<number> {
