@@ -248,6 +248,28 @@ return 1
 `;
 
 /**
+ * A restore under another name on a Cluster, where the trash keys live in another slot than the target's
+ * (RENAME cannot cross slots): the trashed keys' DUMP payloads are restored under the target's keys, all
+ * or nothing, only while no session is stored there. Each payload is one string argument (never a Lua
+ * table of elements).
+ * KEYS: head, messages, transcripts. ARGV: ttl in ms, head payload, messages payload ('' = none),
+ * transcripts set payload ('' = none), then transcript id, payload pairs.
+ * Returns 1 when restored; -1 when a session is stored under the target name (nothing changed).
+ */
+const RESTORE_COPY = `${HELPERS}
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', transcript_key(KEYS[3], id)) end
+redis.call('DEL', KEYS[2], KEYS[3])
+if ARGV[3] ~= '' then redis.call('RESTORE', KEYS[2], 0, ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('RESTORE', KEYS[3], 0, ARGV[4]) end
+for i = 5, #ARGV, 2 do redis.call('RESTORE', transcript_key(KEYS[3], ARGV[i]), 0, ARGV[i + 1]) end
+redis.call('RESTORE', KEYS[1], 0, ARGV[2])
+local ttl = tonumber(ARGV[1])
+set_expiry(KEYS[1], KEYS[2], KEYS[3], ttl > 0 and expire_at(ttl) or 0)
+return 1
+`;
+
+/**
  * Deletes one trashed session's keys and, with the index keys given, its entry.
  * KEYS: trash head, trash messages, trash transcripts [, trash order, trash entries]
  * ARGV: entry id, trash index member. Returns 1.
@@ -294,6 +316,7 @@ const COMMANDS = {
   moveToTrash: { name: 'channelcoderSessionsMoveToTrashV1', lua: MOVE_TO_TRASH },
   restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV1', lua: RESTORE_FROM_TRASH },
   purgeTrashed: { name: 'channelcoderSessionsPurgeTrashedV1', lua: PURGE_TRASHED },
+  restoreCopy: { name: 'channelcoderSessionsRestoreCopyV1', lua: RESTORE_COPY },
   trashIndex: { name: 'channelcoderSessionsTrashIndexV1', lua: TRASH_INDEX },
 } as const;
 
@@ -309,7 +332,12 @@ export class SessionScripts {
     }
   }
 
-  private call(command: keyof typeof COMMANDS, keys: string[], args: (string | number)[], buffer = false) {
+  private call(
+    command: keyof typeof COMMANDS,
+    keys: string[],
+    args: (string | number | Buffer)[],
+    buffer = false,
+  ) {
     const method = `${COMMANDS[command].name}${buffer ? 'Buffer' : ''}`;
     const fn = (this.client as unknown as Record<string, ScriptCall>)[method]!;
     return fn.call(this.client, keys.length, ...keys, ...args);
@@ -455,6 +483,11 @@ export class SessionScripts {
       args.member,
     ])) as number;
     return reply === 1 ? 'restored' : reply === -1 ? 'name-taken' : 'gone';
+  }
+
+  /** See RESTORE_COPY; false when a session is stored under the target name. */
+  async restoreCopy(keys: string[], ttlMs: number, payloads: (string | Buffer)[]): Promise<boolean> {
+    return (await this.call('restoreCopy', keys, [ttlMs, ...payloads])) === 1;
   }
 
   /** See PURGE_TRASHED. */

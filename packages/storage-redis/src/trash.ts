@@ -6,7 +6,6 @@
  * rename. On a Cluster the two index halves live in another slot and follow in a second script (as saves do).
  */
 import {
-  InvalidArgumentError,
   LeaseLostError,
   normalizeSessionName,
   SessionConflictError,
@@ -144,12 +143,7 @@ export async function restoreFromTrash(
   const entry = await readEntry(ctx, id);
   if (entry === undefined || isTrashExpired(entry)) throw trashEntryNotFound(id, 'Redis');
   const target = normalizeSessionName(options?.name ?? entry.name);
-  if (ctx.cluster && target !== entry.name) {
-    throw new InvalidArgumentError(
-      `restoreFromTrash("${id}"): on a Redis Cluster a trashed session is restored under its own name ` +
-        `("${entry.name}") only; restore it there, then save a copy under "${target}".`,
-    );
-  }
+  if (ctx.cluster && target !== entry.name) return restoreAcrossSlots(ctx, entry, target);
   const trashed = trashedKeys(ctx.prefix, entry.name, entry.id);
   const keys = sessionKeys(ctx.prefix, target);
   const index = indexKeys(ctx.prefix);
@@ -177,6 +171,48 @@ export async function restoreFromTrash(
       [index.order, index.members, trash.order, trash.entries],
       [target, entry.id, member, trashMember, 'restore'],
     );
+  return target;
+}
+
+/**
+ * On a Cluster, under another name: the target's keys are in another slot, so the trashed keys are copied
+ * (DUMP, then one script in the target's slot RESTOREs them all or none), then the trash keys are deleted.
+ * A crash between the two leaves the entry in the trash beside the restored session: nothing is lost.
+ */
+async function restoreAcrossSlots(ctx: TrashContext, entry: TrashEntry, target: string): Promise<string> {
+  const trashed = trashedKeys(ctx.prefix, entry.name, entry.id);
+  const keys = sessionKeys(ctx.prefix, target);
+  if ((await ctx.client.exists(keys.head)) === 1)
+    throw restoreNameTaken(target, await storedRevision(ctx, keys.head));
+  const head = await ctx.client.dumpBuffer(trashed.head);
+  if (head === null) throw trashEntryNotFound(entry.id, 'Redis');
+  const messages = await ctx.client.dumpBuffer(trashed.messages);
+  const set = await ctx.client.dumpBuffer(trashed.transcripts);
+  const pairs: (string | Buffer)[] = [];
+  const base = trashed.transcripts.slice(0, -'transcripts'.length);
+  for (const id of await ctx.client.smembers(trashed.transcripts)) {
+    const payload = await ctx.client.dumpBuffer(`${base}transcript:${id}`);
+    if (payload !== null) pairs.push(id, payload);
+  }
+  const restored = await ctx.scripts.restoreCopy([keys.head, keys.messages, keys.transcripts], ctx.ttlMs, [
+    head,
+    messages ?? '',
+    set ?? '',
+    ...pairs,
+  ]);
+  if (!restored) throw restoreNameTaken(target, await storedRevision(ctx, keys.head));
+  const index = indexKeys(ctx.prefix);
+  const trash = trashIndexKeys(ctx.prefix);
+  const trashMember = indexMember(entry.trashedAt.getTime(), entry.id);
+  await ctx.scripts.purgeTrashed(
+    [trashed.head, trashed.messages, trashed.transcripts],
+    entry.id,
+    trashMember,
+  );
+  await ctx.scripts.trashIndex(
+    [index.order, index.members, trash.order, trash.entries],
+    [target, entry.id, indexMember(entry.session.lastActive.getTime(), target), trashMember, 'restore'],
+  );
   return target;
 }
 
