@@ -43,7 +43,18 @@ for (const [label, open] of providers) {
       expect(await storage.exists('binned')).toBe(false);
       expect(await storage.list()).toEqual([]);
       expect(await storage.loadTranscript!('binned', 'claude-a')).toBeNull();
-      if (storage.search) expect(await storage.search('zebra')).toEqual([]);
+      if (storage.search) {
+        expect(await storage.search('zebra')).toEqual([]);
+        // The search indexes themselves leave trashed rows out (partial indexes).
+        const defs = await db.prisma.$queryRawUnsafe<{ indexdef: string }[]>(
+          `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE '%search_idx' ORDER BY indexname`,
+          db.schema,
+        );
+        expect(defs.map((d) => d.indexdef)).toEqual([
+          expect.stringContaining("WHERE (session_name !~~ '~trash~%'::text)"),
+          expect.stringContaining("WHERE (session_name !~~ '~trash~%'::text)"),
+        ]);
+      }
       // Nothing was copied: the rows are the same rows under the trashed name.
       const rows = await db.prisma.channelCoderMessage.count({
         where: { sessionName: `~trash~${entry!.id}` },

@@ -12,3 +12,13 @@ CREATE TABLE "channelcoder_trash" (
 
 -- CreateIndex
 CREATE INDEX "channelcoder_trash_listing_idx" ON "channelcoder_trash"("trashed_at" DESC, "id");
+
+-- The search indexes forget trashed sessions: their rows are renamed to `~trash~<id>` (a name no session
+-- can have) and leave these partial indexes; search() queries with the same condition.
+DROP INDEX "channelcoder_messages_search_idx";
+
+CREATE INDEX "channelcoder_messages_search_idx" ON "channelcoder_messages" USING GIN ("channelcoder_search_words"("content")) WHERE "session_name" NOT LIKE '~trash~%';
+
+DROP INDEX "channelcoder_transcript_lines_search_idx";
+
+CREATE INDEX "channelcoder_transcript_lines_search_idx" ON "channelcoder_transcript_lines" USING GIN ("channelcoder_search_words"("entry")) WHERE "session_name" NOT LIKE '~trash~%';
