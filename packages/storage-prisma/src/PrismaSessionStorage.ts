@@ -13,6 +13,11 @@ import {
   type SessionStorage,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
+  type TrashEntry,
+  type TrashListOptions,
+  type TrashOptions,
+  type TrashPurgeOptions,
+  type TrashRestoreOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
 import {
@@ -55,6 +60,7 @@ import {
   hasTranscriptUuid,
   loadTranscriptLines,
 } from './transcripts.js';
+import * as trash from './trash.js';
 
 export interface PrismaSessionStorageOptions {
   /**
@@ -153,8 +159,28 @@ export class PrismaSessionStorage implements SessionStorage {
    * @throws StorageUnavailableError (also when the search migration was not applied).
    */
   readonly search?: (query: string, options?: SearchOptions) => Promise<SearchResult[]>;
+  /**
+   * The trash capability (present when the client has the `ChannelCoderTrash` model): moves the session,
+   * its messages and transcripts into the trash in one transaction (rows renamed to `~trash~<id>`, never
+   * copied). Resolves undefined when nothing is stored under the name; honours `options.lease` like save.
+   *
+   * @throws LeaseLostError (nothing moved); StorageUnavailableError.
+   */
+  readonly moveToTrash?: (name: string, options?: TrashOptions) => Promise<TrashEntry | undefined>;
+  /** Unexpired trash entries, newest `trashedAt` first (ties by id), from the `channelcoder_trash` table. */
+  readonly listTrash?: (options?: TrashListOptions) => Promise<TrashEntry[]>;
+  /**
+   * Renames the entry's rows back under its name (or `options.name`) in one transaction and deletes the entry.
+   *
+   * @throws SessionNotFoundError when no unexpired entry has that id; SessionConflictError (reason
+   *   'name-taken') when a session is stored under the target name (nothing changed).
+   */
+  readonly restoreFromTrash?: (id: string, options?: TrashRestoreOptions) => Promise<string>;
+  /** Deletes the entry `options.id`, else every expired one (`options.all`: every one); resolves how many. */
+  readonly purgeTrash?: (options?: TrashPurgeOptions) => Promise<number>;
   /** The database's clock when leases are available. */
   private readonly leaseClock: DatabaseClock | undefined;
+  private readonly trash: boolean;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -193,6 +219,8 @@ export class PrismaSessionStorage implements SessionStorage {
         }
       };
     }
+    this.trash = trash.hasTrashModel(this.prisma);
+    if (this.trash) this.defineTrash();
     if (this.transcripts) {
       const byUuid = hasTranscriptUuid(options.prisma);
       if (byUuid) this.transcriptAppendModes = ['uuid'];
@@ -241,6 +269,47 @@ export class PrismaSessionStorage implements SessionStorage {
         }
       };
     }
+  }
+
+  private defineTrash(): void {
+    const place: trash.TrashPlace = {
+      prisma: this.prisma,
+      txOptions: this.txOptions,
+      transcripts: this.transcripts,
+      checkLease: (tx, name, options) => checkLeaseInTransaction(tx, this.leaseClock, name, options),
+    };
+    const wrap =
+      <A extends unknown[], R>(operation: (...args: A) => string, fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          throw toStorageError(err, operation(...args));
+        }
+      };
+    const self = this as {
+      -readonly [K in
+        | 'moveToTrash'
+        | 'listTrash'
+        | 'restoreFromTrash'
+        | 'purgeTrash']: PrismaSessionStorage[K];
+    };
+    self.moveToTrash = wrap(
+      (name) => `moveToTrash("${name}")`,
+      (name: string, options?: TrashOptions) => trash.moveToTrash(place, normalizeSessionName(name), options),
+    );
+    self.listTrash = wrap(
+      () => 'listTrash()',
+      (options?: TrashListOptions) => trash.listTrash(place, options),
+    );
+    self.restoreFromTrash = wrap(
+      (id) => `restoreFromTrash("${id}")`,
+      (id: string, options?: TrashRestoreOptions) => trash.restoreFromTrash(place, id, options),
+    );
+    self.purgeTrash = wrap(
+      () => 'purgeTrash()',
+      (options?: TrashPurgeOptions) => trash.purgeTrash(place, options),
+    );
   }
 
   /**
@@ -355,6 +424,8 @@ export class PrismaSessionStorage implements SessionStorage {
   ): Promise<ListRow[]> {
     const filters: Record<string, unknown>[] = [];
     if (prefix !== '') filters.push({ name: { startsWith: prefix } });
+    // Trashed sessions' rows (`~trash~<id>`, see trash.ts) are not sessions.
+    if (this.trash) filters.push({ NOT: { name: { startsWith: trash.TRASHED_NAME_PREFIX } } });
     if (after !== undefined) {
       const at = new Date(after.lastActive);
       filters.push({ OR: [{ lastActive: { lt: at } }, { lastActive: at, name: { gt: after.name } }] });

@@ -196,6 +196,9 @@ function guardedClient(client: OwnedClient, closed: () => boolean): ChannelCoder
     get channelCoderLease() {
       return open(c.channelCoderLease);
     },
+    get channelCoderTrash() {
+      return open(c.channelCoderTrash);
+    },
     get _activeProvider() {
       return c._activeProvider;
     },

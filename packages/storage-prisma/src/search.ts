@@ -60,12 +60,16 @@ function querySql(q: string): string {
 function candidatesSql(q: string, withTranscripts: boolean): string {
   const transcripts = withTranscripts
     ? `UNION SELECT t.session_name FROM ${q}channelcoder_transcript_lines t
-         WHERE ${q}channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)`
+         WHERE ${q}channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)
+           AND t.session_name NOT LIKE '~trash~%'`
     : '';
+  // Rows named `~trash~…` are trashed sessions (see trash.ts): the partial search indexes of the trash
+  // migration leave them out, and the same conditions here let the planner use those indexes.
   return `SELECT s.name, s.head, s.last_active AS "lastActive" FROM ${q}channelcoder_sessions s
     WHERE s.name IN (
       SELECT m.session_name FROM ${q}channelcoder_messages m
         WHERE ${q}channelcoder_search_words(m.content) @@ to_tsquery('simple', $1::text)
+          AND m.session_name NOT LIKE '~trash~%'
       ${transcripts})
     ORDER BY s.last_active DESC, s.name`;
 }

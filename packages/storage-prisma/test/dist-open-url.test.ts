@@ -52,6 +52,6 @@ describe.each([
       cwd: join(import.meta.dirname, '..'),
       env: { ...process.env, URL: url.toString() },
     });
-    expect(JSON.parse(stdout)).toEqual({ applied: 5, names: ['from-dist'] });
+    expect(JSON.parse(stdout)).toEqual({ applied: 6, names: ['from-dist'] });
   });
 });

@@ -20,6 +20,7 @@ const MIGRATIONS = [
   '20261202000000_channelcoder_leases',
   '20261202010000_channelcoder_transcript_uuids',
   '20261202020000_channelcoder_search',
+  '20261203000000_channelcoder_trash',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -123,6 +124,7 @@ describe('migrate() on PostgreSQL', () => {
         'channelcoder_messages',
         'channelcoder_sessions',
         'channelcoder_transcript_lines',
+        'channelcoder_trash',
       ]);
       const index = await pool.query(
         'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2',

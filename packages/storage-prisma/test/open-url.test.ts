@@ -26,6 +26,7 @@ const MIGRATIONS = [
   '20261202000000_channelcoder_leases',
   '20261202010000_channelcoder_transcript_uuids',
   '20261202020000_channelcoder_search',
+  '20261203000000_channelcoder_trash',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -95,6 +96,7 @@ describe('openPrismaSessionStorage on PostgreSQL', () => {
       'channelcoder_messages',
       'channelcoder_sessions',
       'channelcoder_transcript_lines',
+      'channelcoder_trash',
     ]);
 
     const { storage } = opened;

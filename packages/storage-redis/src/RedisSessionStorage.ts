@@ -14,6 +14,11 @@ import {
   StorageUnavailableError,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
+  type TrashEntry,
+  type TrashListOptions,
+  type TrashOptions,
+  type TrashPurgeOptions,
+  type TrashRestoreOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
 import {
@@ -38,6 +43,7 @@ import {
   checkTranscriptArgs,
   loadTranscriptLines,
 } from './transcripts.js';
+import * as trash from './trash.js';
 
 export interface RedisSessionStorageOptions {
   /**
@@ -358,6 +364,71 @@ export class RedisSessionStorage implements SessionStorage {
     return withAvailability(this.client, this.timeoutMs, `loadTranscript("${key}")`, () =>
       loadTranscriptLines(this.client, this.prefix, key, id),
     );
+  }
+
+  /**
+   * Moves the session into the trash (see the README's Trash section): one script renames its keys and
+   * every transcript list to `P{<name>}:trash:<id>:…` (no value is copied), drops its listing entry and
+   * adds the trash entry. Resolves undefined when nothing is stored under the name. With `options.lease`,
+   * only while that lease is the session's current one (checked in the script).
+   *
+   * @throws LeaseLostError (nothing moved); InvalidArgumentError for a bad `reason` or `retentionMs`;
+   *   StorageUnavailableError (the move may or may not have happened: list the trash).
+   */
+  async moveToTrash(name: string, options?: TrashOptions): Promise<TrashEntry | undefined> {
+    const key = normalizeSessionName(name);
+    return withAvailability(
+      this.client,
+      this.timeoutMs,
+      `moveToTrash("${key}")`,
+      async () => {
+        this.bases.delete(key);
+        return trash.moveToTrash(this.trashContext(), key, options);
+      },
+      'the move may or may not have happened: check listTrash() before trying again',
+    );
+  }
+
+  /** Unexpired trash entries, newest `trashedAt` first (ties by id); `name` and `limit` filter. */
+  async listTrash(options?: TrashListOptions): Promise<TrashEntry[]> {
+    return withAvailability(this.client, this.timeoutMs, 'listTrash()', () =>
+      trash.listTrash(this.trashContext(), options),
+    );
+  }
+
+  /**
+   * Renames the entry's keys back under its name (or `options.name`) in one script, with the session's
+   * revision, and removes the entry. On a Cluster only under its own name (the keys must stay in their slot).
+   *
+   * @throws SessionNotFoundError when no unexpired entry has that id; SessionConflictError (reason
+   *   'name-taken') when a session is stored under the target name (nothing changed).
+   */
+  async restoreFromTrash(id: string, options?: TrashRestoreOptions): Promise<string> {
+    return withAvailability(this.client, this.timeoutMs, `restoreFromTrash("${id}")`, async () => {
+      const name = await trash.restoreFromTrash(this.trashContext(), id, options);
+      this.bases.delete(name);
+      return name;
+    });
+  }
+
+  /**
+   * Deletes trashed sessions for good: the entry `options.id`, else every expired one (`options.all`:
+   * every one). Resolves how many. Trashed keys also expire by themselves a day after `expiresAt`.
+   */
+  async purgeTrash(options?: TrashPurgeOptions): Promise<number> {
+    return withAvailability(this.client, this.timeoutMs, 'purgeTrash()', () =>
+      trash.purgeTrash(this.trashContext(), options),
+    );
+  }
+
+  private trashContext(): trash.TrashContext {
+    return {
+      client: this.client,
+      scripts: this.scripts,
+      prefix: this.prefix,
+      cluster: this.cluster,
+      ttlMs: this.ttlMs,
+    };
   }
 
   private scriptKeys(keys: SessionKeys): string[] {

@@ -54,6 +54,34 @@ export function transcriptUuidIndexKey(prefix: string, name: string, claudeSessi
   return transcriptKey(prefix, name, uuidIndexId(claudeSessionId));
 }
 
+/** The keys of one trashed session: its head, messages and transcripts set, renamed under the entry id. */
+export interface TrashedKeys {
+  head: string;
+  messages: string;
+  transcripts: string;
+}
+
+/**
+ * Where a session's keys go when it is trashed: `P{<name>}:trash:<id>:…`, the same hash tag (so a move is
+ * a RENAME in one slot). Transcript lists follow as `P{<name>}:trash:<id>:transcript:<claudeSessionId>`.
+ */
+export function trashedKeys(prefix: string, name: string, id: string): TrashedKeys {
+  const base = `${prefix}{${name}}:trash:${id}`;
+  return { head: `${base}:head`, messages: `${base}:messages`, transcripts: `${base}:transcripts` };
+}
+
+export interface TrashIndexKeys {
+  /** ZSET, every score 0, members `<inverted trashedAt>:<id>`: lexicographic order = newest first. */
+  order: string;
+  /** HASH: entry id → the entry as JSON (name, trashedAt, expiresAt, reason, listing entry). */
+  entries: string;
+}
+
+/** The trash index lives beside the listing index (same hash tag), so one script updates both. */
+export function trashIndexKeys(prefix: string): TrashIndexKeys {
+  return { order: `${prefix}{index}:trash`, entries: `${prefix}{index}:trash-entries` };
+}
+
 export function indexKeys(prefix: string): IndexKeys {
   return { order: `${prefix}{index}:order`, members: `${prefix}{index}:members` };
 }
@@ -80,8 +108,11 @@ export function parseIndexMember(member: string): { lastActive: number; name: st
 /** One kind of key the storage writes: its Redis type and how the key is built. */
 export interface KeyKind {
   type: 'STRING' | 'LIST' | 'SET' | 'HASH' | 'ZSET';
-  /** The key for a prefix, a session name and a Claude session id (those it does not use are ignored). */
-  key(prefix: string, name: string, claudeSessionId: string): string;
+  /**
+   * The key for a prefix, a session name, a Claude session id and a trash entry id (those it does not use
+   * are ignored).
+   */
+  key(prefix: string, name: string, claudeSessionId: string, trashId: string): string;
 }
 
 /**
@@ -98,4 +129,11 @@ export const KEY_LAYOUT: readonly KeyKind[] = [
   { type: 'STRING', key: (p, n) => sessionKeys(p, n).leaseToken },
   { type: 'ZSET', key: (p) => indexKeys(p).order },
   { type: 'HASH', key: (p) => indexKeys(p).members },
+  { type: 'STRING', key: (p, n, _c, t) => trashedKeys(p, n, t).head },
+  { type: 'LIST', key: (p, n, _c, t) => trashedKeys(p, n, t).messages },
+  { type: 'SET', key: (p, n, _c, t) => trashedKeys(p, n, t).transcripts },
+  { type: 'LIST', key: (p, n, c, t) => `${p}{${n}}:trash:${t}:transcript:${c}` },
+  { type: 'HASH', key: (p, n, c, t) => `${p}{${n}}:trash:${t}:transcript:${uuidIndexId(c)}` },
+  { type: 'ZSET', key: (p) => trashIndexKeys(p).order },
+  { type: 'HASH', key: (p) => trashIndexKeys(p).entries },
 ];

@@ -186,6 +186,122 @@ redis.call('DEL', KEYS[1])
 return 1
 `;
 
+/**
+ * Renames the session's keys to their trash names (KEYS 1-3 → 5-7), each transcript list with them: RENAME
+ * only, so the work does not grow with the size of the session. The trashed keys expire at ARGV[7].
+ * KEYS: head, messages, transcripts, lease, trash head, trash messages, trash transcripts
+ *       [, order, members, trash order, trash entries]
+ * ARGV: expected sha1 of the head, fencing token ('' = no lease), name, entry id, entry JSON,
+ *       trash index member, expiry (server ms)
+ * Returns {1} when moved; {0, storedHead} when the head is not the one the entry was made from; {-1} when
+ * the fencing token is not the current lease's; {-2} when no session is stored. Nothing changes unless {1}.
+ */
+const MOVE_TO_TRASH = `${HELPERS}
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[4], 'token') ~= ARGV[2] then return {-1} end
+local current = redis.call('GET', KEYS[1])
+if not current then return {-2} end
+if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local from = transcript_key(KEYS[3], id)
+  if redis.call('EXISTS', from) == 1 then redis.call('RENAME', from, transcript_key(KEYS[7], id)) end
+end
+redis.call('RENAME', KEYS[1], KEYS[5])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[6]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[7]) end
+set_expiry(KEYS[5], KEYS[6], KEYS[7], tonumber(ARGV[7]))
+if #KEYS >= 11 then
+  drop_index(KEYS[8], KEYS[9], ARGV[3])
+  redis.call('ZADD', KEYS[10], 0, ARGV[6])
+  redis.call('HSET', KEYS[11], ARGV[4], ARGV[5])
+end
+return {1}
+`;
+
+/**
+ * The reverse rename: trash keys (KEYS 1-3) back to a session's keys (KEYS 4-6), with the session's expiry.
+ * KEYS: trash head, trash messages, trash transcripts, head, messages, transcripts
+ *       [, order, members, trash order, trash entries]
+ * ARGV: entry id, trash index member, ttl in ms ('0' = no expiry), target name, listing index member
+ * Returns 1 when restored; -1 when a session is stored under the target name; -2 when the trashed session
+ * is gone (purged or expired). Nothing changes unless 1.
+ */
+const RESTORE_FROM_TRASH = `${HELPERS}
+if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do redis.call('DEL', transcript_key(KEYS[6], id)) end
+redis.call('DEL', KEYS[5], KEYS[6])
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local from = transcript_key(KEYS[3], id)
+  if redis.call('EXISTS', from) == 1 then redis.call('RENAME', from, transcript_key(KEYS[6], id)) end
+end
+redis.call('RENAME', KEYS[1], KEYS[4])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[5]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[6]) end
+local ttl = tonumber(ARGV[3])
+set_expiry(KEYS[4], KEYS[5], KEYS[6], ttl > 0 and expire_at(ttl) or 0)
+if #KEYS >= 10 then
+  put_index(KEYS[7], KEYS[8], ARGV[4], ARGV[5])
+  redis.call('ZREM', KEYS[9], ARGV[2])
+  redis.call('HDEL', KEYS[10], ARGV[1])
+end
+return 1
+`;
+
+/**
+ * A restore under another name on a Cluster, where the trash keys live in another slot than the target's
+ * (RENAME cannot cross slots): the trashed keys' DUMP payloads are restored under the target's keys, all
+ * or nothing, only while no session is stored there. Each payload is one string argument (never a Lua
+ * table of elements).
+ * KEYS: head, messages, transcripts. ARGV: ttl in ms, head payload, messages payload ('' = none),
+ * transcripts set payload ('' = none), then transcript id, payload pairs.
+ * Returns 1 when restored; -1 when a session is stored under the target name (nothing changed).
+ */
+const RESTORE_COPY = `${HELPERS}
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', transcript_key(KEYS[3], id)) end
+redis.call('DEL', KEYS[2], KEYS[3])
+if ARGV[3] ~= '' then redis.call('RESTORE', KEYS[2], 0, ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('RESTORE', KEYS[3], 0, ARGV[4]) end
+for i = 5, #ARGV, 2 do redis.call('RESTORE', transcript_key(KEYS[3], ARGV[i]), 0, ARGV[i + 1]) end
+redis.call('RESTORE', KEYS[1], 0, ARGV[2])
+local ttl = tonumber(ARGV[1])
+set_expiry(KEYS[1], KEYS[2], KEYS[3], ttl > 0 and expire_at(ttl) or 0)
+return 1
+`;
+
+/**
+ * Deletes one trashed session's keys and, with the index keys given, its entry.
+ * KEYS: trash head, trash messages, trash transcripts [, trash order, trash entries]
+ * ARGV: entry id, trash index member. Returns 1.
+ */
+const PURGE_TRASHED = `${HELPERS}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', transcript_key(KEYS[3], id)) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+if #KEYS >= 5 then
+  redis.call('ZREM', KEYS[4], ARGV[2])
+  redis.call('HDEL', KEYS[5], ARGV[1])
+end
+return 1
+`;
+
+/**
+ * The index half of a move (Cluster clients): KEYS order, members, trash order, trash entries; ARGV name,
+ * entry id, entry JSON, trash member. With ARGV[5] = 'restore' it is the index half of a restore instead:
+ * ARGV name, entry id, listing member, trash member.
+ */
+const TRASH_INDEX = `${HELPERS}
+if ARGV[5] == 'restore' then
+  put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[3])
+  redis.call('ZREM', KEYS[3], ARGV[4])
+  redis.call('HDEL', KEYS[4], ARGV[2])
+else
+  drop_index(KEYS[1], KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], 0, ARGV[4])
+  redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
+end
+return 1
+`;
+
 const COMMANDS = {
   save: { name: 'channelcoderSessionsSaveV2', lua: SAVE },
   acquireLease: { name: 'channelcoderSessionsAcquireLeaseV1', lua: ACQUIRE_LEASE },
@@ -197,6 +313,11 @@ const COMMANDS = {
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
   dropStale: { name: 'channelcoderSessionsDropStaleV2', lua: DROP_STALE },
   appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV2', lua: APPEND_TRANSCRIPT },
+  moveToTrash: { name: 'channelcoderSessionsMoveToTrashV1', lua: MOVE_TO_TRASH },
+  restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV1', lua: RESTORE_FROM_TRASH },
+  purgeTrashed: { name: 'channelcoderSessionsPurgeTrashedV1', lua: PURGE_TRASHED },
+  restoreCopy: { name: 'channelcoderSessionsRestoreCopyV1', lua: RESTORE_COPY },
+  trashIndex: { name: 'channelcoderSessionsTrashIndexV1', lua: TRASH_INDEX },
 } as const;
 
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;
@@ -211,7 +332,12 @@ export class SessionScripts {
     }
   }
 
-  private call(command: keyof typeof COMMANDS, keys: string[], args: (string | number)[], buffer = false) {
+  private call(
+    command: keyof typeof COMMANDS,
+    keys: string[],
+    args: (string | number | Buffer)[],
+    buffer = false,
+  ) {
     const method = `${COMMANDS[command].name}${buffer ? 'Buffer' : ''}`;
     const fn = (this.client as unknown as Record<string, ScriptCall>)[method]!;
     return fn.call(this.client, keys.length, ...keys, ...args);
@@ -318,5 +444,59 @@ export class SessionScripts {
 
   async releaseLease(keys: string[], token: number): Promise<boolean> {
     return (await this.call('releaseLease', keys, [token])) === 1;
+  }
+
+  /** See MOVE_TO_TRASH. */
+  async moveToTrash(
+    keys: string[],
+    args: {
+      expectedSha: string;
+      token: number | undefined;
+      name: string;
+      id: string;
+      entry: string;
+      member: string;
+      expireAt: number;
+    },
+  ): Promise<{ moved: true } | { moved: false; storedHead: Buffer | null } | { leaseLost: true }> {
+    const reply = (await this.call(
+      'moveToTrash',
+      keys,
+      [args.expectedSha, args.token ?? '', args.name, args.id, args.entry, args.member, args.expireAt],
+      true,
+    )) as [number, Buffer?];
+    if (reply[0] === 1) return { moved: true };
+    if (reply[0] === -1) return { leaseLost: true };
+    return { moved: false, storedHead: reply[1] ?? null };
+  }
+
+  /** See RESTORE_FROM_TRASH. */
+  async restoreFromTrash(
+    keys: string[],
+    args: { id: string; trashMember: string; ttlMs: number; name: string; member: string },
+  ): Promise<'restored' | 'name-taken' | 'gone'> {
+    const reply = (await this.call('restoreFromTrash', keys, [
+      args.id,
+      args.trashMember,
+      args.ttlMs,
+      args.name,
+      args.member,
+    ])) as number;
+    return reply === 1 ? 'restored' : reply === -1 ? 'name-taken' : 'gone';
+  }
+
+  /** See RESTORE_COPY; false when a session is stored under the target name. */
+  async restoreCopy(keys: string[], ttlMs: number, payloads: (string | Buffer)[]): Promise<boolean> {
+    return (await this.call('restoreCopy', keys, [ttlMs, ...payloads])) === 1;
+  }
+
+  /** See PURGE_TRASHED. */
+  async purgeTrashed(keys: string[], id: string, member: string): Promise<void> {
+    await this.call('purgeTrashed', keys, [id, member]);
+  }
+
+  /** See TRASH_INDEX. */
+  async trashIndex(keys: string[], args: (string | number)[]): Promise<void> {
+    await this.call('trashIndex', keys, args);
   }
 }

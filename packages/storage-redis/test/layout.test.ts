@@ -75,7 +75,7 @@ describe('key layout', () => {
     const documented = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/gm)].map((m) => [m[1], m[2]]);
     const shown = (key: string) => key.replace('\u0000', '\\0'); // the README writes the NUL as \0
     expect(documented).toEqual(
-      KEY_LAYOUT.map((k) => [shown(k.key('P', '<name>', '<claudeSessionId>')), k.type]),
+      KEY_LAYOUT.map((k) => [shown(k.key('P', '<name>', '<claudeSessionId>', '<id>')), k.type]),
     );
   });
 
@@ -83,12 +83,14 @@ describe('key layout', () => {
     // Sentinels stand for the name and the Claude id, so a layout entry becomes a pattern.
     const NAME = '\u0001name\u0001';
     const ID = '\u0001id\u0001';
+    const TRASH = '\u0001trash\u0001';
     const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const patterns = KEY_LAYOUT.map((kind) => ({
       kind,
       re: new RegExp(
-        `^${literal(kind.key(prefix, NAME, ID))
+        `^${literal(kind.key(prefix, NAME, ID, TRASH))
           .replaceAll(literal(NAME), '[^{}]+')
+          .replaceAll(literal(TRASH), '[A-Za-z0-9._-]+')
           .replaceAll(literal(ID), '[^\u0000]+')}$`,
       ),
     }));
@@ -102,6 +104,12 @@ describe('key layout', () => {
     addMessages(state, 1);
     await storage.save(state, 'worked', { lease });
     await storage.lease('lease-only', { ttlMs: 60_000 });
+    await storage.save(makeState({ messages: 2 }), 'binned');
+    await storage.appendTranscript('binned', 'plain-id', [{ type: 'user' }], 0);
+    await storage.appendTranscript('binned', 'agent-id', [{ type: 'user', uuid: randomUUID() }], 0, {
+      dedupe: 'uuid',
+    });
+    await storage.moveToTrash('binned');
 
     const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
     const seen = new Set<KeyKind>();
@@ -113,7 +121,9 @@ describe('key layout', () => {
       seen.add(kind);
     }
     // The workload wrote every kind (so the list has no kind the storage never writes).
-    expect(KEY_LAYOUT.filter((k) => !seen.has(k)).map((k) => k.key('P', '<name>', '<id>'))).toEqual([]);
+    expect(
+      KEY_LAYOUT.filter((k) => !seen.has(k)).map((k) => k.key('P', '<name>', '<id>', '<trash-id>')),
+    ).toEqual([]);
     await lease.release();
   });
 

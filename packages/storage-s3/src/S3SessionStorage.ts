@@ -15,6 +15,11 @@ import {
   StorageUnavailableError,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
+  type TrashEntry,
+  type TrashListOptions,
+  type TrashOptions,
+  type TrashPurgeOptions,
+  type TrashRestoreOptions,
   UnsupportedFormatError,
   type WriteOptions,
 } from '@channelcoder/session-core';
@@ -48,6 +53,7 @@ import { ObjectStore } from './object-store.js';
 import { planParts } from './part-plan.js';
 import { listSessions } from './session-listing.js';
 import { TranscriptChunks } from './transcripts.js';
+import { S3Trash, trashedAsOf } from './trash.js';
 
 export interface S3SessionStorageOptions {
   /** An already-configured client (region, credentials, endpoint, timeouts, retries). Never destroyed here. */
@@ -117,6 +123,7 @@ export class S3SessionStorage implements SessionStorage {
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly transcripts: TranscriptChunks;
+  private readonly trash: S3Trash;
 
   constructor(options: S3SessionStorageOptions) {
     const {
@@ -144,6 +151,47 @@ export class S3SessionStorage implements SessionStorage {
     this.objects = new ObjectStore(client, bucket, callTimeoutMs);
     this.compactAfterParts = compactAfterParts;
     this.transcripts = new TranscriptChunks(this.objects, this.keys);
+    this.trash = new S3Trash({
+      objects: this.objects,
+      keys: this.keys,
+      pathOf: (n) => this.pathOf(n),
+      indexKeysOf: (n, stored) => this.indexKeysOf(n, stored),
+      assertLease: (n, lease, current) => this.assertLease(n, lease, current),
+    });
+  }
+
+  /**
+   * Moves the session (head, parts, transcripts) into the trash: server-side copies to `<p>trash/<id>/`,
+   * the entry `<p>trash-entries/<id>.json`, then a conditional write of the head that commits the move,
+   * then cleanup (see the README's Trash section: a crash at any point loses nothing, and whoever meets a
+   * half-done move completes it). Resolves undefined when nothing is stored; honours `options.lease`.
+   *
+   * @throws LeaseLostError (nothing moved); SessionCorruptError for a head that does not validate;
+   *   StorageUnavailableError.
+   */
+  async moveToTrash(name: string, options?: TrashOptions): Promise<TrashEntry | undefined> {
+    return this.trash.moveToTrash(normalizeSessionName(name), options);
+  }
+
+  /** Unexpired trash entries, newest `trashedAt` first (ties by id); one GET per entry. */
+  async listTrash(options?: TrashListOptions): Promise<TrashEntry[]> {
+    return this.trash.listTrash(options);
+  }
+
+  /**
+   * Copies the entry's objects back under its name (or `options.name`), writes the head conditionally and
+   * deletes the entry.
+   *
+   * @throws SessionNotFoundError when no unexpired entry has that id; SessionConflictError (reason
+   *   'name-taken') when a session is stored under the target name (its head is left as it is).
+   */
+  async restoreFromTrash(id: string, options?: TrashRestoreOptions): Promise<string> {
+    return this.trash.restoreFromTrash(id, options);
+  }
+
+  /** Deletes the entry `options.id`, else every expired one (`options.all`: every one); resolves how many. */
+  async purgeTrash(options?: TrashPurgeOptions): Promise<number> {
+    return this.trash.purgeTrash(options);
   }
 
   /**
@@ -355,10 +403,18 @@ export class S3SessionStorage implements SessionStorage {
 
   /** The head object, session or lease-only, or undefined when there is none. @throws SessionCorruptError */
   private async readHeadRecord(name: string, operation: string): Promise<HeadRecord | undefined> {
-    const found = await this.objects.getText(this.keys.headKey(name), operation);
+    let found = await this.objects.getText(this.keys.headKey(name), operation);
     if (found === undefined) return undefined;
     const location = this.pathOf(name);
-    const doc = parseHeadJson(name, found.text, location);
+    let doc = parseHeadJson(name, found.text, location);
+    // A move to the trash committed here and is not finished: finish it before anyone writes this head.
+    for (let settled = 0, id = trashedAsOf(doc); id !== undefined && settled < 3; settled++) {
+      await this.trash.finishMove(name, id, operation);
+      found = await this.objects.getText(this.keys.headKey(name), operation);
+      if (found === undefined) return undefined;
+      doc = parseHeadJson(name, found.text, location);
+      id = trashedAsOf(doc);
+    }
     const stored = isLeaseOnly(doc) ? undefined : readStoredHead(name, found.text, found.etag, location);
     return { etag: found.etag, doc, stored, lease: leaseOf(doc) };
   }

@@ -36,6 +36,20 @@ export class KeyLayout {
   indexFolder(): string {
     return `${this.prefix}index/`;
   }
+
+  /** One small JSON object per trash entry (see trash.ts). */
+  trashEntriesFolder(): string {
+    return `${this.prefix}trash-entries/`;
+  }
+
+  trashEntryKey(id: string): string {
+    return `${this.trashEntriesFolder()}${id}.json`;
+  }
+
+  /** The copies of a trashed session's objects: `<p>trash/<id>/` + their path under the session folder. */
+  trashFolder(id: string): string {
+    return `${this.prefix}trash/${id}/`;
+  }
 }
 
 /** A fresh part id for a part written by the save that creates `revision`. */

@@ -4,6 +4,7 @@
  * missing bucket) is a StorageUnavailableError carrying the SDK's error as `cause`.
  */
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -102,6 +103,27 @@ export class ObjectStore {
       return { etag: out.ETag ?? '' };
     } catch (err) {
       if (condition !== undefined && isPreconditionFailure(err)) return 'precondition-failed';
+      throw unavailable(operation, err);
+    }
+  }
+
+  /**
+   * Copies an object inside the bucket (a server-side copy: the bytes never pass through this process).
+   * Resolves false when the source does not exist.
+   */
+  async copy(from: string, to: string, operation: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+        this.sendOptions(),
+      );
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
       throw unavailable(operation, err);
     }
   }

@@ -28,6 +28,9 @@ describeSessionStorage(
       lease:
         'plain s3rver ignores If-Match / If-None-Match, so two holders could both take the lease; ' +
         'covered by the run against the conditional-write middleware below',
+      trash:
+        'plain s3rver ignores If-Match, which commits a move to the trash against a racing save or move; ' +
+        'covered by the run against the conditional-write middleware below',
     },
     skipAgentConcurrency:
       'plain s3rver ignores If-Match, which orders racing transcript appends; ' +
