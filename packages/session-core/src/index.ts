@@ -51,7 +51,15 @@ export {
   normalizeSessionName,
   SESSION_NAME_PATTERN,
 } from './names.js';
+export {
+  DockerBuildError,
+  DockerNotAvailableError,
+  NotAGitRepositoryError,
+  WorktreeBranchInUseError,
+  WorktreeError,
+} from './run-mode-errors.js';
 export { privateLogFolder } from './runner/detached.js';
+export { DEFAULT_DOCKER_IMAGE, type DockerOptions } from './runner/docker.js';
 export { WITHHELD_FROM_CHILD } from './runner/flags.js';
 export {
   type ClaudeFunction,
@@ -86,6 +94,11 @@ export {
 } from './runner/process-group.js';
 export type { StreamEvent } from './runner/stream-json.js';
 export { claudeConfigDir } from './runner/transcript.js';
+export {
+  type EnsureWorktreeOptions,
+  ensureWorktree,
+  type WorktreeLocation,
+} from './runner/worktree.js';
 export {
   FORBIDDEN_KEYS,
   findForbiddenKey,
@@ -145,6 +158,7 @@ export {
   type Message,
   type PendingTurn,
   type SessionMetadata,
+  type SessionRunSettings,
   type SessionState,
   type TurnDetails,
   type UsageLedger,
