@@ -77,7 +77,16 @@ export async function applyRunSettings(
   } else delete options.docker;
 
   const firstTurn = state.messages.length === 0;
-  if (firstTurn || (worktree !== undefined && kept !== undefined)) {
+  // A later turn in the kept worktree updates where it is (another machine); another branch given for
+  // one call is that call's only.
+  const moved =
+    !firstTurn &&
+    worktree !== undefined &&
+    kept?.worktree?.branch === worktree.branch &&
+    (kept.worktree.path !== worktree.path ||
+      kept.worktree.repository !== worktree.repository ||
+      state.metadata.cwd !== worktree.path);
+  if (firstTurn || moved) {
     next = { ...state, metadata: { ...state.metadata } };
     const settings: SessionRunSettings = firstTurn ? captureSettings(options, docker) : { ...kept };
     if (worktree !== undefined) settings.worktree = worktree;

@@ -14,6 +14,7 @@ import { makeRecordingDocker, type RecordingDocker } from '../../../testkit/src/
 import { ClaudeRunError, InvalidArgumentError } from '../../src/errors.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
 import { DockerNotAvailableError } from '../../src/run-mode-errors.js';
+import { detached } from '../../src/runner/detached.js';
 import {
   DEFAULT_DOCKER_IMAGE,
   DEFAULT_DOCKERFILE,
@@ -218,6 +219,21 @@ describe('a three-turn session in Docker (recording docker, real claude)', { tim
     expect(DockerNotAvailableError.is(direct)).toBe(true);
     expect(cli.mock.messageRequests()).toHaveLength(requests);
     expect(await storage.list()).toEqual([]);
+  });
+
+  it('a detached run goes through docker run too', async () => {
+    const before = docker.runs().length;
+    const handle = await detached('in the background', {
+      docker: { image: 'img' },
+      env,
+      cwd: cli.sandbox.cwd,
+    });
+    const result = await handle.wait();
+    handle.removeLogs();
+    expect(result.text).toBe('turn 1: in the background');
+    const call = docker.runs().at(before);
+    expect(call?.argv).toContain('img');
+    expect(call?.hostCwd).toBe(cli.sandbox.cwd);
   });
 
   it('docker: true builds the default image once when it is missing', async () => {

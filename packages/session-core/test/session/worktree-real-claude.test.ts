@@ -86,14 +86,20 @@ describe('worktree mode', { timeout: 90_000 }, () => {
     expect(saved.id()).toBe(id);
     expect(lastRequestMentions(worktree)).toBe(true);
     expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(2);
+    // Another branch for one call runs there, and the session keeps its own worktree.
+    expect((await saved.claude('Peek at the docs', { worktree: 'docs' })).text).toBe(
+      'turn 3: Peek at the docs',
+    );
+    expect(lastRequestMentions(join(root, 'app-docs'))).toBe(true);
+    expect(saved.state().metadata.runOptions?.worktree?.path).toBe(worktree);
+    expect(saved.state().metadata.cwd).toBe(worktree);
 
     // Another machine: a clone at another path, its own config dir and HOME, and none of the first
     // machine's folders. The stored transcript is restored into the new worktree's folder.
     const clone = join(root, 'elsewhere', 'app-clone');
     mkdirSync(join(root, 'elsewhere'));
     git(root, 'clone', '-q', repo, clone);
-    rmSync(worktree, { recursive: true, force: true });
-    rmSync(repo, { recursive: true, force: true });
+    for (const dir of [worktree, join(root, 'app-docs'), repo]) rmSync(dir, { recursive: true, force: true });
     const machine = makeClaudeSandbox('cc-worktree-b');
     try {
       const env = {
@@ -107,8 +113,8 @@ describe('worktree mode', { timeout: 90_000 }, () => {
       const there = await session.load('payment-implementation', { cwd: clone, defaults: { env } });
       const third = await there.claude('Add webhooks');
       const cloneWorktree = join(root, 'elsewhere', 'app-clone-feature-payments');
-      expect(third.text).toBe('turn 3: Add webhooks');
-      expect(cli.mock.lastMessageRequest()?.userTurns).toBe(3);
+      expect(third.text).toBe('turn 4: Add webhooks');
+      expect(cli.mock.lastMessageRequest()?.userTurns).toBe(4);
       expect(there.id()).toBe(id);
       expect(git(cloneWorktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('feature/payments');
       expect(lastRequestMentions(cloneWorktree)).toBe(true);
