@@ -191,7 +191,7 @@ export interface DockerRun {
   transcriptFolder: string;
 }
 
-/** The `docker run` command line for one turn. Pure apart from nothing: no process is started. */
+/** The `docker run` command line for one turn. Pure: no process is started, nothing is read. */
 export function dockerRunArgs(input: DockerRunInput): DockerRun {
   const { docker } = input;
   const transcriptFolder = join(input.configDir, 'projects', projectFolderName(input.cwd));
