@@ -69,6 +69,13 @@ describe('--worktree', () => {
       'opus',
     );
 
+    // session open (no terminal here: Claude Code reads the prompt from stdin) also runs in the worktree.
+    const opened = await world.cli(['session', 'open', 'payments'], { input: 'Open the checkout page' });
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(opened.stderr).toContain('in the worktree of branch feature/payments');
+    expect(world.mock.lastMessageRequest()?.userTurns).toBe(3);
+    expect(lastRequestMentions(worktree)).toBe(true);
+
     const shown = await world.cli(['session', 'show', 'payments']);
     expect(shown.stdout).toContain(`  worktree      feature/payments at ${worktree}\n`);
     expect(shown.stdout).toContain('  model         opus\n');
@@ -92,8 +99,8 @@ describe('--worktree', () => {
       };
       const third = await runCli(['run', 'Add webhooks', '--load-session', 'payments'], env, clone);
       expect(third.code, third.stderr).toBe(0);
-      expect(third.stdout).toBe('turn 3: Add webhooks\n');
-      expect(world.mock.lastMessageRequest()?.userTurns).toBe(3);
+      expect(third.stdout).toBe('turn 4: Add webhooks\n');
+      expect(world.mock.lastMessageRequest()?.userTurns).toBe(4);
       const cloneWorktree = join(machine.root, 'src', 'shop-feature-payments');
       expect(git(cloneWorktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('feature/payments');
       expect(lastRequestMentions(cloneWorktree)).toBe(true);
