@@ -24,6 +24,12 @@ export type ChannelCoderErrorCode =
   | 'SESSION_BUSY'
   | 'LEASE_LOST'
   | 'SESSION_SAVE_FAILED'
+  // Run modes (worktree, Docker): see run-mode-errors.ts.
+  | 'NOT_A_GIT_REPOSITORY'
+  | 'WORKTREE_BRANCH_IN_USE'
+  | 'WORKTREE_FAILED'
+  | 'DOCKER_NOT_AVAILABLE'
+  | 'DOCKER_BUILD_FAILED'
   // The session service (@channelcoder/server):
   | 'SESSION_ENDED'
   | 'TASK_NOT_FOUND'

@@ -52,7 +52,15 @@ export {
   normalizeSessionName,
   SESSION_NAME_PATTERN,
 } from './names.js';
+export {
+  DockerBuildError,
+  DockerNotAvailableError,
+  NotAGitRepositoryError,
+  WorktreeBranchInUseError,
+  WorktreeError,
+} from './run-mode-errors.js';
 export { privateLogFolder } from './runner/detached.js';
+export { DEFAULT_DOCKER_IMAGE, type DockerOptions } from './runner/docker.js';
 export { WITHHELD_FROM_CHILD } from './runner/flags.js';
 export {
   type ClaudeFunction,
@@ -87,6 +95,11 @@ export {
 } from './runner/process-group.js';
 export type { StreamEvent } from './runner/stream-json.js';
 export { claudeConfigDir } from './runner/transcript.js';
+export {
+  type EnsureWorktreeOptions,
+  ensureWorktree,
+  type WorktreeLocation,
+} from './runner/worktree.js';
 export {
   FORBIDDEN_KEYS,
   findForbiddenKey,
@@ -148,6 +161,7 @@ export {
   type Message,
   type PendingTurn,
   type SessionMetadata,
+  type SessionRunSettings,
   type SessionState,
   type TurnDetails,
   type UsageLedger,

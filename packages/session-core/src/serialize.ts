@@ -14,6 +14,7 @@ import {
   type Message,
   type PendingTurn,
   type SessionMetadata,
+  type SessionRunSettings,
   type SessionState,
   type TurnDetails,
   type UsageLedger,
@@ -47,6 +48,8 @@ export interface WireMetadata {
   parent?: ForkParent;
   tags?: string[];
   transcriptError?: string;
+  /** Absent in documents written before sticky run options existed. */
+  runOptions?: SessionRunSettings;
 }
 
 export interface WireState {
@@ -88,6 +91,7 @@ function toWireMetadata(md: SessionMetadata): WireMetadata {
   if (md.parent !== undefined) wire.parent = { ...md.parent };
   if (md.tags !== undefined) wire.tags = [...md.tags];
   if (md.transcriptError !== undefined) wire.transcriptError = md.transcriptError;
+  if (md.runOptions !== undefined) wire.runOptions = structuredClone(md.runOptions);
   return wire;
 }
 
@@ -238,6 +242,8 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
   if (md.tags !== undefined && md.tags !== null) out.tags = r.stringArray(md.tags, 'metadata.tags');
   const transcriptError = r.optionalString(md.transcriptError, 'metadata.transcriptError');
   if (transcriptError !== undefined) out.transcriptError = transcriptError;
+  if (md.runOptions !== undefined && md.runOptions !== null)
+    out.runOptions = readRunSettings(r, r.object(md.runOptions, 'metadata.runOptions'));
   if (md.parent !== undefined && md.parent !== null) {
     const p = r.object(md.parent, 'metadata.parent');
     out.parent = {
@@ -245,6 +251,39 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
       sessionId: r.string(p.sessionId, 'metadata.parent.sessionId'),
       messageCount: r.integer(p.messageCount, 'metadata.parent.messageCount'),
     };
+  }
+  return out;
+}
+
+function readRunSettings(r: WireReader, o: Record<string, unknown>): SessionRunSettings {
+  const at = 'metadata.runOptions';
+  const out: SessionRunSettings = {};
+  for (const key of ['model', 'permissionMode'] as const) {
+    const value = r.optionalString(o[key], `${at}.${key}`);
+    if (value !== undefined) out[key] = value;
+  }
+  for (const key of ['allowedTools', 'disallowedTools'] as const) {
+    if (o[key] !== undefined && o[key] !== null) out[key] = r.stringArray(o[key], `${at}.${key}`);
+  }
+  if (o.worktree !== undefined && o.worktree !== null) {
+    const w = r.object(o.worktree, `${at}.worktree`);
+    out.worktree = {
+      branch: r.string(w.branch, `${at}.worktree.branch`),
+      path: r.string(w.path, `${at}.worktree.path`),
+      repository: r.string(w.repository, `${at}.worktree.repository`),
+    };
+  }
+  if (o.docker !== undefined && o.docker !== null) {
+    const d = r.object(o.docker, `${at}.docker`);
+    const docker: NonNullable<SessionRunSettings['docker']> = {};
+    for (const key of ['image', 'dockerfile'] as const) {
+      const value = r.optionalString(d[key], `${at}.docker.${key}`);
+      if (value !== undefined) docker[key] = value;
+    }
+    for (const key of ['mounts', 'envNames'] as const) {
+      if (d[key] !== undefined && d[key] !== null) docker[key] = r.stringArray(d[key], `${at}.docker.${key}`);
+    }
+    out.docker = docker;
   }
   return out;
 }

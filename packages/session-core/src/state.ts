@@ -60,6 +60,22 @@ export interface ForkParent {
   messageCount: number;
 }
 
+/**
+ * The run options a session keeps from its first turn (its own options merged over the session's
+ * defaults); later turns reuse them unless a call overrides them. Absent in sessions stored before
+ * sticky options existed: those run as before.
+ */
+export interface SessionRunSettings {
+  model?: string;
+  allowedTools?: string[];
+  disallowedTools?: string[];
+  permissionMode?: string;
+  /** Turns run in this branch's git worktree; `path` and `repository` say where it was last. */
+  worktree?: { branch: string; path: string; repository: string };
+  /** Turns run in a Docker container. Only the names of `docker.env` are kept, never the values. */
+  docker?: { image?: string; dockerfile?: string; mounts?: string[]; envNames?: string[] };
+}
+
 export interface SessionMetadata {
   name?: string;
   created: Date;
@@ -73,6 +89,8 @@ export interface SessionMetadata {
    * message); cleared by the next successful mirror. Listings show it (`SessionInfo.transcriptError`).
    */
   transcriptError?: string;
+  /** Run options kept from the first turn (model, tools, permission mode, worktree, docker). */
+  runOptions?: SessionRunSettings;
 }
 
 /** Totals over every turn of the session, failed ones included. */

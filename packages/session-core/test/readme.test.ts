@@ -12,5 +12,7 @@ describeReadme({ describe, it, afterAll }, new URL('../README.md', import.meta.u
     storage: "const storage = new (await import('@channelcoder/storage-file')).FileSessionStorage();",
     s: "const s = (await import('@channelcoder/session-core')).session({\n  name: 'readme-example',\n  storage: new (await import('@channelcoder/storage-file')).FileSessionStorage(),\n});",
     alerts: 'const alerts: string[] = [];',
+    // A fresh git checkout with one commit, for the worktree example.
+    repo: "const repo = (await import('node:child_process'))\n  .execSync('git init -q -b main app && git -C app -c user.name=t -c user.email=t@t commit -q --allow-empty -m start && cd app && pwd')\n  .toString()\n  .trim();",
   }),
 });

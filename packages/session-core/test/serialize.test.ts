@@ -159,3 +159,30 @@ describe('metadata.transcriptError (portable sessions: a failed transcript mirro
     expect(corruptField(doc)).toBe('metadata.transcriptError');
   });
 });
+
+describe('metadata.runOptions (sticky run options)', () => {
+  it('round-trips, and a document without it (written before it existed) loads unchanged', () => {
+    const state = sample();
+    const old = serializeState(state);
+    expect(JSON.parse(old).metadata).not.toHaveProperty('runOptions');
+    expect(deserializeState(old, { name: 'sample' })).toEqual(state);
+    state.metadata.runOptions = {
+      model: 'opus',
+      allowedTools: ['Read', 'Bash(git log:*)'],
+      permissionMode: 'plan',
+      worktree: { branch: 'feature/x', path: '/code/app-feature-x', repository: '/code/app' },
+      docker: { image: 'scanner', mounts: ['/d:/d:ro'], envNames: ['LEVEL'] },
+    };
+    expect(deserializeState(serializeState(state), { name: 'sample' })).toEqual(state);
+    const head = fromWireHead(JSON.stringify(toWireHead(state)), { name: 'sample' });
+    expect(head.metadata.runOptions).toEqual(state.metadata.runOptions);
+  });
+
+  it('is validated like any field', () => {
+    const doc = JSON.parse(serializeState(sample()));
+    doc.metadata.runOptions = { worktree: { branch: 'b', path: 3, repository: '/r' } };
+    expect(corruptField(doc)).toBe('metadata.runOptions.worktree.path');
+    doc.metadata.runOptions = { docker: { envNames: 'LEVEL' } };
+    expect(corruptField(doc)).toBe('metadata.runOptions.docker.envNames');
+  });
+});

@@ -41,6 +41,12 @@ export {
   type ReadmeTestRunner,
   readmeCheck,
 } from './readme/check.js';
+export {
+  makeRecordingDocker,
+  type RecordedDockerCall,
+  type RecordingDocker,
+  type RecordingDockerOptions,
+} from './recording-docker.js';
 export { freePort } from './servers/free-port.js';
 export {
   type PostgresServer,

@@ -24,6 +24,12 @@ const TURN_OPTIONS = `  -p, --prompt TEXT      the prompt (instead of a PROMPT a
       --max-turns N      limit of agentic turns
       --permission-mode MODE
       --cwd DIR          working directory of the conversation
+      --worktree BRANCH  run in the git worktree of BRANCH, created beside the main checkout as
+                         <checkout>-<branch> when missing (the branch too, from HEAD, when new)
+      --docker           run Claude Code in a Docker container: the working directory at /workspace,
+                         its transcript folder mounted, Claude's variables passed by name (the
+                         default image channelcoder-claude-code is built once when missing)
+      --docker-image IMAGE  the same in IMAGE (it needs \`claude\` on its PATH)
       --timeout SECONDS  stop the turn after this long (exit 1)
       --wait SECONDS     when another process runs a turn of the session, wait this long for it
                          (default 600), then exit 4
@@ -66,7 +72,9 @@ Runs one turn and prints Claude's answer. A FILE.md argument is a prompt templat
 {variables} filled from --data and {session.id}, {session.name}, {session.messageCount},
 {session.lastMessage} from the loaded session. PROMPT - reads the prompt from standard input.
 Only an argument ending in .md (or --file PATH) is read as a file; other text is the prompt itself.
-Without --session or --load-session nothing is saved.
+Without --session or --load-session nothing is saved. A session keeps the --model, --allowed-tools,
+--disallowed-tools, --permission-mode, --cwd, --worktree and --docker options of its first turn: later
+turns (--load-session, session open, on any machine) run the same way unless given them again.
 
 Options:
 ${TURN_OPTIONS}
@@ -76,7 +84,9 @@ Examples:
   channelcoder run -p "Add user authentication" --load-session todo-app
   channelcoder run continue-task.md --load-session todo-app -d priority=high -d files='["a.ts","b.ts"]'
   channelcoder run "What changed?" --load-session todo-app --storage redis://localhost:6379/0 --json
-  git diff | channelcoder run - --load-session todo-app`,
+  git diff | channelcoder run - --load-session todo-app
+  channelcoder run "Start the payment feature" --session payments --worktree feature/payments
+  channelcoder run "Scan for vulnerabilities" --session audit --docker-image security-scanner`,
 
   stream: `Usage: channelcoder stream [PROMPT | FILE.md] [options]
 
@@ -163,8 +173,10 @@ Examples:
 Hands the terminal to Claude Code on the saved session NAME, wherever it was made: its stored transcript
 is restored into this machine's $CLAUDE_CONFIG_DIR (the project folder of the working directory), and
 \`claude --resume <id>\` runs in the session's working directory (the one stored with it, else the one its
-transcript records, else the current one). When you leave Claude Code, what was typed and answered is
-recorded in the session, like \`interactive --load-session NAME\`.
+transcript records, else the current one). A session made with --worktree opens in its branch's
+worktree on this machine (created beside your checkout of the repository when missing); one made with
+--docker runs in its container. When you leave Claude Code, what was typed and answered is recorded in
+the session, like \`interactive --load-session NAME\`.
 
 Options:
       --cwd DIR          run in DIR instead (e.g. the same project checked out elsewhere)
@@ -220,7 +232,8 @@ Examples:
 
   'session show': `Usage: channelcoder session show NAME [options]
 
-Prints a session: its Claude session ids, cost, and every message. With --full, the whole conversation
+Prints a session: its Claude session ids, cost, the run options it keeps (model, permissions, tools,
+worktree, docker, cwd), and every message. With --full, the whole conversation
 from the stored (or local) transcript: prompts, answers, thinking, tool calls with their inputs and tool
 results (paged on a terminal).
 

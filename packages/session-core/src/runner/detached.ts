@@ -19,7 +19,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { ClaudeNotFoundError, InvalidArgumentError } from '../errors.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { EXIT_MARKER_TYPE, type WaitForDetachedOptions, waitForDetached } from './detached-log.js';
-import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
+import { spawnOptions } from './flags.js';
+import { prepareLaunch } from './launch.js';
 import { stopGroup } from './process-group.js';
 import type { ClaudeResult, RunOptions } from './types.js';
 
@@ -63,9 +64,8 @@ const WRAPPER = `"$@"; code=$?; printf '{"type":"${EXIT_MARKER_TYPE}","exit_code
  */
 export async function detached(prompt: string, given: DetachedOptions = {}): Promise<DetachedRun> {
   const options = ownCopy(given);
-  const binary = resolveClaudeBinary(options);
-  const args = buildClaudeArgs(options, 'print');
-  const env = childEnv(options.env);
+  const launch = await prepareLaunch(options, 'print');
+  const { binary, args, env } = launch;
   if (!isExecutable(binary, env.PATH)) throw new ClaudeNotFoundError(binary);
 
   const logFile =
@@ -95,7 +95,7 @@ export async function detached(prompt: string, given: DetachedOptions = {}): Pro
     const child = spawn(
       '/bin/sh',
       ['-c', WRAPPER, 'sh', binary, ...args],
-      spawnOptions({ cwd: options.cwd, env, stdio: [fds[0], fds[1], fds[2]], detached: true }),
+      spawnOptions({ cwd: launch.cwd, env, stdio: [fds[0], fds[1], fds[2]], detached: true }),
     );
     pid = child.pid;
     child.on('error', () => {}); // /bin/sh missing is reported below through the missing pid

@@ -5,7 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { ownCopy } from '../safety/own-properties.js';
-import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
+import { dockerFailure } from './docker.js';
+import { spawnOptions } from './flags.js';
+import { type Launch, prepareLaunch } from './launch.js';
 import { type RunEnd, settleRun } from './outcome.js';
 import { stopGroup, trackGroup, untrackGroup } from './process-group.js';
 import { type StreamEvent, StreamJsonParser } from './stream-json.js';
@@ -24,9 +26,21 @@ export function executeClaude(
   onEvent?: (event: StreamEvent) => void,
 ): Promise<ClaudeResult> {
   const options = ownCopy(given);
+  return prepareLaunch(options, 'print').then((launch) =>
+    spawnRun(prompt, options, launch, onEvent).catch((err: unknown) => {
+      throw launch.docker ? dockerFailure(err) : err;
+    }),
+  );
+}
+
+function spawnRun(
+  prompt: string,
+  options: RunOptions,
+  launch: Launch,
+  onEvent?: (event: StreamEvent) => void,
+): Promise<ClaudeResult> {
   return new Promise<ClaudeResult>((resolve, reject) => {
-    const binary = resolveClaudeBinary(options);
-    const args = buildClaudeArgs(options, 'print');
+    const { binary, args } = launch;
     const end: RunEnd = { binary, exitCode: null, signal: null, stderr: '', invalidLines: [] };
     if (options.resume !== undefined) end.resume = options.resume;
     let settled = false;
@@ -54,8 +68,8 @@ export function executeClaude(
       binary,
       args,
       spawnOptions({
-        cwd: options.cwd,
-        env: childEnv(options.env),
+        cwd: launch.cwd,
+        env: launch.env,
         stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
         detached: true,
       }),

@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
 import { ownCopy } from '../safety/own-properties.js';
-import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
+import { spawnOptions } from './flags.js';
+import { prepareLaunch } from './launch.js';
 import {
   countTranscriptLines,
   findTranscript,
@@ -65,14 +66,14 @@ async function withTranscript(
 export async function interactive(prompt: string, given: RunOptions = {}): Promise<InteractiveResult> {
   const options = ownCopy(given);
   const fromLine = await transcriptStart(options);
+  const launch = await prepareLaunch(options, 'interactive');
   return new Promise<InteractiveResult>((resolve, reject) => {
-    const binary = resolveClaudeBinary(options);
-    const args = buildClaudeArgs(options, 'interactive');
+    const { binary, args } = launch;
     if (prompt !== '') args.push('--', prompt);
     const child = spawn(
       binary,
       args,
-      spawnOptions({ cwd: options.cwd, env: childEnv(options.env), stdio: 'inherit' as const }),
+      spawnOptions({ cwd: launch.cwd, env: launch.env, stdio: 'inherit' as const }),
     );
     let aborted = false;
     const onAbort = () => {

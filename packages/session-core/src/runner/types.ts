@@ -1,4 +1,5 @@
 /** Types shared by the runner's modes. */
+import type { DockerOptions } from './docker.js';
 import type { StreamEvent } from './stream-json.js';
 
 /** Permission modes the CLI accepts for `--permission-mode`. */
@@ -40,6 +41,16 @@ export interface RunOptions {
   extraArgs?: readonly string[];
   /** Working directory of the CLI (the CLI files transcripts by it). Default: this process's cwd. */
   cwd?: string;
+  /**
+   * Run in the git worktree of this branch: `<main checkout>-<branch slug>` beside the main checkout of the
+   * repository `cwd` is in, created (with the branch, when new) if missing. See `ensureWorktree`.
+   */
+  worktree?: string;
+  /**
+   * Run the CLI inside a Docker container: `true` for the default image, or {@link DockerOptions}. `cwd` is
+   * mounted at `/workspace`, the transcript folder of `cwd` likewise; `false` runs on this machine.
+   */
+  docker?: boolean | DockerOptions;
   /** Variables added to this process's environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
   /** Kill the run (and its process group) after this many milliseconds; it then fails with ClaudeRunError. */

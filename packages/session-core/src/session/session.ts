@@ -37,6 +37,7 @@ import { removeRecordedLogs } from './detached-logs.js';
 import { loadSession, type SaveRecord, saveSession } from './persistence.js';
 import { reconcileWithStored } from './reconcile.js';
 import { recoverTurns } from './recovery.js';
+import { applyRunSettings } from './run-options.js';
 import { SerialQueue } from './serial-queue.js';
 import { failureOutcome, successOutcome } from './turn-outcome.js';
 import { planTurn } from './turn-plan.js';
@@ -394,6 +395,10 @@ export class ClaudeSession implements Session {
       this.dirty = true;
       plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
     }
+    // Kept run options, the worktree and Docker: resolved (and checked) before anything is saved or run.
+    const settled = await applyRunSettings(this.current, plan.options, this.config.defaults, options);
+    this.current = settled.state;
+    plan.options = settled.options;
     await this.prepareTurn(plan.options);
     const claudeId = plan.options.forkSession
       ? plan.options.sessionId

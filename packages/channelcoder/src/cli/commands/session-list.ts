@@ -6,6 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
 import { formatCost, relativeTime, table } from '../output/format.js';
+import { runOptionLines } from '../output/run-options.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withStorage } from '../storage.js';
 import { FULL_SHOW_OPTIONS, showFullCommand } from './session-show-full.js';
@@ -121,6 +122,7 @@ export async function showCommand(args: string[], io: CliIo): Promise<number> {
       `  claude ids    ${state.sessionChain.length > 0 ? state.sessionChain.join(' → ') : '-'}`,
     ];
     if (m.cwd !== undefined) lines.push(`  cwd           ${m.cwd}`);
+    lines.push(...runOptionLines(m.runOptions));
     if (m.parent !== undefined) {
       lines.push(
         `  forked from   ${m.parent.name} (${m.parent.sessionId}, after ${m.parent.messageCount} messages)`,

@@ -54,26 +54,32 @@ export async function openCommand(args: string[], io: CliIo): Promise<number> {
   const spec = storageSpecOf(values, io);
   return withStorage(spec, async ({ storage }) => {
     const s = await sessionFactory.load(name, { storage });
-    const cwd =
-      givenCwd !== undefined
-        ? resolve(io.cwd, givenCwd)
-        : ((await sessionWorkingDirectory(s, storage)) ?? io.cwd);
-    if (!isDirectory(cwd)) {
-      throw new UsageError(
+    // A worktree session finds (or makes) its worktree on this machine itself.
+    const worktree = givenCwd === undefined ? s.state().metadata.runOptions?.worktree : undefined;
+    if (worktree === undefined) {
+      const cwd =
         givenCwd !== undefined
-          ? `--cwd ${givenCwd}: no such directory.`
-          : `Session "${name}" was made in ${cwd}, which is not a directory here. Give the working directory with --cwd DIR.`,
-        'session open',
-      );
+          ? resolve(io.cwd, givenCwd)
+          : ((await sessionWorkingDirectory(s, storage)) ?? io.cwd);
+      if (!isDirectory(cwd)) {
+        throw new UsageError(
+          givenCwd !== undefined
+            ? `--cwd ${givenCwd}: no such directory.`
+            : `Session "${name}" was made in ${cwd}, which is not a directory here. Give the working directory with --cwd DIR.`,
+          'session open',
+        );
+      }
+      options.cwd = cwd;
     }
-    options.cwd = cwd;
+    const where = worktree === undefined ? options.cwd : `the worktree of branch ${worktree.branch}`;
     const style = styleFor(io.stderr, io.env);
     if (values.json !== true) {
       io.stderr.write(
-        `${style.dim(`Opening session ${name} (${s.messages().length} messages) in ${cwd}.`)}\n`,
+        `${style.dim(`Opening session ${name} (${s.messages().length} messages) in ${where}.`)}\n`,
       );
     }
     const result = await s.interactive('', options);
+    const cwd = options.cwd ?? s.state().metadata.cwd ?? null;
     if (values.json === true) {
       io.stdout.write(
         `${JSON.stringify({ session: s.name() ?? name, claudeSessionId: s.id() ?? null, cwd, exitCode: result.exitCode, messageCount: s.messages().length })}\n`,

@@ -34,6 +34,7 @@ import { styleFor } from '../output/style.js';
 import { storageSpecOf, withheldStorageEnv, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
 import { promptSource } from './prompt-source.js';
+import { runModeOptions } from './run-modes.js';
 import { hasTrash, moveToTrash } from './session-trash.js';
 
 export type TurnMode = 'run' | 'stream' | 'interactive';
@@ -170,6 +171,7 @@ function runOptionsOf(values: ParsedValues, mode: string): SessionRunOptions {
   if (allowed !== undefined) options.allowedTools = allowed;
   const disallowed = listOption(values, 'disallowed-tools');
   if (disallowed !== undefined) options.disallowedTools = disallowed;
+  Object.assign(options, runModeOptions(values, mode));
   const maxTurns = positiveInteger(values, 'max-turns', mode);
   if (maxTurns !== undefined) options.maxTurns = maxTurns;
   const timeout = secondsOption(values, 'timeout', mode);
