@@ -77,6 +77,7 @@ export {
   type WaitForDetachedOptions,
   waitForDetached,
 } from './runner/index.js';
+export { closestName, UnknownOptionError } from './runner/options-check.js';
 export {
   interruptedBy,
   STOP_SIGNALS,

@@ -20,6 +20,7 @@ import { ClaudeNotFoundError, InvalidArgumentError } from '../errors.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { EXIT_MARKER_TYPE, type WaitForDetachedOptions, waitForDetached } from './detached-log.js';
 import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
+import { checkOptions } from './options-check.js';
 import { stopGroup } from './process-group.js';
 import type { ClaudeResult, RunOptions } from './types.js';
 
@@ -62,6 +63,7 @@ const WRAPPER = `"$@"; code=$?; printf '{"type":"${EXIT_MARKER_TYPE}","exit_code
  * @throws ClaudeNotFoundError when the binary is not there; InvalidArgumentError for bad options.
  */
 export async function detached(prompt: string, given: DetachedOptions = {}): Promise<DetachedRun> {
+  checkOptions(given, 'detached', 'detached()');
   const options = ownCopy(given);
   const binary = resolveClaudeBinary(options);
   const args = buildClaudeArgs(options, 'print');

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { buildClaudeArgs, childEnv, resolveClaudeBinary, spawnOptions } from './flags.js';
+import { checkOptions } from './options-check.js';
 import {
   countTranscriptLines,
   findTranscript,
@@ -63,6 +64,7 @@ async function withTranscript(
  * @throws ClaudeNotFoundError; ClaudeRunError when it exits with a non-zero code or is stopped.
  */
 export async function interactive(prompt: string, given: RunOptions = {}): Promise<InteractiveResult> {
+  checkOptions(given, 'run', 'interactive()');
   const options = ownCopy(given);
   const fromLine = await transcriptStart(options);
   return new Promise<InteractiveResult>((resolve, reject) => {
