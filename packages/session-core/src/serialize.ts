@@ -47,6 +47,8 @@ export interface WireMetadata {
   parent?: ForkParent;
   tags?: string[];
   transcriptError?: string;
+  systemPrompt?: string;
+  appendSystemPrompt?: string;
 }
 
 export interface WireState {
@@ -88,6 +90,8 @@ function toWireMetadata(md: SessionMetadata): WireMetadata {
   if (md.parent !== undefined) wire.parent = { ...md.parent };
   if (md.tags !== undefined) wire.tags = [...md.tags];
   if (md.transcriptError !== undefined) wire.transcriptError = md.transcriptError;
+  if (md.systemPrompt !== undefined) wire.systemPrompt = md.systemPrompt;
+  if (md.appendSystemPrompt !== undefined) wire.appendSystemPrompt = md.appendSystemPrompt;
   return wire;
 }
 
@@ -238,6 +242,10 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
   if (md.tags !== undefined && md.tags !== null) out.tags = r.stringArray(md.tags, 'metadata.tags');
   const transcriptError = r.optionalString(md.transcriptError, 'metadata.transcriptError');
   if (transcriptError !== undefined) out.transcriptError = transcriptError;
+  const systemPrompt = r.optionalString(md.systemPrompt, 'metadata.systemPrompt');
+  if (systemPrompt !== undefined) out.systemPrompt = systemPrompt;
+  const appendSystemPrompt = r.optionalString(md.appendSystemPrompt, 'metadata.appendSystemPrompt');
+  if (appendSystemPrompt !== undefined) out.appendSystemPrompt = appendSystemPrompt;
   if (md.parent !== undefined && md.parent !== null) {
     const p = r.object(md.parent, 'metadata.parent');
     out.parent = {

@@ -60,6 +60,18 @@ export interface SessionConfig {
   leaseTtlMs?: number;
 }
 
+/**
+ * A new conversation keeps the system prompt it starts with on every resume (the CLI ignores the flags
+ * then): the session records it, so what its turns run with can be told later.
+ */
+function recordSystemPrompt(state: SessionState, options: RunOptions): void {
+  for (const key of ['systemPrompt', 'appendSystemPrompt'] as const) {
+    const value = options[key];
+    if (value === undefined) delete state.metadata[key];
+    else state.metadata[key] = value;
+  }
+}
+
 function promptError(method: string): InvalidArgumentError {
   return new InvalidArgumentError(`session.${method}(): the prompt must be a string.`);
 }
@@ -398,6 +410,7 @@ export class ClaudeSession implements Session {
       plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
     }
     await this.prepareTurn(plan.options);
+    if (plan.options.resume === undefined) recordSystemPrompt(this.current, plan.options);
     const claudeId = plan.options.forkSession
       ? plan.options.sessionId
       : (plan.options.resume ?? plan.options.sessionId);
