@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import {
   ClaudeRunError,
   SessionConflictError,
+  SessionCorruptError,
   SessionNotFoundError,
   SessionSaveError,
 } from '@channelcoder/session-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliMessage } from '../src/cli/messages.js';
+import { SessionRequiredError } from '../src/templates/errors.js';
 import { type CliWorld, startCliWorld } from './support/cli-world.js';
 
 let world: CliWorld;
@@ -194,7 +196,19 @@ describe('cliMessage', () => {
       { exitCode: null, stderr: '' },
     );
     expect(cliMessage(timeout, context)).toMatch(/Give it longer with --timeout SECONDS\.$/);
-    for (const message of [race, lost, cliMessage(new SessionNotFoundError('x'), context)]) {
+    const corrupt = cliMessage(new SessionCorruptError('todo', 'messages[0]', 'is not an object'), context);
+    expect(corrupt).toMatch(/or remove it with `channelcoder session remove todo --yes`\.$/);
+    const required = cliMessage(new SessionRequiredError('task.md'), context);
+    expect(required).toBe(
+      'task.md requires a session (session.required: true): continue one with --load-session NAME.',
+    );
+    for (const message of [
+      race,
+      lost,
+      corrupt,
+      required,
+      cliMessage(new SessionNotFoundError('x'), context),
+    ]) {
       expect(message).not.toMatch(SDK_WORDS);
     }
   });

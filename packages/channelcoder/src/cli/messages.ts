@@ -7,6 +7,7 @@ import {
   LeaseLostError,
   SessionBusyError,
   SessionConflictError,
+  SessionCorruptError,
   SessionNotFoundError,
   SessionSaveError,
 } from '@channelcoder/session-core';
@@ -21,6 +22,8 @@ const SDK_NOT_FOUND_HINT =
 const SDK_RUN_HINT = 'The result line and stderr are on the error (resultLine, stderr).';
 const SDK_TIMEOUT_HINT = 'Raise the timeout option if the task needs longer.';
 const SDK_LEASE_HINT = 'load the session again and retry the turn.';
+const SDK_CORRUPT_HINT = 'restore it from a backup or remove the session.';
+const SDK_AMBIGUOUS_SAVE = 'load the session before saving again';
 const SDK_TEMPLATE_HINTS = [
   ' (or pass `session` when rendering)',
   ', or `allowPermissions: true` when rendering',
@@ -52,7 +55,16 @@ export function cliMessage(err: unknown, context: MessageContext): string {
   if (SessionBusyError.is(err)) {
     return `${message} (\`--wait SECONDS\` waits longer; \`--no-wait\` fails at once.)`;
   }
-  let text = message;
+  if (SessionCorruptError.is(err)) {
+    return message.replace(
+      SDK_CORRUPT_HINT,
+      `restore it from a backup, or remove it with \`channelcoder session remove ${err.sessionName} --yes\`.`,
+    );
+  }
+  let text = message.replace(
+    SDK_AMBIGUOUS_SAVE,
+    'see whether it was with `channelcoder session show NAME` before running the turn again',
+  );
   for (const hint of SDK_TEMPLATE_HINTS) text = text.replace(hint, '');
   return text;
 }
