@@ -102,3 +102,14 @@ function saveFailed(err: SessionSaveError, context: MessageContext): string {
 function quote(path: string): string {
   return /^[\w./@:-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
 }
+
+/**
+ * The line after an interactive turn. Claude Code's own last line offers `claude --resume <id>`: this says
+ * which command continues the session (and records what is said there).
+ */
+export function recordedAfterInteractive(name: string, messageCount: number, continueWith: string): string {
+  return (
+    `Recorded in session ${name} (${messageCount} messages). To continue it, run \`${continueWith}\`: ` +
+    'the `claude --resume` shown above resumes the conversation outside the session.'
+  );
+}

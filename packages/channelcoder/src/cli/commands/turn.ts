@@ -28,6 +28,7 @@ import {
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
+import { recordedAfterInteractive } from '../messages.js';
 import { formatCost, formatDuration } from '../output/format.js';
 import { startSpinner } from '../output/spinner.js';
 import { styleFor } from '../output/style.js';
@@ -261,8 +262,9 @@ async function runMode(
     else if (s !== undefined) {
       const style = styleFor(io.stderr, io.env);
       // Claude Code's own last line offers `claude --resume <id>`: say which command continues the session.
+      const name = s.name() ?? '';
       io.stderr.write(
-        `${style.dim(`Recorded in session ${s.name()} (${s.messages().length} messages). To continue it, run \`channelcoder interactive --load-session ${s.name()}\` (or \`channelcoder run PROMPT --load-session ${s.name()}\`): the \`claude --resume\` shown above resumes the conversation outside the session.`)}\n`,
+        `${style.dim(recordedAfterInteractive(name, s.messages().length, `channelcoder interactive --load-session ${name}`))}\n`,
       );
     }
     return EXIT.ok;
