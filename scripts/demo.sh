@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_packages
-echo "==> build"
-pnpm build --output-logs=errors-only >/dev/null
+build_with_progress
 echo "==> channelcoder CLI demo (packages/channelcoder/scripts/demo.mjs)"
 node packages/channelcoder/scripts/demo.mjs

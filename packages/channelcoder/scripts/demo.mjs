@@ -4,7 +4,8 @@
 // With ANTHROPIC_API_KEY (or a logged-in `claude`) and CHANNELCODER_DEMO_MOCK unset, it talks to the real
 // Anthropic API through the real `claude` CLI. Otherwise it starts the in-repo mock Anthropic API
 // (@channelcoder/testkit) and runs the real `claude` CLI against that, offline, and says so.
-// Sessions go to $CHANNELCODER_HOME/sessions (default: a new temporary directory, printed below).
+// Sessions go to $CHANNELCODER_HOME/sessions (default: a new temporary directory, printed below and kept).
+// Every folder it creates is printed; the mock run's Claude Code folder (config, home) is removed at the end.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +14,17 @@ import { fileURLToPath } from 'node:url';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const env = { ...process.env };
+const createdHome = env.CHANNELCODER_HOME === undefined;
 env.CHANNELCODER_HOME ??= mkdtempSync(join(tmpdir(), 'channelcoder-demo-'));
 const useMock =
   env.CHANNELCODER_DEMO_MOCK === '1' || (!env.ANTHROPIC_API_KEY && !env.CLAUDE_CODE_OAUTH_TOKEN);
 
 let mock;
+let sandbox;
 if (useMock) {
   const testkit = await import('@channelcoder/testkit');
   mock = await testkit.MockAnthropicServer.start();
-  const sandbox = testkit.makeClaudeSandbox('channelcoder-demo');
+  sandbox = testkit.makeClaudeSandbox('channelcoder-demo-claude');
   Object.assign(
     env,
     testkit.offlineClaudeEnv({
@@ -35,10 +38,15 @@ if (useMock) {
   console.log(
     `No Anthropic credentials (or CHANNELCODER_DEMO_MOCK=1): using the in-repo mock API at ${mock.url}.`,
   );
+  console.log(
+    `Claude Code's config and home for this run: ${sandbox.root} (created now, removed at the end).`,
+  );
 } else {
   console.log('Using the Anthropic API with your credentials.');
 }
-console.log(`Sessions are stored in ${join(env.CHANNELCODER_HOME, 'sessions')}.\n`);
+console.log(
+  `Sessions are stored in ${join(env.CHANNELCODER_HOME, 'sessions')}${createdHome ? ' (created now, kept)' : ''}.\n`,
+);
 
 const name = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
 const steps = [
@@ -60,4 +68,14 @@ for (const args of steps) {
   }
 }
 await mock?.close();
+if (sandbox !== undefined) {
+  sandbox.remove();
+  console.log(`Removed ${sandbox.root}.`);
+}
+if (createdHome) {
+  console.log(
+    `Kept ${env.CHANNELCODER_HOME}: the demo's sessions (list them with CHANNELCODER_HOME=${env.CHANNELCODER_HOME} ` +
+      `channelcoder session list; remove the folder when done).`,
+  );
+}
 process.exit(status);

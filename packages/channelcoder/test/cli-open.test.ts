@@ -72,6 +72,7 @@ describe('session open', () => {
     const done = await t.waitFor(/\[exit \d+\]/);
     expect(done).toContain(`Opening session far (2 messages) in ${project}.`);
     expect(done).toContain('Recorded in session far (4 messages).');
+    expect(done.replace(/\s+/g, '')).toContain('Tocontinueit,run`channelcodersessionopenfar`');
     expect(done).toContain('[exit 0]');
 
     // The mock saw the history in the new turn's request.

@@ -74,6 +74,8 @@ describe('interactive on a terminal', () => {
     await t.keys('Enter');
     const done = await t.waitFor(/\[exit \d+\]/);
     expect(done).toContain('Recorded in session tui (4 messages).');
+    // Below Claude Code's own "claude --resume <id>": the command that continues the session (the line may wrap).
+    expect(done.replace(/\s+/g, '')).toContain('Tocontinueit,run`channelcoderinteractive--load-sessiontui`');
     expect(done).toContain('[exit 0]');
 
     const shown = JSON.parse((await world.cli(['session', 'show', 'tui', '--json'])).stdout);

@@ -17,7 +17,7 @@ describe('usage errors exit with 2 and reach neither Claude nor a storage', () =
   const cases: Array<[string, string[], RegExp]> = [
     ['no command', [], /Usage: channelcoder <command>/],
     ['an unknown command', ['frobnicate'], /Unknown command "frobnicate"/],
-    ['an unknown flag', ['run', 'hi', '--bogus'], /Unknown option '--bogus'/],
+    ['an unknown flag', ['run', 'hi', '--bogus'], /Unknown flag --bogus\./],
     ['a missing prompt', ['run', '--session', 'x'], /Missing the prompt/],
     ['a prompt twice', ['run', 'hi', '-p', 'there'], /Give the prompt once/],
     ['--session with --load-session', ['run', 'hi', '--session', 'a', '--load-session', 'b'], /not both/],

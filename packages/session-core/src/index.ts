@@ -86,6 +86,7 @@ export {
   type WaitForDetachedOptions,
   waitForDetached,
 } from './runner/index.js';
+export { closestName, UnknownOptionError } from './runner/options-check.js';
 export {
   interruptedBy,
   STOP_SIGNALS,

@@ -50,6 +50,8 @@ export interface WireMetadata {
   transcriptError?: string;
   /** Absent in documents written before sticky run options existed. */
   runOptions?: SessionRunSettings;
+  systemPrompt?: string;
+  appendSystemPrompt?: string;
 }
 
 export interface WireState {
@@ -92,6 +94,8 @@ function toWireMetadata(md: SessionMetadata): WireMetadata {
   if (md.tags !== undefined) wire.tags = [...md.tags];
   if (md.transcriptError !== undefined) wire.transcriptError = md.transcriptError;
   if (md.runOptions !== undefined) wire.runOptions = structuredClone(md.runOptions);
+  if (md.systemPrompt !== undefined) wire.systemPrompt = md.systemPrompt;
+  if (md.appendSystemPrompt !== undefined) wire.appendSystemPrompt = md.appendSystemPrompt;
   return wire;
 }
 
@@ -244,6 +248,10 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
   if (transcriptError !== undefined) out.transcriptError = transcriptError;
   if (md.runOptions !== undefined && md.runOptions !== null)
     out.runOptions = readRunSettings(r, r.object(md.runOptions, 'metadata.runOptions'));
+  const systemPrompt = r.optionalString(md.systemPrompt, 'metadata.systemPrompt');
+  if (systemPrompt !== undefined) out.systemPrompt = systemPrompt;
+  const appendSystemPrompt = r.optionalString(md.appendSystemPrompt, 'metadata.appendSystemPrompt');
+  if (appendSystemPrompt !== undefined) out.appendSystemPrompt = appendSystemPrompt;
   if (md.parent !== undefined && md.parent !== null) {
     const p = r.object(md.parent, 'metadata.parent');
     out.parent = {

@@ -91,6 +91,13 @@ export interface SessionMetadata {
   transcriptError?: string;
   /** Run options kept from the first turn (model, tools, permission mode, worktree, docker). */
   runOptions?: SessionRunSettings;
+  /**
+   * The `systemPrompt` the conversation was started with (absent: Claude Code's default). The CLI keeps a
+   * conversation's system prompt on every resume, so this is what every turn of it runs with.
+   */
+  systemPrompt?: string;
+  /** The `appendSystemPrompt` the conversation was started with, kept on resumes like `systemPrompt`. */
+  appendSystemPrompt?: string;
 }
 
 /** Totals over every turn of the session, failed ones included. */

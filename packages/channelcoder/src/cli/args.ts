@@ -1,6 +1,6 @@
 /** Command-line parsing on node:util parseArgs; every problem becomes a UsageError (exit code 2). */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { findForbiddenKey, isForbiddenKey } from '@channelcoder/session-core';
+import { closestName, findForbiddenKey, isForbiddenKey } from '@channelcoder/session-core';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -57,7 +57,7 @@ export function parseCommand(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
   } catch (err) {
-    throw new UsageError(String((err as Error).message).replace(/^TypeError.*?: /, ''), command);
+    throw new UsageError(parseErrorMessage(err as Error & { code?: string }, options, command), command);
   }
   if (parsed.values.help === true) return parsed;
   const [min, max] = positionals;
@@ -67,6 +67,34 @@ export function parseCommand(
     throw new UsageError(`Unexpected argument ${JSON.stringify(parsed.positionals[max])}.`, command);
   }
   return parsed;
+}
+
+/**
+ * node:util's parse error in our words: the flag as typed, the flag it most likely meant, and how to pass
+ * a prompt that starts with "-".
+ */
+function parseErrorMessage(err: Error & { code?: string }, options: Options, command: string): string {
+  const quoted = /'(-[^' ]+)/.exec(err.message)?.[1];
+  const flag = quoted?.split('=')[0];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) {
+    const names = Object.keys(options);
+    const typed = flag.replace(/^-+/, '');
+    const short = Object.entries(options).find(([, o]) => o.short === typed)?.[0];
+    const meant = flag.startsWith('--') ? closestName(typed, names) : (short ?? closestName(typed, names));
+    const prompt =
+      'prompt' in options
+        ? ` A prompt that starts with "-" goes after "--": \`channelcoder ${command} -- "${flag} …"\`.`
+        : '';
+    return `Unknown flag ${flag}${meant === undefined ? '.' : `: did you mean --${meant}?`}${prompt}`;
+  }
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag !== undefined) {
+    const name = flag.replace(/^-+/, '');
+    const long = name in options ? name : Object.entries(options).find(([, o]) => o.short === name)?.[0];
+    const option = long === undefined ? undefined : options[long];
+    if (option?.type === 'boolean') return `--${long} takes no value.`;
+    return `--${long ?? name} needs a value (--${long ?? name} VALUE).`;
+  }
+  return err.message.replace(/^TypeError.*?: /, '');
 }
 
 /** A string option's value, if given. */

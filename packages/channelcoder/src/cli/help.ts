@@ -14,12 +14,14 @@ const TURN_OPTIONS = `  -p, --prompt TEXT      the prompt (instead of a PROMPT a
                          in stored messages and mirrored transcripts
   -d, --data KEY=VALUE   template data, repeatable; KEY may be a path (user.name); VALUE is text,
                          or JSON for numbers, booleans, arrays and objects
-      --session NAME     start a new session saved under NAME (refuses an existing name)
+      --session NAME     start a new session saved under NAME (refuses an existing name, except
+                         one that was never answered: the same command runs again in it)
       --force            with --session: start NAME over even if it exists (the existing session
                          goes to the trash: \`channelcoder session restore NAME --as OTHER\` brings it back)
       --load-session NAME  continue the saved session NAME
       --model NAME       Claude model
-      --system-prompt TEXT, --append-system-prompt TEXT
+      --system-prompt TEXT, --append-system-prompt TEXT   apply when a conversation starts;
+                         Claude Code ignores them on a resume (a warning says so)
       --allowed-tools LIST, --disallowed-tools LIST   comma-separated tool rules (repeatable)
       --max-turns N      limit of agentic turns
       --permission-mode MODE

@@ -1,5 +1,5 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
-import { ChannelCoderError } from '@channelcoder/session-core';
+import { ChannelCoderError, ClaudeRunError } from '@channelcoder/session-core';
 import { redactUrl } from '../storage-url/parse.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { adoptCommand } from './commands/session-adopt.js';
@@ -14,6 +14,7 @@ import { UI_HELP, uiCommand } from './commands/ui.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
+import { cliMessage } from './messages.js';
 import { styleFor } from './output/style.js';
 import { UsageError } from './usage-error.js';
 
@@ -75,8 +76,11 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
 function report(err: unknown, io: CliIo): number {
   const style = styleFor(io.stderr, io.env);
   // Whatever failed, a storage URL in the message or the stack is shown without its credentials.
-  const message = redactUrl(err instanceof Error ? err.message : String(err));
+  const message = redactUrl(cliMessage(err, { cwd: io.cwd }));
   io.stderr.write(`${style.red('channelcoder:')} ${message}\n`);
+  if (ClaudeRunError.is(err) && io.env.CHANNELCODER_DEBUG !== undefined && err.stderr.trim() !== '') {
+    io.stderr.write(`Claude Code's stderr:\n${redactUrl(err.stderr.trimEnd())}\n`);
+  }
   if (err instanceof UsageError) {
     const help = err.command === undefined ? 'channelcoder --help' : `channelcoder ${err.command} --help`;
     io.stderr.write(`Run \`${help}\` for usage.\n`);

@@ -21,6 +21,7 @@ import { ownCopy } from '../safety/own-properties.js';
 import { EXIT_MARKER_TYPE, type WaitForDetachedOptions, waitForDetached } from './detached-log.js';
 import { spawnOptions } from './flags.js';
 import { prepareLaunch } from './launch.js';
+import { checkOptions } from './options-check.js';
 import { stopGroup } from './process-group.js';
 import type { ClaudeResult, RunOptions } from './types.js';
 
@@ -63,6 +64,7 @@ const WRAPPER = `"$@"; code=$?; printf '{"type":"${EXIT_MARKER_TYPE}","exit_code
  * @throws ClaudeNotFoundError when the binary is not there; InvalidArgumentError for bad options.
  */
 export async function detached(prompt: string, given: DetachedOptions = {}): Promise<DetachedRun> {
+  checkOptions(given, 'detached', 'detached()');
   const options = ownCopy(given);
   const launch = await prepareLaunch(options, 'print');
   const { binary, args, env } = launch;

@@ -103,9 +103,14 @@ function spawnRun(
         }
       }
     };
-    child.stdout.on('data', (chunk: Buffer) => deliver(parser.push(chunk)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      // `verbose`: the CLI's stream as it prints it, on this process's stderr (stdout stays the caller's).
+      if (options.verbose === true) process.stderr.write(chunk);
+      deliver(parser.push(chunk));
+    });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
+      if (options.verbose === true) process.stderr.write(text);
       end.stderr += text;
       if (end.stderr.length > STDERR_LIMIT * 2) end.stderr = end.stderr.slice(-STDERR_LIMIT);
     });

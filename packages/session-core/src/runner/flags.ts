@@ -21,6 +21,8 @@ export function buildClaudeArgs(given: RunOptions, mode: 'print' | 'interactive'
   const options = ownCopy(given);
   const args: string[] = mode === 'print' ? [...PRINT_ARGS] : [];
   if (mode === 'print' && options.includePartialMessages) args.push('--include-partial-messages');
+  // Print mode always runs with --verbose (stream-json needs it); the terminal UI gets it when asked.
+  if (mode === 'interactive' && options.verbose === true) args.push('--verbose');
   if (options.forkSession && options.resume === undefined) {
     throw new InvalidArgumentError('forkSession needs resume: pass the Claude session id to fork from.');
   }

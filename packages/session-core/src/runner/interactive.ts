@@ -4,6 +4,7 @@ import { ClaudeNotFoundError, ClaudeRunError } from '../errors.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { spawnOptions } from './flags.js';
 import { prepareLaunch } from './launch.js';
+import { checkOptions } from './options-check.js';
 import {
   countTranscriptLines,
   findTranscript,
@@ -64,6 +65,7 @@ async function withTranscript(
  * @throws ClaudeNotFoundError; ClaudeRunError when it exits with a non-zero code or is stopped.
  */
 export async function interactive(prompt: string, given: RunOptions = {}): Promise<InteractiveResult> {
+  checkOptions(given, 'run', 'interactive()');
   const options = ownCopy(given);
   const fromLine = await transcriptStart(options);
   const launch = await prepareLaunch(options, 'interactive');

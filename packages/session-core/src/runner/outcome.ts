@@ -78,7 +78,7 @@ export function settleRun(end: RunEnd): ClaudeResult {
     throw new ClaudeRunError(
       `Claude Code reported a failed turn (exit code ${String(end.exitCode)}${
         typeof status === 'number' ? `, API status ${status}` : ''
-      }): ${failureText(end) || 'no message'}. ${hint}`,
+      }): ${failureText(end).replace(/\.+$/, '') || 'no message'}. ${hint}`,
       details,
     );
   }

@@ -1,6 +1,8 @@
 /** `run` and `claude`: one turn, awaited. */
 import { InvalidArgumentError } from '../errors.js';
+import type { ClaudeFunctionOf } from '../session/claude-function.js';
 import { executeClaude } from './execute.js';
+import { checkOptions } from './options-check.js';
 import type { ClaudeResult, RunOptions } from './types.js';
 
 /**
@@ -14,14 +16,16 @@ export function run(prompt: string, options: RunOptions = {}): Promise<ClaudeRes
   if (typeof prompt !== 'string') {
     return Promise.reject(new InvalidArgumentError('run(): the prompt must be a string.'));
   }
+  try {
+    checkOptions(options, 'run', 'run()');
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return executeClaude(prompt, options);
 }
 
 /** `claude(prompt, options)` or, as a tagged template, claude`Explain ${topic}`. */
-export interface ClaudeFunction {
-  (prompt: string, options?: RunOptions): Promise<ClaudeResult>;
-  (strings: TemplateStringsArray, ...values: unknown[]): Promise<ClaudeResult>;
-}
+export type ClaudeFunction = ClaudeFunctionOf<RunOptions>;
 
 /** The prompt of a call that may be a tagged template. */
 export function promptFromCall(first: string | TemplateStringsArray, rest: readonly unknown[]): string {

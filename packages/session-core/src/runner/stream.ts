@@ -1,6 +1,7 @@
 /** `stream`: the assistant's text as it arrives, then the result. */
 import { InvalidArgumentError } from '../errors.js';
 import { executeClaude } from './execute.js';
+import { checkOptions } from './options-check.js';
 import type { StreamEvent } from './stream-json.js';
 import type { ClaudeResult, RunOptions, StreamChunk } from './types.js';
 
@@ -23,6 +24,7 @@ export type StreamOptions = RunOptions;
  * prints for a failed API call is not a chunk: the failure arrives as the typed error.
  */
 export function stream(prompt: string, options: StreamOptions = {}): ClaudeStream {
+  checkOptions(options, 'run', 'stream()');
   return createChunkStream((push) => {
     const partial = options.includePartialMessages === true;
     return executeClaude(prompt, options, (event) => {

@@ -60,8 +60,9 @@ export interface RunOptions {
   /** The `claude` executable. Default: `CLAUDE_BIN` (from `env`, then this process), else `claude` on PATH. */
   claudeBin?: string;
   /**
-   * Accepted for seed-era callers (`{ verbose: true }`); it changes nothing, since stream-json output
-   * always runs with `--verbose`. Use `onEvent` to see every line.
+   * Print the CLI's own output as it arrives: in print modes (`run`, `claude`, `stream`) every stream-json
+   * line and the CLI's stderr go to this process's stderr; `interactive` passes `--verbose` to the terminal
+   * UI. `detached` refuses it (its log file is the stream). To handle the lines in code, use `onEvent`.
    */
   verbose?: boolean;
   /** Called for every parsed stream-json line, in order, as it arrives. */

@@ -2,6 +2,7 @@
 
 import { MemorySessionStorage } from '../memory-storage.js';
 import { isValidSessionName, normalizeSessionName } from '../names.js';
+import { checkOptions } from '../runner/options-check.js';
 import { cliRunner } from '../runner/runner.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { withRedaction } from '../safety/redact.js';
@@ -37,6 +38,7 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
   const configFor = (given: LoadOptions = {}): SessionConfig => {
     // Own properties only: an inherited `runner` or `storage` must never be picked up.
     const options = ownCopy(given);
+    checkOptions(options.defaults, 'sessionTurn', 'the defaults of session()');
     const config: SessionConfig = {
       // Opt-in redaction wraps the storage, so saves and transcript mirrors both go through it.
       storage: withRedaction(options.storage ?? defaults.storage(), options.redact),
@@ -52,6 +54,7 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
   };
 
   const create = (options: SessionOptions = {}): Session => {
+    checkOptions(options, 'session', 'session()');
     const state = createSessionState({
       ...(options.name !== undefined ? { name: normalizeSessionName(options.name) } : {}),
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -61,6 +64,7 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
   };
 
   const load = async (name: string, options: LoadOptions = {}): Promise<Session> => {
+    checkOptions(options, 'load', 'session.load()');
     const config = configFor(options);
     const loaded = await loadSession(config.storage, name);
     if (options.cwd !== undefined) loaded.state.metadata.cwd = options.cwd;

@@ -18,6 +18,7 @@ import { DEFAULT_LEASE_TTL_MS, type SessionLease } from '../lease.js';
 import type { DetachedRun } from '../runner/detached.js';
 import { waitForDetached } from '../runner/detached-log.js';
 import type { InteractiveResult } from '../runner/interactive.js';
+import { checkOptions } from '../runner/options-check.js';
 import { settleInterruption } from '../runner/process-group.js';
 import { isTemplateCall, promptFromCall } from '../runner/run.js';
 import type { ClaudeRunner } from '../runner/runner.js';
@@ -63,6 +64,18 @@ export interface SessionConfig {
   onBusy?: OnBusy;
   busyTimeoutMs?: number;
   leaseTtlMs?: number;
+}
+
+/**
+ * A new conversation keeps the system prompt it starts with on every resume (the CLI ignores the flags
+ * then): the session records it, so what its turns run with can be told later.
+ */
+function recordSystemPrompt(state: SessionState, options: RunOptions): void {
+  for (const key of ['systemPrompt', 'appendSystemPrompt'] as const) {
+    const value = options[key];
+    if (value === undefined) delete state.metadata[key];
+    else state.metadata[key] = value;
+  }
 }
 
 function promptError(method: string): InvalidArgumentError {
@@ -140,11 +153,17 @@ export class ClaudeSession implements Session {
 
   run(prompt: string, options?: SessionRunOptions): Promise<ClaudeResult> {
     if (typeof prompt !== 'string') return Promise.reject(promptError('run'));
+    try {
+      checkOptions(options, 'sessionTurn', 'session.claude()');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.queue.run(() => this.turn(prompt, options, (o) => this.config.runner.run(prompt, o)));
   }
 
   stream(prompt: string, options?: SessionRunOptions): ClaudeStream {
     if (typeof prompt !== 'string') throw promptError('stream');
+    checkOptions(options, 'sessionTurn', 'session.stream()');
     return createChunkStream((push) =>
       this.queue.run(() =>
         this.turn(prompt, options, async (o) => {
@@ -158,6 +177,11 @@ export class ClaudeSession implements Session {
 
   interactive(prompt = '', options?: SessionRunOptions): Promise<InteractiveResult> {
     if (typeof prompt !== 'string') return Promise.reject(promptError('interactive'));
+    try {
+      checkOptions(options, 'sessionTurn', 'session.interactive()');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.queue.run(() =>
       this.exclusive(options, async () => {
         const plan = await this.beginTurn(prompt, options);
@@ -194,6 +218,11 @@ export class ClaudeSession implements Session {
 
   detached(prompt: string, options?: SessionDetachedOptions): Promise<SessionDetachedRun> {
     if (typeof prompt !== 'string') return Promise.reject(promptError('detached'));
+    try {
+      checkOptions(options, 'sessionDetached', 'session.detached()');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     let announce!: (run: SessionDetachedRun) => void;
     let fail!: (err: unknown) => void;
     const started = new Promise<SessionDetachedRun>((resolve, reject) => {
@@ -400,6 +429,7 @@ export class ClaudeSession implements Session {
     this.current = settled.state;
     plan.options = settled.options;
     await this.prepareTurn(plan.options);
+    if (plan.options.resume === undefined) recordSystemPrompt(this.current, plan.options);
     const claudeId = plan.options.forkSession
       ? plan.options.sessionId
       : (plan.options.resume ?? plan.options.sessionId);

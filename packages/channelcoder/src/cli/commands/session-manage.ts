@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { normalizeSessionName } from '@channelcoder/session-core';
+import { closestName, normalizeSessionName, type SessionStorage } from '@channelcoder/session-core';
 import { requireCapability } from '@channelcoder/session-core/storage-kit';
 import { exportSession, importSession, readPortableSession } from '../../portable/document.js';
 import { session as sessionFactory } from '../../session.js';
@@ -39,7 +39,7 @@ export async function removeCommand(args: string[], io: CliIo): Promise<number> 
     if (values.yes !== true) {
       // Read only the listing entry: a corrupt session must stay removable.
       const info = (await storage.list({ prefix: name })).find((entry) => entry.name === name);
-      if (info === undefined) return notFound(io, name);
+      if (info === undefined) return notFound(io, name, storage);
       const what = info.error === undefined ? `${info.messageCount} messages` : 'corrupt';
       const question =
         toTrash === undefined
@@ -52,21 +52,34 @@ export async function removeCommand(args: string[], io: CliIo): Promise<number> 
     }
     if (toTrash !== undefined) {
       const entry = await moveToTrash(toTrash, name, 'removed');
-      if (entry === undefined) return notFound(io, name);
+      if (entry === undefined) return notFound(io, name, storage);
       io.stdout.write(
         `Moved session "${name}" to the trash (kept until ${entry.expiresAt.toISOString().slice(0, 10)}); ` +
           `restore it with \`channelcoder session restore ${name}\`, or delete it for good with \`channelcoder session remove ${name} --purge\` next time.\n`,
       );
       return EXIT.ok;
     }
-    if (!(await (remove as (n: string) => Promise<boolean>)(name))) return notFound(io, name);
+    if (!(await (remove as (n: string) => Promise<boolean>)(name))) return notFound(io, name, storage);
     io.stdout.write(`Removed session "${name}".\n`);
     return EXIT.ok;
   });
 }
 
-function notFound(io: CliIo, name: string): number {
-  io.stderr.write(`channelcoder: no session named "${name}".\n`);
+/** Nothing under that name: say so, with the closest saved name and the command that lists them all. */
+async function notFound(io: CliIo, name: string, storage: SessionStorage): Promise<number> {
+  let meant: string | undefined;
+  try {
+    meant = closestName(
+      name,
+      (await storage.list()).map((info) => info.name),
+    );
+  } catch {
+    // The hint is a courtesy: a listing that fails leaves it out.
+  }
+  io.stderr.write(
+    `channelcoder: no session named "${name}"${meant === undefined ? '' : ` (did you mean "${meant}"?)`}. ` +
+      'List the saved sessions with `channelcoder session list`.\n',
+  );
   return EXIT.usage;
 }
 

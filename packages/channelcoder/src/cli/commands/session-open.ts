@@ -12,6 +12,7 @@ import { parseCommand, STORAGE_OPTIONS, secondsOption, stringOption } from '../a
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
+import { recordedAfterInteractive } from '../messages.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withheldStorageEnv, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
@@ -86,7 +87,7 @@ export async function openCommand(args: string[], io: CliIo): Promise<number> {
       );
     } else {
       io.stderr.write(
-        `${style.dim(`Recorded in session ${s.name() ?? name} (${s.messages().length} messages).`)}\n`,
+        `${style.dim(recordedAfterInteractive(s.name() ?? name, s.messages().length, `channelcoder session open ${s.name() ?? name}`))}\n`,
       );
     }
     return EXIT.ok;

@@ -28,6 +28,7 @@ import {
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
+import { recordedAfterInteractive } from '../messages.js';
 import { formatCost, formatDuration } from '../output/format.js';
 import { startSpinner } from '../output/spinner.js';
 import { styleFor } from '../output/style.js';
@@ -86,6 +87,7 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
         options = { ...rendered.options, ...flags };
       }
     }
+    if (s !== undefined) warnIgnoredOnResume(s, options, values, source?.template.file, io);
     return runMode(mode, prompt, options, s, values, io);
   };
 
@@ -110,6 +112,16 @@ async function startSession(
   const cwd = stringOption(values, 'cwd');
   if (await sessionFactory.exists(name, { storage })) {
     if (values.force !== true) {
+      // A session whose turns all failed (no claude, an API error) was never answered: the same command
+      // runs again in it, and the failed attempt stays in its history.
+      const retry = await unansweredSession(storage, name, values, cwd);
+      if (retry !== undefined) {
+        const failed = retry.messages().filter((m) => m.role === 'user').length;
+        io.stderr.write(
+          `Session "${name}" exists but was never answered (${failed} failed turn${failed === 1 ? '' : 's'}): running this turn in it; the failed attempt stays in its history.\n`,
+        );
+        return retry;
+      }
       throw new UsageError(
         `Session "${name}" already exists. Continue it with --load-session ${name}, or start it over with --force` +
           `${hasTrash(storage) ? ' (the existing one goes to the trash)' : ''}.`,
@@ -146,6 +158,61 @@ async function startSession(
     }
   }
   return sessionFactory({ name, storage, ...redactOption(values), ...(cwd === undefined ? {} : { cwd }) });
+}
+
+/**
+ * Claude Code ignores `--system-prompt` and `--append-system-prompt` when it resumes a conversation: the
+ * conversation keeps the system prompt it started with (recorded in the session). Say so when a template
+ * or a flag asks for another one on a session that resumes, instead of letting it pass unnoticed.
+ */
+function warnIgnoredOnResume(
+  s: Session,
+  options: SessionRunOptions,
+  values: ParsedValues,
+  templateFile: string | undefined,
+  io: CliIo,
+): void {
+  if (s.id() === undefined) return;
+  const recorded = s.state().metadata;
+  const flags = { systemPrompt: '--system-prompt', appendSystemPrompt: '--append-system-prompt' } as const;
+  for (const key of ['systemPrompt', 'appendSystemPrompt'] as const) {
+    const asked = options[key];
+    if (asked === undefined || asked === recorded[key]) continue;
+    const from =
+      stringOption(values, flags[key].slice(2)) !== undefined
+        ? flags[key]
+        : `${templateFile ?? 'the template'} (${key})`;
+    const kept = recorded[key] === undefined ? 'none' : JSON.stringify(shorten(recorded[key]));
+    io.stderr.write(
+      `${styleFor(io.stderr, io.env).yellow('Warning:')} ${from} is ignored: session "${s.name()}" resumes its conversation, and Claude Code keeps the ${key === 'systemPrompt' ? 'system prompt' : 'appended system prompt'} a conversation started with (recorded: ${kept}). It takes effect on a new session (--session NAME).\n`,
+    );
+  }
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/** The stored session when it has no answer at all (only failed turns, or none); undefined otherwise. */
+async function unansweredSession(
+  storage: SessionStorage,
+  name: string,
+  values: ParsedValues,
+  cwd: string | undefined,
+): Promise<Session | undefined> {
+  let stored: Session;
+  try {
+    stored = await sessionFactory.load(name, {
+      storage,
+      ...redactOption(values),
+      ...(cwd === undefined ? {} : { cwd }),
+    });
+  } catch (err) {
+    // Unreadable (corrupt): not a retry; the caller refuses the name as before.
+    if (SessionCorruptError.is(err)) return undefined;
+    throw err;
+  }
+  return stored.messages().some((m) => m.role === 'assistant') ? undefined : stored;
 }
 
 /** `--redact`: secrets masked in what the session stores (built-in rules + this process's secrets). */
@@ -212,7 +279,11 @@ async function runMode(
       );
     else if (s !== undefined) {
       const style = styleFor(io.stderr, io.env);
-      io.stderr.write(`${style.dim(`Recorded in session ${s.name()} (${s.messages().length} messages).`)}\n`);
+      // Claude Code's own last line offers `claude --resume <id>`: say which command continues the session.
+      const name = s.name() ?? '';
+      io.stderr.write(
+        `${style.dim(recordedAfterInteractive(name, s.messages().length, `channelcoder interactive --load-session ${name}`))}\n`,
+      );
     }
     return EXIT.ok;
   }
