@@ -1,5 +1,6 @@
 /** `session()` and its statics, bound to a default storage (the facade package binds file storage). */
 
+import { listSessionInfos } from '../list-order.js';
 import { MemorySessionStorage } from '../memory-storage.js';
 import { normalizeSessionName } from '../names.js';
 import { cliRunner } from '../runner/runner.js';
@@ -64,9 +65,10 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
     load,
     list: (options: ListOptions & StorageOption = {}) => {
       const { storage, ...listOptions } = options;
-      return storageOf({ storage }).list(listOptions);
+      return listSessionInfos(storageOf({ storage }), listOptions);
     },
-    remove: (name: string, options?: StorageOption) => {
+    // async, so a missing capability rejects like every other failure instead of throwing synchronously.
+    remove: async (name: string, options?: StorageOption) => {
       const storage = storageOf(options);
       return requireCapability(storage, 'remove')(normalizeSessionName(name));
     },

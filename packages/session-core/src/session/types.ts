@@ -149,9 +149,15 @@ export interface SessionFactory {
   (options?: SessionOptions): Session;
   /** Loads a saved session. @throws SessionNotFoundError (or the storage's own error) when absent. */
   load(name: string, options?: LoadOptions): Promise<Session>;
-  /** Saved sessions, newest first (metadata only). */
+  /**
+   * Saved sessions, newest first (metadata only), paged by `limit` + `cursor`. A storage whose `list()`
+   * does not page (entries without `cursor`) is ordered, filtered and paged here.
+   */
   list(options?: ListOptions & StorageOption): Promise<import('../storage.js').SessionInfo[]>;
-  /** Removes a saved session; true when something was removed. @throws CapabilityError without remove(). */
+  /**
+   * Removes a saved session; true when something was removed.
+   * @throws CapabilityError when the storage has no `remove()`; its message gives the method to add.
+   */
   remove(name: string, options?: StorageOption): Promise<boolean>;
   /** Whether a session is saved under the name (uses list() when the storage has no exists()). */
   exists(name: string, options?: StorageOption): Promise<boolean>;
