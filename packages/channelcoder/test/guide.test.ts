@@ -14,8 +14,11 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { MockAnthropicServer, type RecordedRequest } from '@channelcoder/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningS3rver, startS3rver } from '../../storage-s3/test/support/s3rver-launcher.mjs';
 import {
   continuedConversations,
   GENERATED_NAME,
@@ -46,10 +49,6 @@ const NOT_RUN: Record<string, string> = {
   'Storage Format': 'the JSON shape of a stored session, not a program',
   'Custom Storage Adapters':
     'the interface itself; "Custom Storage Implementation" compiles a class against it',
-  'Cloud Storage Example':
-    'not run yet: needs @aws-sdk/client-s3 imports and an S3 endpoint that the guide leaves to the reader',
-  'Redis Storage Example':
-    'not run yet: needs a Redis client type and connection that the guide leaves to the reader',
   'Storage Adapter Guidelines': 'a skeleton whose methods have empty bodies (it does not compile, by design)',
   'Common Issues #3': 'comments only',
 };
@@ -65,9 +64,28 @@ const PRELUDES: Record<string, string> = {
   'Custom Storage Implementation': "import { Database, myDatabase } from '../fixtures/database.js';",
   'Creating Sessions — part 5 (With custom storage adapter)':
     "import { DatabaseStorage } from '../fixtures/database-storage.js';\nimport { myDb } from '../fixtures/database.js';",
+  'Cloud Storage Example': [
+    "import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';",
+    `const s3Client = new S3Client(${S3_CLIENT_OPTIONS('process.env.GUIDE_S3_ENDPOINT')});`,
+  ].join('\n'),
+  'Redis Storage Example': [
+    "import { Redis as RedisClient } from 'ioredis';",
+    'const redisClient = new RedisClient(process.env.GUIDE_REDIS_URL as string, { keyPrefix: process.env.GUIDE_REDIS_PREFIX });',
+  ].join('\n'),
   '1. Meaningful Names': 'const s = session();',
   'Common Issues #2': 'const s = session();',
 };
+
+/** What a program needs after its code: closing the clients a prelude opened, so the process can end. */
+const EPILOGUES: Record<string, string> = {
+  'Cloud Storage Example': 's3Client.destroy();',
+  'Redis Storage Example': 'await redisClient.quit();',
+};
+
+/** The S3 client options for s3rver (its fixed key pair; path-style; checksums only when required). */
+function S3_CLIENT_OPTIONS(endpoint: string): string {
+  return `{ endpoint: ${endpoint}, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }`;
+}
 
 /** The guide's DatabaseStorage class as a module, for the snippets that use it outside its own section. */
 function databaseStorageModule(): string {
@@ -97,7 +115,10 @@ function programs(b: GuideBlock): Program[] {
       runsNoTurn(p.code) && used !== undefined
         ? `\n// (the test) then use it for one turn:\nawait ${used}.claude('${p.label.replace(/'/g, '')}: first turn');\n`
         : '';
-    const text = `${missingImports(`${prelude ?? ''}\n${p.code}`)}${prelude === undefined ? '' : `${prelude}\n`}${p.code}\n${probe}`;
+    const epilogue = EPILOGUES[p.label] ?? EPILOGUES[b.id];
+    const closing =
+      epilogue === undefined ? '' : `// (the test) close what the prelude opened:\n${epilogue}\n`;
+    const text = `${missingImports(`${prelude ?? ''}\n${p.code}`)}${prelude === undefined ? '' : `${prelude}\n`}${p.code}\n${probe}${closing}`;
     // Turns of a session the program chose not to store, or removed itself, cannot be found stored.
     const allowUnstored = /autoSave:\s*false/.test(p.code) || /session\.remove\(/.test(p.code);
     return { ...p, source: `src/${p.file}.ts`, text, allowUnstored };
@@ -113,9 +134,79 @@ let compileErrors: Map<string, string[]>;
 /** The stored sessions at the end of each run. */
 const finalStored: StoredSession[][] = [];
 
+/** The Redis example's keys go under a prefix of this file's own; its S3 bucket is the guide's. */
+const REDIS_PREFIX = `guide-${process.pid}-${Date.now()}:`;
+const S3_BUCKET = 'my-sessions-bucket';
+let s3: RunningS3rver | undefined;
+let redis: Redis | undefined;
+let s3Client: S3Client | undefined;
+
+/** Sessions the guide's RedisStorage wrote (its `sessions:all` set and one key per session). */
+async function redisStored(): Promise<StoredSession[]> {
+  const client = redis as Redis;
+  const out: StoredSession[] = [];
+  for (const key of await client.smembers('sessions:all')) {
+    const data = await client.get(key);
+    if (data !== null) out.push(fromStateJson('redis', key, data));
+  }
+  return out;
+}
+
+/** Sessions the guide's S3Storage wrote (`sessions/<name>` objects). */
+async function s3Stored(): Promise<StoredSession[]> {
+  const client = s3Client as S3Client;
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: S3_BUCKET, Prefix: 'sessions/' }));
+  const out: StoredSession[] = [];
+  for (const object of listed.Contents ?? []) {
+    const got = await client.send(new GetObjectCommand({ Bucket: S3_BUCKET, Key: object.Key }));
+    out.push(
+      fromStateJson(
+        's3',
+        (object.Key ?? '').slice('sessions/'.length),
+        (await got.Body?.transformToString()) ?? '',
+      ),
+    );
+  }
+  return out;
+}
+
+function fromStateJson(where: string, key: string, json: string): StoredSession {
+  const state = JSON.parse(json) as {
+    sessionChain?: string[];
+    messages?: Array<{ role: string; content: string; sessionId?: string }>;
+    metadata?: { name?: string };
+  };
+  return {
+    where,
+    name: state.metadata?.name ?? key,
+    chain: state.sessionChain ?? [],
+    messages: (state.messages ?? []).map((m) => ({
+      role: m.role,
+      content: m.content,
+      sessionId: m.sessionId ?? '',
+    })),
+  };
+}
+
 beforeAll(async () => {
   mock = await MockAnthropicServer.start();
-  project = await GuideProject.create(WORKSPACE, mock.url);
+  s3 = await startS3rver({ bucket: S3_BUCKET });
+  s3Client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const redisUrl = inject('redisUrl');
+  redis = new Redis(redisUrl, { keyPrefix: REDIS_PREFIX });
+  project = await GuideProject.create(WORKSPACE, mock.url, {
+    GUIDE_REDIS_URL: redisUrl,
+    GUIDE_REDIS_PREFIX: REDIS_PREFIX,
+    GUIDE_S3_ENDPOINT: s3.endpoint,
+  });
+  project.extraSources.push(redisStored, s3Stored);
   mkdirSync(join(project.dir, 'src'));
   writeFileSync(join(project.dir, 'fixtures', 'database-storage.ts'), databaseStorageModule());
   for (const p of allPrograms) writeFileSync(join(project.dir, p.source), p.text);
@@ -129,6 +220,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await mock?.close();
   project?.remove();
+  if (redis !== undefined) {
+    // keyPrefix does not apply to KEYS' answer: strip it before deleting through the prefixed client.
+    const keys = (await redis.keys('*')).map((k) => k.slice(REDIS_PREFIX.length));
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  }
+  s3Client?.destroy();
+  await s3?.stop();
 });
 
 /** Runs `fn` and returns the requests Claude received meanwhile. */
@@ -170,8 +269,18 @@ async function runProgram(p: Program): Promise<string[]> {
   return problems.map((m) => `[${p.label}] ${m}`);
 }
 
+/** What a section's programs need stored before they run. */
+const SETUP: Record<string, () => Promise<void>> = {
+  // The clean-up loop removes sessions inactive for 30 days: give it one.
+  '2. Session Hygiene': () => project.plantOldSession('hygiene-old-project', 40),
+};
+
 /** Section-specific checks after its programs ran. */
 const CHECKS: Record<string, (run: number) => Promise<string[]>> = {
+  '2. Session Hygiene': async () =>
+    (await project.stored()).some((s) => s.where === 'default' && s.name === 'hygiene-old-project')
+      ? ['the session inactive for 40 days is still listed after the clean-up loop']
+      : [],
   'Sessions + Worktrees': async () => {
     const list = await project.exec('git', ['worktree', 'list', '--porcelain']);
     const entries = list.stdout.split('\n\n').filter((e) => e.includes('branch refs/heads/feature/payments'));
@@ -302,6 +411,7 @@ function sectionTest(b: GuideBlock, run: number): void {
     let problems: string[];
     if (b.lang === 'typescript') {
       problems = [];
+      await SETUP[b.id]?.();
       for (const p of programs(b)) problems.push(...(await runProgram(p)));
       problems.push(...((await CHECKS[b.id]?.(run)) ?? []));
     } else if (b.lang === 'bash') {

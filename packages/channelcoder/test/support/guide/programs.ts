@@ -17,6 +17,7 @@ export interface GuideProgram {
 
 const DECLARATION = /^(?:const|let)\s+([A-Za-z_$][\w$]*)\s*=/;
 const CHANNELCODER_NAMES = ['session', 'FileSessionStorage'] as const;
+const CHANNELCODER_TYPES = ['SessionStorage', 'SessionState', 'SessionInfo'] as const;
 
 export function slug(text: string): string {
   return text
@@ -80,7 +81,7 @@ export function programsOf(block: GuideBlock): GuideProgram[] {
   });
 }
 
-/** The `import … from 'channelcoder'` line for the names the code uses without importing them. */
+/** The `import … from 'channelcoder'` lines for the names (and types) the code uses without importing them. */
 export function missingImports(code: string): string {
   const imported = new Set<string>();
   for (const m of code.matchAll(/^import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'channelcoder'/gm)) {
@@ -89,7 +90,13 @@ export function missingImports(code: string): string {
   const used = CHANNELCODER_NAMES.filter(
     (name) => !imported.has(name) && new RegExp(`\\b${name}\\s*[.(]|new\\s+${name}\\b`).test(code),
   );
-  return used.length === 0 ? '' : `import { ${used.join(', ')} } from 'channelcoder';\n`;
+  const types = CHANNELCODER_TYPES.filter(
+    (name) => !imported.has(name) && new RegExp(`\\b${name}\\b`).test(code),
+  );
+  return [
+    used.length === 0 ? '' : `import { ${used.join(', ')} } from 'channelcoder';\n`,
+    types.length === 0 ? '' : `import type { ${types.join(', ')} } from 'channelcoder';\n`,
+  ].join('');
 }
 
 /** True when the program runs no turn of its own (it only creates a session). */

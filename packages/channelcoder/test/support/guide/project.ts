@@ -37,15 +37,17 @@ export interface StoredSession {
 }
 
 interface InstalledState {
+  revision?: number;
   sessionChain: string[];
   messages: Array<{ role: string; content: string; sessionId?: string }>;
-  metadata?: { name?: string };
+  metadata?: { name?: string; created?: Date; lastActive?: Date };
 }
 
 interface InstalledStorage {
   readonly root: string;
   list(): Promise<Array<{ name: string; error?: string }>>;
   load(name: string): Promise<InstalledState>;
+  save(state: InstalledState, name: string): Promise<string>;
 }
 
 /** What the test calls on the project's installed `channelcoder` (the shapes it relies on, loosely). */
@@ -70,6 +72,8 @@ export class GuideProject {
   readonly env: NodeJS.ProcessEnv;
   readonly configDir: string;
   readonly dockerLog: string;
+  /** More places the guide's programs store sessions in (the Redis and S3 examples' backends). */
+  readonly extraSources: Array<() => Promise<StoredSession[]>> = [];
   private readonly home: string;
   private sdk!: InstalledSdk;
 
@@ -103,8 +107,13 @@ export class GuideProject {
   }
 
   /** Packs the workspace packages, installs them in a fresh project and makes it a git repository. */
-  static async create(workspaceRoot: string, mockUrl: string): Promise<GuideProject> {
+  static async create(
+    workspaceRoot: string,
+    mockUrl: string,
+    env: Record<string, string> = {},
+  ): Promise<GuideProject> {
     const project = new GuideProject(mkdtempSync(join(tmpdir(), 'cc-guide-')), mockUrl);
+    Object.assign(project.env, env);
     const packs = join(project.root, 'packs');
     const tarballs: Record<string, string> = {};
     for (const folder of PACKED) {
@@ -128,7 +137,13 @@ export class GuideProject {
       private: true,
       type: 'module',
       dependencies: { channelcoder: tarballs.channelcoder },
-      devDependencies: { typescript: '5.9.3', '@types/node': '^20.19.0' },
+      devDependencies: {
+        typescript: '5.9.3',
+        '@types/node': '^20.19.0',
+        // The clients the guide's Redis and S3 storage examples talk to.
+        ioredis: '6.0.0',
+        '@aws-sdk/client-s3': '3.1169.0',
+      },
       pnpm: {
         overrides: {
           '@channelcoder/session-core': tarballs['@channelcoder/session-core'],
@@ -205,6 +220,8 @@ export class GuideProject {
         clearTimeout(timer);
         resolve({ code, stdout, stderr });
       });
+      // A child may exit without reading its input; that is its answer, not an error of the test.
+      child.stdin.on('error', () => {});
       child.stdin.end(options.input ?? '');
     });
   }
@@ -271,6 +288,7 @@ export class GuideProject {
         out.push({ where, name: info.name, chain: state.sessionChain, messages: messagesOf(state.messages) });
       }
     }
+    for (const source of this.extraSources) out.push(...(await source()));
     const db = join(this.dir, 'guide-db.json');
     if (existsSync(db)) {
       const rows = JSON.parse(readFileSync(db, 'utf8')) as Record<string, { id: string; data: string }>;
@@ -285,6 +303,21 @@ export class GuideProject {
       }
     }
     return out;
+  }
+
+  /**
+   * Stores a copy of a session of the default storage under `name`, last active `days` ago (for the
+   * guide's clean-up loop to find).
+   */
+  async plantOldSession(name: string, days: number): Promise<void> {
+    const storage = this.storages().default as InstalledStorage;
+    const source = (await storage.list()).find((info) => info.error === undefined && info.name !== name);
+    if (source === undefined) throw new Error('no session to copy for an old one');
+    const state = await storage.load(source.name);
+    const then = new Date(Date.now() - days * 24 * 60 * 60 * 1000);
+    state.revision = 0;
+    state.metadata = { ...state.metadata, name, created: then, lastActive: then };
+    await storage.save(state, name);
   }
 
   /**
