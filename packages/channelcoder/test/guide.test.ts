@@ -4,8 +4,8 @@
  * packed packages (ESM, TypeScript strict), with the real `claude` CLI against the in-repo mock API.
  * TypeScript blocks are compiled with the project's `tsc --strict` and run with Node, split into separate
  * programs only where a block declares the same `const` twice; a snippet that only creates a session is
- * then used for one turn. Shell blocks run line by line (a confirmation prompt is answered at a
- * terminal). Docker cannot run here: a recording `docker` on PATH runs the container's command on the host.
+ * then used for one turn. Shell blocks run line by line (a confirmation prompt is answered, and
+ * `channelcoder interactive` is talked to, in a real terminal through tmux). Docker cannot run here: a recording `docker` on PATH runs the container's command on the host.
  *
  * After each program: it exited 0 and compiled cleanly, every request Claude received carried exactly the
  * history stored for its session, and no autosaved `session-<date>-<hex>` entry was left beside the
@@ -34,6 +34,7 @@ import {
 } from './support/guide/programs.js';
 import { GuideProject, type ProcessResult, type StoredSession } from './support/guide/project.js';
 import { findGuide, type GuideBlock, guideBlocks } from './support/guide/seed.js';
+import type { Terminal } from './support/tmux.js';
 
 const WORKSPACE = join(import.meta.dirname, '..', '..', '..');
 const blocks = guideBlocks(findGuide(WORKSPACE));
@@ -316,6 +317,17 @@ const CHECKS: Record<string, (run: number) => Promise<string[]>> = {
   },
 };
 
+/** At Claude Code's own prompt (interactive mode): one question, its answer, then `/exit`. */
+async function talkToClaudeCode(t: Terminal): Promise<void> {
+  await t.waitFor(/shift\+tab to cycle|\? for shortcuts/, 60_000);
+  await t.keys('Any open questions from the terminal?');
+  await t.keys('Enter');
+  await t.waitFor(/turn \d+: Any open questions from the terminal\?/, 60_000);
+  await t.keys('/exit');
+  await t.waitFor(/\/exit/);
+  await t.keys('Enter');
+}
+
 /** `channelcoder run … --session NAME` on a name that exists must refuse before anything runs. */
 function sessionFlag(line: string): string | undefined {
   return /--session\s+(\S+)/.exec(line)?.[1];
@@ -327,12 +339,13 @@ async function runShellBlock(b: GuideBlock, run: number): Promise<string[]> {
   const section: RecordedRequest[] = [];
   const known = new Set((await project.stored()).filter((s) => s.where === 'default').map((s) => s.name));
   for (const line of lines) {
-    if (/^channelcoder interactive\b/.test(line)) continue; // see the test's name
     const named = sessionFlag(line);
     const existed = named !== undefined && known.has(named);
     if (named !== undefined) known.add(named);
     const { value: result, requests } = await recording(() =>
-      project.shell(line, /session remove/.test(line) ? { terminal: true, input: 'y\n' } : {}),
+      /^channelcoder interactive\b/.test(line)
+        ? project.terminal(line, talkToClaudeCode)
+        : project.shell(line, /session remove/.test(line) ? { terminal: true, input: 'y\n' } : {}),
     );
     section.push(...requests);
     if (existed) {
@@ -403,11 +416,7 @@ function sectionTest(b: GuideBlock, run: number): void {
     it.skip(`${b.id} (guide line ${b.line}): not a program: ${NOT_RUN[b.id]}`, () => {});
     return;
   }
-  const title =
-    b.lang === 'bash' && /^channelcoder interactive\b/m.test(b.code)
-      ? `${b.id} (guide line ${b.line}; \`channelcoder interactive\` needs a person at a terminal: cli-terminal.test.ts drives it)`
-      : `${b.id} (guide line ${b.line})`;
-  it(title, async () => {
+  it(`${b.id} (guide line ${b.line})`, async () => {
     let problems: string[];
     if (b.lang === 'typescript') {
       problems = [];

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { claudeBinary, offlineClaudeEnv } from '@channelcoder/testkit';
+import { openTerminal, type Terminal } from '../tmux.js';
 import { DATABASE_FIXTURE, RECORDING_DOCKER } from './fixtures.js';
 
 export interface ProcessResult {
@@ -232,6 +233,38 @@ export class GuideProject {
       return this.exec('script', ['-qefc', line, '/dev/null'], { input: options.input ?? '' });
     }
     return this.exec('bash', ['-c', line]);
+  }
+
+  /**
+   * Runs a command line in a real terminal (tmux), as past Claude Code's first-run screens as a returning
+   * user is; `drive` types into it. Resolves with the last screen and the exit code the line printed.
+   */
+  async terminal(line: string, drive: (t: Terminal) => Promise<void>): Promise<ProcessResult> {
+    const file = join(this.configDir, '.claude.json');
+    const config = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+      : {};
+    const projects = (config.projects ?? {}) as Record<string, Record<string, unknown>>;
+    const key = this.env.ANTHROPIC_API_KEY ?? '';
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        hasCompletedOnboarding: true,
+        customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+        projects: { ...projects, [this.dir]: { ...projects[this.dir], hasTrustDialogAccepted: true } },
+      }),
+    );
+    const t = await openTerminal(this.dir, line, this.env);
+    try {
+      await drive(t);
+      const done = await t.waitFor(/\[exit \d+\]/, 60_000);
+      return { code: Number(/\[exit (\d+)\]/.exec(done)?.[1]), stdout: done, stderr: '' };
+    } catch (err) {
+      return { code: null, stdout: await t.screen(), stderr: (err as Error).message };
+    } finally {
+      await t.close();
+    }
   }
 
   /**
