@@ -228,14 +228,33 @@ export class StorageUnavailableError extends ChannelCoderError {
   }
 }
 
+/** The signature (and what it must do) of each optional storage method, for CapabilityError's message. */
+const CAPABILITY_SIGNATURES: Record<string, string> = {
+  remove:
+    'async remove(name: string): Promise<boolean> (delete what save() stored under that name; resolve ' +
+    'false when there was nothing, never throw for a missing name)',
+  exists: 'async exists(name: string): Promise<boolean>',
+  close: 'async close(): Promise<void>',
+  appendTranscript:
+    'async appendTranscript(name, claudeSessionId, entries, fromLine): Promise<void> (with loadTranscript)',
+  loadTranscript:
+    'async loadTranscript(name, claudeSessionId): Promise<unknown[] | null> (with appendTranscript)',
+  lease: 'async lease(name, options): Promise<SessionLease>',
+  search: 'async search(query, options): Promise<SearchResult[]>',
+};
+
 /** An optional storage method (remove, exists, transcripts, …) was needed but the storage lacks it. */
 export class CapabilityError extends ChannelCoderError {
   readonly capability: string;
   constructor(capability: string, storageName: string) {
+    const signature = CAPABILITY_SIGNATURES[capability];
     super(
       'CAPABILITY_MISSING',
-      `The storage ${storageName} does not implement "${capability}". Use a storage that does ` +
-        '(every @channelcoder/storage-* adapter implements all capabilities), or add the method to yours.',
+      `The storage ${storageName} does not implement "${capability}". ` +
+        (signature === undefined
+          ? 'Add the method to it'
+          : `Add the method to ${storageName}: ${signature}`) +
+        ', or use a storage that has it (every @channelcoder/storage-* adapter implements all capabilities).',
     );
     this.capability = capability;
   }

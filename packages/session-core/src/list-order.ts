@@ -71,3 +71,33 @@ export function pageSessionInfos(infos: readonly SessionInfo[], options: ListOpt
 export function positionOf(info: { lastActive: Date; name: string }): ListPosition {
   return { lastActive: info.lastActive.getTime(), name: info.name };
 }
+
+/**
+ * `storage.list(options)` with the listing contract kept for every storage: when an entry comes back
+ * without a `cursor`, the storage does not page (a storage written like the session guide returns
+ * everything and ignores `options`), so its full listing is ordered, filtered and paged here, with dates
+ * revived and cursors filled in. Storages that page are passed through untouched.
+ */
+export async function listSessionInfos(
+  storage: { list(options?: ListOptions): Promise<SessionInfo[]> },
+  options: ListOptions = {},
+): Promise<SessionInfo[]> {
+  const { limit, cursor, prefix } = options;
+  const paging = limit !== undefined || (cursor !== undefined && cursor !== '') || prefix !== undefined;
+  const listed = paging ? await storage.list(options) : await storage.list();
+  if (listed.every((info) => typeof info.cursor === 'string')) return listed;
+  // Checked before the second call, so bad options fail the same way as on a paging storage.
+  readListOptions(options);
+  const everything = paging ? await storage.list() : listed;
+  const filled = everything.map((info) => {
+    const created = info.created instanceof Date ? info.created : new Date(info.created);
+    const lastActive = info.lastActive instanceof Date ? info.lastActive : new Date(info.lastActive);
+    return {
+      ...info,
+      created,
+      lastActive,
+      cursor: encodeListCursor({ lastActive: lastActive.getTime(), name: info.name }),
+    };
+  });
+  return pageSessionInfos(filled, options);
+}

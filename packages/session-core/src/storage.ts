@@ -28,8 +28,12 @@ export interface SessionInfo {
   tags?: string[];
   /** Set when the session's last transcript mirror failed (`metadata.transcriptError`). */
   transcriptError?: string;
-  /** Opaque; pass the last entry's cursor as `ListOptions.cursor` for the next page. */
-  cursor: string;
+  /**
+   * Opaque; pass the last entry's cursor as `ListOptions.cursor` for the next page. A storage that does not
+   * page (one written like the session guide: `list()` returns everything) leaves it out; `session.list()`
+   * then orders, filters and pages that full listing itself and fills the cursor in.
+   */
+  cursor?: string;
   /** Set for an entry whose stored data does not validate; the other fields are best effort. */
   error?: string;
 }

@@ -1,5 +1,6 @@
 /** `session()` and its statics, bound to a default storage (the facade package binds file storage). */
 
+import { listSessionInfos } from '../list-order.js';
 import { MemorySessionStorage } from '../memory-storage.js';
 import { isValidSessionName, normalizeSessionName } from '../names.js';
 import { checkOptions } from '../runner/options-check.js';
@@ -92,7 +93,7 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
       });
     }
     const { name: _name, ...listOptions } = rest;
-    return target.list(listOptions);
+    return listSessionInfos(target, listOptions);
   };
 
   return Object.assign(create, {

@@ -161,7 +161,10 @@ export interface SessionFactory {
   (options?: SessionOptions): Session;
   /** Loads a saved session. @throws SessionNotFoundError (or the storage's own error) when absent. */
   load(name: string, options?: LoadOptions): Promise<Session>;
-  /** Saved sessions, newest first (metadata only). */
+  /**
+   * Saved sessions, newest first (metadata only), paged by `limit` + `cursor`. A storage whose `list()`
+   * does not page (entries without `cursor`) is ordered, filtered and paged here.
+   */
   list(options?: ListOptions & StorageOption & { trash?: false }): Promise<SessionInfo[]>;
   /**
    * With `trash: true`: the trash's entries (sessions removed or replaced, kept 30 days by default), newest
@@ -178,7 +181,7 @@ export interface SessionFactory {
   /**
    * Removes a saved session; true when something was removed. On a storage with the trash capability it
    * moves to the trash (restorable with `session.restore(name)`), unless `purge: true` deletes it for good.
-   * @throws CapabilityError when the storage can do neither.
+   * @throws CapabilityError when the storage can do neither; its message gives the method to add.
    */
   remove(name: string, options?: SessionRemoveOptions): Promise<boolean>;
   /** Whether a session is saved under the name (uses list() when the storage has no exists()). */

@@ -38,7 +38,6 @@ export class SeedStyleStorage implements SessionStorage {
         created: new Date(state.metadata.created),
         lastActive: new Date(state.metadata.lastActive),
         messageCount: state.messages.length,
-        cursor: record.id,
       };
     });
   }

@@ -1,0 +1,403 @@
+/**
+ * A user's project outside the workspace: the packed `channelcoder` packages installed with pnpm into an
+ * ESM project (`"type": "module"`, TypeScript 5.9 strict), a git repository, `claude` (the real CLI) and
+ * a recording `docker` on PATH, HOME and CLAUDE_CONFIG_DIR of its own, and the Anthropic API answered by
+ * the in-repo mock. Packs once and installs once per test file.
+ */
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { claudeBinary, offlineClaudeEnv } from '@channelcoder/testkit';
+import { openTerminal, type Terminal } from '../tmux.js';
+import { DATABASE_FIXTURE, RECORDING_DOCKER } from './fixtures.js';
+
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A stored session as the project's own `channelcoder` reads it back. */
+export interface StoredSession {
+  /** `default` (~/.channelcoder/sessions), a FileSessionStorage folder, or `database` (the fixture). */
+  where: string;
+  name: string;
+  chain: string[];
+  messages: Array<{ role: string; content: string; sessionId: string }>;
+  error?: string;
+}
+
+interface InstalledState {
+  revision?: number;
+  sessionChain: string[];
+  messages: Array<{ role: string; content: string; sessionId?: string }>;
+  metadata?: { name?: string; created?: Date; lastActive?: Date };
+}
+
+interface InstalledStorage {
+  readonly root: string;
+  list(): Promise<Array<{ name: string; error?: string }>>;
+  load(name: string): Promise<InstalledState>;
+  save(state: InstalledState, name: string): Promise<string>;
+}
+
+/** What the test calls on the project's installed `channelcoder` (the shapes it relies on, loosely). */
+interface InstalledSdk {
+  FileSessionStorage: new (dir: string) => InstalledStorage;
+  session: {
+    list(options: Record<string, unknown>): Promise<unknown[]>;
+    restore(name: string, options: Record<string, unknown>): Promise<unknown>;
+    remove(name: string, options: Record<string, unknown>): Promise<boolean>;
+  };
+}
+
+const messagesOf = (messages: InstalledState['messages']): StoredSession['messages'] =>
+  messages.map((m) => ({ role: m.role, content: m.content, sessionId: m.sessionId ?? '' }));
+
+/** The packages a guide user installs (`channelcoder` and what it depends on from this workspace). */
+const PACKED = ['session-core', 'storage-file', 'channelcoder'];
+
+export class GuideProject {
+  /** The project folder (a git repository; worktrees land beside it, inside `root`). */
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly configDir: string;
+  readonly dockerLog: string;
+  /** More places the guide's programs store sessions in (the Redis and S3 examples' backends). */
+  readonly extraSources: Array<() => Promise<StoredSession[]>> = [];
+  private readonly home: string;
+  private sdk!: InstalledSdk;
+
+  private constructor(
+    readonly root: string,
+    mockUrl: string,
+  ) {
+    this.dir = join(root, 'app');
+    const home = join(root, 'home');
+    this.home = home;
+    this.configDir = join(root, 'claude-config');
+    const bin = join(root, 'bin');
+    for (const d of [this.dir, home, this.configDir, bin]) mkdirSync(d, { recursive: true });
+    symlinkSync(claudeBinary(), join(bin, 'claude'));
+    this.dockerLog = join(root, 'docker-calls.jsonl');
+    writeFileSync(join(bin, 'docker'), RECORDING_DOCKER(process.execPath, this.dockerLog), { mode: 0o755 });
+    const env = offlineClaudeEnv({ baseUrl: mockUrl, configDir: this.configDir, home });
+    for (const name of [
+      'CLAUDE_BIN',
+      'CHANNELCODER_HOME',
+      'CHANNELCODER_STORAGE',
+      'FORCE_COLOR',
+      'NODE_OPTIONS',
+    ]) {
+      delete env[name];
+    }
+    for (const name of Object.keys(env))
+      if (name.startsWith('VITEST') || name.startsWith('npm_')) delete env[name];
+    env.PATH = `${bin}:${join(this.dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`;
+    this.env = env;
+  }
+
+  /** Packs the workspace packages, installs them in a fresh project and makes it a git repository. */
+  static async create(
+    workspaceRoot: string,
+    mockUrl: string,
+    env: Record<string, string> = {},
+  ): Promise<GuideProject> {
+    const project = new GuideProject(mkdtempSync(join(tmpdir(), 'cc-guide-')), mockUrl);
+    Object.assign(project.env, env);
+    const packs = join(project.root, 'packs');
+    const tarballs: Record<string, string> = {};
+    for (const folder of PACKED) {
+      const dir = join(workspaceRoot, 'packages', folder);
+      const name = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string }).name;
+      const out = await project.exec('pnpm', ['pack', '--pack-destination', packs], {
+        cwd: dir,
+        env: process.env,
+      });
+      const tarball = out.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.endsWith('.tgz'))
+        .at(-1);
+      if (out.code !== 0 || tarball === undefined)
+        throw new Error(`pnpm pack ${folder} failed:\n${out.stderr}`);
+      tarballs[name] = `file:${tarball.startsWith('/') ? tarball : join(packs, tarball)}`;
+    }
+    const manifest = {
+      name: 'guide-user',
+      private: true,
+      type: 'module',
+      dependencies: { channelcoder: tarballs.channelcoder },
+      devDependencies: {
+        typescript: '5.9.3',
+        '@types/node': '^20.19.0',
+        // The clients the guide's Redis and S3 storage examples talk to.
+        ioredis: '6.0.0',
+        '@aws-sdk/client-s3': '3.1169.0',
+      },
+      pnpm: {
+        overrides: {
+          '@channelcoder/session-core': tarballs['@channelcoder/session-core'],
+          '@channelcoder/storage-file': tarballs['@channelcoder/storage-file'],
+        },
+      },
+    };
+    writeFileSync(join(project.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(join(project.dir, '.gitignore'), 'node_modules\nout\n');
+    const install = await project.exec(
+      'pnpm',
+      ['install', '--prefer-offline', '--config.confirmModulesPurge=false'],
+      {
+        cwd: project.dir,
+        env: { ...process.env, CI: '1' },
+      },
+    );
+    if (install.code !== 0)
+      throw new Error(`pnpm install in ${project.dir} failed:\n${install.stdout}${install.stderr}`);
+    mkdirSync(join(project.dir, 'fixtures'));
+    writeFileSync(join(project.dir, 'fixtures', 'database.ts'), DATABASE_FIXTURE);
+    for (const args of [
+      ['init', '-q', '-b', 'main'],
+      ['config', 'user.email', 'guide@example.invalid'],
+      ['config', 'user.name', 'Guide User'],
+      ['add', '-A'],
+      ['commit', '-qm', 'start'],
+    ]) {
+      const git = await project.exec('git', args);
+      if (git.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${git.stderr}`);
+    }
+    project.sdk = (await import(
+      pathToFileURL(join(project.dir, 'node_modules', 'channelcoder', 'dist', 'index.js')).href
+    )) as InstalledSdk;
+    return project;
+  }
+
+  /** The storages the guide's programs write to, opened with the project's installed `channelcoder`. */
+  private storages(): Record<string, InstalledStorage> {
+    const at = (dir: string) => new this.sdk.FileSessionStorage(dir);
+    return {
+      default: at(join(this.home, '.channelcoder', 'sessions')),
+      'my-sessions': at(join(this.dir, 'my-sessions')),
+      'project-sessions': at(join(this.dir, 'project-sessions')),
+    };
+  }
+
+  /** Runs a command in the project (async: the mock answers from this process). */
+  exec(
+    command: string,
+    args: string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  ): Promise<ProcessResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, {
+        cwd: options.cwd ?? this.dir,
+        env: options.env ?? this.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      // A child may exit without reading its input; that is its answer, not an error of the test.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input ?? '');
+    });
+  }
+
+  /** Runs a shell command line as typed; with `terminal`, under a pseudo-terminal fed `input`. */
+  shell(line: string, options: { terminal?: boolean; input?: string } = {}): Promise<ProcessResult> {
+    if (options.terminal === true) {
+      return this.exec('script', ['-qefc', line, '/dev/null'], { input: options.input ?? '' });
+    }
+    return this.exec('bash', ['-c', line]);
+  }
+
+  /**
+   * Runs a command line in a real terminal (tmux), as past Claude Code's first-run screens as a returning
+   * user is; `drive` types into it. Resolves with the last screen and the exit code the line printed.
+   */
+  async terminal(line: string, drive: (t: Terminal) => Promise<void>): Promise<ProcessResult> {
+    const file = join(this.configDir, '.claude.json');
+    const config = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+      : {};
+    const projects = (config.projects ?? {}) as Record<string, Record<string, unknown>>;
+    const key = this.env.ANTHROPIC_API_KEY ?? '';
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        hasCompletedOnboarding: true,
+        customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+        projects: { ...projects, [this.dir]: { ...projects[this.dir], hasTrustDialogAccepted: true } },
+      }),
+    );
+    const t = await openTerminal(this.dir, line, this.env);
+    try {
+      await drive(t);
+      const done = await t.waitFor(/\[exit \d+\]/, 60_000);
+      return { code: Number(/\[exit (\d+)\]/.exec(done)?.[1]), stdout: done, stderr: '' };
+    } catch (err) {
+      return { code: null, stdout: await t.screen(), stderr: (err as Error).message };
+    } finally {
+      await t.close();
+    }
+  }
+
+  /**
+   * Compiles the given TypeScript files (paths relative to the project) with the project's own `tsc`
+   * (strict, NodeNext, ES2022) into `out/`, and returns each file's diagnostics.
+   */
+  async compile(files: string[]): Promise<Map<string, string[]>> {
+    const tsconfig = {
+      compilerOptions: {
+        strict: true,
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        types: ['node'],
+        skipLibCheck: true,
+        outDir: 'out',
+        rootDir: '.',
+        noEmitOnError: false,
+      },
+      files,
+    };
+    writeFileSync(join(this.dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    const tsc = await this.exec(join(this.dir, 'node_modules', '.bin', 'tsc'), [
+      '-p',
+      'tsconfig.json',
+      '--pretty',
+      'false',
+    ]);
+    const errors = new Map<string, string[]>(files.map((f) => [f, []]));
+    let last: string[] | undefined;
+    for (const line of tsc.stdout.split('\n')) {
+      const m = /^(.+?)\((\d+),\d+\): error (TS\d+: .*)$/.exec(line);
+      if (m) {
+        last = errors.get(m[1] ?? '');
+        last?.push(`line ${m[2]}: ${m[3]}`);
+      } else if (line.startsWith(' ') && last !== undefined && last.length > 0) {
+        last[last.length - 1] += `\n${line}`;
+      }
+    }
+    return errors;
+  }
+
+  /** Every session stored by the guide's programs (default storage, its folders, the database fixture). */
+  async stored(): Promise<StoredSession[]> {
+    const out: StoredSession[] = [];
+    for (const [where, storage] of Object.entries(this.storages())) {
+      if (where !== 'default' && !existsSync(storage.root)) continue;
+      for (const info of await storage.list()) {
+        if (info.error !== undefined) {
+          out.push({ where, name: info.name, chain: [], messages: [], error: info.error });
+          continue;
+        }
+        const state = await storage.load(info.name);
+        out.push({ where, name: info.name, chain: state.sessionChain, messages: messagesOf(state.messages) });
+      }
+    }
+    for (const source of this.extraSources) out.push(...(await source()));
+    const db = join(this.dir, 'guide-db.json');
+    if (existsSync(db)) {
+      const rows = JSON.parse(readFileSync(db, 'utf8')) as Record<string, { id: string; data: string }>;
+      for (const row of Object.values(rows)) {
+        const state = JSON.parse(row.data) as InstalledState;
+        out.push({
+          where: 'database',
+          name: state.metadata?.name ?? row.id,
+          chain: state.sessionChain ?? [],
+          messages: messagesOf(state.messages ?? []),
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Stores a copy of a session of the default storage under `name`, last active `days` ago (for the
+   * guide's clean-up loop to find).
+   */
+  async plantOldSession(name: string, days: number): Promise<void> {
+    const storage = this.storages().default as InstalledStorage;
+    const source = (await storage.list()).find((info) => info.error === undefined && info.name !== name);
+    if (source === undefined) throw new Error('no session to copy for an old one');
+    const state = await storage.load(source.name);
+    const then = new Date(Date.now() - days * 24 * 60 * 60 * 1000);
+    state.revision = 0;
+    state.metadata = { ...state.metadata, name, created: then, lastActive: then };
+    await storage.save(state, name);
+  }
+
+  /**
+   * The trash entries for `name` in a storage (`session.list({ trash: true })`); when there are any, the
+   * newest is restored under `as` (`session.restore`), read back, and purged again.
+   * @throws what the installed `channelcoder` throws (no trash capability: its own error).
+   */
+  async restoreFromTrash(
+    where: string,
+    name: string,
+    as: string,
+  ): Promise<{ entries: number; messages?: StoredSession['messages'] }> {
+    const storage = this.storages()[where];
+    if (storage === undefined) throw new Error(`no storage ${where}`);
+    const entries = (await this.sdk.session.list({ storage, trash: true })) as Array<{
+      id?: unknown;
+      name: string;
+      session?: unknown;
+    }>;
+    const mine = entries.filter(
+      (e) => e.name === name && typeof e.id === 'string' && e.session !== undefined,
+    );
+    if (mine.length === 0) return { entries: 0 };
+    await this.sdk.session.restore(name, { storage, as });
+    const restored = await storage.load(as);
+    await this.sdk.session.remove(as, { storage, purge: true });
+    return { entries: mine.length, messages: messagesOf(restored.messages) };
+  }
+
+  /** The `docker` calls recorded so far. */
+  dockerCalls(): Array<{ argv: string[]; cwd: string }> {
+    try {
+      return readFileSync(this.dockerLog, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { argv: string[]; cwd: string });
+    } catch {
+      return [];
+    }
+  }
+
+  /** Deletes the project (kept, and its path printed, when GUIDE_KEEP is set: for a look after a failure). */
+  remove(): void {
+    if (process.env.GUIDE_KEEP) {
+      console.log(`guide project kept at ${this.root}`);
+      return;
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
