@@ -9,8 +9,13 @@ printTable(
   `Parser throughput (${parser.megabytes.toFixed(1)} MB recorded stream-json, ${parser.lines} lines, median of 7)`,
   ['reader', 'MB/s', 'ratio', 'target'],
   [
-    ['bare JSON.parse per line', parser.bareMBs.toFixed(1), '1.00', ''],
-    ['StreamJsonParser (64 KB chunks)', parser.parserMBs.toFixed(1), parser.ratio.toFixed(2), '>= 0.5'],
+    ['readFile + JSON.parse per line', parser.bareMBs.toFixed(1), '1.00', ''],
+    [
+      'readDetachedLog (stream-json parser, chunked reads)',
+      parser.parserMBs.toFixed(1),
+      parser.ratio.toFixed(2),
+      '>= 0.5',
+    ],
   ],
 );
 
