@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `channelcoder` executable. */
+import { readFileSync } from 'node:fs';
 import module from 'node:module';
 import { processIo } from './cli/io.js';
 import { main } from './cli/main.js';
@@ -9,7 +10,10 @@ import { main } from './cli/main.js';
 // command loads its modules on demand (see ./cli/main.ts).
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-const version = (module.createRequire(import.meta.url)('../package.json') as { version: string }).version;
+// Read only for `--version` (a require() of package.json would start the CommonJS loader on every run).
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 
 main(process.argv.slice(2), processIo(), version).then((code) => {
   // Exit explicitly: a storage client's reconnect timers must not keep a finished command alive.

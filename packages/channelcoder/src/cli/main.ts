@@ -22,8 +22,15 @@ const SESSION_COMMANDS: Record<string, () => Promise<Command>> = {
   open: async () => (await import('./commands/session-open.js')).openCommand,
 };
 
-/** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */
-export async function main(argv: string[], io: CliIo, version = '0.0.0'): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws.
+ * `version` (or a function giving it, called only for `--version`) is what `--version` prints.
+ */
+export async function main(
+  argv: string[],
+  io: CliIo,
+  version: string | (() => string) = '0.0.0',
+): Promise<number> {
   try {
     return await dispatch(argv, io, version);
   } catch (err) {
@@ -31,7 +38,7 @@ export async function main(argv: string[], io: CliIo, version = '0.0.0'): Promis
   }
 }
 
-async function dispatch(argv: string[], io: CliIo, version: string): Promise<number> {
+async function dispatch(argv: string[], io: CliIo, version: string | (() => string)): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest.join(' ') : '';
@@ -45,7 +52,7 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
-    io.stdout.write(`${version}\n`);
+    io.stdout.write(`${typeof version === 'function' ? version() : version}\n`);
     return EXIT.ok;
   }
   if (command === '--list-sessions') return (await listCommand())(rest, io);
