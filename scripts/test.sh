@@ -37,6 +37,7 @@ node24_bin=$(node_bin_dir 24)
 step "tests (Node 24)" env PATH="$node24_bin:$PATH" pnpm exec vitest run --reporter=default --reporter=json \
   --outputFile.json=.tmp/vitest-report.json
 step "conformance under node:test and bun test" bash scripts/conformance-runners.sh
+step "benchmark gate (ratios against their targets, scripts/bench-gate.mjs)" node scripts/bench-gate.mjs
 step "package checks" node scripts/check-packages.mjs
 step "API reports (pnpm api:check)" pnpm api:check
 step "release plan (changeset status + dry changeset version)" node scripts/release-plan.mjs

@@ -1,16 +1,17 @@
 /**
- * Parser throughput: StreamJsonParser fed 64 KB Buffer chunks (as from a pipe) vs bare `JSON.parse` of
- * every line of the same text already in memory. The input is recorded from the real CLI against the mock
+ * Parser throughput of what ships: `readDetachedLog()` (the public reader of a detached run's stream-json
+ * log: the file read in chunks through the runner's stream-json parser, as from a pipe) vs a bare read of
+ * the same file and `JSON.parse` of every line. The input is recorded from the real CLI against the mock
  * (multi-block replies, so assistant lines are many), repeated to a multi-megabyte file.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { core, median, testkit } from './support.mjs';
 
 const TARGET_BYTES = 16 * 1024 * 1024;
-const CHUNK = 64 * 1024;
 
 async function recordStream(sandbox) {
   const paragraph = 'The session layer records each turn through the chain logic and saves it once. ';
@@ -63,42 +64,41 @@ export async function benchParser() {
     const file = join(sandbox.root, 'recorded.jsonl');
     writeFileSync(file, recorded.repeat(Math.ceil(TARGET_BYTES / recorded.length)));
     const bytes = readFileSync(file);
-    const text = bytes.toString('utf8');
-    const chunks = [];
-    for (let i = 0; i < bytes.length; i += CHUNK) chunks.push(bytes.subarray(i, i + CHUNK));
+    const lineCount = bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.length > 0).length;
 
-    const parse = () => {
-      const parser = new core.StreamJsonParser();
-      let events = 0;
-      for (const chunk of chunks) events += parser.push(chunk).length;
-      return events + parser.end().length;
+    const parse = async () => {
+      const state = await core.readDetachedLog(file);
+      if (state.sessionId === undefined || state.invalidLines.length > 0)
+        throw new Error('readDetachedLog did not read the recorded stream');
     };
-    const bare = () => {
+    const bare = async () => {
       let lines = 0;
-      for (const line of text.split('\n')) {
+      for (const line of (await readFile(file, 'utf8')).split('\n')) {
         if (line.length > 0) {
           JSON.parse(line);
           lines++;
         }
       }
-      return lines;
+      if (lines !== lineCount) throw new Error('the baseline read the wrong number of lines');
     };
-    if (parse() !== bare()) throw new Error('parser and baseline disagree on the number of lines');
-    const time = (fn) => {
+    const time = async (fn) => {
       const start = performance.now();
-      fn();
+      await fn();
       return performance.now() - start;
     };
     const parserMs = [];
     const bareMs = [];
     for (let i = 0; i < 7; i++) {
-      parserMs.push(time(parse));
-      bareMs.push(time(bare));
+      parserMs.push(await time(parse));
+      bareMs.push(await time(bare));
     }
     const mb = bytes.length / (1024 * 1024);
     const parserMBs = mb / (median(parserMs) / 1000);
     const bareMBs = mb / (median(bareMs) / 1000);
-    return { megabytes: mb, lines: bare(), parserMBs, bareMBs, ratio: parserMBs / bareMBs };
+    return { megabytes: mb, lines: lineCount, parserMBs, bareMBs, ratio: parserMBs / bareMBs };
   } finally {
     sandbox.remove();
   }

@@ -1,15 +1,18 @@
 /**
- * Overhead of the session layer per turn: the same 3-turn conversation, same prompt, same mock, through
- * `session().claude()` with durable file autosave (one fsync'd JSON file per session) and through the bare
- * runner (`run()` with `--resume` done by hand). Turns run in back-to-back pairs (alternating which goes
- * first); the ratio is the median of the per-pair ratios, which cancels most of the load other processes
- * put on the machine.
- * Also measures the session layer alone (a runner that answers instantly), which is what the ratio costs.
+ * Overhead of the session layer per turn, with the storages that ship: the same 3-turn conversation, same
+ * prompt, same mock, through `session().claude()` on FileSessionStorage (durable saves, and the turn's
+ * transcript mirrored into the storage after each turn), on RedisSessionStorage when a Redis is given
+ * (CHANNELCODER_TEST_REDIS_URL), and through the bare runner (`run()` with `--resume` done by hand). Each
+ * round advances every variant by one turn, back to back in an order that rotates; each variant's ratio is
+ * the median of its per-round ratios to the bare turn, which cancels most of the load other processes put
+ * on the machine.
+ * Also measures the session layer alone on FileSessionStorage (a runner that answers instantly), which is
+ * what the ratio costs.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createJsonFileStorage } from '../test/session/support/json-file-storage.mjs';
-import { core, kit, median, testkit } from './support.mjs';
+import { core, importBuilt, median, testkit } from './support.mjs';
+import { openRedis } from './transcripts.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const TURNS = 3;
@@ -26,11 +29,17 @@ export async function benchSessionOverhead() {
     }),
     CLAUDE_BIN: testkit.claudeBinary(),
   };
-  const storage = createJsonFileStorage({ ...core, ...kit }, join(sandbox.root, 'sessions'));
+  const { FileSessionStorage } = await importBuilt(
+    '../../storage-file/dist/index.js',
+    '@channelcoder/storage-file',
+  );
+  const storages = { file: new FileSessionStorage({ dir: join(sandbox.root, 'sessions') }) };
+  const redis = await openRedis();
+  if (redis !== undefined) storages.redis = redis.storage;
   const options = { env, cwd: sandbox.cwd };
-  const sessionTurns = [];
-  const bareTurns = [];
-  const pairRatios = [];
+  const variants = [...Object.keys(storages), 'bare'];
+  const turns = Object.fromEntries(variants.map((v) => [v, []]));
+  const ratios = Object.fromEntries(Object.keys(storages).map((v) => [v, []]));
   try {
     const timed = async (fn) => {
       const start = performance.now();
@@ -40,31 +49,38 @@ export async function benchSessionOverhead() {
     const warm = await core.run(PROMPT, options); // first start of the binary: file caches
     await core.run(PROMPT, { ...options, resume: warm.sessionId });
     for (let r = 0; r < ROUNDS; r++) {
-      // One session and one bare conversation advance turn by turn, back to back, alternating which goes
-      // first, so load from other processes hits both alike; each pair gives one ratio.
-      const s = core.session({ storage, cwd: sandbox.cwd, defaults: { env } });
+      // One session per storage and one bare conversation advance turn by turn, back to back, in an order
+      // that rotates, so load from other processes hits all alike; each round gives one ratio per storage.
+      const sessions = Object.fromEntries(
+        Object.entries(storages).map(([v, storage]) => [
+          v,
+          core.session({ storage, cwd: sandbox.cwd, defaults: { env } }),
+        ]),
+      );
       let bareId;
-      const sessionTurn = () => s.claude(PROMPT);
-      const bareTurn = async () => {
-        const result = await core.run(
-          PROMPT,
-          bareId === undefined ? options : { ...options, resume: bareId },
-        );
-        bareId = result.sessionId;
+      const turn = {
+        bare: async () => {
+          const result = await core.run(
+            PROMPT,
+            bareId === undefined ? options : { ...options, resume: bareId },
+          );
+          bareId = result.sessionId;
+        },
       };
+      for (const v of Object.keys(sessions)) turn[v] = () => sessions[v].claude(PROMPT);
       for (let t = 0; t < TURNS; t++) {
-        let sessionMs;
-        let bareMs;
-        if ((r + t) % 2 === 0) {
-          sessionMs = await timed(sessionTurn);
-          bareMs = await timed(bareTurn);
-        } else {
-          bareMs = await timed(bareTurn);
-          sessionMs = await timed(sessionTurn);
+        const took = {};
+        for (let i = 0; i < variants.length; i++) {
+          const v = variants[(r * TURNS + t + i) % variants.length];
+          took[v] = await timed(turn[v]);
         }
-        sessionTurns.push(sessionMs);
-        bareTurns.push(bareMs);
-        pairRatios.push(sessionMs / bareMs);
+        for (const v of variants) turns[v].push(took[v]);
+        for (const v of Object.keys(storages)) ratios[v].push(took[v] / took.bare);
+      }
+      for (const [v, s] of Object.entries(sessions)) {
+        const { transcriptError } = s.state().metadata;
+        if (transcriptError !== undefined)
+          throw new Error(`${v}: the transcript was not mirrored: ${transcriptError}`);
       }
     }
   } finally {
@@ -86,25 +102,27 @@ export async function benchSessionOverhead() {
   };
   const layer = [];
   for (let r = 0; r < 30; r++) {
-    const s = core.session({ storage, runner: instant });
+    const s = core.session({ storage: storages.file, runner: instant });
     for (let t = 0; t < TURNS; t++) {
       const start = performance.now();
       await s.claude(PROMPT);
       layer.push(performance.now() - start);
     }
   }
+  await redis?.close();
   sandbox.remove();
 
-  const sessionMedian = median(sessionTurns);
-  const bareMedian = median(bareTurns);
+  const bareMedian = median(turns.bare);
   const layerMedian = median(layer);
   return {
-    storage:
-      'durable temp-file JSON storage (write, fsync, rename; test/session/support/json-file-storage.mjs)',
-    turns: sessionTurns.length,
-    sessionMedian,
+    turns: turns.bare.length,
     bareMedian,
-    ratio: median(pairRatios),
+    storages: Object.keys(storages).map((v) => ({
+      name: v === 'file' ? 'FileSessionStorage' : 'RedisSessionStorage',
+      median: median(turns[v]),
+      ratio: median(ratios[v]),
+    })),
+    redisSkipped: redis === undefined,
     layerMedian,
     layerRatio: (bareMedian + layerMedian) / bareMedian,
   };

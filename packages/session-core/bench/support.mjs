@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Imports a workspace package's built entry, building it first when its dist is missing. */
-async function importBuilt(entry, filter) {
+export async function importBuilt(entry, filter) {
   if (!existsSync(here(entry))) {
     const built = spawnSync('pnpm', ['--filter', filter, 'build'], { stdio: 'inherit' });
     if (built.status !== 0)

@@ -112,9 +112,11 @@ export class FileSessionStorage implements SessionStorage {
     const commit = () =>
       withLock(this.layout.lockPath(key), this.lockTiming(`save("${key}")`), async () => {
         if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
-        // Ahead of the commit, so the search index never lacks a committed word (see search-index.ts).
-        await this.searchIndex.beforeSave(key, state);
-        await commitSave(this.layout, key, state, this.options.fsync);
+        // Ahead of the commit, so the search index never lacks a committed word (see search-index.ts): the
+        // words of the messages this save writes (a turn's new ones when it appends).
+        await commitSave(this.layout, key, state, this.options.fsync, (written) =>
+          this.searchIndex.beforeSave(key, state, written),
+        );
       });
     try {
       await this.ensureRoot();

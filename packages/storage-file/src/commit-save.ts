@@ -22,12 +22,17 @@ import { announceChange, listedFields, recordInIndex } from './list-index.js';
 import { realDirectory } from './no-follow.js';
 import { readHead, readLegacyFile } from './session-reader.js';
 
-/** Writes `state` as the next revision of `name`; the caller holds the lock and bumps `state.revision`. */
+/**
+ * Writes `state` as the next revision of `name`; the caller holds the lock and bumps `state.revision`.
+ * `beforeWrite` runs once the revision is checked and before anything is written, with the messages this
+ * save writes: the new ones when it appends, all of them when it creates the session or rewrites it.
+ */
 export async function commitSave(
   layout: StorageLayout,
   name: string,
   state: SessionState,
   sync: boolean,
+  beforeWrite?: (written: readonly Message[]) => Promise<void>,
 ): Promise<void> {
   const dir = layout.sessionDir(name);
   // A linked session folder is never written through (RefusedLinkError: a corrupt entry).
@@ -40,16 +45,19 @@ export async function commitSave(
 
   const plan =
     current === undefined ? { mode: 'rewrite' as const } : planMessageWrite(current.head.info, state);
+  const appending = current !== undefined && plan.mode === 'append';
+  const written = appending ? state.messages.slice(plan.from) : state.messages;
+  await beforeWrite?.(written);
   let ref: MessagesRef;
   let writeMessages: (() => ReturnType<typeof writeAt>) | undefined;
   if (current !== undefined && plan.mode === 'append') {
-    const data = encodeMessages(state.messages.slice(plan.from));
+    const data = encodeMessages(written);
     const committed = current.head.file;
     ref = { messages: committed.messages, bytes: committed.bytes + data.length };
     const path = layout.messagesPath(name, ref.messages);
     if (data.length > 0) writeMessages = () => writeAt(path, committed.bytes, data);
   } else {
-    const data = encodeMessages(state.messages);
+    const data = encodeMessages(written);
     ref = { messages: messagesFileName(revision), bytes: data.length };
     const path = layout.messagesPath(name, ref.messages);
     writeMessages = () => writeFresh(path, data);

@@ -3,7 +3,10 @@
  * sessions that contain every word of the query (DESIGN 13), and no other file of any other session.
  *
  * Lines, each one O_APPEND write (`\n` before and after), fsync'd like the session data:
- * - `{"n": name, "w": " word word …"}` the words of all messages of a state about to be saved;
+ * - `{"n": name, "w": " word word …"}` the words of the messages a save is about to write: all of them when
+ *   it creates the session (marked `"c": 1`) or rewrites its messages, only the new ones when it appends
+ *   (the earlier ones are in earlier lines of this file, or the file does not cover the session from its
+ *   start and search reads the session afresh, see below), so a turn's save costs its own words only;
  * - `{"n": name, "t": claude id, "w": " …"}` the words of transcript entries about to be appended.
  *
  * A line is written under the session's lock BEFORE the save or append it describes is committed, so for
@@ -26,6 +29,7 @@ import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   isValidSessionName,
+  type Message,
   type SearchOptions,
   type SearchResult,
   SessionCorruptError,
@@ -77,8 +81,8 @@ function wordString(words: Iterable<string>): string {
   return out;
 }
 
-function messageWords(state: SessionState): string {
-  return wordString(state.messages.flatMap((m) => searchWords(m.content)));
+function messageWords(messages: readonly Message[]): string {
+  return wordString(messages.flatMap((m) => searchWords(m.content)));
 }
 
 /** Every key and scalar of transcript entries, and their JSON text (tool calls are searched as JSON). */
@@ -158,9 +162,12 @@ export class SearchIndex {
     }
   }
 
-  /** Before a save of `state` under `name` is committed (`c`: it creates the session). */
-  beforeSave(name: string, state: SessionState): Promise<void> {
-    return this.ahead({ n: name, w: messageWords(state), ...(state.revision === 0 ? { c: 1 } : {}) });
+  /**
+   * Before a save of `state` under `name` that writes `written` (all its messages, or the appended ones) is
+   * committed (`c`: it creates the session).
+   */
+  beforeSave(name: string, state: SessionState, written: readonly Message[]): Promise<void> {
+    return this.ahead({ n: name, w: messageWords(written), ...(state.revision === 0 ? { c: 1 } : {}) });
   }
 
   /**
@@ -295,7 +302,7 @@ export class SearchIndex {
       if (isUnreadable(err)) return undefined;
       throw err;
     }
-    let words = messageWords(state);
+    let words = messageWords(state.messages);
     for (const id of new Set(state.sessionChain)) {
       const entries = (await storage.loadTranscript?.(name, id)) ?? null;
       if (entries !== null) words += entryWords(entries);

@@ -80,6 +80,50 @@ describe('the search index', () => {
     expect((await expectLikeScan(root, 'pangolin')).map((r) => r.name)).toEqual(['s-2']);
   });
 
+  it("a turn's save indexes the turn's words only; a rewrite or an index made after the session, all of it", async () => {
+    const root = tempDir();
+    const storage = await seed(root, 1);
+    const indexLines = () =>
+      readFileSync(join(root, INDEX), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { n: string; w: string; c?: number });
+    let state = await storage.load('s-0');
+    for (const animal of ['tapir', 'quokka']) {
+      state = recordTurn(state, {
+        prompt: `and the ${animal}?`,
+        result: { sessionId: 'c-0', text: `a ${animal} answer`, costUsd: 0.001 },
+      });
+      await storage.save(state, 's-0');
+    }
+    const [created, tapir, quokka] = indexLines();
+    expect(created).toMatchObject({ n: 's-0', c: 1 });
+    expect(created?.w).toContain(' lake');
+    expect(tapir?.w).toContain(' tapir');
+    expect(tapir?.w).not.toContain(' lake');
+    expect(quokka?.w).toContain(' quokka');
+    expect(quokka?.w).not.toContain(' tapir');
+    for (const word of ['lake', 'tapir', 'quokka'])
+      expect((await expectLikeScan(root, word)).map((r) => r.name)).toEqual(['s-0']);
+
+    // Without the lines of its start, the session is read afresh: a turn saved into a new index loses nothing.
+    rmSync(join(root, INDEX));
+    state = recordTurn(state, {
+      prompt: 'and the wombat?',
+      result: { sessionId: 'c-0', text: 'a wombat answer', costUsd: 0.001 },
+    });
+    await storage.save(state, 's-0');
+    expect(indexLines().map((line) => line.w.trim())).toEqual([expect.stringContaining('wombat')]);
+    for (const word of ['lake', 'tapir', 'wombat'])
+      expect((await expectLikeScan(root, word)).map((r) => r.name)).toEqual(['s-0']);
+
+    // A save that rewrites the messages (fewer than stored) indexes all it writes.
+    state.messages = state.messages.slice(0, 2);
+    await storage.save(state, 's-0');
+    expect(indexLines().at(-1)?.w).toContain(' lake');
+    expect(await expectLikeScan(root, 'wombat')).toEqual([]);
+  });
+
   it('a writer SIGKILLed at random moments leaves every session loadable and search equal to the scan', async () => {
     requireBuiltPackage();
     const root = tempDir();

@@ -5,7 +5,9 @@
  *    target ≥ 20× faster;
  * 3. statements per call, counted with Prisma's query events;
  * 4. lease acquire + release (uncontended) on PostgreSQL and SQLite: statements and time, as a share of a
- *    ~600 ms CLI turn — target ≤ 1%; and what a lease check adds to a save.
+ *    ~600 ms CLI turn — target ≤ 1%; and what a lease check adds to a save;
+ * 5. load() of a 20,000-message session vs JSON.parse of the same stored lines (read beforehand) — target
+ *    ≤ 3×; interleaved rounds, the fastest of each, in wall and in CPU time of this process.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -210,4 +212,61 @@ it('4. lease acquire + release, and a fenced save', async () => {
     }
   }
   report.push('4. leases (uncontended; one conditional statement each):', ...lines);
+});
+
+it('5. load() of 20,000 messages vs JSON.parse of the same lines', async () => {
+  const MESSAGES = 20_000;
+  await storage.save(
+    makeState({
+      messages: MESSAGES,
+      content: (i) => `message ${i}: ${'some words about the task '.repeat(12)}`,
+    }),
+    'big-load',
+  );
+  const row = await db.prisma.channelCoderSession.findUniqueOrThrow({ where: { name: 'big-load' } });
+  const lines = (
+    await db.prisma.channelCoderMessage.findMany({
+      where: { sessionName: row.name },
+      orderBy: { sequence: 'asc' },
+      select: { content: true },
+    })
+  ).map((m) => m.content);
+  if (lines.length !== MESSAGES) throw new Error(`expected ${MESSAGES} stored lines, found ${lines.length}`);
+  let kept: unknown;
+  const load = async () => {
+    const state = await storage.load('big-load');
+    if (state.messages.length !== MESSAGES) throw new Error('load() returned the wrong count');
+  };
+  // The baseline keeps what it parsed, as a load does.
+  const parse = async () => {
+    kept = [JSON.parse(row.head), lines.map((line) => JSON.parse(line))];
+  };
+  const measure = async (fn: () => Promise<void>) => {
+    const cpu = process.cpuUsage();
+    const ms = await timed(fn);
+    const used = process.cpuUsage(cpu);
+    return { ms, cpu: (used.user + used.system) / 1000 };
+  };
+  for (let i = 0; i < 2; i++) await load(); // warm-up
+  const loads: Array<{ ms: number; cpu: number }> = [];
+  const parses: Array<{ ms: number; cpu: number }> = [];
+  for (let round = 0; round < 9; round++) {
+    if (round % 2 === 0) {
+      loads.push(await measure(load));
+      parses.push(await measure(parse));
+    } else {
+      parses.push(await measure(parse));
+      loads.push(await measure(load));
+    }
+  }
+  if (kept === undefined) throw new Error('the baseline parsed nothing');
+  const fastest = (runs: Array<{ ms: number; cpu: number }>, key: 'ms' | 'cpu') =>
+    Math.min(...runs.map((r) => r[key]));
+  const ratio = fastest(loads, 'ms') / fastest(parses, 'ms');
+  const cpuRatio = fastest(loads, 'cpu') / fastest(parses, 'cpu');
+  report.push(
+    `5. load() of ${MESSAGES.toLocaleString('en')} messages: ${fastest(loads, 'ms').toFixed(1)} ms; ` +
+      `JSON.parse of the same lines: ${fastest(parses, 'ms').toFixed(1)} ms → ratio ${ratio.toFixed(2)} ` +
+      `(CPU ${cpuRatio.toFixed(2)}; target ≤ 3: ${ratio <= 3 ? 'met' : 'MISSED'})`,
+  );
 });

@@ -7,37 +7,15 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { createSessionState } from '@channelcoder/session-core';
-import { assembleState, newMessageId } from '@channelcoder/session-core/storage-kit';
+import { assembleState } from '@channelcoder/session-core/storage-kit';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
+import { bigState } from './measure.mjs';
 import { redisUrl } from './redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 const MESSAGES = 20_000;
 const ROUNDS = 7;
-
-function bigState() {
-  const state = createSessionState({ now: new Date(Date.UTC(2026, 0, 1)) });
-  const claudeId = newMessageId();
-  let clock = Date.UTC(2026, 0, 1);
-  for (let i = 0; i < MESSAGES; i++) {
-    const role = i % 2 === 0 ? 'user' : 'assistant';
-    clock += 10;
-    state.messages.push({
-      id: newMessageId(),
-      role,
-      content: `${role} says something moderately long about the task at hand, message ${i}. `.repeat(4),
-      timestamp: new Date(clock),
-      sessionId: claudeId,
-      ...(role === 'assistant' ? { turn: { costUsd: 0.01, durationMs: 900, inputTokens: 100 } } : {}),
-    });
-  }
-  state.sessionChain = [claudeId];
-  state.currentSessionId = claudeId;
-  state.metadata.lastActive = new Date(clock);
-  return state;
-}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -89,7 +67,7 @@ client.on('error', () => {});
 const prefix = `cc-bench-load:${process.pid}:`;
 try {
   const storage = new RedisSessionStorage({ client, prefix, timeoutMs: 60_000 });
-  await storage.save(bigState(), 'big');
+  await storage.save(bigState(MESSAGES), 'big');
   const headKey = `${prefix}{big}:head`;
   const listKey = `${prefix}{big}:messages`;
   const lines = await client.lrange(listKey, 0, -1);

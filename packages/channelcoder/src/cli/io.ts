@@ -13,12 +13,21 @@ export interface CliIo {
   cwd: string;
 }
 
-/** The real process streams. */
+/**
+ * The real process streams, each created when first used (Node builds `process.stdin` and friends on
+ * first access, which loads the stream and socket modules: a command that never reads stdin skips that).
+ */
 export function processIo(): CliIo {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
   };

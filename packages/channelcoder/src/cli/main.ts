@@ -1,79 +1,94 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
-import { ChannelCoderError, ClaudeRunError } from '@channelcoder/session-core';
-import { redactUrl } from '../storage-url/parse.js';
-import { SERVE_HELP, serveCommand } from './commands/serve.js';
-import { adoptCommand } from './commands/session-adopt.js';
-import { listCommand, showCommand } from './commands/session-list.js';
-import { exportCommand, forkCommand, importCommand, removeCommand } from './commands/session-manage.js';
-import { openCommand } from './commands/session-open.js';
-import { searchCommand } from './commands/session-search.js';
-import { statsCommand } from './commands/session-stats.js';
-import { restoreCommand } from './commands/session-trash.js';
-import { turnCommand } from './commands/turn.js';
-import { UI_HELP, uiCommand } from './commands/ui.js';
-import { EXIT, exitCodeOf } from './exit-codes.js';
+import { EXIT } from './exit-status.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
-import { cliMessage } from './messages.js';
-import { styleFor } from './output/style.js';
-import { UsageError } from './usage-error.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
-const SESSION_COMMANDS: Record<string, Command> = {
+// Each command's module (and the packages it uses) is loaded only when that command runs, so `--help`
+// loads nothing but the help texts and `session list` nothing of `run`, `serve` or the templates.
+const listCommand = async (): Promise<Command> => (await import('./commands/session-list.js')).listCommand;
+
+const SESSION_COMMANDS: Record<string, () => Promise<Command>> = {
   list: listCommand,
-  show: showCommand,
-  remove: removeCommand,
-  restore: restoreCommand,
-  fork: forkCommand,
-  export: exportCommand,
-  import: importCommand,
-  stats: statsCommand,
-  adopt: adoptCommand,
-  search: searchCommand,
-  open: openCommand,
+  show: async () => (await import('./commands/session-list.js')).showCommand,
+  remove: async () => (await import('./commands/session-manage.js')).removeCommand,
+  restore: async () => (await import('./commands/session-trash.js')).restoreCommand,
+  fork: async () => (await import('./commands/session-manage.js')).forkCommand,
+  export: async () => (await import('./commands/session-manage.js')).exportCommand,
+  import: async () => (await import('./commands/session-manage.js')).importCommand,
+  stats: async () => (await import('./commands/session-stats.js')).statsCommand,
+  adopt: async () => (await import('./commands/session-adopt.js')).adoptCommand,
+  search: async () => (await import('./commands/session-search.js')).searchCommand,
+  open: async () => (await import('./commands/session-open.js')).openCommand,
 };
 
-/** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws. */
-export async function main(argv: string[], io: CliIo, version = '0.0.0'): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and the script) and resolves with the exit code. Never throws.
+ * `version` (or a function giving it, called only for `--version`) is what `--version` prints.
+ */
+export async function main(
+  argv: string[],
+  io: CliIo,
+  version: string | (() => string) = '0.0.0',
+): Promise<number> {
   try {
     return await dispatch(argv, io, version);
   } catch (err) {
-    return report(err, io);
+    return await report(err, io);
   }
 }
 
-async function dispatch(argv: string[], io: CliIo, version: string): Promise<number> {
+async function dispatch(argv: string[], io: CliIo, version: string | (() => string)): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest.join(' ') : '';
-    const text = topic === 'serve' ? SERVE_HELP : topic === 'ui' ? UI_HELP : (HELP[topic] ?? HELP.main);
+    const text =
+      topic === 'serve'
+        ? (await import('./commands/serve.js')).SERVE_HELP
+        : topic === 'ui'
+          ? (await import('./commands/ui.js')).UI_HELP
+          : (HELP[topic] ?? HELP.main);
     (command === undefined ? io.stderr : io.stdout).write(`${text}\n`);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
-    io.stdout.write(`${version}\n`);
+    io.stdout.write(`${typeof version === 'function' ? version() : version}\n`);
     return EXIT.ok;
   }
-  if (command === '--list-sessions') return listCommand(rest, io);
+  if (command === '--list-sessions') return (await listCommand())(rest, io);
   if (command === 'run' || command === 'stream' || command === 'interactive')
-    return turnCommand(command, rest, io);
-  if (command === 'serve') return serveCommand(rest, io);
-  if (command === 'ui') return uiCommand(rest, io);
+    return (await import('./commands/turn.js')).turnCommand(command, rest, io);
+  if (command === 'serve') return (await import('./commands/serve.js')).serveCommand(rest, io);
+  if (command === 'ui') return (await import('./commands/ui.js')).uiCommand(rest, io);
   if (command === 'session' || command === 'sessions') {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {
       (sub === undefined ? io.stderr : io.stdout).write(`${HELP.session}\n`);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
-    const handler = SESSION_COMMANDS[sub];
-    if (handler === undefined) throw new UsageError(`Unknown session command "${sub}".`, 'session');
-    return handler(subArgs, io);
+    const handler = Object.hasOwn(SESSION_COMMANDS, sub) ? SESSION_COMMANDS[sub] : undefined;
+    if (handler === undefined) throw await usageError(`Unknown session command "${sub}".`, 'session');
+    return (await handler())(subArgs, io);
   }
-  throw new UsageError(`Unknown command "${command}".`);
+  throw await usageError(`Unknown command "${command}".`);
 }
 
-function report(err: unknown, io: CliIo): number {
+async function usageError(message: string, command?: string): Promise<Error> {
+  const { UsageError } = await import('./usage-error.js');
+  return new UsageError(message, command);
+}
+
+async function report(err: unknown, io: CliIo): Promise<number> {
+  const [{ ChannelCoderError, ClaudeRunError }, { redactUrl }, { exitCodeOf }, { cliMessage }, { styleFor }, { UsageError }] =
+    await Promise.all([
+      import('@channelcoder/session-core'),
+      import('../storage-url/parse.js'),
+      import('./exit-codes.js'),
+      import('./messages.js'),
+      import('./output/style.js'),
+      import('./usage-error.js'),
+    ]);
   const style = styleFor(io.stderr, io.env);
   // Whatever failed, a storage URL in the message or the stack is shown without its credentials.
   const message = redactUrl(cliMessage(err, { cwd: io.cwd }));
