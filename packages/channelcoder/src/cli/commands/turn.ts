@@ -89,10 +89,11 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
 
   if (spec === undefined) return execute(undefined);
   return withStorage(spec, async ({ storage }) => {
-    const s = newName !== undefined ? await startSession(storage, newName, values, mode) : undefined;
+    const lease = leaseTtlOption(io, mode);
+    const s = newName !== undefined ? await startSession(storage, newName, values, mode, lease) : undefined;
     const loaded =
       loadName !== undefined
-        ? await sessionFactory.load(loadName, { storage, ...redactOption(values) })
+        ? await sessionFactory.load(loadName, { storage, ...redactOption(values), ...lease })
         : undefined;
     return execute(s ?? loaded);
   });
@@ -103,6 +104,7 @@ async function startSession(
   name: string,
   values: ParsedValues,
   mode: string,
+  lease: { leaseTtlMs?: number },
 ): Promise<Session> {
   const cwd = stringOption(values, 'cwd');
   if (await sessionFactory.exists(name, { storage })) {
@@ -117,6 +119,7 @@ async function startSession(
       const existing = await sessionFactory.load(name, {
         storage,
         ...redactOption(values),
+        ...lease,
         ...(cwd === undefined ? {} : { cwd }),
       });
       existing.clear();
@@ -127,7 +130,29 @@ async function startSession(
       await storage.remove(name);
     }
   }
-  return sessionFactory({ name, storage, ...redactOption(values), ...(cwd === undefined ? {} : { cwd }) });
+  return sessionFactory({
+    name,
+    storage,
+    ...redactOption(values),
+    ...lease,
+    ...(cwd === undefined ? {} : { cwd }),
+  });
+}
+
+/**
+ * Test hook: `CHANNELCODER_LEASE_TTL_MS` shortens the session lease's ttl (default 30 s), so a test whose
+ * backend fails mid-turn (the lease cannot be released) does not wait half a minute for it to run out.
+ */
+function leaseTtlOption(io: CliIo, mode: TurnMode): { leaseTtlMs?: number } {
+  const raw = io.env.CHANNELCODER_LEASE_TTL_MS;
+  if (raw === undefined || raw === '') return {};
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1000)
+    throw new UsageError(
+      `CHANNELCODER_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000 (got "${raw}").`,
+      mode,
+    );
+  return { leaseTtlMs: ms };
 }
 
 /** `--redact`: secrets masked in what the session stores (built-in rules + this process's secrets). */
