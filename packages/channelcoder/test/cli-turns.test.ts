@@ -66,7 +66,9 @@ describe('Ctrl-C in a terminal', () => {
       expect(pid).toBeDefined();
       expect(running(pid as number)).toBe(true);
       await t.keys('C-c');
-      await new Promise((r) => setTimeout(r, 2000));
+      // Gone within 2 s of the key (checked every 50 ms, so a quick stop does not wait out the 2 s).
+      const deadline = Date.now() + 2000;
+      while (running(pid as number) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(running(pid as number)).toBe(false);
       const screen = await t.waitFor(/\[exit \d+\]/);
       expect(screen).toContain('[exit 130]');
@@ -106,12 +108,15 @@ async function failedSaveScenario(options: {
   mayHaveLanded?: boolean;
 }) {
   const { name, storage } = options;
-  const first = await world.cli(['run', 'First', '--session', name, '--storage', storage]);
+  // The broken backend keeps turn 2's lease from being released, so turn 3 waits for it to run out: an
+  // 8 s ttl instead of the default 30 s (renewed every third of it, which leaves room on a busy machine).
+  const env = { CHANNELCODER_LEASE_TTL_MS: '8000' };
+  const first = await world.cli(['run', 'First', '--session', name, '--storage', storage], { env });
   expect(first.stderr).toBe('');
   expect(first.code).toBe(0);
 
   const hold = world.mock.holdNextReply();
-  const second = world.cli(['run', 'Second', '--load-session', name, '--storage', storage]);
+  const second = world.cli(['run', 'Second', '--load-session', name, '--storage', storage], { env });
   await hold.reached;
   await options.breakStorage();
   hold.release();
@@ -121,7 +126,7 @@ async function failedSaveScenario(options: {
   expect(failed.stderr).toMatch(/saving it failed/);
 
   await options.repairStorage();
-  const third = await world.cli(['run', 'Third', '--load-session', name, '--storage', storage]);
+  const third = await world.cli(['run', 'Third', '--load-session', name, '--storage', storage], { env });
   expect(third.stderr).toBe('');
   expect(third.stdout).toBe('turn 3: Third\n');
   const doc = await stored(name, storage);

@@ -93,10 +93,11 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
 
   if (spec === undefined) return execute(undefined);
   return withStorage(spec, async ({ storage }) => {
-    const s = newName !== undefined ? await startSession(storage, newName, values, mode, io) : undefined;
+    const lease = leaseTtlOption(io, mode);
+    const s = newName !== undefined ? await startSession(storage, newName, values, mode, io, lease) : undefined;
     const loaded =
       loadName !== undefined
-        ? await sessionFactory.load(loadName, { storage, ...redactOption(values) })
+        ? await sessionFactory.load(loadName, { storage, ...redactOption(values), ...lease })
         : undefined;
     return execute(s ?? loaded);
   });
@@ -108,6 +109,7 @@ async function startSession(
   values: ParsedValues,
   mode: string,
   io: CliIo,
+  lease: { leaseTtlMs?: number },
 ): Promise<Session> {
   const cwd = stringOption(values, 'cwd');
   if (await sessionFactory.exists(name, { storage })) {
@@ -139,6 +141,7 @@ async function startSession(
         name,
         storage,
         ...redactOption(values),
+        ...lease,
         ...(cwd === undefined ? {} : { cwd }),
       });
     }
@@ -147,6 +150,7 @@ async function startSession(
       const existing = await sessionFactory.load(name, {
         storage,
         ...redactOption(values),
+        ...lease,
         ...(cwd === undefined ? {} : { cwd }),
       });
       existing.clear();
@@ -157,7 +161,29 @@ async function startSession(
       await storage.remove(name);
     }
   }
-  return sessionFactory({ name, storage, ...redactOption(values), ...(cwd === undefined ? {} : { cwd }) });
+  return sessionFactory({
+    name,
+    storage,
+    ...redactOption(values),
+    ...lease,
+    ...(cwd === undefined ? {} : { cwd }),
+  });
+}
+
+/**
+ * Test hook: `CHANNELCODER_LEASE_TTL_MS` shortens the session lease's ttl (default 30 s), so a test whose
+ * backend fails mid-turn (the lease cannot be released) does not wait half a minute for it to run out.
+ */
+function leaseTtlOption(io: CliIo, mode: TurnMode): { leaseTtlMs?: number } {
+  const raw = io.env.CHANNELCODER_LEASE_TTL_MS;
+  if (raw === undefined || raw === '') return {};
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1000)
+    throw new UsageError(
+      `CHANNELCODER_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000 (got "${raw}").`,
+      mode,
+    );
+  return { leaseTtlMs: ms };
 }
 
 /**
