@@ -175,7 +175,7 @@ export class SearchIndex {
    * covering the session from its start (`f`), like a session read afresh.
    */
   beforeRestore(name: string, state: SessionState, transcripts: readonly unknown[][]): Promise<void> {
-    const words = messageWords(state) + transcripts.map((t) => entryWords(t)).join('');
+    const words = messageWords(state.messages) + transcripts.map((t) => entryWords(t)).join('');
     return this.ahead({ n: name, f: 1, w: words });
   }
 
