@@ -80,15 +80,21 @@ async function usageError(message: string, command?: string): Promise<Error> {
 }
 
 async function report(err: unknown, io: CliIo): Promise<number> {
-  const [{ ChannelCoderError, ClaudeRunError }, { redactUrl }, { exitCodeOf }, { cliMessage }, { styleFor }, { UsageError }] =
-    await Promise.all([
-      import('@channelcoder/session-core'),
-      import('../storage-url/parse.js'),
-      import('./exit-codes.js'),
-      import('./messages.js'),
-      import('./output/style.js'),
-      import('./usage-error.js'),
-    ]);
+  const [
+    { ChannelCoderError, ClaudeRunError },
+    { redactUrl },
+    { exitCodeOf },
+    { cliMessage },
+    { styleFor },
+    { UsageError },
+  ] = await Promise.all([
+    import('@channelcoder/session-core'),
+    import('../storage-url/parse.js'),
+    import('./exit-codes.js'),
+    import('./messages.js'),
+    import('./output/style.js'),
+    import('./usage-error.js'),
+  ]);
   const style = styleFor(io.stderr, io.env);
   // Whatever failed, a storage URL in the message or the stack is shown without its credentials.
   const message = redactUrl(cliMessage(err, { cwd: io.cwd }));

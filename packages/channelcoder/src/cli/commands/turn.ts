@@ -94,7 +94,8 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
   if (spec === undefined) return execute(undefined);
   return withStorage(spec, async ({ storage }) => {
     const lease = leaseTtlOption(io, mode);
-    const s = newName !== undefined ? await startSession(storage, newName, values, mode, io, lease) : undefined;
+    const s =
+      newName !== undefined ? await startSession(storage, newName, values, mode, io, lease) : undefined;
     const loaded =
       loadName !== undefined
         ? await sessionFactory.load(loadName, { storage, ...redactOption(values), ...lease })
