@@ -49,6 +49,7 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
  * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
+ * <root>/.search-index.compact            present while a search compacts the search index
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -232,7 +233,8 @@ export class FileSessionStorage implements SessionStorage {
 
   /**
    * Full-text search (DESIGN 13) through the search index kept beside the sessions (see search-index.ts):
-   * only sessions holding every word of the query are read. Same results as the scan in core.
+   * only sessions holding every word of the query are read, newest first, and with `limit` only until the
+   * page is full. Same results as the scan in core. A search may compact the index (one line per session).
    *
    * @throws StorageUnavailableError for file-system failures; the errors of `load` for a session that
    *   cannot be read.
