@@ -100,6 +100,9 @@ function newestCandidatesSql(q: string, withTranscripts: boolean): string {
     ORDER BY n.last_active DESC, n.name`;
 }
 
+/** Candidate sessions read at once. */
+const READ_AT_ONCE = 8;
+
 /** With `limit`, the newest `limit` × this many sessions are looked at first. */
 const NEWEST_FACTOR = 4;
 
@@ -148,25 +151,37 @@ export async function searchInDatabase(
   }
   const results: SearchResult[] = [];
   const seen = new Set<string>();
-  /** Reads and checks candidate rows in order; true once the page is full. */
-  const take = async (rows: readonly ListRow[]): Promise<boolean> => {
-    for (const row of rows) {
-      // A session saved between two queries may move: it is taken once.
-      if (seen.has(row.name)) continue;
-      seen.add(row.name);
-      const info = listEntry({ ...row, lastActive: new Date(row.lastActive) });
-      if (info.error !== undefined || !matchesFilters(info, options)) continue;
-      const state: SessionState = await storage.load(info.name);
-      const transcripts: unknown[][] = [];
-      if (typeof storage.loadTranscript === 'function') {
-        for (const id of new Set(state.sessionChain)) {
-          const lines = await storage.loadTranscript(info.name, id);
-          if (lines !== null) transcripts.push(lines);
-        }
+  /** A candidate read and checked exactly; undefined when it does not match after all. */
+  const check = async (row: ListRow): Promise<SearchResult | undefined> => {
+    const info = listEntry({ ...row, lastActive: new Date(row.lastActive) });
+    if (info.error !== undefined || !matchesFilters(info, options)) return undefined;
+    const state: SessionState = await storage.load(info.name);
+    const transcripts: unknown[][] = [];
+    if (typeof storage.loadTranscript === 'function') {
+      for (const id of new Set(state.sessionChain)) {
+        const lines = await storage.loadTranscript(info.name, id);
+        if (lines !== null) transcripts.push(lines);
       }
-      const snippets = sessionSnippets(state, transcripts, needle);
-      if (snippets.length > 0) results.push({ ...info, snippets });
-      if (options.limit !== undefined && results.length >= options.limit) return true;
+    }
+    const snippets = sessionSnippets(state, transcripts, needle);
+    return snippets.length > 0 ? { ...info, snippets } : undefined;
+  };
+  /**
+   * Reads and checks candidate rows in order, a few at once (never more than the page still needs);
+   * true once the page is full.
+   */
+  const take = async (rows: readonly ListRow[]): Promise<boolean> => {
+    // A session saved between two queries may move: it is taken once.
+    const unseen = rows.filter((row) => !seen.has(row.name));
+    for (const row of unseen) seen.add(row.name);
+    for (let at = 0; at < unseen.length; ) {
+      const wanted = options.limit === undefined ? READ_AT_ONCE : options.limit - results.length;
+      const window = unseen.slice(at, at + Math.max(1, Math.min(READ_AT_ONCE, wanted)));
+      at += window.length;
+      for (const found of await Promise.all(window.map(check))) {
+        if (found !== undefined) results.push(found);
+        if (options.limit !== undefined && results.length >= options.limit) return true;
+      }
     }
     return false;
   };
