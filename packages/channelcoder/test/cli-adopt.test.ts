@@ -15,6 +15,8 @@ import { type CliWorld, startCliWorld } from './support/cli-world.js';
 
 const PROJECT_SESSIONS = Number(process.env.CHANNELCODER_ADOPT_PROJECT_SESSIONS ?? 3);
 const BARE_RUNS = Number(process.env.CHANNELCODER_ADOPT_BARE_RUNS ?? 3);
+/** Real CLI runs one after another: the setup's bound grows with their number. */
+const SETUP_TIMEOUT_MS = Math.max(240_000, (PROJECT_SESSIONS + BARE_RUNS) * 10_000);
 
 interface BareResult {
   session_id: string;
@@ -79,7 +81,7 @@ describe('session adopt', () => {
       if (i === 1) last = await bareClaude(world, world.sandbox.cwd, 'and now the tests', first.session_id);
       bare.push({ id: first.session_id, turns: i === 1 ? 2 : 1, total: last.total_cost_usd, prompt });
     }
-  }, 240_000);
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await world?.close();
   });

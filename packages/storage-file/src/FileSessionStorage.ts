@@ -62,6 +62,7 @@ import { listTrash, moveToTrash, purgeTrash, restoreFromTrash, type TrashFiles }
  * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
  * <root>/.trash/<id>/                     a trashed session: entry.json and the session's folder (see
  *                                         trash-files.ts)
+ * <root>/.search-index.compact            present while a search compacts the search index
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -249,7 +250,8 @@ export class FileSessionStorage implements SessionStorage {
 
   /**
    * Full-text search (DESIGN 13) through the search index kept beside the sessions (see search-index.ts):
-   * only sessions holding every word of the query are read. Same results as the scan in core.
+   * only sessions holding every word of the query are read, newest first, and with `limit` only until the
+   * page is full. Same results as the scan in core. A search may compact the index (one line per session).
    *
    * @throws StorageUnavailableError for file-system failures; the errors of `load` for a session that
    *   cannot be read.

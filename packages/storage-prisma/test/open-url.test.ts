@@ -26,6 +26,7 @@ const MIGRATIONS = [
   '20261202000000_channelcoder_leases',
   '20261202010000_channelcoder_transcript_uuids',
   '20261202020000_channelcoder_search',
+  '20261202030000_channelcoder_search_cost',
   '20261203000000_channelcoder_trash',
 ];
 const cleanups: (() => Promise<void>)[] = [];

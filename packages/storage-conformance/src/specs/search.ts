@@ -109,6 +109,26 @@ export function searchSpec<S extends SessionStorage>(ctx: SpecContext<S>): void 
     expect(names(await searchSessions(storage, `  the   ${WORD.toLowerCase()}  `))).toEqual(['answered']);
   });
 
+  it('with limit, takes the newest exact matches past many newer sessions holding the words in another order', async () => {
+    const storage = await ctx.fresh();
+    // 6 older sessions say "alpha beta"; 14 newer ones hold both words but never that phrase.
+    for (let i = 0; i < 20; i++) {
+      const said = i < 6 ? 'alpha beta' : 'beta, then alpha';
+      const state = makeState({ claudeId: `c-${i}`, messages: 2, content: (m) => `${said} ${m}` });
+      state.metadata.lastActive = tick();
+      await storage.save(state, `${i < 6 ? 'exact' : 'loose'}-${String(i).padStart(2, '0')}`);
+    }
+    for (const options of [{ limit: 3 }, { limit: 3, prefix: 'exact-0' }, { limit: 30 }, {}]) {
+      const found = await searchSessions(storage, 'alpha beta', options);
+      expect(names(found)).toEqual(names(await searchByScan(storage, 'alpha beta', options)));
+    }
+    expect(names(await searchSessions(storage, 'alpha beta', { limit: 3 }))).toEqual([
+      'exact-05',
+      'exact-04',
+      'exact-03',
+    ]);
+  });
+
   it('matches where a word begins (a prefix of a word, not the inside of one), with or without letters', async () => {
     const storage = await ctx.fresh();
     await seed(storage);
