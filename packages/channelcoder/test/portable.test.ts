@@ -65,13 +65,23 @@ describe('portable session documents', () => {
     expect(result).toEqual({ name: 'todo-app', transcriptsSkipped: 1 });
   });
 
-  it('refuse to overwrite unless forced, then replace the stored session', async () => {
+  it('refuse to overwrite unless forced, then replace the stored session (into the trash when there is one)', async () => {
     const source = await sourceWithSession();
     const portable = readPortableSession(await exportSession(source, 'todo-app'));
     await expect(importSession(source, portable)).rejects.toThrow(/already exists/);
     const result = await importSession(source, portable, { force: true });
     expect(result.name).toBe('todo-app');
-    expect((await source.load('todo-app')).revision).toBe(2);
+    expect((await source.load('todo-app')).revision).toBe(1);
+    const [replaced] = await source.listTrash();
+    expect(replaced).toMatchObject({ name: 'todo-app', reason: 'replaced' });
+    // The import's transcripts start afresh; the replaced ones went to the trash with their session.
+    expect(await source.loadTranscript('todo-app', ID)).toHaveLength(2);
+
+    // A storage without trash: the stored session is overwritten in place.
+    const plain = plainStorage();
+    await importSession(plain, portable);
+    await importSession(plain, portable, { force: true });
+    expect((await plain.load('todo-app')).revision).toBe(2);
   });
 
   it('reject what is not an export, and name the bad field of a damaged one', async () => {

@@ -319,7 +319,7 @@ Stores a session from a document made by \`session export\` (FILE - reads stdin)
 
 Options:
       --name NAME        store it under NAME (default: the name in the document)
-      --force            replace a session that exists under that name
+      --force            replace a session that exists under that name (it goes to the trash)
 ${STORAGE}
 
 Examples:

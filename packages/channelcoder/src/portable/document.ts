@@ -15,6 +15,7 @@ import {
   SessionCorruptError,
   type SessionState,
   type SessionStorage,
+  storageCapabilities,
 } from '@channelcoder/session-core';
 import { deserializeState, toWireState, type WireState } from '@channelcoder/session-core/storage-kit';
 
@@ -110,7 +111,10 @@ export function readPortableSession(input: string | unknown, source = 'the docum
 export interface ImportOptions {
   /** Store under this name instead of the document's. */
   name?: string;
-  /** Replace a session stored under that name (default: refuse). */
+  /**
+   * Replace a session stored under that name (default: refuse). On a storage with the trash capability the
+   * stored one moves to the trash (reason `'replaced'`); otherwise it is overwritten.
+   */
   force?: boolean;
 }
 
@@ -154,6 +158,11 @@ async function revisionToReplace(storage: SessionStorage, name: string, force: b
     throw new InvalidArgumentError(
       `Session "${name}" already exists; import it under another name or replace it (force).`,
     );
+  }
+  // Replaced, never destroyed: on a storage with a trash the stored session (and its transcripts) goes there.
+  if (storageCapabilities(storage).trash && typeof storage.moveToTrash === 'function') {
+    await storage.moveToTrash(name, { reason: 'replaced' });
+    return 0;
   }
   try {
     return (await storage.load(name)).revision;
