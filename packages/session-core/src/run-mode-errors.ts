@@ -44,7 +44,7 @@ export class WorktreeBranchInUseError extends ChannelCoderError {
       `Branch "${branch}" is already checked out in ${isMainCheckout ? 'the main checkout ' : ''}${checkedOutAt}, ` +
         `so its worktree cannot be created at ${worktreePath}. ` +
         (isMainCheckout
-          ? `Switch the main checkout to another branch (git -C ${checkedOutAt} switch -), or run without worktree to work there.`
+          ? `Switch the main checkout to another branch (git -C ${checkedOutAt} switch <other-branch>), or run without worktree to work there.`
           : `Remove that worktree (git worktree remove ${checkedOutAt}) or work there with cwd (--cwd ${checkedOutAt}).`),
     );
     this.branch = branch;
