@@ -33,6 +33,7 @@ export class NotAGitRepositoryError extends ChannelCoderError {
 
 /** The branch is checked out in another place (the main checkout or another worktree), so git refuses a second one. */
 export class WorktreeBranchInUseError extends ChannelCoderError {
+  /** The branch the worktree was for. */
   readonly branch: string;
   /** Where the branch is checked out now. */
   readonly checkedOutAt: string;
@@ -44,7 +45,7 @@ export class WorktreeBranchInUseError extends ChannelCoderError {
       `Branch "${branch}" is already checked out in ${isMainCheckout ? 'the main checkout ' : ''}${checkedOutAt}, ` +
         `so its worktree cannot be created at ${worktreePath}. ` +
         (isMainCheckout
-          ? `Switch the main checkout to another branch (git -C ${checkedOutAt} switch -), or run without worktree to work there.`
+          ? `Switch the main checkout to another branch (git -C ${checkedOutAt} switch <other-branch>), or run without worktree to work there.`
           : `Remove that worktree (git worktree remove ${checkedOutAt}) or work there with cwd (--cwd ${checkedOutAt}).`),
     );
     this.branch = branch;
@@ -58,6 +59,7 @@ export class WorktreeBranchInUseError extends ChannelCoderError {
 
 /** git could not create or inspect the worktree (git missing, the path taken, an invalid branch name, …). */
 export class WorktreeError extends ChannelCoderError {
+  /** The branch the worktree was for. */
   readonly branch: string;
   /** What git printed on stderr, when it ran. */
   readonly stderr: string;
@@ -94,7 +96,9 @@ export class DockerNotAvailableError extends ChannelCoderError {
 
 /** `docker build` of the run's image failed. */
 export class DockerBuildError extends ChannelCoderError {
+  /** The image that was being built. */
   readonly image: string;
+  /** docker build's exit code (null when it could not start). */
   readonly exitCode: number | null;
   /** The end of the build's output. */
   readonly output: string;

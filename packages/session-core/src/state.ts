@@ -66,9 +66,13 @@ export interface ForkParent {
  * sticky options existed: those run as before.
  */
 export interface SessionRunSettings {
+  /** `--model`. */
   model?: string;
+  /** `--allowedTools` rules. */
   allowedTools?: string[];
+  /** `--disallowedTools` rules. */
   disallowedTools?: string[];
+  /** `--permission-mode`. */
   permissionMode?: string;
   /** Turns run in this branch's git worktree; `path` and `repository` say where it was last. */
   worktree?: { branch: string; path: string; repository: string };

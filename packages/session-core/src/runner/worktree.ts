@@ -18,6 +18,7 @@ export interface WorktreeLocation {
   created: boolean;
 }
 
+/** Where `ensureWorktree` looks and what it may reuse. */
 export interface EnsureWorktreeOptions {
   /** A directory inside the repository (the main checkout or any of its worktrees). Default: process cwd. */
   from?: string;

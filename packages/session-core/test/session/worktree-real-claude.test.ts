@@ -5,7 +5,7 @@
  * and from another "machine" (another clone path, another CLAUDE_CONFIG_DIR and HOME, the storage kept).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClaudeSandbox, offlineClaudeEnvOverlay } from '../../../testkit/src/index.js';
@@ -174,5 +174,24 @@ describe('worktree mode', { timeout: 90_000 }, () => {
     const result = await run('plain run', { cwd: repo, worktree: 'docs', env: cli.env });
     expect(result.text).toBe('turn 1: plain run');
     expect(git(join(root, 'busy-docs'), 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('docs');
+  });
+  it('makes the worktree again when its folder was deleted by hand, and continues the conversation there', async () => {
+    const storage = new MemorySessionStorage();
+    const session = createSessionFactory({ storage: () => storage });
+    const repo = makeRepo('tidy');
+    const worktree = join(root, 'tidy-fix-login');
+    const s = session({ name: 'login', cwd: repo, defaults: { env: cli.env } });
+    await s.claude('Find the login bug', { worktree: 'fix/login' });
+    writeFileSync(join(worktree, 'notes.txt'), 'work in progress');
+    git(worktree, 'add', 'notes.txt');
+    git(worktree, 'commit', '-q', '-m', 'notes');
+    rmSync(worktree, { recursive: true, force: true });
+
+    const again = await s.claude('Fix it');
+    expect(again.text).toBe('turn 2: Fix it');
+    // The branch kept its commit; the worktree is back at the same place.
+    expect(readFileSync(join(worktree, 'notes.txt'), 'utf8')).toBe('work in progress');
+    expect(git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('fix/login');
+    expect(lastRequestMentions(worktree)).toBe(true);
   });
 });
