@@ -1,5 +1,5 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
-import { ChannelCoderError, ClaudeRunError } from '@channelcoder/session-core';
+import { ChannelCoderError, ClaudeRunError, closestName } from '@channelcoder/session-core';
 import { redactUrl } from '../storage-url/parse.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { adoptCommand } from './commands/session-adopt.js';
@@ -65,10 +65,22 @@ async function dispatch(argv: string[], io: CliIo, version: string): Promise<num
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     const handler = SESSION_COMMANDS[sub];
-    if (handler === undefined) throw new UsageError(`Unknown session command "${sub}".`, 'session');
+    if (handler === undefined)
+      throw new UsageError(
+        `Unknown session command "${sub}"${meant(sub, Object.keys(SESSION_COMMANDS))}`,
+        'session',
+      );
     return handler(subArgs, io);
   }
-  throw new UsageError(`Unknown command "${command}".`);
+  throw new UsageError(`Unknown command "${command}"${meant(command, TOP_COMMANDS)}`);
+}
+
+const TOP_COMMANDS = ['run', 'stream', 'interactive', 'session', 'serve', 'ui', 'help'];
+
+/** `: did you mean "list"?` when a known name is close to what was typed, else a full stop. */
+function meant(typed: string, known: readonly string[]): string {
+  const name = closestName(typed, known);
+  return name === undefined ? '.' : `: did you mean "${name}"?`;
 }
 
 function report(err: unknown, io: CliIo): number {
