@@ -68,15 +68,33 @@ async function dispatch(argv: string[], io: CliIo, version: string | (() => stri
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     const handler = Object.hasOwn(SESSION_COMMANDS, sub) ? SESSION_COMMANDS[sub] : undefined;
-    if (handler === undefined) throw await usageError(`Unknown session command "${sub}".`, 'session');
+    if (handler === undefined)
+      throw await usageError(
+        `Unknown session command "${sub}"`,
+        'session',
+        sub,
+        Object.keys(SESSION_COMMANDS),
+      );
     return (await handler())(subArgs, io);
   }
-  throw await usageError(`Unknown command "${command}".`);
+  throw await usageError(`Unknown command "${command}"`, undefined, command, TOP_COMMANDS);
 }
 
-async function usageError(message: string, command?: string): Promise<Error> {
-  const { UsageError } = await import('./usage-error.js');
-  return new UsageError(message, command);
+const TOP_COMMANDS = ['run', 'stream', 'interactive', 'session', 'serve', 'ui', 'help'];
+
+/** The usage error for an unknown name: `: did you mean "list"?` when a known name is close, else a full stop. */
+async function usageError(
+  what: string,
+  command: string | undefined,
+  typed: string,
+  known: readonly string[],
+): Promise<Error> {
+  const [{ UsageError }, { closestName }] = await Promise.all([
+    import('./usage-error.js'),
+    import('@channelcoder/session-core'),
+  ]);
+  const name = closestName(typed, known);
+  return new UsageError(`${what}${name === undefined ? '.' : `: did you mean "${name}"?`}`, command);
 }
 
 async function report(err: unknown, io: CliIo): Promise<number> {

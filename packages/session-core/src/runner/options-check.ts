@@ -3,6 +3,7 @@
  * version), so it fails with {@link UnknownOptionError} before anything runs instead of being ignored.
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { SessionOptions } from '../session/types.js';
 import type { DetachedOptions } from './detached.js';
 import type { RunOptions } from './types.js';
 
@@ -68,20 +69,21 @@ const SESSION_CHOSEN = ['resume', 'forkSession', 'sessionId'] as const;
 const LEASE = ['onBusy', 'busyTimeoutMs'] as const;
 
 /** Keys of `session()`'s options (`load` takes the same but `name` and `tags`). */
-export const SESSION_OPTION_KEYS: readonly string[] = [
-  'name',
-  'storage',
-  'autoSave',
-  'cwd',
-  'tags',
-  'runner',
-  'defaults',
-  'assignSessionIds',
-  'onBusy',
-  'busyTimeoutMs',
-  'leaseTtlMs',
-  'redact',
-];
+const SESSION = {
+  name: true,
+  storage: true,
+  autoSave: true,
+  cwd: true,
+  tags: true,
+  runner: true,
+  defaults: true,
+  assignSessionIds: true,
+  onBusy: true,
+  busyTimeoutMs: true,
+  leaseTtlMs: true,
+  redact: true,
+} satisfies Record<Exclude<keyof SessionOptions, RunModeKey>, true>;
+export const SESSION_OPTION_KEYS: readonly string[] = [...Object.keys(SESSION), ...RUN_MODES];
 
 const runKeys = [...Object.keys(RUN), ...RUN_MODES];
 const without = (keys: readonly string[], drop: readonly string[]) => keys.filter((k) => !drop.includes(k));
