@@ -3,7 +3,7 @@
  * history stored for its session, and no autosaved entry was left beside the session it became.
  */
 import { promptText, type RecordedRequest } from '@channelcoder/testkit';
-import type { StoredSession } from './project.js';
+import type { StoredSession } from './stored-sessions.js';
 
 /** Names `session()` generates for a session saved before it was named. */
 export const GENERATED_NAME = /^session-\d{8}-\d{6}-[0-9a-f]{8}$/;
