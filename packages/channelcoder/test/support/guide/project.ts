@@ -16,9 +16,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claudeBinary, offlineClaudeEnv } from '@channelcoder/testkit';
+import { claudeBinary, makeRecordingDocker, offlineClaudeEnv } from '@channelcoder/testkit';
 import { openTerminal, type Terminal } from '../tmux.js';
-import { DATABASE_FIXTURE, RECORDING_DOCKER } from './fixtures.js';
+import { DATABASE_FIXTURE } from './fixtures.js';
 import { StoredSessions } from './stored-sessions.js';
 
 export interface ProcessResult {
@@ -52,7 +52,7 @@ export class GuideProject {
     for (const d of [this.dir, home, this.configDir, bin]) mkdirSync(d, { recursive: true });
     symlinkSync(claudeBinary(), join(bin, 'claude'));
     this.dockerLog = join(root, 'docker-calls.jsonl');
-    writeFileSync(join(bin, 'docker'), RECORDING_DOCKER(process.execPath, this.dockerLog), { mode: 0o755 });
+    makeRecordingDocker(root, claudeBinary()); // writes <root>/bin/docker, logging to <root>/docker-calls.jsonl
     const env = offlineClaudeEnv({ baseUrl: mockUrl, configDir: this.configDir, home });
     for (const name of [
       'CLAUDE_BIN',
@@ -258,12 +258,12 @@ export class GuideProject {
   }
 
   /** The `docker` calls recorded so far. */
-  dockerCalls(): Array<{ argv: string[]; cwd: string }> {
+  dockerCalls(): Array<{ argv: string[] }> {
     try {
       return readFileSync(this.dockerLog, 'utf8')
         .split('\n')
         .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as { argv: string[]; cwd: string });
+        .map((l) => JSON.parse(l) as { argv: string[] });
     } catch {
       return [];
     }
