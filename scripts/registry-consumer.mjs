@@ -9,7 +9,7 @@
 // scripts/registry.sh; CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL (scripts/services.sh);
 // CONSUMER_NODE_BINS="20=/path/bin 22=/path/bin 24=/path/bin"; CONSUMER_BUN=/path/to/bun.
 // Prints one timing line per runtime at the end.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,8 @@ async function timed(runtime, label, fn) {
 }
 
 /**
- * Runs a command without blocking this process's event loop (the mock Anthropic API answers from it).
+ * Runs a command without blocking this process's event loop (the mock Anthropic API answers from it, and
+ * the installs and suites of the package managers run side by side), showing its output only when it fails.
  */
 async function shAsync(cmd, args, options = {}) {
   try {
@@ -61,9 +62,8 @@ async function shAsync(cmd, args, options = {}) {
     });
     return stdout;
   } catch (err) {
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
-    );
+    const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.split('\n').slice(-60).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.message.split('\n')[0]}\n${out}`);
   }
 }
 
@@ -212,11 +212,14 @@ sessionStorageConformance({ describe, it, afterEach }, label + (typeof Bun === '
 
 const installers = {
   npm: (dir, specs, env) =>
-    sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { cwd: dir, env }),
+    shAsync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { cwd: dir, env }),
   pnpm: (dir, specs, env) =>
-    sh('pnpm', ['add', '--reporter=append-only', `--registry=${registry}`, ...specs], { cwd: dir, env }),
+    shAsync('pnpm', ['add', '--reporter=append-only', `--registry=${registry}`, ...specs], {
+      cwd: dir,
+      env,
+    }),
   bun: (dir, specs, env) =>
-    sh(bun, ['add', ...specs], {
+    shAsync(bun, ['add', ...specs], {
       cwd: dir,
       env: { ...env, BUN_CONFIG_REGISTRY: registry, NPM_CONFIG_REGISTRY: registry },
     }),
@@ -235,41 +238,48 @@ const runsFor = (pm, adapter) => {
 
 const work = mkdtempSync(join(tmpdir(), 'channelcoder-registry-consumer-'));
 const suiteEnv = { CONSUMER_S3_ENDPOINT: s3.endpoint, CONSUMER_S3_BUCKET: s3.bucket };
-try {
-  for (const [pm, install] of Object.entries(installers)) {
-    for (const [adapter, spec] of Object.entries(adapters)) {
-      const dir = join(work, `${pm}-${adapter}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(
-        join(dir, 'package.json'),
-        JSON.stringify({ name: `consumer-${pm}-${adapter}`, private: true, type: 'module' }),
-      );
-      writeFileSync(join(dir, 'adapter.mjs'), spec.suite);
-      writeFileSync(join(dir, 'conformance.test.mjs'), testFile);
-      const specs = ['@channelcoder/session-core', '@channelcoder/storage-conformance', ...spec.packages];
-      await timed(pm === 'bun' ? 'bun' : 'node24', `${pm} install ${specs.join(' ')}`, () =>
-        install(dir, specs, envWithNode(24)),
-      );
-      for (const runtime of runsFor(pm, adapter)) {
-        const label = `${adapter} conformance from the installed suite (${pm} install, ${runtime})`;
-        await timed(runtime, label, () => {
-          if (runtime === 'bun') {
-            sh(bun, ['test', '--timeout', '120000', './conformance.test.mjs'], {
-              cwd: dir,
-              env: { ...baseEnv, ...suiteEnv },
-            });
-          } else {
-            sh('node', ['--test', 'conformance.test.mjs'], {
-              cwd: dir,
-              env: { ...envWithNode(runtime.slice(4)), ...suiteEnv },
-            });
-          }
-        });
-      }
+const started = performance.now();
+
+/**
+ * One package manager's projects, one after another (its installs share its cache). The package managers
+ * run side by side with each other and with the CLI check: their projects, suites' backend keys (prefixes,
+ * schemas by process id) and caches are separate, and most of an install is waiting on the registry.
+ */
+async function packageManagerLane(pm, install) {
+  for (const [adapter, spec] of Object.entries(adapters)) {
+    const dir = join(work, `${pm}-${adapter}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: `consumer-${pm}-${adapter}`, private: true, type: 'module' }),
+    );
+    writeFileSync(join(dir, 'adapter.mjs'), spec.suite);
+    writeFileSync(join(dir, 'conformance.test.mjs'), testFile);
+    const specs = ['@channelcoder/session-core', '@channelcoder/storage-conformance', ...spec.packages];
+    await timed(pm === 'bun' ? 'bun' : 'node24', `${pm} install ${specs.join(' ')}`, () =>
+      install(dir, specs, envWithNode(24)),
+    );
+    for (const runtime of runsFor(pm, adapter)) {
+      const label = `${adapter} conformance from the installed suite (${pm} install, ${runtime})`;
+      await timed(runtime, label, async () => {
+        if (runtime === 'bun') {
+          await shAsync(bun, ['test', '--timeout', '120000', './conformance.test.mjs'], {
+            cwd: dir,
+            env: { ...baseEnv, ...suiteEnv },
+          });
+        } else {
+          await shAsync('node', ['--test', 'conformance.test.mjs'], {
+            cwd: dir,
+            env: { ...envWithNode(runtime.slice(4)), ...suiteEnv },
+          });
+        }
+      });
     }
   }
+}
 
-  // 3. The CLI: npx channelcoder --version and one run against the mock, on every runtime.
+// 3. The CLI: npx channelcoder --version and one run against the mock, on every runtime.
+async function cliLane() {
   const cliDir = join(work, 'npm-cli');
   mkdirSync(cliDir, { recursive: true });
   writeFileSync(
@@ -282,7 +292,7 @@ try {
   const mock = await testkit.MockAnthropicServer.start();
   try {
     const version = JSON.parse(
-      execFileSync('npm', ['view', 'channelcoder', 'version', '--json'], { env: baseEnv, encoding: 'utf8' }),
+      await shAsync('npm', ['view', 'channelcoder', 'version', '--json'], { env: baseEnv }),
     );
     const cliRuns = [
       ...Object.keys(nodeBins).map((m) => [`node${m}`, envWithNode(m), ['npx', 'channelcoder']]),
@@ -290,7 +300,7 @@ try {
     ];
     for (const [runtime, env, [cmd, ...pre]] of cliRuns) {
       await timed(runtime, `channelcoder --version and run against the mock (${runtime})`, async () => {
-        const printed = sh(cmd, [...pre, '--version'], { cwd: cliDir, env }).trim();
+        const printed = (await shAsync(cmd, [...pre, '--version'], { cwd: cliDir, env })).trim();
         if (!printed.includes(version))
           throw new Error(`--version printed "${printed}", expected ${version}`);
         const home = mkdtempSync(join(tmpdir(), 'cc-consumer-home-'));
@@ -322,12 +332,21 @@ try {
   } finally {
     await mock.close();
   }
+}
+
+try {
+  await Promise.all([
+    ...Object.entries(installers).map(([pm, install]) => packageManagerLane(pm, install)),
+    cliLane(),
+  ]);
 } finally {
   await s3.stop();
   if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
 }
 
-console.log('time per runtime (installs counted under the runtime that ran them):');
+console.log(
+  `time per runtime (installs counted under the runtime that ran them; the package managers run side by side, ${((performance.now() - started) / 1000).toFixed(1)} s in all):`,
+);
 for (const [runtime, ms] of timings) console.log(`  ${runtime.padEnd(7)} ${(ms / 1000).toFixed(1)} s`);
 if (failures.length > 0) {
   console.log(`${failures.length} registry consumer check(s) failed: ${failures.join('; ')}`);

