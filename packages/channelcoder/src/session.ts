@@ -10,7 +10,11 @@ import { defaultFileStorage } from './default-storage.js';
  * before the call settles, and a failed save rejects the call.
  *
  * Statics: `session.load(name, options)` (SessionNotFoundError when absent), `session.list(options)`
- * (newest first, metadata only), `session.remove(name)` (true when something was removed) and
- * `session.exists(name)`; each takes `{ storage }` to use another storage.
+ * (newest first, metadata only; `{ trash: true }`: the trash), `session.remove(name)` (to the trash, kept
+ * 30 days; `{ purge: true }` deletes for good; true when something was removed), `session.restore(name)`
+ * (back from the trash) and `session.exists(name)`; each takes `{ storage }` to use another storage.
+ *
+ * Saving under a name another session holds moves that one to the trash (`session.restore(name, { as })`
+ * brings it back).
  */
 export const session: SessionFactory = createSessionFactory({ storage: defaultFileStorage });

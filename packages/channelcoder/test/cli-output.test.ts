@@ -13,6 +13,7 @@ import {
 } from '@channelcoder/session-core';
 import { describe, expect, it } from 'vitest';
 import { dataOption } from '../src/cli/args.js';
+import { NoTrashError } from '../src/cli/commands/session-trash.js';
 import { EXIT, exitCodeOf } from '../src/cli/exit-codes.js';
 import { formatCost, formatDuration, relativeTime, table } from '../src/cli/output/format.js';
 import { startSpinner } from '../src/cli/output/spinner.js';
@@ -94,6 +95,7 @@ describe('exit codes', () => {
     [new SessionConflictError('x', 1, 2), EXIT.storage],
     [new SessionSaveError('x', { text: 'paid' }, new Error('down')), EXIT.storage],
     [new LeaseLostError('x', 3), EXIT.storage],
+    [new NoTrashError('memory', 'list a trash'), EXIT.storage],
     [new SessionBusyError('x', 'host:1:ab', new Date(0)), EXIT.busy],
     [
       new ClaudeRunError('stopped', {

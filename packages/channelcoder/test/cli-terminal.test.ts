@@ -42,10 +42,10 @@ describe('on a terminal', () => {
 
   it('session remove asks for confirmation', async () => {
     const t = await terminal(`node ${CLI_PATH} session remove tty-run`);
-    await t.waitFor(/Remove session "tty-run" \(2 messages\)\? \[y\/N\]/);
+    await t.waitFor(/Move session "tty-run" \(2 messages\) to the trash\? \[y\/N\]/);
     await t.keys('y', 'Enter');
     const done = await t.waitFor(/\[exit \d+\]/);
-    expect(done).toContain('Removed session "tty-run".');
+    expect(done).toContain('Moved session "tty-run" to the trash');
     expect(done).toContain('[exit 0]');
   });
 });

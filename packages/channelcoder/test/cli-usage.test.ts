@@ -127,6 +127,7 @@ describe('--help', () => {
     'session list',
     'session show',
     'session remove',
+    'session restore',
     'session fork',
     'session export',
     'session import',
@@ -144,7 +145,7 @@ describe('--help', () => {
   it('channelcoder --help lists the commands and exit codes', async () => {
     const r = await world.cli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('session list|show|remove|fork|export|import');
+    expect(r.stdout).toContain('session list|show|remove|restore|fork|export|import');
     expect(r.stdout).toContain('Exit codes: 0 success, 1 Claude/run failure, 2 usage error, 3 storage error');
     expect(r.stdout).toContain('4 session busy');
     expect(r.stdout).toContain('130 interrupted by\nCtrl-C');

@@ -60,12 +60,14 @@ function isCoded(err: unknown, code: ChannelCoderErrorCode | undefined): boolean
 /** `load()` (or another call that needs it) found no session under that name. */
 export class SessionNotFoundError extends ChannelCoderError {
   readonly sessionName: string;
-  constructor(sessionName: string, options?: { cause?: unknown; where?: string }) {
+  /** @param options.hint replaces the default advice at the end of the message. */
+  constructor(sessionName: string, options?: { cause?: unknown; where?: string; hint?: string }) {
     super(
       'SESSION_NOT_FOUND',
       `Session "${sessionName}" was not found${options?.where ? ` in ${options.where}` : ''}. ` +
-        'Check the name with session.list(), or create it by saving a new session under that name.',
-      options,
+        (options?.hint ??
+          'Check the name with session.list(), or create it by saving a new session under that name.'),
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.sessionName = sessionName;
   }

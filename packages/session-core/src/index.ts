@@ -120,6 +120,8 @@ export {
   type SessionFactory,
   type SessionFactoryDefaults,
   type SessionOptions,
+  type SessionRemoveOptions,
+  type SessionRestoreOptions,
   type SessionRunOptions,
   type StorageOption,
   saveSession,

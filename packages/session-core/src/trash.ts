@@ -34,8 +34,11 @@ export function isTrashId(id: unknown): id is string {
 /** The not-found error of `restoreFromTrash` for an id that names no (unexpired) entry. */
 export function trashEntryNotFound(id: unknown, where?: string): SessionNotFoundError {
   const shown = typeof id === 'string' ? id : String(id);
-  return new SessionNotFoundError(`trash entry ${shown}`, {
+  return new SessionNotFoundError(shown, {
     where: where === undefined ? 'the trash' : `the trash of ${where}`,
+    hint:
+      'List the trash with session.list({ trash: true }); an entry ' +
+      'is kept until it expires (30 days by default) or is purged.',
   });
 }
 

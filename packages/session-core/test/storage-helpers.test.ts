@@ -5,6 +5,7 @@ import {
   clearSession,
   createSessionState,
   InvalidArgumentError,
+  MemorySessionStorage,
   recordTurn,
   SessionConflictError,
   SessionNotFoundError,
@@ -13,11 +14,18 @@ import {
 } from '../src/index.js';
 import {
   assertRevision,
+  createTrashEntry,
   decodeListCursor,
   encodeListCursor,
+  isTrashId,
+  newTrashId,
   planMessageWrite,
+  readTrashOptions,
   requireCapability,
   resolveSaveName,
+  sessionInfoFromHead,
+  trashEntryFromJSON,
+  trashEntryToJSON,
 } from '../src/storage-kit.js';
 
 const twoTurns = () =>
@@ -94,9 +102,47 @@ describe('capabilities and errors', () => {
       transcripts: false,
       lease: false,
       search: false,
+      trash: false,
     });
     expect(() => requireCapability(minimal, 'remove')).toThrow(CapabilityError);
     expect(() => requireCapability(minimal, 'remove')).toThrow(/does not implement "remove"/);
+    expect(() => requireCapability(minimal, 'moveToTrash')).toThrow(/does not implement "moveToTrash"/);
+    // The trash is all four methods or nothing.
+    const memory = new MemorySessionStorage();
+    expect(storageCapabilities(memory).trash).toBe(true);
+    const partial = { ...minimal, moveToTrash: memory.moveToTrash.bind(memory) };
+    expect(storageCapabilities(partial).trash).toBe(false);
+  });
+
+  it('tells a revision conflict from a taken name, each with its own advice', () => {
+    const revision = new SessionConflictError('x', 1, 2);
+    expect(revision.reason).toBe('revision');
+    expect(revision.message).toMatch(/changed by another writer.*Load the session again/);
+    const taken = new SessionConflictError('x', 0, 3, { reason: 'name-taken' });
+    expect(taken.reason).toBe('name-taken');
+    expect(taken.message).toMatch(
+      /"x" is held by another session .*Use another name, or move the stored session to the trash/,
+    );
+    expect(new SessionConflictError('x', 0, 3, { reason: 'name-taken', hint: 'Do this.' }).message).toMatch(
+      /\. Do this\.$/,
+    );
+  });
+
+  it('makes trash ids, entries and their JSON; checks trash options', () => {
+    const now = new Date('2026-12-02T16:05:00.123Z');
+    const id = newTrashId(now);
+    expect(id).toMatch(/^20261202T160500123Z-[0-9a-f]{12}$/);
+    expect(isTrashId(id)).toBe(true);
+    for (const bad of ['', '../x', 'a/b', '.hidden', 'a..b', 42]) expect(isTrashId(bad)).toBe(false);
+    const state = createSessionState({ name: 'kept', now });
+    const info = sessionInfoFromHead({ ...state, messageCount: 0 }, { name: 'kept', path: 'memory:kept' });
+    const entry = createTrashEntry('kept', info, { reason: 'removed', retentionMs: 1000, now });
+    expect(entry.expiresAt.getTime() - entry.trashedAt.getTime()).toBe(1000);
+    expect(trashEntryFromJSON(JSON.parse(JSON.stringify(trashEntryToJSON(entry))))).toEqual(entry);
+    expect(trashEntryFromJSON({ ...trashEntryToJSON(entry), id: '../x' })).toBeUndefined();
+    expect(readTrashOptions()).toEqual({ reason: 'removed', retentionMs: 30 * 24 * 60 * 60 * 1000 });
+    expect(() => readTrashOptions({ retentionMs: -1 })).toThrow(InvalidArgumentError);
+    expect(() => readTrashOptions({ reason: 'lost' as 'removed' })).toThrow(/reason must be/);
   });
 
   it('recognises errors by code across package copies', () => {

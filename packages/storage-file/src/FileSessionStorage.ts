@@ -16,9 +16,19 @@ import {
   type SessionStorage,
   type TranscriptAppendMode,
   type TranscriptAppendOptions,
+  type TrashEntry,
+  type TrashListOptions,
+  type TrashOptions,
+  type TrashPurgeOptions,
+  type TrashRestoreOptions,
   type WriteOptions,
 } from '@channelcoder/session-core';
-import { deserializeState, fencingToken, resolveSaveName } from '@channelcoder/session-core/storage-kit';
+import {
+  deserializeState,
+  fencingToken,
+  resolveSaveName,
+  trashEntryNotFound,
+} from '@channelcoder/session-core/storage-kit';
 import { commitSave } from './commit-save.js';
 import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';
@@ -33,6 +43,7 @@ import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-l
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
 import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-files.js';
+import { listTrash, moveToTrash, purgeTrash, restoreFromTrash, type TrashFiles } from './trash-files.js';
 
 /**
  * Durable, crash-safe, incremental session storage in a directory of plain files.
@@ -49,6 +60,8 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
  * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
+ * <root>/.trash/<id>/                     a trashed session: entry.json and the session's folder (see
+ *                                         trash-files.ts)
  * ```
  *
  * - A save writes only the new messages (appended after the committed bytes) and a new head (temp file,
@@ -61,6 +74,8 @@ import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-fil
  *   given `{ lease }` checks the lease under the same lock as its write.
  * - Files are created 0600 and directories 0700.
  * - `list()` reads heads only, never messages.
+ * - The trash (`moveToTrash`, `listTrash`, `restoreFromTrash`, `purgeTrash`) moves a session's folder whole
+ *   into `.trash/` and back, each time in one rename: a killed process leaves it in one place or the other.
  */
 export class FileSessionStorage implements SessionStorage {
   /** The absolute storage root. */
@@ -272,6 +287,59 @@ export class FileSessionStorage implements SessionStorage {
     }
   }
 
+  /**
+   * Moves the session (its folder with every transcript, and a 3.x file of the name) into
+   * `<root>/.trash/<id>/` in one rename under the session's lock; afterwards load, list, exists, search
+   * and loadTranscript no longer see it and the name is free. Resolves undefined when nothing is stored.
+   *
+   * @throws InvalidSessionNameError; LeaseLostError when `options.lease` is no longer the session's lease
+   *   (nothing moved); StorageUnavailableError for file-system failures.
+   */
+  async moveToTrash(name: string, options?: TrashOptions): Promise<TrashEntry | undefined> {
+    const key = normalizeSessionName(name);
+    fencingToken(key, options);
+    try {
+      if (!(await this.ensureLocksDir())) return undefined;
+      return await moveToTrash(this.trashFiles(), key, options);
+    } catch (err) {
+      throw toStorageError(err, `moveToTrash("${key}")`, key);
+    }
+  }
+
+  /** Trash entries, newest first; expired ones are not listed. */
+  async listTrash(options?: TrashListOptions): Promise<TrashEntry[]> {
+    try {
+      return await listTrash(this.trashFiles(), options);
+    } catch (err) {
+      throw toStorageError(err, 'listTrash()');
+    }
+  }
+
+  /**
+   * Renames the entry's session folder back into the root under its name (or `options.name`).
+   *
+   * @throws SessionNotFoundError when no such unexpired entry; SessionConflictError (`'name-taken'`) when a
+   *   session is stored under the target name (nothing changed).
+   */
+  async restoreFromTrash(id: string, options?: TrashRestoreOptions): Promise<string> {
+    try {
+      // No root, no trash: nothing to restore (and nothing is created to find that out).
+      if (!(await this.ensureLocksDir())) throw trashEntryNotFound(id, this.root);
+      return await restoreFromTrash(this.trashFiles(), id, options);
+    } catch (err) {
+      throw toStorageError(err, 'restoreFromTrash()');
+    }
+  }
+
+  /** Deletes trash entries for good: `options.id`, else every expired one (`all`: every one). */
+  async purgeTrash(options?: TrashPurgeOptions): Promise<number> {
+    try {
+      return await purgeTrash(this.trashFiles(), options);
+    } catch (err) {
+      throw toStorageError(err, 'purgeTrash()');
+    }
+  }
+
   /** Nothing to release: every call opens and closes its own files. */
   async close(): Promise<void> {}
 
@@ -281,6 +349,29 @@ export class FileSessionStorage implements SessionStorage {
       fsync: this.options.fsync,
       lockTiming: (operation) => this.lockTiming(operation),
       ensureRoot: () => this.ensureRoot(),
+    };
+  }
+
+  private trashFiles(): TrashFiles {
+    return {
+      layout: this.layout,
+      fsync: this.options.fsync,
+      searchIndex: this.searchIndex,
+      withSessionLock: (name, operation, body) =>
+        withLock(this.layout.lockPath(name), this.lockTiming(operation), body),
+      exists: (name) => this.exists(name),
+      storedRevision: async (name) => {
+        try {
+          const read = await readHead(this.layout.sessionDir(name), name);
+          if (read !== undefined) return read.head.info.revision;
+          return (await readLegacyFile(this.layout.legacyPath(name), name))?.revision ?? 0;
+        } catch {
+          return 0;
+        }
+      },
+      checkLease: async (name, options) => {
+        if (options?.lease) await assertFileLeaseHeld(this.layout, name, options.lease);
+      },
     };
   }
 

@@ -14,6 +14,7 @@
  *   .list-order/order.jsonl               0600  listing entries newest first (see list-order.ts)
  *   .locks/<name>.lock                    0600  the writer lock of a session (see session-lock.ts)
  *   .locks/<name>.lease                   0600  the session's lease and last token (see session-lease.ts)
+ *   .trash/<id>/                          0700  a trashed session: entry.json, session/ (see trash-files.ts)
  * ```
  */
 import { join, sep } from 'node:path';

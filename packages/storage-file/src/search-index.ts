@@ -163,6 +163,15 @@ export class SearchIndex {
     return this.ahead({ n: name, w: messageWords(state), ...(state.revision === 0 ? { c: 1 } : {}) });
   }
 
+  /**
+   * Before a trashed session is restored under `name`: all its words (messages and transcripts), marked as
+   * covering the session from its start (`f`), like a session read afresh.
+   */
+  beforeRestore(name: string, state: SessionState, transcripts: readonly unknown[][]): Promise<void> {
+    const words = messageWords(state) + transcripts.map((t) => entryWords(t)).join('');
+    return this.ahead({ n: name, f: 1, w: words });
+  }
+
   /** Before transcript entries of `name` are appended. */
   beforeTranscriptAppend(name: string, claudeSessionId: string, entries: readonly unknown[]): Promise<void> {
     return this.ahead({ n: name, t: claudeSessionId, w: entryWords(entries) });

@@ -15,7 +15,8 @@ const TURN_OPTIONS = `  -p, --prompt TEXT      the prompt (instead of a PROMPT a
   -d, --data KEY=VALUE   template data, repeatable; KEY may be a path (user.name); VALUE is text,
                          or JSON for numbers, booleans, arrays and objects
       --session NAME     start a new session saved under NAME (refuses an existing name)
-      --force            with --session: start NAME over even if it exists
+      --force            with --session: start NAME over even if it exists (the existing session
+                         goes to the trash: \`channelcoder session restore NAME --as OTHER\` brings it back)
       --load-session NAME  continue the saved session NAME
       --model NAME       Claude model
       --system-prompt TEXT, --append-system-prompt TEXT
@@ -40,7 +41,7 @@ Commands:
   run [PROMPT | FILE.md]          one turn; prints Claude's answer
   stream [PROMPT | FILE.md]       one turn; prints the answer as it arrives
   interactive [PROMPT | FILE.md]  hands the terminal to Claude Code, records the outcome
-  session list|show|remove|fork|export|import   manage saved sessions
+  session list|show|remove|restore|fork|export|import   manage saved sessions
   serve                           the session service over HTTP (needs @channelcoder/server)
   ui                              the browser viewer of every session (needs @channelcoder/server)
   --list-sessions                 same as \`session list\`
@@ -108,7 +109,9 @@ Examples:
   search TEXT              full-text search over messages and transcripts (tool calls and results too)
   stats                    turns, tokens and cost, by day, tag, model or session
   adopt                    import Claude Code's own transcripts (bare claude -p, the SDK) as sessions
-  remove NAME              delete a session (asks first on a terminal; --yes otherwise)
+  remove NAME              move a session to the trash (--purge: delete for good; asks first on a
+                           terminal, --yes otherwise)
+  restore NAME             put a session back from the trash (--as NEW: under another name)
   fork NAME NEW            a new session branching off NAME's conversation
   export NAME [FILE]       a portable JSON document, or --format md|html (stdout without FILE)
   import FILE [--name N]   store a document made by export (FILE - reads stdin)
@@ -127,12 +130,15 @@ and a total line (sessions, messages, cost).
 Options:
       --limit N          at most N sessions
       --prefix TEXT      only names starting with TEXT
+      --trash            the trash instead: sessions removed or replaced (kept 30 days), newest first,
+                         with the id \`session restore\` takes
       --json             a JSON array instead of the table
 ${STORAGE}
 
 Examples:
   channelcoder session list
   channelcoder session list --limit 5 --json
+  channelcoder session list --trash
   channelcoder --list-sessions --storage redis://localhost:6379/0`,
 
   'session search': `Usage: channelcoder session search TEXT [options]
@@ -231,15 +237,35 @@ Examples:
 
   'session remove': `Usage: channelcoder session remove NAME [options]
 
-Deletes a session. On a terminal it asks for confirmation; otherwise pass --yes.
+Moves a session to the trash, where it is kept 30 days (\`channelcoder session list --trash\`) and
+can be put back with \`channelcoder session restore NAME\`; expired entries are deleted on the way.
+On a storage without a trash, and with --purge, the session is deleted for good. On a terminal it asks
+for confirmation; otherwise pass --yes.
 
 Options:
   -y, --yes              do not ask
+      --purge            delete for good instead of moving to the trash
 ${STORAGE}
 
 Examples:
   channelcoder session remove old-project
-  channelcoder session remove old-project --yes`,
+  channelcoder session remove old-project --yes
+  channelcoder session remove old-project --yes --purge`,
+
+  'session restore': `Usage: channelcoder session restore NAME|ID [options]
+
+Puts a session back from the trash, with its transcripts: NAME takes the newest trashed session of that
+name, ID one entry (the ID column of \`channelcoder session list --trash\`). A name that is taken is
+refused (nothing changes): restore under another name with --as.
+
+Options:
+      --as NEW           restore under the name NEW
+${STORAGE}
+
+Examples:
+  channelcoder session list --trash
+  channelcoder session restore old-project
+  channelcoder session restore my-project --as my-project-before`,
 
   'session fork': `Usage: channelcoder session fork NAME NEW [options]
 

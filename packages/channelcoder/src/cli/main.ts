@@ -8,6 +8,7 @@ import { exportCommand, forkCommand, importCommand, removeCommand } from './comm
 import { openCommand } from './commands/session-open.js';
 import { searchCommand } from './commands/session-search.js';
 import { statsCommand } from './commands/session-stats.js';
+import { restoreCommand } from './commands/session-trash.js';
 import { turnCommand } from './commands/turn.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -22,6 +23,7 @@ const SESSION_COMMANDS: Record<string, Command> = {
   list: listCommand,
   show: showCommand,
   remove: removeCommand,
+  restore: restoreCommand,
   fork: forkCommand,
   export: exportCommand,
   import: importCommand,

@@ -1,17 +1,31 @@
 /** `session()` and its statics, bound to a default storage (the facade package binds file storage). */
 
 import { MemorySessionStorage } from '../memory-storage.js';
-import { normalizeSessionName } from '../names.js';
+import { isValidSessionName, normalizeSessionName } from '../names.js';
 import { cliRunner } from '../runner/runner.js';
 import { ownCopy } from '../safety/own-properties.js';
 import { withRedaction } from '../safety/redact.js';
 import { createSessionState } from '../state.js';
-import { type ListOptions, requireCapability, type SessionStorage } from '../storage.js';
+import {
+  type ListOptions,
+  requireCapability,
+  type SessionStorage,
+  storageCapabilities,
+  type TrashListOptions,
+} from '../storage.js';
 import { loadSession, sessionExists } from './persistence.js';
 import { recoverTurns } from './recovery.js';
 import { ClaudeSession, type SessionConfig } from './session.js';
 import { planTurn } from './turn-plan.js';
-import type { LoadOptions, Session, SessionFactory, SessionOptions, StorageOption } from './types.js';
+import type {
+  LoadOptions,
+  Session,
+  SessionFactory,
+  SessionOptions,
+  SessionRemoveOptions,
+  SessionRestoreOptions,
+  StorageOption,
+} from './types.js';
 
 export interface SessionFactoryDefaults {
   /** The storage used when a call passes none (called once per call; return a shared instance). */
@@ -60,15 +74,42 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
 
   const storageOf = (options?: StorageOption) => options?.storage ?? defaults.storage();
 
+  const list = async (options: ListOptions & TrashListOptions & StorageOption & { trash?: boolean } = {}) => {
+    const { storage, trash, ...rest } = options;
+    const target = storageOf({ storage });
+    if (trash === true) {
+      const { name, limit } = rest;
+      return requireCapability(
+        target,
+        'listTrash',
+      )({
+        ...(name === undefined ? {} : { name }),
+        ...(limit === undefined ? {} : { limit }),
+      });
+    }
+    const { name: _name, ...listOptions } = rest;
+    return target.list(listOptions);
+  };
+
   return Object.assign(create, {
     load,
-    list: (options: ListOptions & StorageOption = {}) => {
-      const { storage, ...listOptions } = options;
-      return storageOf({ storage }).list(listOptions);
-    },
-    remove: (name: string, options?: StorageOption) => {
+    list: list as SessionFactory['list'],
+    restore: async (nameOrId: string, options: SessionRestoreOptions = {}) => {
       const storage = storageOf(options);
-      return requireCapability(storage, 'remove')(normalizeSessionName(name));
+      const listTrash = requireCapability(storage, 'listTrash');
+      const restoreFromTrash = requireCapability(storage, 'restoreFromTrash');
+      const target = options.as === undefined ? {} : { name: normalizeSessionName(options.as) };
+      const byName = isValidSessionName(nameOrId) ? await listTrash({ name: nameOrId, limit: 1 }) : [];
+      const id = byName[0]?.id ?? nameOrId;
+      return restoreFromTrash(id, target);
+    },
+    remove: async (name: string, options: SessionRemoveOptions = {}) => {
+      const storage = storageOf(options);
+      const key = normalizeSessionName(name);
+      if (options.purge !== true && storageCapabilities(storage).trash) {
+        return (await requireCapability(storage, 'moveToTrash')(key, { reason: 'removed' })) !== undefined;
+      }
+      return requireCapability(storage, 'remove')(key);
     },
     exists: (name: string, options?: StorageOption) => sessionExists(storageOf(options), name),
   });
@@ -84,7 +125,8 @@ export function defaultMemoryStorage(): MemorySessionStorage {
 
 /**
  * Create a session: `session({ name, storage, autoSave, cwd, runner, defaults })`; statics `session.load`,
- * `session.list`, `session.remove`, `session.exists`. Without a storage, sessions live in one in-process
+ * `session.list` (`{ trash: true }`: the trash), `session.restore`, `session.remove` (to the trash when the
+ * storage has one), `session.exists`. Without a storage, sessions live in one in-process
  * MemorySessionStorage (the `channelcoder` package defaults to file storage instead).
  */
 export const session: SessionFactory = createSessionFactory({ storage: defaultMemoryStorage });

@@ -19,6 +19,8 @@ export type {
   SessionDetachedRun,
   SessionFactory,
   SessionOptions,
+  SessionRemoveOptions,
+  SessionRestoreOptions,
   SessionRunOptions,
   StorageOption,
   TurnLeaseOptions,

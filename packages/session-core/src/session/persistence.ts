@@ -3,12 +3,12 @@
  * the storage) and with seed-era storages that only save/load/list and never touch `revision`: nothing
  * here relies on the storage changing the state it is given.
  */
-import { SessionNotFoundError } from '../errors.js';
+import { SessionConflictError, SessionCorruptError, SessionNotFoundError } from '../errors.js';
 import type { WriteOptions } from '../lease.js';
 import { generateSessionName, normalizeSessionName } from '../names.js';
 import { deserializeState } from '../serialize.js';
 import { cloneSessionState, type SessionState } from '../state.js';
-import type { SessionStorage } from '../storage.js';
+import { type SessionStorage, storageCapabilities, storageLabel } from '../storage.js';
 
 /** Where a session object stands with its storage. */
 export interface SaveRecord {
@@ -31,7 +31,12 @@ export interface SaveOutcome {
 /**
  * Saves `state` (the storage may bump its revision in place). A requested name that differs from the
  * stored one saves a copy at revision 0 under it (the autosave-generated entry it replaces, if any, is
- * named in the outcome for the caller to remove once it adopted the new state).
+ * named in the outcome for the caller to rename away once it adopted the new state).
+ *
+ * A name held by another session (one this object never saved or loaded under) is taken over: on a storage
+ * with the trash capability the stored session moves to the trash (reason `'replaced'`) and this one is
+ * saved; without it the save is refused with a `'name-taken'` conflict saying so. Between writers of the
+ * same session the revision check applies as it is.
  */
 export async function saveSession(
   storage: SessionStorage,
@@ -45,7 +50,7 @@ export async function saveSession(
     const copy = cloneSessionState(state);
     copy.revision = 0;
     copy.metadata.name = chosen;
-    const returnedName = await storage.save(copy, chosen);
+    const returnedName = await saveReplacing(storage, copy, chosen, write, true);
     const outcome: SaveOutcome = {
       state: copy,
       record: { storedName: chosen, generatedName: false },
@@ -58,9 +63,8 @@ export async function saveSession(
   const generated = chosen === undefined && record.storedName === undefined && existing === undefined;
   const target = chosen ?? record.storedName ?? normalizeSessionName(existing ?? generateSessionName());
   state.metadata.name = target;
-  // Seed-era storages take two arguments; the third is passed only when there is a lease to fence with.
-  const returnedName =
-    write?.lease === undefined ? await storage.save(state, target) : await storage.save(state, target, write);
+  const replacing = record.storedName !== target && state.revision === 0;
+  const returnedName = await saveReplacing(storage, state, target, write, replacing);
   return {
     state,
     record: {
@@ -69,6 +73,73 @@ export async function saveSession(
     },
     returnedName,
   };
+}
+
+/** How many times a replacing save moves a newly stored session aside before it gives up (racing creators). */
+const REPLACE_ATTEMPTS = 3;
+
+/**
+ * `storage.save`, and when `replacing` (the object never held `name`) and a session is stored under it:
+ * moves that one to the trash and saves again (see {@link saveSession}).
+ */
+async function saveReplacing(
+  storage: SessionStorage,
+  state: SessionState,
+  name: string,
+  write: WriteOptions | undefined,
+  replacing: boolean,
+): Promise<string> {
+  try {
+    return await store(storage, state, name, write);
+  } catch (err) {
+    // A damaged session under the name is set aside like any other (it stays restorable from the trash).
+    const taken = SessionConflictError.is(err) || SessionCorruptError.is(err);
+    if (!replacing || !taken) throw err;
+    if (!storageCapabilities(storage).trash || typeof storage.moveToTrash !== 'function') {
+      if (!SessionConflictError.is(err)) throw err;
+      throw nameTakenWithoutTrash(storage, name, err);
+    }
+    let last: unknown = err;
+    for (let attempt = 0; attempt < REPLACE_ATTEMPTS; attempt++) {
+      await storage.moveToTrash(name, {
+        reason: 'replaced',
+        ...(write?.lease === undefined ? {} : { lease: write.lease }),
+      });
+      try {
+        return await store(storage, state, name, write);
+      } catch (again) {
+        if (!SessionConflictError.is(again) && !SessionCorruptError.is(again)) throw again;
+        last = again;
+      }
+    }
+    throw last;
+  }
+}
+
+/** Seed-era storages take two arguments; the third is passed only when there is a lease to fence with. */
+function store(
+  storage: SessionStorage,
+  state: SessionState,
+  name: string,
+  write: WriteOptions | undefined,
+): Promise<string> {
+  return write?.lease === undefined ? storage.save(state, name) : storage.save(state, name, write);
+}
+
+function nameTakenWithoutTrash(
+  storage: SessionStorage,
+  name: string,
+  conflict: SessionConflictError,
+): SessionConflictError {
+  return new SessionConflictError(name, conflict.expectedRevision, conflict.actualRevision, {
+    reason: 'name-taken',
+    hint:
+      `Nothing was saved and the stored session is kept: ${storageLabel(storage)} has no trash capability ` +
+      '(moveToTrash, listTrash, restoreFromTrash, purgeTrash), so it cannot be set aside. Save under another ' +
+      'name (save(name), session({ name })), or remove the stored session first (session.remove(name)) if ' +
+      'it is no longer needed.',
+    cause: conflict,
+  });
 }
 
 /**
@@ -85,7 +156,8 @@ export async function loadSession(
   const loaded = await storage.load(key);
   if (loaded === undefined || loaded === null) throw new SessionNotFoundError(key);
   const state = deserializeState(JSON.parse(JSON.stringify(loaded)), { name: key });
-  if (state.metadata.name === undefined) state.metadata.name = key;
+  // The name it is stored under wins over the stored one (a session restored from the trash under a new name).
+  state.metadata.name = key;
   return { state, name: key };
 }
 

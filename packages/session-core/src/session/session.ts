@@ -8,7 +8,12 @@ import {
   setCurrentSessionId,
   type TurnOutcome,
 } from '../chain.js';
-import { InvalidArgumentError, SessionNotFoundError, SessionSaveError } from '../errors.js';
+import {
+  InvalidArgumentError,
+  SessionCorruptError,
+  SessionNotFoundError,
+  SessionSaveError,
+} from '../errors.js';
 import { DEFAULT_LEASE_TTL_MS, type SessionLease } from '../lease.js';
 import type { DetachedRun } from '../runner/detached.js';
 import { waitForDetached } from '../runner/detached-log.js';
@@ -350,12 +355,21 @@ export class ClaudeSession implements Session {
     try {
       stored = (await loadSession(this.config.storage, name)).state;
     } catch (err) {
-      if (!SessionNotFoundError.is(err)) throw err;
+      // A damaged session under a name this object never held is not ours either: the save replaces it.
+      const notOurs = SessionCorruptError.is(err) && this.record.storedName !== name;
+      if (!SessionNotFoundError.is(err) && !notOurs) throw err;
       this.unsettled = false;
       return;
     }
     this.unsettled = false;
     if (stored.revision === this.current.revision) return;
+    // Another session holds the name (this object never saved or loaded under it, and the stored one is
+    // not a save of ours that landed): it is not ours to continue; the next save replaces it.
+    if (
+      this.record.storedName !== name &&
+      stored.metadata.created.getTime() !== this.current.metadata.created.getTime()
+    )
+      return;
     const next = reconcileWithStored(this.current, stored, this.saved);
     this.dirty = next.messages.length > stored.messages.length;
     this.current = next;
@@ -482,8 +496,36 @@ export class ClaudeSession implements Session {
       revision: this.current.revision,
     };
     if (saved.replacedGeneratedName !== undefined && typeof this.config.storage.remove === 'function') {
+      await moveTranscripts(
+        this.config.storage,
+        saved.replacedGeneratedName,
+        saved.returnedName,
+        this.current,
+      );
       await this.config.storage.remove(saved.replacedGeneratedName);
     }
     return saved.returnedName;
+  }
+}
+
+/**
+ * A rename (a session autosaved under a generated name, then saved under a chosen one): the stored
+ * transcripts of every conversation in the chain are copied from the old entry to the new one before the
+ * old one is removed. Appends are idempotent, so a copy the mirror already made is not doubled.
+ */
+async function moveTranscripts(
+  storage: SessionStorage,
+  from: string,
+  to: string,
+  state: SessionState,
+): Promise<void> {
+  if (typeof storage.loadTranscript !== 'function' || typeof storage.appendTranscript !== 'function') return;
+  const ids = new Set(state.sessionChain);
+  if (state.currentSessionId !== undefined) ids.add(state.currentSessionId);
+  for (const id of ids) {
+    if (id === '') continue;
+    const lines = await storage.loadTranscript(from, id);
+    if (lines === null || lines.length === 0) continue;
+    await storage.appendTranscript(to, id, lines, 0);
   }
 }

@@ -8,7 +8,7 @@ import type { ClaudeStream } from '../runner/stream.js';
 import type { ClaudeResult, RunOptions } from '../runner/types.js';
 import type { RedactSetting } from '../safety/redact.js';
 import type { Message, SessionState, UsageLedger } from '../state.js';
-import type { ListOptions, SessionStorage } from '../storage.js';
+import type { ListOptions, SessionInfo, SessionStorage, TrashEntry, TrashListOptions } from '../storage.js';
 import type { ClaudeFunctionOf } from './claude-function.js';
 
 /**
@@ -71,6 +71,18 @@ export type LoadOptions = Omit<SessionOptions, 'name' | 'tags'>;
 
 export interface StorageOption {
   storage?: SessionStorage;
+}
+
+/** Options of `session.remove`. */
+export interface SessionRemoveOptions extends StorageOption {
+  /** Delete for good instead of moving to the trash (default false). */
+  purge?: boolean;
+}
+
+/** Options of `session.restore`. */
+export interface SessionRestoreOptions extends StorageOption {
+  /** Restore under this name instead of the one the session had. */
+  as?: string;
 }
 
 /** A background turn of a session. */
@@ -150,9 +162,25 @@ export interface SessionFactory {
   /** Loads a saved session. @throws SessionNotFoundError (or the storage's own error) when absent. */
   load(name: string, options?: LoadOptions): Promise<Session>;
   /** Saved sessions, newest first (metadata only). */
-  list(options?: ListOptions & StorageOption): Promise<import('../storage.js').SessionInfo[]>;
-  /** Removes a saved session; true when something was removed. @throws CapabilityError without remove(). */
-  remove(name: string, options?: StorageOption): Promise<boolean>;
+  list(options?: ListOptions & StorageOption & { trash?: false }): Promise<SessionInfo[]>;
+  /**
+   * With `trash: true`: the trash's entries (sessions removed or replaced, kept 30 days by default), newest
+   * first; `name` keeps one session's entries. @throws CapabilityError on a storage without trash.
+   */
+  list(options: TrashListOptions & StorageOption & { trash: true }): Promise<TrashEntry[]>;
+  /**
+   * Puts a trashed session back, with its transcripts: `nameOrId` is a session name (its newest trash entry)
+   * or a trash entry's id; `as` restores under another name. Resolves with the name it was restored under.
+   * @throws SessionNotFoundError when the trash has no such entry; SessionConflictError (reason
+   *   `'name-taken'`) when a session is stored under the target name; CapabilityError without trash.
+   */
+  restore(nameOrId: string, options?: SessionRestoreOptions): Promise<string>;
+  /**
+   * Removes a saved session; true when something was removed. On a storage with the trash capability it
+   * moves to the trash (restorable with `session.restore(name)`), unless `purge: true` deletes it for good.
+   * @throws CapabilityError when the storage can do neither.
+   */
+  remove(name: string, options?: SessionRemoveOptions): Promise<boolean>;
   /** Whether a session is saved under the name (uses list() when the storage has no exists()). */
   exists(name: string, options?: StorageOption): Promise<boolean>;
 }

@@ -9,12 +9,14 @@ import { formatCost, relativeTime, table } from '../output/format.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withStorage } from '../storage.js';
 import { FULL_SHOW_OPTIONS, showFullCommand } from './session-show-full.js';
+import { listTrashCommand } from './session-trash.js';
 
 const LIST_OPTIONS = {
   ...STORAGE_OPTIONS,
   json: { type: 'boolean' },
   limit: { type: 'string' },
   prefix: { type: 'string' },
+  trash: { type: 'boolean' },
 } as const;
 
 export async function listCommand(args: string[], io: CliIo): Promise<number> {
@@ -25,6 +27,7 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
   }
   const limit = positiveInteger(values, 'limit', 'session list');
   const prefix = stringOption(values, 'prefix');
+  if (values.trash === true) return listTrashCommand(values, limit, prefix, io);
   const spec = storageSpecOf(values, io);
   return withStorage(spec, async ({ storage, label }) => {
     const infos = await storage.list({

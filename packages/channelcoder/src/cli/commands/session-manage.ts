@@ -13,12 +13,13 @@ import type { CliIo } from '../io.js';
 import { storageSpecOf, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
 import { exportFormatOf, exportReadableCommand } from './session-export-format.js';
+import { hasTrash, moveToTrash } from './session-trash.js';
 
 export async function removeCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(
     'session remove',
     args,
-    { ...STORAGE_OPTIONS, yes: { type: 'boolean', short: 'y' } },
+    { ...STORAGE_OPTIONS, yes: { type: 'boolean', short: 'y' }, purge: { type: 'boolean' } },
     [1, 1],
   );
   if (values.help === true) {
@@ -32,18 +33,33 @@ export async function removeCommand(args: string[], io: CliIo): Promise<number> 
   }
   const spec = storageSpecOf(values, io);
   return withStorage(spec, async ({ storage }) => {
-    const remove = requireCapability(storage, 'remove');
+    // Into the trash when the storage keeps one; --purge (or a storage without trash) deletes for good.
+    const toTrash = values.purge !== true && hasTrash(storage) ? storage : undefined;
+    const remove = toTrash === undefined ? requireCapability(storage, 'remove') : undefined;
     if (values.yes !== true) {
       // Read only the listing entry: a corrupt session must stay removable.
       const info = (await storage.list({ prefix: name })).find((entry) => entry.name === name);
       if (info === undefined) return notFound(io, name);
       const what = info.error === undefined ? `${info.messageCount} messages` : 'corrupt';
-      if (!(await confirm(io, `Remove session "${name}" (${what})? [y/N] `))) {
+      const question =
+        toTrash === undefined
+          ? `Remove session "${name}" (${what}) for good? [y/N] `
+          : `Move session "${name}" (${what}) to the trash? [y/N] `;
+      if (!(await confirm(io, question))) {
         io.stderr.write('Not removed.\n');
         return EXIT.ok;
       }
     }
-    if (!(await remove(name))) return notFound(io, name);
+    if (toTrash !== undefined) {
+      const entry = await moveToTrash(toTrash, name, 'removed');
+      if (entry === undefined) return notFound(io, name);
+      io.stdout.write(
+        `Moved session "${name}" to the trash (kept until ${entry.expiresAt.toISOString().slice(0, 10)}); ` +
+          `restore it with \`channelcoder session restore ${name}\`, or delete it for good with \`channelcoder session remove ${name} --purge\` next time.\n`,
+      );
+      return EXIT.ok;
+    }
+    if (!(await (remove as (n: string) => Promise<boolean>)(name))) return notFound(io, name);
     io.stdout.write(`Removed session "${name}".\n`);
     return EXIT.ok;
   });

@@ -34,6 +34,7 @@ import { styleFor } from '../output/style.js';
 import { storageSpecOf, withheldStorageEnv, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
 import { promptSource } from './prompt-source.js';
+import { hasTrash, moveToTrash } from './session-trash.js';
 
 export type TurnMode = 'run' | 'stream' | 'interactive';
 
@@ -89,7 +90,7 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
 
   if (spec === undefined) return execute(undefined);
   return withStorage(spec, async ({ storage }) => {
-    const s = newName !== undefined ? await startSession(storage, newName, values, mode) : undefined;
+    const s = newName !== undefined ? await startSession(storage, newName, values, mode, io) : undefined;
     const loaded =
       loadName !== undefined
         ? await sessionFactory.load(loadName, { storage, ...redactOption(values) })
@@ -103,16 +104,32 @@ async function startSession(
   name: string,
   values: ParsedValues,
   mode: string,
+  io: CliIo,
 ): Promise<Session> {
   const cwd = stringOption(values, 'cwd');
   if (await sessionFactory.exists(name, { storage })) {
     if (values.force !== true) {
       throw new UsageError(
-        `Session "${name}" already exists. Continue it with --load-session ${name}, or start it over with --force.`,
+        `Session "${name}" already exists. Continue it with --load-session ${name}, or start it over with --force` +
+          `${hasTrash(storage) ? ' (the existing one goes to the trash)' : ''}.`,
         mode,
       );
     }
-    // Starting over keeps the stored revision, so the first save replaces the old conversation atomically.
+    if (hasTrash(storage)) {
+      // Replaced, never destroyed: the existing session (corrupt or not) moves to the trash first.
+      if ((await moveToTrash(storage, name, 'replaced')) !== undefined) {
+        io.stderr.write(
+          `Moved the existing session "${name}" to the trash; restore it with \`channelcoder session restore ${name} --as ${name}-before\`.\n`,
+        );
+      }
+      return sessionFactory({
+        name,
+        storage,
+        ...redactOption(values),
+        ...(cwd === undefined ? {} : { cwd }),
+      });
+    }
+    // No trash: starting over keeps the stored revision, so the first save replaces the old conversation atomically.
     try {
       const existing = await sessionFactory.load(name, {
         storage,
