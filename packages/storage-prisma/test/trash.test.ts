@@ -5,10 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SessionConflictError, SessionNotFoundError } from '@channelcoder/session-core';
+import { SessionConflictError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
 import { makeState } from '@channelcoder/storage-conformance';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PrismaSessionStorage } from '../src/index.js';
+import { prismaBackdoor } from './support/backdoor.js';
 import { postgresDatabase, sqliteDatabase, type TestDatabase } from './support/databases.js';
 
 const providers: [string, () => Promise<TestDatabase>][] = [
@@ -78,6 +79,19 @@ for (const [label, open] of providers) {
       if (storage.search) expect((await storage.search('zebra')).map((r) => r.name)).toEqual(['restored']);
       expect(await storage.listTrash!()).toEqual([]);
       await expect(storage.restoreFromTrash!(entry!.id)).rejects.toSatisfy(SessionNotFoundError.is);
+    });
+
+    it('moves and restores a damaged session, still reported as damaged', async () => {
+      await storage.save(makeState({ messages: 2 }), 'damaged');
+      await prismaBackdoor(db.prisma).corrupt('damaged');
+      const entry = await storage.moveToTrash!('damaged');
+      expect(entry?.session.error).toBeDefined();
+      expect((await storage.list()).map((i) => i.name)).not.toContain('damaged');
+      expect(await storage.restoreFromTrash!(entry!.id)).toBe('damaged');
+      const listed = (await storage.list()).find((i) => i.name === 'damaged');
+      expect(listed?.error).toBeDefined();
+      await expect(storage.load('damaged')).rejects.toSatisfy(SessionCorruptError.is);
+      await storage.remove('damaged');
     });
 
     it('purges expired entries with their rows and keeps the others', async () => {

@@ -5,14 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SessionConflictError, SessionNotFoundError } from '@channelcoder/session-core';
+import { SessionConflictError, SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
 import { makeState } from '@channelcoder/storage-conformance';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
 import { indexKeys, sessionKeys, transcriptKey, trashedKeys, trashIndexKeys } from '../src/keys.js';
 import { recordCommands } from './support/command-log.js';
-import { connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
+import { backdoor, connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
 
 const url = inject('redisUrl');
 const client: Redis = connect(url);
@@ -121,6 +121,17 @@ describe('trash', () => {
       expect(listed.map((e) => e.id)).toEqual([moved[0]!.split(' ')[2]]);
     }
     expect(await storage.list()).toEqual([]);
+  });
+
+  it('moves and restores a damaged session, still reported as damaged', async () => {
+    await storage.save(makeState({ messages: 2 }), 'damaged');
+    await backdoor(client, prefix).corrupt('damaged');
+    const entry = await storage.moveToTrash('damaged');
+    expect(entry?.session.error).toBeDefined();
+    expect(await storage.list()).toEqual([]);
+    expect(await storage.restoreFromTrash(entry!.id)).toBe('damaged');
+    expect((await storage.list()).map((i) => [i.name, i.error !== undefined])).toEqual([['damaged', true]]);
+    await expect(storage.load('damaged')).rejects.toSatisfy(SessionCorruptError.is);
   });
 
   it('purges the expired entries (and their keys) and keeps the others', async () => {

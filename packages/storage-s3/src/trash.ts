@@ -27,15 +27,19 @@
 import {
   normalizeSessionName,
   SessionConflictError,
+  SessionCorruptError,
+  type SessionInfo,
   type SessionLease,
   type TrashEntry,
   type TrashListOptions,
   type TrashOptions,
   type TrashPurgeOptions,
   type TrashRestoreOptions,
+  UnsupportedFormatError,
 } from '@channelcoder/session-core';
 import {
   compareTrashEntries,
+  corruptSessionInfo,
   createTrashEntry,
   fencingToken,
   isTrashExpired,
@@ -52,7 +56,7 @@ import {
 import { mapBounded } from './bounded-parallel.js';
 import { type HeadLease, isLeaseOnly, KIND_METADATA, LEASE_ONLY_KIND, leaseOf } from './head-lease.js';
 import { readStoredHead, type StoredHead } from './head-record.js';
-import { indexedHeadOf, indexKeyFor } from './index-entry.js';
+import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -111,13 +115,8 @@ export class S3Trash {
       }
       if (options?.lease !== undefined)
         this.d.assertLease(key, options.lease, head?.doc === undefined ? undefined : leaseOf(head.doc));
-      if (head === undefined || head.doc === undefined || isLeaseOnly(head.doc)) return undefined;
-      const stored = readStoredHead(key, head.text, head.etag, this.d.pathOf(key));
-      const entry = createTrashEntry(
-        key,
-        sessionInfoFromHead(stored.info, { name: key, path: this.d.pathOf(key) }),
-        settings,
-      );
+      if (head === undefined || (head.doc !== undefined && isLeaseOnly(head.doc))) return undefined;
+      const entry = createTrashEntry(key, this.infoOf(key, head), settings);
       const folder = this.d.keys.trashFolder(entry.id);
       await this.copyTree(this.d.keys.sessionFolder(key), folder, op);
       await this.d.objects.put(`${folder}head.json`, head.text, 'application/json', op);
@@ -157,7 +156,6 @@ export class S3Trash {
     if (live !== undefined && (live.doc === undefined || !isLeaseOnly(live.doc)))
       throw restoreNameTaken(name, revisionOf(live));
     await this.writeEntry({ ...found, state: 'restoring', restoreTo: name }, op);
-    const stored = readStoredHead(name, trashedHead.text, trashedHead.etag, this.d.pathOf(name));
     await this.copyTree(folder, this.d.keys.sessionFolder(name), op, (k) => k !== `${folder}head.json`);
     const lease = live?.doc === undefined ? undefined : leaseOf(live.doc);
     const text =
@@ -176,7 +174,7 @@ export class S3Trash {
       if (now?.[RESTORED_FROM_METADATA] === id) throw trashEntryNotFound(id, 'S3'); // another restore of it won
       throw restoreNameTaken(name);
     }
-    await this.finishRestore(name, id, stored, op);
+    await this.finishRestore(name, id, trashedHead, found.entry, op);
     return name;
   }
 
@@ -208,12 +206,19 @@ export class S3Trash {
     await this.copyTree(`${live}transcripts/`, `${folder}transcripts/`, op);
     const trashedHead = await this.d.objects.getText(`${folder}head.json`, op);
     if (trashedHead !== undefined) {
+      let entries: string[];
       try {
         const stored = readStoredHead(name, trashedHead.text, trashedHead.etag, this.d.pathOf(name));
-        await mapBounded(this.d.indexKeysOf(name, stored), PARALLEL, (k) => this.d.objects.delete(k, op));
-      } catch {
-        // A head that does not validate has no listing entry of its own to delete.
+        entries = this.d.indexKeysOf(name, stored);
+      } catch (err) {
+        if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+        // A damaged head does not say which listing entry it has: find them by name (as remove() does).
+        const index = this.d.keys.indexFolder();
+        entries = (await this.d.objects.listAllKeys(index, op)).filter(
+          (k) => parseIndexKey(index, k)?.name === name,
+        );
       }
+      await mapBounded(entries, PARALLEL, (k) => this.d.objects.delete(k, op));
     }
     const copies = (await this.d.objects.listAllKeys(folder, op)).filter((k) => k !== `${folder}head.json`);
     await mapBounded(copies, PARALLEL, (k) => this.d.objects.delete(`${live}${k.slice(folder.length)}`, op));
@@ -228,6 +233,17 @@ export class S3Trash {
         { ifMatch: head.etag },
         LEASE_ONLY_METADATA,
       );
+    }
+  }
+
+  /** The listing entry of the head being trashed (with `error` when it does not validate). */
+  private infoOf(name: string, head: RawHead): SessionInfo {
+    const where = { name, path: this.d.pathOf(name) };
+    try {
+      return sessionInfoFromHead(readStoredHead(name, head.text, head.etag, where.path).info, where);
+    } catch (err) {
+      if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+      return corruptSessionInfo(where, err);
     }
   }
 
@@ -248,12 +264,24 @@ export class S3Trash {
     return trashedAsOf((await this.rawHead(name, op))?.doc) === id;
   }
 
-  private async finishRestore(name: string, id: string, stored: StoredHead, op: string): Promise<void> {
-    const index = indexKeyFor(
-      this.d.keys.indexFolder(),
-      name,
-      indexedHeadOf(stored.info, stored.info.messageCount),
-    );
+  /** Adds the restored session's listing entry, then deletes the trash entry and its copies. */
+  private async finishRestore(
+    name: string,
+    id: string,
+    head: { text: string; etag: string },
+    entry: TrashEntry,
+    op: string,
+  ): Promise<void> {
+    const folder = this.d.keys.indexFolder();
+    let index: string;
+    try {
+      const stored = readStoredHead(name, head.text, head.etag, this.d.pathOf(name));
+      index = indexKeyFor(folder, name, indexedHeadOf(stored.info, stored.info.messageCount));
+    } catch (err) {
+      if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+      // A damaged session is listed by position only; list() reads its head and shows the damage.
+      index = unverifiedIndexKey(folder, name, entry.session.lastActive);
+    }
     await this.d.objects.put(index, '', 'application/octet-stream', op);
     await this.discard(id, op);
   }
@@ -286,10 +314,7 @@ export class S3Trash {
         const meta = await this.d.objects.metadata(this.d.keys.headKey(target), op);
         if (meta?.[RESTORED_FROM_METADATA] !== id) return found; // not restored (yet): still in the trash
         const head = await this.d.objects.getText(this.d.keys.headKey(target), op);
-        if (head !== undefined) {
-          const stored = readStoredHead(target, head.text, head.etag, this.d.pathOf(target));
-          await this.finishRestore(target, id, stored, op);
-        }
+        if (head !== undefined) await this.finishRestore(target, id, head, found.entry, op);
         return undefined;
       }
       const head = await this.rawHead(name, op);

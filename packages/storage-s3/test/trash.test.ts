@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SessionNotFoundError } from '@channelcoder/session-core';
+import { SessionCorruptError, SessionNotFoundError } from '@channelcoder/session-core';
 import { makeState } from '@channelcoder/storage-conformance';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { S3SessionStorage } from '../src/index.js';
-import { deletePrefix, listAll, makeClient, uniquePrefix } from './support/fixtures.js';
+import { backdoor, deletePrefix, listAll, makeClient, uniquePrefix } from './support/fixtures.js';
 
 const s3 = inject('s3Conditional');
 const client = makeClient(s3.endpoint);
@@ -122,6 +122,20 @@ describe('a move killed part way', () => {
     expect((await storage.load('overwritten')).messages.map((m) => m.id)).toEqual(
       replacement.messages.map((m) => m.id),
     );
+  });
+});
+
+describe('a damaged session', () => {
+  it('goes to the trash and comes back, still reported as damaged', async () => {
+    const storage = fresh();
+    await storage.save(makeState({ messages: 2 }), 'damaged');
+    await backdoor(client, storage).corrupt('damaged');
+    const entry = await storage.moveToTrash('damaged');
+    expect(entry?.session.error).toBeDefined();
+    expect(await storage.list()).toEqual([]);
+    expect(await storage.restoreFromTrash(entry!.id)).toBe('damaged');
+    expect((await storage.list()).map((i) => [i.name, i.error !== undefined])).toEqual([['damaged', true]]);
+    await expect(storage.load('damaged')).rejects.toSatisfy(SessionCorruptError.is);
   });
 });
 
