@@ -95,6 +95,19 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const DeleteQuery = Type.Object(
+  {
+    purge: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description:
+          'true: delete for good. Otherwise, on a storage with a trash, the session moves to the trash ' +
+          '(restorable with `channelcoder session restore NAME`)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const MessagesQuery = Type.Object(
   {
     limit: Type.Optional(

@@ -3,6 +3,7 @@
  * real `channelcoder serve` process on file storage, turns run by the real `claude` CLI against the mock API.
  */
 import { join } from 'node:path';
+import { FileSessionStorage } from '@channelcoder/storage-file';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, type Service, startService, startWorld } from './support/service.js';
 
@@ -142,5 +143,13 @@ describe('seed 004: sessions with task statistics over HTTP', () => {
 
     expect((await service.fetch('/sessions/feature-x-2', { method: 'DELETE' })).status).toBe(204);
     expect((await service.fetch('/sessions/feature-x-2')).status).toBe(404);
+    // The file storage keeps a trash: the deleted session is there, whole, until purged.
+    const storage = new FileSessionStorage(join(world.sandbox.root, 'sessions'));
+    const [trashed] = await storage.listTrash({ name: 'feature-x-2' });
+    expect(trashed).toMatchObject({ name: 'feature-x-2', reason: 'removed' });
+    expect(trashed?.session.messageCount).toBe(8);
+    expect((await service.fetch(`/sessions/${name}?purge=true`, { method: 'DELETE' })).status).toBe(204);
+    expect(await storage.listTrash({ name })).toEqual([]);
+    expect((await service.fetch('/sessions/x?purge=yes', { method: 'DELETE' })).status).toBe(400);
   });
 });

@@ -7,6 +7,7 @@ import {
   type SessionInfo,
   SessionNotFoundError,
   type SessionState,
+  storageCapabilities,
 } from '@channelcoder/session-core';
 import { requireCapability } from '@channelcoder/session-core/storage-kit';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +15,14 @@ import type { Static } from 'typebox';
 import { ServiceError } from '../errors.js';
 import { allowedDirectory } from '../paths.js';
 import { withoutPlans } from '../plan-record.js';
-import { CreateSessionBody, ForkBody, ListQuery, MessagesQuery, NameParams } from '../schemas.js';
+import {
+  CreateSessionBody,
+  DeleteQuery,
+  ForkBody,
+  ListQuery,
+  MessagesQuery,
+  NameParams,
+} from '../schemas.js';
 import { endedAt, runDefaults, serviceTags, userTags, withEnded, withoutEnded } from '../service-tags.js';
 import { sessionStats } from '../stats.js';
 import type { ServiceState } from './service-state.js';
@@ -154,13 +162,27 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
 
   app.delete(
     '/sessions/:name',
-    { schema: { summary: 'Delete a session', tags: ['sessions'], params: NameParams } },
+    {
+      schema: {
+        summary: 'Delete a session: into the trash when the storage keeps one, unless purge=true',
+        tags: ['sessions'],
+        params: NameParams,
+        querystring: DeleteQuery,
+      },
+    },
     async (request, reply) => {
       const { name } = request.params as Static<typeof NameParams>;
-      const remove = requireCapability(storage, 'remove');
+      const { purge } = request.query as Static<typeof DeleteQuery>;
+      const toTrash = purge !== 'true' && storageCapabilities(storage).trash;
+      const remove = toTrash ? undefined : requireCapability(storage, 'remove');
+      const moveToTrash = toTrash ? requireCapability(storage, 'moveToTrash') : undefined;
       await storage.load(name); // 404 before waiting for the session
       // Held like a task: a turn running meanwhile finishes, is stored and answered before the removal.
-      const removed = await svc.holdForWrite(name, 'delete', () => remove(name));
+      const removed = await svc.holdForWrite(name, 'delete', async (saveOptions) =>
+        moveToTrash !== undefined
+          ? (await moveToTrash(name, { ...saveOptions, reason: 'removed' })) !== undefined
+          : (remove as (n: string) => Promise<boolean>)(name),
+      );
       if (!removed) throw new SessionNotFoundError(name);
       return reply.code(204).send();
     },
