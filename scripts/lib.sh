@@ -79,3 +79,13 @@ report_build_progress() {
   done
   BUILD_SHOWN=${#starts[@]}
 }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "error: '$*' needs root; run it as root or install the packages named above yourself" >&2; return 1
+  fi
+}
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
