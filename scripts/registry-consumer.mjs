@@ -162,6 +162,7 @@ export const options = {
   skip: {
     concurrency: 's3rver ignores If-Match / If-None-Match; the repository runs it against an enforcing endpoint',
     lease: 's3rver ignores If-Match / If-None-Match, so two holders could both take the lease; the repository runs it against an enforcing endpoint',
+    trash: 's3rver ignores If-Match, which commits a move to the trash against a racing save; the repository runs it against an enforcing endpoint',
   },
   skipAgentConcurrency: 's3rver ignores If-Match, which orders racing transcript appends; the repository runs it against an enforcing endpoint',
 };
