@@ -33,6 +33,20 @@ export class KeyLayout {
     return `${this.partsFolder(name)}${id}.jsonl`;
   }
 
+  /** One Claude session id's transcript: `manifest.json` and one part per append (see transcripts.ts). */
+  transcriptFolder(name: string, claudeSessionId: string): string {
+    return `${this.sessionFolder(name)}transcripts/${claudeSessionId}/`;
+  }
+
+  transcriptManifestKey(name: string, claudeSessionId: string): string {
+    return `${this.transcriptFolder(name, claudeSessionId)}manifest.json`;
+  }
+
+  /** One append's lines; `id` is 16 random hex digits. */
+  transcriptPartKey(name: string, claudeSessionId: string, id: string): string {
+    return `${this.transcriptFolder(name, claudeSessionId)}p-${id}.jsonl`;
+  }
+
   indexFolder(): string {
     return `${this.prefix}index/`;
   }
@@ -51,6 +65,34 @@ export class KeyLayout {
     return `${this.prefix}trash/${id}/`;
   }
 }
+
+/**
+ * Every kind of object the storage writes, in the order of the README's key-layout table: each built by
+ * {@link KeyLayout} from placeholders (a test compares the table with this list, and the keys a workload of
+ * every operation leaves in a bucket with {@link KEY_PLACEHOLDERS}).
+ */
+export const KEY_LAYOUT: readonly ((keys: KeyLayout) => string)[] = [
+  (k) => k.headKey('<name>'),
+  (k) => k.partKey('<name>', '<seq>-<nonce>'),
+  (k) => `${k.indexFolder()}<17 digits>!<name>!/<metadata>`,
+  (k) => k.transcriptManifestKey('<name>', '<claude id>'),
+  (k) => k.transcriptPartKey('<name>', '<claude id>', '<16 hex>'),
+  (k) => k.trashEntryKey('<id>'),
+  (k) => `${k.trashFolder('<id>')}…`,
+];
+
+/** What each placeholder of {@link KEY_LAYOUT} stands for in a stored key (regular expression sources). */
+export const KEY_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  '<name>': '[A-Za-z0-9][A-Za-z0-9._-]{0,127}',
+  '<seq>': '\\d{10}',
+  '<nonce>': '[0-9a-f]{8}',
+  '<17 digits>': '\\d{17}',
+  '<metadata>': '(?:~|[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)',
+  '<claude id>': '[A-Za-z0-9._-]+',
+  '<16 hex>': '[0-9a-f]{16}',
+  '<id>': '\\d{8}T\\d{9}Z-[0-9a-f]{12}',
+  '…': '(?:head\\.json|parts/.+|transcripts/.+)',
+};
 
 /** A fresh part id for a part written by the save that creates `revision`. */
 export function newPartId(revision: number): string {

@@ -75,7 +75,7 @@ export class TranscriptChunks {
     const folder = this.folder(name, claudeSessionId);
     if (!Array.isArray(entries))
       throw new InvalidArgumentError('appendTranscript(): entries must be an array');
-    const manifestKey = `${folder}manifest.json`;
+    const manifestKey = this.keys.transcriptManifestKey(name, claudeSessionId);
     let part: { key: string; text: string; count: number } | undefined;
     for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
       const current = await this.readManifest(name, claudeSessionId, manifestKey);
@@ -101,7 +101,11 @@ export class TranscriptChunks {
       if (fresh.length === 0) return; // every entry is stored already
       const text = fresh.map((e) => `${stringify(e, name)}\n`).join('');
       if (part === undefined || part.text !== text) {
-        part = { key: `${folder}p-${randomBytes(8).toString('hex')}.jsonl`, text, count: fresh.length };
+        part = {
+          key: this.keys.transcriptPartKey(name, claudeSessionId, randomBytes(8).toString('hex')),
+          text,
+          count: fresh.length,
+        };
         await this.objects.put(part.key, text, 'application/x-ndjson', 'appendTranscript');
       }
       const next: Manifest = {
@@ -131,7 +135,11 @@ export class TranscriptChunks {
   async load(name: string, claudeSessionId: string): Promise<unknown[] | null> {
     const folder = this.folder(name, claudeSessionId);
     const location = `s3://${this.objects.bucket}/${folder}`;
-    const current = await this.readManifest(name, claudeSessionId, `${folder}manifest.json`);
+    const current = await this.readManifest(
+      name,
+      claudeSessionId,
+      this.keys.transcriptManifestKey(name, claudeSessionId),
+    );
     if (current === undefined) return this.loadLegacy(name, claudeSessionId, folder);
     const { manifest } = current;
     if (manifest.lines === 0) return null;
@@ -256,7 +264,7 @@ export class TranscriptChunks {
         `Invalid Claude session id ${JSON.stringify(claudeSessionId)}: expected letters, digits, ".", "_" and "-".`,
       );
     }
-    return `${this.keys.sessionFolder(name)}transcripts/${claudeSessionId}/`;
+    return this.keys.transcriptFolder(name, claudeSessionId);
   }
 
   private async legacyChunks(folder: string): Promise<LegacyChunk[]> {

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SessionConflictError, SessionCorruptError, type SessionState } from '@channelcoder/session-core';
 import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { S3SessionStorage, type S3SessionStorageOptions } from '../src/index.js';
+import { KEY_LAYOUT, KEY_PLACEHOLDERS, KeyLayout } from '../src/keys.js';
 import {
   countRequests,
   deletePrefix,
@@ -61,6 +63,83 @@ describe('key layout', () => {
     const head = await headOf(storage, 'laid-out');
     expect(head.parts.map((p) => p.count)).toEqual([2, 2]);
     expect(head.revision).toBe(2);
+  });
+});
+
+describe('KEY_LAYOUT', () => {
+  it('is the README key-layout table, row by row', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('## Key layout');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const documented = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((m) => m[1]);
+    expect(documented).toEqual(KEY_LAYOUT.map((kind) => kind(new KeyLayout('<p>'))));
+  });
+
+  it('covers every object a workload of every operation writes, and the workload writes every kind', async () => {
+    // A client of its own: the request counter stays on it.
+    const recorded = makeClient(endpoint);
+    const storage = new S3SessionStorage({
+      client: recorded,
+      bucket,
+      prefix: uniquePrefix('layout'),
+      compactAfterParts: 2,
+    });
+    made.push(storage);
+    const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const kinds = KEY_LAYOUT.map((kind) => {
+      let source = literal(kind(new KeyLayout(storage.prefix)));
+      for (const [placeholder, pattern] of Object.entries(KEY_PLACEHOLDERS))
+        source = source.replaceAll(literal(placeholder), pattern);
+      return { shown: kind(new KeyLayout('<p>')), re: new RegExp(`^${source}$`) };
+    });
+    const counter = countRequests(recorded);
+    const stored = new Set<string>();
+    const snapshot = async () => {
+      for (const key of await listAll(client, bucket, storage.prefix)) stored.add(key);
+    };
+
+    const state = makeState({ messages: 3 });
+    await storage.save(state, 'worked');
+    for (let i = 0; i < 3; i++) await storage.save(addMessages(state, 1), 'worked'); // compacts
+    await storage.appendTranscript('worked', 'plain-id', [{ type: 'user' }, { type: 'assistant' }], 0);
+    await storage.appendTranscript('worked', 'plain-id', [{ type: 'user', uuid: 'u-1' }], 2, {
+      dedupe: 'uuid',
+    });
+    const lease = await storage.lease('worked', { ttlMs: 60_000 });
+    await storage.save(addMessages(await storage.load('worked'), 1), 'worked', { lease });
+    await lease.release();
+    const leaseOnly = await storage.lease('lease-only', { ttlMs: 60_000 });
+    await snapshot();
+    await leaseOnly.release();
+    expect((await storage.list()).map((s) => s.name)).toEqual(['worked']);
+    await storage.save(makeState({ messages: 2 }), 'binned');
+    await storage.appendTranscript('binned', 'plain-id', [{ type: 'user' }], 0);
+    const restored = await storage.moveToTrash('binned');
+    const purged = await storage.moveToTrash('worked');
+    await snapshot();
+    expect(await storage.listTrash()).toHaveLength(2);
+    expect(await storage.restoreFromTrash(restored!.id, { name: 'back' })).toBe('back');
+    expect(await storage.purgeTrash({ id: purged!.id })).toBe(1);
+    await snapshot();
+    expect(await storage.remove('back')).toBe(true);
+    await snapshot();
+
+    const written = counter.requests
+      .filter((r) => r.method === 'PUT')
+      .map((r) => r.path.replace(`/${bucket}/`, ''))
+      .filter((key) => key !== '' && !key.includes('?'));
+    const seen = new Set<string>();
+    for (const key of new Set([...written, ...stored])) {
+      const matches = kinds.filter((k) => k.re.test(key));
+      expect(
+        matches.map((k) => k.shown),
+        `${key} is one kind of KEY_LAYOUT`,
+      ).toHaveLength(1);
+      seen.add(matches[0]!.shown);
+    }
+    expect(kinds.filter((k) => !seen.has(k.shown)).map((k) => k.shown)).toEqual([]);
+    expect(written.length).toBeGreaterThan(10);
+    recorded.destroy();
   });
 });
 
