@@ -3,25 +3,32 @@
  * they get here (letters, digits, `.`, `_`, `-`, no leading `.`, no `..`), so a name is always a single
  * path segment inside the root, and names never collide with the dot-entries the storage keeps for itself.
  *
- * ```
- * <root>/                                 0700
- *   <name>/                               0700  one directory per session
- *     head.json                           0600  the wire head + { file: { messages, bytes } }
- *     messages-<generation>.jsonl         0600  one wire message per line, append-only
- *     transcripts/                        0700  Claude CLI transcripts (see transcript-files.ts)
- *   <name>.json                           0600  a ChannelCoder 3.x session file (read; upgraded on save)
- *   .list-index.jsonl                     0600  cache of listing fields, log of changes (see list-index.ts)
- *   .list-order/order.jsonl               0600  listing entries newest first (see list-order.ts)
- *   .locks/<name>.lock                    0600  the writer lock of a session (see session-lock.ts)
- *   .locks/<name>.lease                   0600  the session's lease and last token (see session-lease.ts)
- *   .trash/<id>/                          0700  a trashed session: entry.json, session/ (see trash-files.ts)
- * ```
+ * Every path the storage writes is listed in {@link FILE_LAYOUT} below (and the README's on-disk tree).
  */
 import { join, sep } from 'node:path';
 
-export const HEAD_FILE = 'head.json';
-const HEAD_TEMP_FILE = '.head.json.tmp';
-const LOCKS_DIR = '.locks';
+/** The fixed names the storage keeps under the root and in session folders (the modules build paths from them). */
+export const NAMES = {
+  head: 'head.json',
+  headTemp: '.head.json.tmp',
+  transcripts: 'transcripts',
+  listIndex: '.list-index.jsonl',
+  listOrder: '.list-order',
+  listOrderFile: 'order.jsonl',
+  searchIndex: '.search-index.jsonl',
+  searchCompactMark: '.search-index.compact',
+  locks: '.locks',
+  removedPrefix: '.removed-',
+  trash: '.trash',
+  trashEntry: 'entry.json',
+  trashSession: 'session',
+  trashLegacy: 'legacy.json',
+  purgePrefix: '.purge-',
+} as const;
+
+export const HEAD_FILE = NAMES.head;
+const HEAD_TEMP_FILE = NAMES.headTemp;
+const LOCKS_DIR = NAMES.locks;
 const MESSAGES_FILE = /^messages-(\d{1,15})\.jsonl$/;
 
 export class StorageLayout {
@@ -65,7 +72,7 @@ export class StorageLayout {
 
   /** Where a removed session is moved before it is deleted (a dot-entry: never listed). */
   trashPath(name: string, nonce: string): string {
-    return join(this.root, `.removed-${nonce}-${name}`);
+    return join(this.root, `${NAMES.removedPrefix}${nonce}-${name}`);
   }
 }
 
@@ -78,3 +85,53 @@ export function messagesFileName(generation: number): string {
 export function isMessagesFileName(file: string): boolean {
   return MESSAGES_FILE.test(file);
 }
+
+/**
+ * Every file and folder the storage creates, writes or renames something to (folders end in `/`), in the
+ * order of the README's on-disk tree. The temporary names exist only while an operation runs. A test
+ * compares the README tree with this list, and every path a workload of every operation writes with it.
+ */
+export const FILE_LAYOUT: readonly string[] = [
+  '<root>/',
+  '<root>/<name>/',
+  `<root>/<name>/${NAMES.head}`,
+  `<root>/<name>/${NAMES.headTemp}`,
+  '<root>/<name>/messages-<gen>.jsonl',
+  `<root>/<name>/${NAMES.transcripts}/`,
+  `<root>/<name>/${NAMES.transcripts}/<claude id>.head.json`,
+  `<root>/<name>/${NAMES.transcripts}/.<claude id>.head.json.tmp`,
+  `<root>/<name>/${NAMES.transcripts}/<claude id>.<gen>.jsonl`,
+  `<root>/<name>/${NAMES.transcripts}/<claude id>.uuids`,
+  '<root>/<name>.json',
+  `<root>/${NAMES.listIndex}`,
+  `<root>/${NAMES.listIndex}.<uuid>.tmp`,
+  `<root>/${NAMES.listOrder}/`,
+  `<root>/${NAMES.listOrder}/${NAMES.listOrderFile}`,
+  `<root>/${NAMES.listOrder}/.<uuid>.tmp`,
+  `<root>/${NAMES.searchIndex}`,
+  `<root>/${NAMES.searchIndex}.<pid>.<time>.tmp`,
+  `<root>/${NAMES.searchCompactMark}`,
+  `<root>/${NAMES.locks}/`,
+  `<root>/${NAMES.locks}/<name>.lock`,
+  `<root>/${NAMES.locks}/<name>.lock.breaker`,
+  `<root>/${NAMES.locks}/<name>.lease`,
+  `<root>/${NAMES.trash}/`,
+  `<root>/${NAMES.trash}/<id>/`,
+  `<root>/${NAMES.trash}/<id>/${NAMES.trashEntry}`,
+  `<root>/${NAMES.trash}/<id>/${NAMES.trashSession}/`,
+  `<root>/${NAMES.trash}/<id>/${NAMES.trashLegacy}`,
+  `<root>/${NAMES.trash}/${NAMES.purgePrefix}<id>-<8 hex>/`,
+  `<root>/${NAMES.removedPrefix}<8 hex>-<name>/`,
+];
+
+/** What each placeholder of {@link FILE_LAYOUT} stands for in a path (regular expression sources). */
+export const LAYOUT_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  '<name>': '[A-Za-z0-9][A-Za-z0-9._-]{0,127}',
+  '<gen>': '\\d{1,15}',
+  '<claude id>': '(?:[A-Za-z0-9][A-Za-z0-9_-]{0,127}|~[A-Za-z0-9_-]+)',
+  '<uuid>': '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+  '<pid>': '\\d+',
+  '<time>': '[0-9a-z]+',
+  '<id>': '\\d{8}T\\d{9}Z-[0-9a-f]{12}',
+  '<8 hex>': '[0-9a-f]{8}',
+};

@@ -23,11 +23,11 @@ import { join } from 'node:path';
 import type { SessionInfo } from '@channelcoder/session-core';
 import { encodeListCursor, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
-import type { StorageLayout } from './layout.js';
+import { NAMES, type StorageLayout } from './layout.js';
 import { withdrawOrder } from './list-order.js';
 import { NOFOLLOW } from './no-follow.js';
 
-const INDEX_FILE = '.list-index.jsonl';
+const INDEX_FILE = NAMES.listIndex;
 
 /** What a listing shows of a session, dates in epoch milliseconds. */
 export interface ListedFields {

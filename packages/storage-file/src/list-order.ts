@@ -27,12 +27,12 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootId } from './boot-id.js';
 import { DIR_MODE, FILE_MODE } from './durable-fs.js';
-import type { StorageLayout } from './layout.js';
+import { NAMES, type StorageLayout } from './layout.js';
 import { type IndexLine, indexStart, isIndexLine, type ListIndex } from './list-index.js';
 import { NOFOLLOW, realDirectory } from './no-follow.js';
 
-const ORDER_DIR = '.list-order';
-const ORDER_FILE = 'order.jsonl';
+const ORDER_DIR = NAMES.listOrder;
+const ORDER_FILE = NAMES.listOrderFile;
 /** A root change younger than this is not trusted to be seen by its change time. */
 export const SETTLED_MS = 2_000;
 /** Index bytes after the order's offset beyond which a full listing (and a new order) is cheaper. */
@@ -205,7 +205,7 @@ function isOrderEntry(value: unknown): value is OrderEntry {
 export function readIndexTail(layout: StorageLayout, header: OrderHeader): string | undefined {
   let fd: number;
   try {
-    fd = openSync(join(layout.root, '.list-index.jsonl'), constants.O_RDONLY | NOFOLLOW);
+    fd = openSync(join(layout.root, NAMES.listIndex), constants.O_RDONLY | NOFOLLOW);
   } catch {
     return undefined;
   }

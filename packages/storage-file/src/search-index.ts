@@ -66,12 +66,12 @@ import {
   sessionSnippets,
 } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE, syncDirectory } from './durable-fs.js';
-import type { StorageLayout } from './layout.js';
+import { NAMES, type StorageLayout } from './layout.js';
 import { NOFOLLOW } from './no-follow.js';
 import { readHead } from './session-reader.js';
 
-const INDEX_FILE = '.search-index.jsonl';
-const COMPACT_MARK = '.search-index.compact';
+const INDEX_FILE = NAMES.searchIndex;
+const COMPACT_MARK = NAMES.searchCompactMark;
 /** Fewest dead lines (superseded, or of sessions gone) that make a search compact the index. */
 export const COMPACT_MIN_DEAD = 64;
 /** A compaction marker older than this was left by a process that died: it is removed. */

@@ -30,6 +30,7 @@ import {
 } from '@channelcoder/session-core/storage-kit';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { readOptionalText } from './head-file.js';
+import { NAMES } from './layout.js';
 import { readFileNoFollow, realDirectory } from './no-follow.js';
 
 const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -122,7 +123,7 @@ export async function loadTranscriptEntries(
   session: string,
   claudeSessionId: string,
 ): Promise<unknown[] | null> {
-  const dir = join(sessionDir, 'transcripts');
+  const dir = join(sessionDir, NAMES.transcripts);
   const stem = transcriptStem(claudeSessionId);
   if ((await realDirectory(sessionDir)) === 'missing' || (await realDirectory(dir)) === 'missing')
     return null;
@@ -166,7 +167,7 @@ export async function appendTranscriptEntries(
   sync: boolean,
   options: TranscriptAppendOptions = {},
 ): Promise<void> {
-  const dir = join(sessionDir, 'transcripts');
+  const dir = join(sessionDir, NAMES.transcripts);
   const stem = transcriptStem(claudeSessionId);
   await realDirectory(sessionDir);
   await realDirectory(dir);

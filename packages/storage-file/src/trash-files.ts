@@ -53,18 +53,18 @@ import {
 } from '@channelcoder/session-core/storage-kit';
 import { DIR_MODE, ensureDirectory, finishWrites, syncDirectory, writeFresh } from './durable-fs.js';
 import { isErrno } from './fs-errors.js';
-import type { StorageLayout } from './layout.js';
+import { NAMES, type StorageLayout } from './layout.js';
 import { announceChange } from './list-index.js';
 import { realDirectory } from './no-follow.js';
 import type { SearchIndex } from './search-index.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
 import { loadTranscriptEntries } from './transcript-files.js';
 
-const TRASH_DIR = '.trash';
-const ENTRY_FILE = 'entry.json';
-const SESSION_DIR = 'session';
-const LEGACY_FILE = 'legacy.json';
-const PURGE_PREFIX = '.purge-';
+const TRASH_DIR = NAMES.trash;
+const ENTRY_FILE = NAMES.trashEntry;
+const SESSION_DIR = NAMES.trashSession;
+const LEGACY_FILE = NAMES.trashLegacy;
+const PURGE_PREFIX = NAMES.purgePrefix;
 /** An incomplete entry younger than this may be a move in progress in another process: purge leaves it. */
 const INCOMPLETE_GRACE_MS = 10 * 60_000;
 
