@@ -16,6 +16,7 @@ import {
   searchByScan,
 } from '@channelcoder/session-core';
 import { matchesFilters, normalizeQuery, sessionSnippets } from '@channelcoder/session-core/storage-kit';
+import { TABLES } from './layout.js';
 import type { ListRow } from './session-rows.js';
 import { listEntry } from './session-rows.js';
 import { BACKEND } from './storage-errors.js';
@@ -63,15 +64,15 @@ function querySql(q: string): string {
  */
 function candidatesSql(q: string, withTranscripts: boolean): string {
   const transcripts = withTranscripts
-    ? `UNION SELECT t.session_name FROM ${q}channelcoder_transcript_lines t
+    ? `UNION SELECT t.session_name FROM ${q}${TABLES.transcriptLines} t
          WHERE ${q}channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)
            AND t.session_name NOT LIKE '~trash~%'`
     : '';
   // Rows named `~trash~…` are trashed sessions (see trash.ts): the partial search indexes of the trash
   // migration leave them out, and the same conditions here let the planner use those indexes.
-  return `SELECT s.name, s.head, s.last_active AS "lastActive" FROM ${q}channelcoder_sessions s
+  return `SELECT s.name, s.head, s.last_active AS "lastActive" FROM ${q}${TABLES.sessions} s
     WHERE s.name IN (
-      SELECT m.session_name FROM ${q}channelcoder_messages m
+      SELECT m.session_name FROM ${q}${TABLES.messages} m
         WHERE ${q}channelcoder_search_words(m.content) @@ to_tsquery('simple', $1::text)
           AND m.session_name NOT LIKE '~trash~%'
       ${transcripts})
@@ -87,17 +88,17 @@ function candidatesSql(q: string, withTranscripts: boolean): string {
  */
 function newestCandidatesSql(q: string, withTranscripts: boolean): string {
   const transcripts = withTranscripts
-    ? `UNION SELECT t.session_name FROM ${q}channelcoder_transcript_lines t
+    ? `UNION SELECT t.session_name FROM ${q}${TABLES.transcriptLines} t
          WHERE t.session_name = ANY(ARRAY(SELECT name FROM newest))
            AND ${q}channelcoder_search_words(t.entry) @@ to_tsquery('simple', $1::text)`
     : '';
   return `WITH newest AS (
-      SELECT s.name, s.head, s.last_active FROM ${q}channelcoder_sessions s
+      SELECT s.name, s.head, s.last_active FROM ${q}${TABLES.sessions} s
         WHERE ($2::text IS NULL OR left(s.name, length($2::text)) = $2::text)
         ORDER BY s.last_active DESC, s.name LIMIT $3::bigint)
     SELECT n.name, n.head, n.last_active AS "lastActive" FROM newest n
     WHERE n.name IN (
-      SELECT m.session_name FROM ${q}channelcoder_messages m
+      SELECT m.session_name FROM ${q}${TABLES.messages} m
         WHERE m.session_name = ANY(ARRAY(SELECT name FROM newest))
           AND ${q}channelcoder_search_words(m.content) @@ to_tsquery('simple', $1::text)
       ${transcripts})

@@ -12,9 +12,10 @@ import {
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
+import { TABLES } from './layout.js';
 import type { MessageRow, ModelClient, SessionRow } from './prisma-models.js';
 
-export const SESSIONS_TABLE = 'channelcoder_sessions';
+export const SESSIONS_TABLE = TABLES.sessions;
 
 export function rowPath(name: string): string {
   return `${SESSIONS_TABLE}/${name}`;

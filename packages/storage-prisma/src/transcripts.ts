@@ -14,6 +14,7 @@ import {
   transcriptEntryUuid,
   uniqueTranscriptEntries,
 } from '@channelcoder/session-core/storage-kit';
+import { TABLES } from './layout.js';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { isUniqueViolation } from './storage-errors.js';
 
@@ -87,7 +88,7 @@ export async function appendTranscriptLines(
         const tx = raw as WithTranscripts;
         await fence(tx);
         const session = await tx.channelCoderSession.findUnique({ where: { name }, select: { name: true } });
-        if (session === null) throw new SessionNotFoundError(name, { where: 'table channelcoder_sessions' });
+        if (session === null) throw new SessionNotFoundError(name, { where: `table ${TABLES.sessions}` });
         const stored = await tx.channelCoderTranscriptLine.count({
           where: { sessionName: name, claudeSessionId },
         });
@@ -135,7 +136,7 @@ export async function appendUniqueTranscriptLines(
         const tx = raw as WithTranscripts;
         await fence(raw as ModelClient);
         const session = await tx.channelCoderSession.findUnique({ where: { name }, select: { name: true } });
-        if (session === null) throw new SessionNotFoundError(name, { where: 'table channelcoder_sessions' });
+        if (session === null) throw new SessionNotFoundError(name, { where: `table ${TABLES.sessions}` });
         const stored = new Set<string>();
         for (let i = 0; i < uuids.length; i += UUID_LOOKUP_BATCH) {
           const rows = await tx.channelCoderTranscriptLine.findMany({
