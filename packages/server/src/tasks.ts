@@ -7,6 +7,7 @@ import {
   type ClaudeResult,
   InvalidArgumentError,
   normalizeSessionName,
+  type Session,
   type SessionRunOptions,
   type SessionState,
   type SessionStorage,
@@ -105,7 +106,10 @@ export class TaskService {
    */
   async prepare(rawName: string, input: TaskInput): Promise<PreparedTask> {
     const name = normalizeSessionName(rawName);
-    const state = await this.ctx.storage.load(name);
+    // Loaded once, with the turns its local transcript has and the store lacks (a replica that died after
+    // Claude answered): the checks, the working directory and the template see what the turn will run on.
+    const loaded = await session.load(name, { storage: this.ctx.storage, leaseTtlMs: this.ctx.leaseTtlMs });
+    const state = loaded.state();
     assertActive(name, state);
     const cwdField =
       input.workingDirectory === undefined ? 'session.workingDirectory' : 'body.workingDirectory';
@@ -139,7 +143,11 @@ export class TaskService {
         if (used) throw new InvalidArgumentError('A prepared task runs once.');
         used = true;
         try {
-          return await this.execute(name, rendered, cwd, input, holder, lease, hold?.lost, listener);
+          // With leases, the turn catches up with the stored session under its lease before it starts (a
+          // turn another replica ran meanwhile is continued from), so the session loaded above serves.
+          // Without, it is loaded again now that this process holds the session.
+          const current = hold === undefined ? { session: loaded, state } : undefined;
+          return await this.execute(name, current, rendered, cwd, input, holder, lease, hold?.lost, listener);
         } finally {
           await hold?.release();
         }
@@ -149,6 +157,7 @@ export class TaskService {
 
   private async execute(
     name: string,
+    current: { session: Session; state: SessionState } | undefined,
     rendered: { prompt: string; options: SessionRunOptions },
     cwd: string,
     input: TaskInput,
@@ -173,10 +182,13 @@ export class TaskService {
     this.running.set(name, running);
     this.ctx.metrics.running.inc();
     try {
-      // Loaded again under the session's lease: another replica may have run a turn since `prepare`.
-      const s = await session.load(name, { storage: this.ctx.storage, leaseTtlMs: this.ctx.leaseTtlMs });
-      assertActive(name, s.state());
-      const stored = s.state();
+      let s: Session;
+      let stored: SessionState;
+      if (current === undefined) {
+        s = await session.load(name, { storage: this.ctx.storage, leaseTtlMs: this.ctx.leaseTtlMs });
+        stored = s.state();
+        assertActive(name, stored);
+      } else ({ session: s, state: stored } = current);
       const options: SessionRunOptions = {
         ...toRunOptions(runDefaults(stored.metadata.tags)),
         ...rendered.options,
