@@ -63,10 +63,20 @@ export interface RecordTurnInput {
  * so nothing the user sent is lost. Updates the chain, `currentSessionId`, the usage ledger and `lastActive`.
  */
 export function recordTurn(state: SessionState, input: RecordTurnInput): SessionState {
+  if (typeof input.prompt !== 'string') throw new InvalidArgumentError('recordTurn: prompt must be a string');
+  return appendTurn(cloneSessionState(state), input);
+}
+
+/**
+ * {@link recordTurn} on `state` itself: the turn is appended to it in place and it is returned. For the
+ * owner of a state (a session object) that keeps no other copy: a turn then costs the same whatever the
+ * session's length, where recordTurn copies the whole state.
+ */
+export function appendTurn(state: SessionState, input: RecordTurnInput): SessionState {
   const { prompt, result } = input;
   if (typeof prompt !== 'string') throw new InvalidArgumentError('recordTurn: prompt must be a string');
   const at = input.at ?? new Date();
-  const next = cloneSessionState(state);
+  const next = state;
   const sessionId = result.sessionId ?? '';
   const failed = result.isError === true;
   const costUsd = turnCost(state, result);

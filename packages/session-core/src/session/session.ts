@@ -1,9 +1,9 @@
 /** The session object: turns through the runner, recorded by the chain logic, saved through the storage. */
 
 import {
+  appendTurn,
   clearSession,
   fork,
-  recordTurn,
   resumeTarget,
   setCurrentSessionId,
   type TurnOutcome,
@@ -37,7 +37,7 @@ import type { ClaudeFunctionOf } from './claude-function.js';
 import { removeRecordedLogs } from './detached-logs.js';
 import { loadSession, type SaveRecord, saveSession } from './persistence.js';
 import { reconcileWithStored } from './reconcile.js';
-import { recoverTurns } from './recovery.js';
+import { recoverTurnsSince, type TranscriptMarkHolder } from './recovery.js';
 import { applyRunSettings } from './run-options.js';
 import { SerialQueue } from './serial-queue.js';
 import { failureOutcome, successOutcome } from './turn-outcome.js';
@@ -101,6 +101,8 @@ export class ClaudeSession implements Session {
   private unsettled = false;
   /** The object holds turns the storage does not have yet (recovered, or a failed save). */
   private dirty = false;
+  /** Where the local transcript was read up to before the last turn (see `recoverTurnsSince`). */
+  private readonly transcriptMark: TranscriptMarkHolder = {};
 
   constructor(
     state: SessionState,
@@ -203,7 +205,7 @@ export class ClaudeSession implements Session {
           // The transcript has one cumulative cost for the whole terminal session: it goes on the last turn.
           if (i === exchanges.length - 1 && result.totalCostUsd !== undefined)
             outcome.totalCostUsd = result.totalCostUsd;
-          state = recordTurn(state, {
+          state = appendTurn(state, {
             prompt: exchange.prompt,
             result: outcome,
             ...(i === 0 && promptId !== undefined ? { promptId } : {}),
@@ -418,7 +420,7 @@ export class ClaudeSession implements Session {
    */
   private async beginTurn(prompt: string, options: SessionRunOptions | undefined) {
     let plan = planTurn(this.current, this.config.defaults, options, this.config.assignSessionIds);
-    const recovered = await recoverTurns(this.current, plan.options);
+    const recovered = await recoverTurnsSince(this.current, plan.options, this.transcriptMark);
     if (recovered !== this.current) {
       this.current = recovered;
       this.dirty = true;
@@ -470,7 +472,7 @@ export class ClaudeSession implements Session {
    */
   private async recordAndSave(prompt: string, outcome: TurnOutcome, result?: ClaudeResult): Promise<void> {
     const promptId = this.current.pendingTurn?.promptId;
-    this.current = recordTurn(this.current, {
+    this.current = appendTurn(this.current, {
       prompt,
       result: outcome,
       ...(promptId === undefined ? {} : { promptId }),

@@ -1,10 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordTurn } from '../../src/chain.js';
 import { deserializeState, serializeState } from '../../src/serialize.js';
-import { recoverTurns, transcriptTurnsAfter } from '../../src/session/recovery.js';
+import {
+  recoverTurns,
+  recoverTurnsSince,
+  type TranscriptMarkHolder,
+  transcriptTurnsAfter,
+} from '../../src/session/recovery.js';
 import { createSessionState, type SessionState } from '../../src/state.js';
 
 const ID = '11111111-2222-4333-8444-555555555555';
@@ -122,6 +127,71 @@ describe('recovering turns from the local transcript (DESIGN 11)', () => {
     expect(nothing.messages.at(-1)).toMatchObject({ id: 'p-2', turn: { isError: true, interrupted: true } });
     expect(nothing.pendingTurn).toBeUndefined();
     expect(nothing.currentSessionId).toBe(ID);
+  });
+
+  it('before each turn it reads only what the transcript gained, and finds what a whole read finds', async () => {
+    const env = configWith([
+      user('u1', '2026-01-01T00:00:05Z', 'one'),
+      assistant('2026-01-01T00:00:06Z', 'first'),
+    ]);
+    const file = join(env.CLAUDE_CONFIG_DIR as string, 'projects', '-work', `${ID}.jsonl`);
+    const append = (...lines: object[]) =>
+      appendFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const offsetOf = (uuid: string) => readFileSync(file).indexOf(`{"type":"user","uuid":"${uuid}"`);
+    const holder: TranscriptMarkHolder = {};
+    const contents = (s: SessionState) => s.messages.map((m) => [m.id, m.content, m.recovered === true]);
+    const same = async (state: SessionState) => {
+      const incremental = await recoverTurnsSince(state, { env }, holder);
+      expect(contents(incremental)).toEqual(contents(await recoverTurns(state, { env })));
+      return incremental;
+    };
+
+    let state = storedWithOneTurn();
+    expect(await same(state)).toBe(state);
+    expect(holder.mark?.offset).toBe(0);
+
+    // A turn is added (its answer torn at first): the read starts at the last prompt's line.
+    append(user('u2', '2026-01-01T00:00:20Z', 'two'));
+    writeFileSync(file, `${readFileSync(file, 'utf8')}{"type":"assistant","mess`);
+    state = await same(state);
+    expect(state.messages.at(-1)).toMatchObject({ content: 'two', turn: { interrupted: true } });
+    expect(holder.mark?.offset).toBe(offsetOf('u2'));
+
+    // The answer lands and another turn follows: only the lines from u2's prompt on are read.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\{"type":"assistant","mess$/, ''));
+    append(assistant('2026-01-01T00:00:21Z', 'second'), user('u3', '2026-01-01T00:00:30Z', 'three'));
+    append(assistant('2026-01-01T00:00:31Z', 'third'));
+    const stored = storedWithOneTurn();
+    state = await same(stored);
+    expect(state.messages.slice(2).map((m) => m.content)).toEqual(['two', 'second', 'three', 'third']);
+    expect(holder.mark?.offset).toBe(offsetOf('u3'));
+
+    // A state older than prompts before the mark (another writer's, or a cleared session): a whole read.
+    const older = recordTurn(createSessionState({ name: 's' }), {
+      prompt: 'zero',
+      result: { text: 'none', sessionId: ID },
+      at: new Date('2026-01-01T00:00:01Z'),
+    });
+    expect((await same(older)).messages.map((m) => m.content)).toEqual([
+      'zero',
+      'none',
+      'one',
+      'first',
+      'two',
+      'second',
+      'three',
+      'third',
+    ]);
+
+    // The file replaced by another one (a restore): the mark's line is not in place, so a whole read.
+    writeFileSync(
+      file,
+      `${[user('u1', '2026-01-01T00:00:05Z', 'one'), user('u4', '2026-01-01T00:00:40Z', 'four')]
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\n`,
+    );
+    expect((await same(stored)).messages.slice(2).map((m) => m.content)).toEqual(['four']);
+    expect(holder.mark?.offset).toBe(offsetOf('u4'));
   });
 
   it('reads defensively: torn last lines, meta entries, tool results and API error reports', () => {
