@@ -4,11 +4,10 @@
  * folders. Docker cannot run on this project's machines: a RECORDING `docker` (testkit) first on PATH
  * records each call and runs the real claude with the mapped working directory, volumes and variables.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectFolderName } from '@channelcoder/session-core';
-import { makeClaudeSandbox, makeRecordingDocker } from '@channelcoder/testkit';
+import { git, makeClaudeSandbox, makeRecordingDocker } from '@channelcoder/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliWorld, runCli, startCliWorld } from './support/cli-world.js';
 
@@ -20,15 +19,6 @@ afterAll(async () => {
   await world?.close();
 });
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
 const lastRequestMentions = (path: string) =>
   JSON.stringify(world.mock.lastMessageRequest()?.body).includes(path);
 

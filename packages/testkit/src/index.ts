@@ -11,6 +11,7 @@ export {
   offlineClaudeEnv,
   offlineClaudeEnvOverlay,
 } from './claude-env.js';
+export { git } from './git.js';
 export {
   countUserTurns,
   defaultReply,

@@ -4,11 +4,10 @@
  * its transcript by the worktree's path), and the session continues there from another working directory
  * and from another "machine" (another clone path, another CLAUDE_CONFIG_DIR and HOME, the storage kept).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeClaudeSandbox, offlineClaudeEnvOverlay } from '../../../testkit/src/index.js';
+import { git, makeClaudeSandbox, offlineClaudeEnvOverlay } from '../../../testkit/src/index.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
 import {
   NotAGitRepositoryError,
@@ -30,16 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cli.close();
 });
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
 
 /** A repository with one commit on `main`. */
 function makeRepo(name: string): string {

@@ -5,7 +5,7 @@ import { parseCommand, positiveInteger, STORAGE_OPTIONS, stringOption } from '..
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
-import { formatCost, relativeTime, table } from '../output/format.js';
+import { formatCost, relativeTime, styledTable } from '../output/format.js';
 import { runOptionLines } from '../output/run-options.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withStorage } from '../storage.js';
@@ -53,16 +53,16 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
         ? `corrupt: ${info.error}`
         : `${info.currentSessionId ?? '-'}${info.transcriptError === undefined ? '' : ' (transcript not mirrored)'}`,
     ]);
-    const text = table(['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
-      'left',
-      'right',
-      'left',
-      'right',
-      'left',
-    ]);
     const style = styleFor(io.stdout, io.env);
-    const [header = '', ...body] = text.split('\n');
-    io.stdout.write(`${style.bold(header)}\n${body.join('\n')}\n`);
+    io.stdout.write(
+      styledTable(style, ['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
+        'left',
+        'right',
+        'left',
+        'right',
+        'left',
+      ]),
+    );
     io.stdout.write(`${style.bold(totalLine(infos, limit))}\n`);
     // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
     for (const info of infos.filter((i) => i.transcriptError !== undefined)) {

@@ -14,7 +14,7 @@ import { parseCommand, STORAGE_OPTIONS, stringOption } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
-import { relativeTime, table } from '../output/format.js';
+import { relativeTime, styledTable } from '../output/format.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withStorage } from '../storage.js';
 
@@ -85,17 +85,14 @@ export async function listTrashCommand(
       e.session.error === undefined ? String(e.session.messageCount) : '?',
       e.id,
     ]);
-    const text = table(['NAME', 'REASON', 'TRASHED', 'DELETED', 'MESSAGES', 'ID'], rows, [
-      'left',
-      'left',
-      'left',
-      'left',
-      'right',
-      'left',
-    ]);
-    const style = styleFor(io.stdout, io.env);
-    const [header = '', ...body] = text.split('\n');
-    io.stdout.write(`${style.bold(header)}\n${body.join('\n')}\n`);
+    io.stdout.write(
+      styledTable(
+        styleFor(io.stdout, io.env),
+        ['NAME', 'REASON', 'TRASHED', 'DELETED', 'MESSAGES', 'ID'],
+        rows,
+        ['left', 'left', 'left', 'left', 'right', 'left'],
+      ),
+    );
     io.stdout.write(
       `${entries.length} in the trash. Restore one with \`channelcoder session restore NAME\` (the newest of that name) or \`channelcoder session restore ID\`.\n`,
     );

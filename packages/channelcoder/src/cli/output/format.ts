@@ -45,3 +45,14 @@ export function table(header: string[], rows: string[][], align: Array<'left' | 
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** {@link table} with its header line through `style.bold` (plain when the stream shows no styles), ending in a newline. */
+export function styledTable(
+  style: { bold(text: string): string },
+  header: string[],
+  rows: string[][],
+  align: Array<'left' | 'right'> = [],
+): string {
+  const [head = '', ...body] = table(header, rows, align).split('\n');
+  return `${[style.bold(head), ...body].join('\n')}\n`;
+}
