@@ -168,6 +168,8 @@ export {
   type UsageLedger,
 } from './state.js';
 export {
+  type DeleteTranscriptOptions,
+  type LeaseInfo,
   type ListOptions,
   type SearchOptions,
   type SearchResult,

@@ -20,6 +20,7 @@ import { assembleState, fromWireHead, toWireHead, toWireMessage } from './serial
 import { corruptSessionInfo, sessionInfoFromHead } from './session-info.js';
 import type { SessionState } from './state.js';
 import type {
+  LeaseInfo,
   ListOptions,
   SessionInfo,
   SessionStorage,
@@ -178,6 +179,24 @@ export class MemorySessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     const lines = this.records.get(key)?.transcripts.get(claudeSessionId);
     return lines === undefined ? null : lines.map((l) => JSON.parse(l) as unknown);
+  }
+
+  async deleteTranscript(name: string, claudeSessionId: string, options?: WriteOptions): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    this.checkLease(key, options);
+    return this.records.get(key)?.transcripts.delete(claudeSessionId) ?? false;
+  }
+
+  async readRevision(name: string): Promise<number | null> {
+    const key = normalizeSessionName(name);
+    const record = this.records.get(key);
+    return record === undefined ? null : fromWireHead(record.head, { name: key }).revision;
+  }
+
+  async peekLease(name: string): Promise<LeaseInfo | null> {
+    const current = this.leases.get(normalizeSessionName(name));
+    if (!current?.live || current.expiresAt <= Date.now()) return null;
+    return { holder: current.holder, token: current.token, expiresAt: new Date(current.expiresAt) };
   }
 
   async lease(name: string, options?: LeaseOptions): Promise<SessionLease> {

@@ -68,6 +68,13 @@ export {
 } from './storage.js';
 export { newTranscriptLines, transcriptEntryUuid, uniqueTranscriptEntries } from './transcript-append.js';
 export {
+  decodeTranscriptChunk,
+  decodeTranscriptChunkText,
+  encodeTranscriptChunk,
+  isCompressedTranscriptChunk,
+  type TranscriptChunkSource,
+} from './transcript-codec.js';
+export {
   compareTrashEntries,
   createTrashEntry,
   DEFAULT_TRASH_RETENTION_MS,

@@ -145,6 +145,16 @@ export interface TrashPurgeOptions {
   all?: boolean;
 }
 
+/** A lease as seen by {@link SessionStorage.peekLease}: who holds it, its fencing token, until when. */
+export interface LeaseInfo {
+  holder: string;
+  token: number;
+  expiresAt: Date;
+}
+
+/** Options of {@link SessionStorage.deleteTranscript}: the lease fence of a write. */
+export type DeleteTranscriptOptions = WriteOptions;
+
 export interface SessionStorage {
   /**
    * Stores the state and returns the name it stored under (the given name, else `metadata.name`, else a
@@ -205,6 +215,29 @@ export interface SessionStorage {
    * Returns how many.
    */
   purgeTrash?(options?: TrashPurgeOptions): Promise<number>;
+  /**
+   * The stored revision of the session, or `null` when nothing is stored under the name; optional
+   * capability. Reads one small value (never the messages), so `session()` can tell cheaply whether another
+   * writer saved since it last loaded. Equals `load(name).revision` whenever both read the same write.
+   */
+  readRevision?(name: string): Promise<number | null>;
+  /**
+   * The session's current unexpired lease, or `null` when none is held (never takes or extends it);
+   * optional capability, present on storages that have `lease`. Lets a viewer show "busy" for a turn
+   * running in another process.
+   */
+  peekLease?(name: string): Promise<LeaseInfo | null>;
+  /**
+   * Deletes every stored line of one transcript (`claudeSessionId`) of the session, atomically: afterwards
+   * `loadTranscript` returns `null` for it and every other transcript is unchanged; a crash midway leaves
+   * either all or none of its lines. Resolves true when something was deleted. Honours `options.lease`
+   * like save (LeaseLostError, nothing deleted). Does not change the session's state or revision.
+   */
+  deleteTranscript?(
+    name: string,
+    claudeSessionId: string,
+    options?: DeleteTranscriptOptions,
+  ): Promise<boolean>;
 }
 
 export interface StorageCapabilities {
@@ -216,6 +249,9 @@ export interface StorageCapabilities {
   search: boolean;
   /** moveToTrash, listTrash, restoreFromTrash and purgeTrash are all present. */
   trash: boolean;
+  readRevision: boolean;
+  peekLease: boolean;
+  deleteTranscript: boolean;
 }
 
 /** The methods of the trash capability. */
@@ -232,6 +268,9 @@ export function storageCapabilities(storage: SessionStorage): StorageCapabilitie
     lease: typeof storage.lease === 'function',
     search: typeof storage.search === 'function',
     trash: TRASH_METHODS.every((m) => typeof storage[m] === 'function'),
+    readRevision: typeof storage.readRevision === 'function',
+    peekLease: typeof storage.peekLease === 'function',
+    deleteTranscript: typeof storage.deleteTranscript === 'function',
   };
 }
 
@@ -245,6 +284,9 @@ export function requireCapability<
     | 'loadTranscript'
     | 'lease'
     | 'search'
+    | 'readRevision'
+    | 'peekLease'
+    | 'deleteTranscript'
     | (typeof TRASH_METHODS)[number],
 >(storage: SessionStorage, capability: K): NonNullable<SessionStorage[K]> {
   const method = storage[capability];

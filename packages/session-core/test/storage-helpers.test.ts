@@ -103,13 +103,21 @@ describe('capabilities and errors', () => {
       lease: false,
       search: false,
       trash: false,
+      readRevision: false,
+      peekLease: false,
+      deleteTranscript: false,
     });
     expect(() => requireCapability(minimal, 'remove')).toThrow(CapabilityError);
     expect(() => requireCapability(minimal, 'remove')).toThrow(/does not implement "remove"/);
     expect(() => requireCapability(minimal, 'moveToTrash')).toThrow(/does not implement "moveToTrash"/);
     // The trash is all four methods or nothing.
     const memory = new MemorySessionStorage();
-    expect(storageCapabilities(memory).trash).toBe(true);
+    expect(storageCapabilities(memory)).toMatchObject({
+      trash: true,
+      readRevision: true,
+      peekLease: true,
+      deleteTranscript: true,
+    });
     const partial = { ...minimal, moveToTrash: memory.moveToTrash.bind(memory) };
     expect(storageCapabilities(partial).trash).toBe(false);
   });
