@@ -1,5 +1,7 @@
 import {
+  type DeleteTranscriptOptions,
   InvalidArgumentError,
+  type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
   type ListOptions,
@@ -25,6 +27,7 @@ import {
   assembleState,
   assertRevision,
   fencingToken,
+  fromWireHead,
   planMessageWrite,
   resolveSaveName,
   toWireHead,
@@ -41,6 +44,7 @@ import {
   appendTranscriptLines,
   appendUniqueTranscriptLines,
   checkTranscriptArgs,
+  deleteTranscriptLines,
   loadTranscriptLines,
 } from './transcripts.js';
 import * as trash from './trash.js';
@@ -364,6 +368,55 @@ export class RedisSessionStorage implements SessionStorage {
     return withAvailability(this.client, this.timeoutMs, `loadTranscript("${key}")`, () =>
       loadTranscriptLines(this.client, this.prefix, key, id),
     );
+  }
+
+  /**
+   * Deletes every line of one transcript (its list and its index) in one script that UNLINKs the keys
+   * (nothing is copied), only while `options.lease` is the session's lease when given. The session's
+   * state, revision and other transcripts are unchanged. Resolves true when something was deleted.
+   *
+   * @throws LeaseLostError (nothing deleted); InvalidArgumentError for a bad claudeSessionId.
+   */
+  async deleteTranscript(
+    name: string,
+    claudeSessionId: string,
+    options?: DeleteTranscriptOptions,
+  ): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    const id = checkTranscriptArgs(key, claudeSessionId);
+    const token = fencingToken(key, options);
+    return withAvailability(
+      this.client,
+      this.timeoutMs,
+      `deleteTranscript("${key}")`,
+      () => deleteTranscriptLines(this.scripts, this.prefix, key, id, token),
+      'the transcript may or may not have been deleted: load it to see',
+    );
+  }
+
+  /** The stored revision (one GET of the head, never the messages), or null when nothing is stored. */
+  async readRevision(name: string): Promise<number | null> {
+    const key = normalizeSessionName(name);
+    const keys = sessionKeys(this.prefix, key);
+    return withAvailability(this.client, this.timeoutMs, `readRevision("${key}")`, async () => {
+      const head = await this.client.get(keys.head).catch(corruptIfWrongType(key, keys));
+      if (head === null) return null;
+      return fromWireHead(head, { name: key, location: keys.head }).revision;
+    });
+  }
+
+  /**
+   * The session's current lease (one HMGET of `P{<name>}:lease`, which expires with the lease at the
+   * server's clock), or null when none is held. Never takes or extends it.
+   */
+  async peekLease(name: string): Promise<LeaseInfo | null> {
+    const key = normalizeSessionName(name);
+    const { lease } = sessionKeys(this.prefix, key);
+    return withAvailability(this.client, this.timeoutMs, `peekLease("${key}")`, async () => {
+      const [holder, token, expiresAt] = await this.client.hmget(lease, 'holder', 'token', 'expiresAt');
+      if (holder == null || token == null || expiresAt == null) return null;
+      return { holder, token: Number(token), expiresAt: new Date(Number(expiresAt)) };
+    });
   }
 
   /**

@@ -343,6 +343,20 @@ export class SessionScripts {
     return fn.call(this.client, keys.length, ...keys, ...args);
   }
 
+  /** Runs a script defined elsewhere (registered on first use under `name`). */
+  async custom(
+    name: string,
+    lua: string,
+    keys: string[],
+    args: (string | number | Buffer)[],
+    buffer = false,
+  ): Promise<unknown> {
+    const commands = this.client as unknown as Record<string, ScriptCall>;
+    if (typeof commands[name] !== 'function') this.client.defineCommand(name, { lua });
+    const fn = commands[`${name}${buffer ? 'Buffer' : ''}`]!;
+    return fn.call(this.client, keys.length, ...keys, ...args);
+  }
+
   /** See SAVE. The stored head comes back as bytes, so its sha1 can be checked exactly. */
   async save(
     keys: string[],

@@ -176,3 +176,43 @@ export async function appendUniqueTranscriptLines(
   if (reply === -1) throw new SessionNotFoundError(name, { where: `Redis (key ${keys.head})` });
   if (reply === -3) throw new LeaseLostError(name, token ?? 0);
 }
+
+/**
+ * KEYS: transcripts, the transcript list, its index, lease. ARGV: Claude session id, index id, fencing
+ * token ('' = no lease). UNLINKs the list and its index and drops both ids from the SET (no value is read
+ * or copied). Returns 1 when something was deleted, 0 when nothing was stored, -3 when the fencing token
+ * is not the current lease's (nothing deleted).
+ */
+const DELETE_TRANSCRIPT = `
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[4], 'token') ~= ARGV[3] then return -3 end
+local member = redis.call('SREM', KEYS[1], ARGV[1], ARGV[2])
+local unlinked = redis.call('UNLINK', KEYS[2], KEYS[3])
+if member > 0 or unlinked > 0 then return 1 end
+return 0
+`;
+
+const DELETE_COMMAND = 'channelcoderSessionsDeleteTranscriptV1';
+
+/** Deletes one transcript atomically (see DELETE_TRANSCRIPT); true when something was stored. */
+export async function deleteTranscriptLines(
+  scripts: SessionScripts,
+  prefix: string,
+  name: string,
+  claudeSessionId: string,
+  token: number | undefined,
+): Promise<boolean> {
+  const keys = sessionKeys(prefix, name);
+  const reply = await scripts.custom(
+    DELETE_COMMAND,
+    DELETE_TRANSCRIPT,
+    [
+      keys.transcripts,
+      transcriptKey(prefix, name, claudeSessionId),
+      transcriptUuidIndexKey(prefix, name, claudeSessionId),
+      keys.lease,
+    ],
+    [claudeSessionId, uuidIndexId(claudeSessionId), token === undefined ? '' : String(token)],
+  );
+  if (reply === -3) throw new LeaseLostError(name, token ?? 0);
+  return reply === 1;
+}
