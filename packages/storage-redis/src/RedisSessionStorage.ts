@@ -340,7 +340,16 @@ export class RedisSessionStorage implements SessionStorage {
     const token = fencingToken(key, options);
     return withAvailability(this.client, this.timeoutMs, `appendTranscript("${key}")`, () =>
       options?.dedupe === 'uuid'
-        ? appendUniqueTranscriptLines(this.client, this.prefix, key, id, entries, fromLine, token)
+        ? appendUniqueTranscriptLines(
+            this.client,
+            this.scripts,
+            this.prefix,
+            key,
+            id,
+            entries,
+            fromLine,
+            token,
+          )
         : appendTranscriptLines(this.scripts, this.prefix, key, id, entries, fromLine, token),
     );
   }

@@ -130,32 +130,6 @@ return dropped
 `;
 
 /**
- * KEYS: head, transcripts, the transcript list, lease. ARGV: Claude session id, fromLine, fencing token
- * ('' = no lease), lines…
- * Writes lines fromLine, fromLine + 1, … (lines already stored stay as they are) and gives the list the
- * head's expiry. Returns {1}; {-1} when the session does not exist; {-2, stored} when fromLine > stored;
- * {-3} when the fencing token is not the current lease's (nothing written).
- */
-const APPEND_TRANSCRIPT = `
-if ARGV[3] ~= '' and redis.call('HGET', KEYS[4], 'token') ~= ARGV[3] then return {-3} end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-local stored = redis.call('LLEN', KEYS[3])
-local from = tonumber(ARGV[2])
-if from > stored then return {-2, stored} end
-local count = #ARGV - 3
-local overlap = math.min(count, stored - from)
-for i = overlap + 1, count, 1000 do
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 3 + i, 3 + math.min(i + 999, count)))
-end
-redis.call('SADD', KEYS[2], ARGV[1])
-local at = redis.call('PEXPIRETIME', KEYS[1])
-for _, key in ipairs({KEYS[2], KEYS[3]}) do
-  if at > 0 then redis.call('PEXPIREAT', key, at) else redis.call('PERSIST', key) end
-end
-return {1}
-`;
-
-/**
  * KEYS: lease, leaseToken. ARGV: holder, ttl in ms.
  * Returns {1, token, expiresAt} when taken; {0, holder, expiresAt} when another holder has it. The lease
  * key expires by itself (PEXPIREAT, server time), so an expired lease is simply absent.
@@ -312,7 +286,6 @@ const COMMANDS = {
   remove: { name: 'channelcoderSessionsRemoveV1', lua: REMOVE },
   dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
   dropStale: { name: 'channelcoderSessionsDropStaleV2', lua: DROP_STALE },
-  appendTranscript: { name: 'channelcoderSessionsAppendTranscriptV2', lua: APPEND_TRANSCRIPT },
   moveToTrash: { name: 'channelcoderSessionsMoveToTrashV1', lua: MOVE_TO_TRASH },
   restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV1', lua: RESTORE_FROM_TRASH },
   purgeTrashed: { name: 'channelcoderSessionsPurgeTrashedV1', lua: PURGE_TRASHED },
@@ -413,26 +386,6 @@ export class SessionScripts {
   async dropStale(keys: string[], entries: { member: string; name: string }[]): Promise<number> {
     const args = entries.flatMap((e) => [e.member, e.name]);
     return (await this.call('dropStale', keys, args)) as number;
-  }
-
-  /** See APPEND_TRANSCRIPT. */
-  async appendTranscript(
-    keys: string[],
-    claudeSessionId: string,
-    fromLine: number,
-    token: number | undefined,
-    lines: string[],
-  ): Promise<{ status: 'written' | 'missing' | 'leaseLost' } | { status: 'gap'; stored: number }> {
-    const reply = (await this.call('appendTranscript', keys, [
-      claudeSessionId,
-      fromLine,
-      token ?? '',
-      ...lines,
-    ])) as number[];
-    if (reply[0] === 1) return { status: 'written' };
-    if (reply[0] === -1) return { status: 'missing' };
-    if (reply[0] === -3) return { status: 'leaseLost' };
-    return { status: 'gap', stored: reply[1] ?? 0 };
   }
 
   /** See ACQUIRE_LEASE. Times are server milliseconds since the epoch. */

@@ -23,19 +23,19 @@ export interface TranscriptReadKeys {
   head: string;
   /** SET of the transcript ids the session holds. */
   transcripts: string;
-  /** LIST of the transcript's JSON lines. */
+  /** LIST of the transcript's elements: compressed chunks (one per append), or older plain JSON lines. */
   lines: string;
 }
 
 /**
- * The transcript's stored lines, or undefined when the session holds no transcript of that id.
+ * The transcript's stored list elements, or undefined when the session holds no transcript of that id.
  * Round trips: one for up to {@link CHUNK} lines, two beyond.
  */
 export async function readTranscript(
   client: RedisClient,
   keys: TranscriptReadKeys,
   id: string,
-): Promise<string[] | undefined> {
+): Promise<Buffer[] | undefined> {
   for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
     const first = await exec(
       client
@@ -43,12 +43,12 @@ export async function readTranscript(
         .getBuffer(keys.head)
         .sismember(keys.transcripts, id)
         .llen(keys.lines)
-        .lrange(keys.lines, 0, CHUNK - 1),
+        .lrangeBuffer(keys.lines, 0, CHUNK - 1),
     );
     const head = first[0] as Buffer | null;
     const member = first[1] as number;
     const length = first[2] as number;
-    const lines = first[3] as string[];
+    const lines = first[3] as Buffer[];
     if (member === 0) return undefined;
     // Lines appended between LLEN and LRANGE are left for the next load.
     if (length <= CHUNK && lines.length >= length) return lines.slice(0, length);
@@ -58,7 +58,7 @@ export async function readTranscript(
     const expected: number[] = [];
     for (let from = CHUNK; from < length; from += CHUNK) {
       const to = Math.min(from + CHUNK, length);
-      rest.lrange(keys.lines, from, to - 1);
+      rest.lrangeBuffer(keys.lines, from, to - 1);
       expected.push(to - from);
     }
     rest.getBuffer(keys.head).sismember(keys.transcripts, id);
@@ -66,13 +66,13 @@ export async function readTranscript(
     const headAfter = replies.at(-2) as Buffer | null;
     const memberAfter = replies.at(-1) as number;
     if (memberAfter === 0 || !sameBytes(head, headAfter)) continue;
-    const chunks = replies.slice(0, -2) as string[][];
+    const chunks = replies.slice(0, -2) as Buffer[][];
     if (chunks.some((chunk, i) => chunk.length !== expected[i])) continue;
     for (const chunk of chunks) for (const line of chunk) lines.push(line);
     return lines;
   }
   const [member, lines] = await exec(
-    client.multi().sismember(keys.transcripts, id).lrange(keys.lines, 0, -1) as unknown as Pipeline,
+    client.multi().sismember(keys.transcripts, id).lrangeBuffer(keys.lines, 0, -1) as unknown as Pipeline,
   );
-  return member === 0 ? undefined : (lines as string[]);
+  return member === 0 ? undefined : (lines as Buffer[]);
 }

@@ -105,9 +105,11 @@ describe('load of a long transcript', () => {
   it('runs no script and reads the lines in chunks of at most CHUNK elements', async () => {
     const storage = new RedisSessionStorage({ client, prefix: uniquePrefix('tbig') });
     await storage.save(makeState({ messages: 1 }), 'long');
-    const total = 5 * CHUNK + 17;
-    const lines = Array.from({ length: total }, (_, i) => line(i));
-    await storage.appendTranscript('long', 'c1', lines, 0);
+    // One list element per append: 5 * CHUNK + 17 appends of two lines each.
+    const appends = 5 * CHUNK + 17;
+    const lines = Array.from({ length: 2 * appends }, (_, i) => line(i));
+    for (let at = 0; at < lines.length; at += 2)
+      await storage.appendTranscript('long', 'c1', lines.slice(at, at + 2), at);
     await client.config('RESETSTAT');
 
     const loaded = await new RedisSessionStorage({ client, prefix: storage.prefix }).loadTranscript(
@@ -118,7 +120,7 @@ describe('load of a long transcript', () => {
 
     const calls = await commandCalls();
     for (const name of SCRIPT_COMMANDS) expect(calls[name] ?? 0, name).toBe(0);
-    expect(calls.lrange).toBe(Math.ceil(total / CHUNK));
+    expect(calls.lrange).toBe(Math.ceil(appends / CHUNK));
     // A transcript the session does not hold is null, without a script either.
     expect(await storage.loadTranscript('long', 'absent')).toBeNull();
     const after = await commandCalls();

@@ -51,7 +51,12 @@ describe('examples/acl-user.redis', () => {
     await storage.save(state, 'acl-check');
     await storage.appendTranscript('acl-check', 'claude-id', [{ type: 'user' }, { type: 'assistant' }], 0);
     await storage.appendTranscript('acl-check', 'claude-id', [{ type: 'assistant' }, { type: 'user' }], 1);
-    expect(await storage.loadTranscript('acl-check', 'claude-id')).toHaveLength(3);
+    await storage.appendTranscript('acl-check', 'claude-id', [{ type: 'user', uuid: 'u1' }], 0, {
+      dedupe: 'uuid',
+    });
+    expect(await storage.loadTranscript('acl-check', 'claude-id')).toHaveLength(4);
+    expect(await storage.readRevision('acl-check')).toBe(4);
+    expect(await storage.deleteTranscript('acl-check', 'claude-id')).toBe(true);
     expect((await storage.load('acl-check')).revision).toBe(4);
     expect((await storage.list()).map((i) => i.name)).toEqual(['acl-check']);
     expect(await storage.exists('acl-check')).toBe(true);
@@ -63,6 +68,7 @@ describe('examples/acl-user.redis', () => {
     await lease.renew();
     await storage.save(makeState(), 'leased', { lease });
     await storage.appendTranscript('leased', 'claude-id', [{ type: 'user' }], 0, { lease });
+    expect((await storage.peekLease('leased'))?.token).toBe(lease.token);
     await lease.release();
 
     // The user is confined to its prefix.

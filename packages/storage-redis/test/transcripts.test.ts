@@ -46,7 +46,7 @@ describe('transcripts', () => {
     });
     expect(await storage.loadTranscript('with-transcript', ID)).toEqual([0, 1, 2, 3, 4].map(line));
     const index = transcriptKey(prefix, 'with-transcript', `${ID}\u0000uuids`);
-    expect(await client.hget(index, '#lines')).toBe('5');
+    expect(await client.hmget(index, '#count', '#lines')).toEqual(['5', '4']); // lines; list elements indexed
     await storage.remove('with-transcript');
     expect(await client.exists(index)).toBe(0);
   });
@@ -60,7 +60,8 @@ describe('transcripts', () => {
     await storage.appendTranscript('with-transcript', ID, lines.slice(0, 4), 0);
     await storage.appendTranscript('with-transcript', ID, lines.slice(4), 4);
     expect(await storage.loadTranscript('with-transcript', ID)).toEqual(lines);
-    expect(await client.llen(transcriptKey(prefix, 'with-transcript', ID))).toBe(7);
+    // One compressed element per append.
+    expect(await client.llen(transcriptKey(prefix, 'with-transcript', ID))).toBe(2);
   });
 
   it('treats a re-appended range as a no-op for the lines already stored', async () => {
@@ -100,10 +101,21 @@ describe('transcripts', () => {
   });
 
   it('reports a damaged line as SessionCorruptError', async () => {
-    await storage.appendTranscript('with-transcript', ID, [line(0), line(1)], 0);
-    await client.lset(transcriptKey(prefix, 'with-transcript', ID), 1, '{"truncated":');
+    // A transcript stored before compression: one plain line per element.
+    const key = transcriptKey(prefix, 'with-transcript', ID);
+    await client.rpush(key, JSON.stringify(line(0)), '{"truncated":');
+    await client.sadd(sessionKeys(prefix, 'with-transcript').transcripts, ID);
     const err = await storage.loadTranscript('with-transcript', ID).catch((e: unknown) => e);
     expect(SessionCorruptError.is(err), String(err)).toBe(true);
+  });
+
+  it('reports a damaged compressed chunk as SessionCorruptError naming its key', async () => {
+    await storage.appendTranscript('with-transcript', ID, [line(0), line(1)], 0);
+    const key = transcriptKey(prefix, 'with-transcript', ID);
+    await client.lset(key, 0, Buffer.concat([Buffer.from('CCZ1'), Buffer.of(0, 1, 2, 3)]));
+    const err = await storage.loadTranscript('with-transcript', ID).catch((e: unknown) => e);
+    expect(SessionCorruptError.is(err), String(err)).toBe(true);
+    expect(String(err)).toContain(key);
   });
 
   it('is removed with the session: no key of it is left', async () => {
