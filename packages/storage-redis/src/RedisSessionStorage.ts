@@ -36,7 +36,7 @@ import {
 import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { takeRedisLease } from './leases.js';
-import { type IndexContext, LIST_DROP_BUDGET, walkIndex } from './list-index.js';
+import { type IndexContext, LIST_DROP_BUDGET, listByPrefix, migrateNames, walkIndex } from './list-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
 import { readSession } from './session-read.js';
@@ -86,7 +86,8 @@ function droppedSoFar(dropped: number): string | undefined {
  *   messageCount, lastMessageId). Never holds messages.
  * - `P{<name>}:messages` — LIST: one JSON message per element, oldest first (absent while there are none).
  * - `P{<name>}:transcripts` — SET: the Claude session ids with a stored transcript (optional capability).
- * - `P{<name>}:transcript:<claudeSessionId>` — LIST: that transcript's JSON lines, in order.
+ * - `P{<name>}:transcript:<claudeSessionId>` — LIST: one compressed chunk of JSON lines per append (older
+ *   transcripts: one plain JSON line per element); `…\0uuids` beside it, a HASH: its index (`#count`, uuids).
  * - `P{<name>}:lease` — HASH `token`, `holder`, `expiresAt`: the session's current lease (optional
  *   capability); expires with the lease (server time), deleted on release.
  * - `P{<name>}:lease-token` — STRING: the last fencing token issued for the session; never expires and
@@ -94,6 +95,8 @@ function droppedSoFar(dropped: number): string | undefined {
  * - `P{index}:order` — ZSET, all scores 0, members `<17-digit inverted lastActive ms>:<name>`, so the
  *   lexicographic order of members is the listing order (newest first, ties by name).
  * - `P{index}:members` — HASH: `<name>` → that session's current member in `P{index}:order`.
+ * - `P{index}:names` — ZSET, all scores 0, members `<name>`: what `list({ prefix })` reads (ZRANGEBYLEX);
+ *   `P{index}:names-state` — STRING: how far it was filled for sessions indexed before it existed.
  *
  * The `{…}` hash tags put every key of one session in one Cluster slot. With a plain client, one Lua script
  * per save checks the stored head (by sha1), appends the new messages (or replaces the list after
@@ -253,7 +256,7 @@ export class RedisSessionStorage implements SessionStorage {
       'list()',
       async (deadline) => {
         const walk = { maxDrops: LIST_DROP_BUDGET, progress, answered: deadline.answered };
-        return (await walkIndex(this.indexContext(), options, walk)).infos;
+        return (await listByPrefix(this.indexContext(), options, walk)).infos;
       },
       () => droppedSoFar(progress.dropped),
     );
@@ -287,10 +290,18 @@ export class RedisSessionStorage implements SessionStorage {
    * dropped. `list()` drops the stale entries it meets too (a bounded number per call), so this is for
    * applications that use `ttlSeconds` and rarely list, or after a mass expiry. It works in steps of
    * {@link PRUNE_STEP} index entries, each with its own `timeoutMs`, so an index of any size is pruned
-   * without one long call; `maxDrops` stops it early.
+   * without one long call; `maxDrops` stops it early. Before that it completes the name index that
+   * `list({ prefix })` reads, for sessions indexed by versions that did not keep it (also in steps; a
+   * prefixed `list()` does the same a bounded part at a time).
    */
   async pruneIndex(options: { maxDrops?: number } = {}): Promise<number> {
     const maxDrops = options.maxDrops ?? Number.POSITIVE_INFINITY;
+    // First completes the name index for sessions indexed before it existed (bounded steps, each a call).
+    while (
+      !(await withAvailability(this.client, this.timeoutMs, 'pruneIndex()', () =>
+        migrateNames(this.indexContext(), 5),
+      ))
+    );
     let dropped = 0;
     let next: string | undefined;
     do {

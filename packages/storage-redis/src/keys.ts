@@ -24,6 +24,17 @@ export interface IndexKeys {
   order: string;
   /** HASH: name → its current member in `order` (so a save or remove replaces exactly one entry). */
   members: string;
+  /**
+   * ZSET, every score 0, members `<name>`: the names in byte order, so `list({ prefix })` reads the names
+   * under a prefix with one ZRANGEBYLEX. Kept by the same scripts as `order` (the scripts derive its name
+   * from `order`'s).
+   */
+  names: string;
+  /**
+   * STRING: how far `names` has been filled from `order` for sessions saved before it existed: the last
+   * `order` member copied, or `complete`. Absent: not started.
+   */
+  namesState: string;
 }
 
 export function sessionKeys(prefix: string, name: string): SessionKeys {
@@ -83,7 +94,12 @@ export function trashIndexKeys(prefix: string): TrashIndexKeys {
 }
 
 export function indexKeys(prefix: string): IndexKeys {
-  return { order: `${prefix}{index}:order`, members: `${prefix}{index}:members` };
+  return {
+    order: `${prefix}{index}:order`,
+    members: `${prefix}{index}:members`,
+    names: `${prefix}{index}:names`,
+    namesState: `${prefix}{index}:names-state`,
+  };
 }
 
 // Dates span ±8.64e15 ms; shifting by that range and inverting gives a non-negative number of at most
@@ -129,6 +145,8 @@ export const KEY_LAYOUT: readonly KeyKind[] = [
   { type: 'STRING', key: (p, n) => sessionKeys(p, n).leaseToken },
   { type: 'ZSET', key: (p) => indexKeys(p).order },
   { type: 'HASH', key: (p) => indexKeys(p).members },
+  { type: 'ZSET', key: (p) => indexKeys(p).names },
+  { type: 'STRING', key: (p) => indexKeys(p).namesState },
   { type: 'STRING', key: (p, n, _c, t) => trashedKeys(p, n, t).head },
   { type: 'LIST', key: (p, n, _c, t) => trashedKeys(p, n, t).messages },
   { type: 'SET', key: (p, n, _c, t) => trashedKeys(p, n, t).transcripts },

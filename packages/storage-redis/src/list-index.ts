@@ -62,6 +62,11 @@ export interface WalkOptions {
   progress?: { dropped: number };
   /** Called after each batch's round trips (keeps a per-answer deadline alive). */
   answered?: () => void;
+  /**
+   * Walk these `order` members (in listing order) instead of reading `order`: the members of the names
+   * under a prefix (see {@link listByPrefix}).
+   */
+  members?: readonly string[];
 }
 
 export interface WalkResult {
@@ -93,9 +98,14 @@ export async function walkIndex(
         ? '-'
         : `(${indexMember(after.lastActive, after.name)}`;
   let read = 0;
+  let position = 0;
 
   for (;;) {
-    const members = await ctx.client.zrangebylex(keys.order, from, '+', 'LIMIT', 0, batch);
+    const members =
+      walk.members === undefined
+        ? await ctx.client.zrangebylex(keys.order, from, '+', 'LIMIT', 0, batch)
+        : walk.members.slice(position, position + batch);
+    position += members.length;
     if (members.length === 0) break;
     from = `(${members.at(-1)}`;
     read += members.length;
@@ -196,4 +206,117 @@ function dropStale(ctx: IndexContext, stale: Candidate[]): Promise<number> {
   const { order, members } = indexKeys(ctx.prefix);
   const heads = ctx.cluster ? [] : stale.map((c) => sessionKeys(ctx.prefix, c.name).head);
   return ctx.scripts.dropStale([order, members, ...heads], stale);
+}
+
+/** Index entries one migration step copies into the name index (one short script). */
+const MIGRATE_STEP = 1000;
+/** Migration steps a prefixed `list()` runs at most before it lists by walking the whole index. */
+const MIGRATE_STEPS_PER_LIST = 5;
+
+/**
+ * KEYS: order, names, names-state. ARGV: count. Copies the names of the next `count` members of `order`
+ * (after the one names-state holds) into `names`, and records how far it got; `complete` at the end.
+ * Returns {1, copied} when the name index is complete, {0, copied} when more steps are needed.
+ */
+const MIGRATE_NAMES = `
+local state = redis.call('GET', KEYS[3])
+if state == 'complete' then return {1, 0} end
+local from = '-'
+if state then from = '(' .. state end
+local count = tonumber(ARGV[1])
+local members = redis.call('ZRANGEBYLEX', KEYS[1], from, '+', 'LIMIT', 0, count)
+for _, m in ipairs(members) do
+  if string.len(m) > 18 and string.sub(m, 18, 18) == ':' then redis.call('ZADD', KEYS[2], 0, string.sub(m, 19)) end
+end
+if #members < count then
+  redis.call('SET', KEYS[3], 'complete')
+  return {1, #members}
+end
+redis.call('SET', KEYS[3], members[#members])
+return {0, #members}
+`;
+
+/** KEYS: members, names. ARGV: names. Drops names that have no index entry; returns how many. */
+const DROP_NAMES = `
+local dropped = 0
+for _, name in ipairs(ARGV) do
+  if redis.call('HEXISTS', KEYS[1], name) == 0 then dropped = dropped + redis.call('ZREM', KEYS[2], name) end
+end
+return dropped
+`;
+
+/**
+ * Fills the name index from `order` for sessions indexed before it existed, at most `maxSteps` steps of
+ * {@link MIGRATE_STEP} entries; resolves true once it is complete (then at once, with one GET).
+ */
+export async function migrateNames(ctx: IndexContext, maxSteps: number): Promise<boolean> {
+  const keys = indexKeys(ctx.prefix);
+  if ((await ctx.client.get(keys.namesState)) === 'complete') return true;
+  for (let step = 0; step < maxSteps; step++) {
+    const [done] = (await ctx.scripts.custom(
+      'channelcoderSessionsMigrateNamesV1',
+      MIGRATE_NAMES,
+      [keys.order, keys.names, keys.namesState],
+      [MIGRATE_STEP],
+    )) as number[];
+    if (done === 1) return true;
+  }
+  return false;
+}
+
+/** Names read per ZRANGEBYLEX (and their members per HMGET) when listing under a prefix. */
+const NAME_BATCH = 1000;
+
+/**
+ * `list({ prefix })`: reads the names under the prefix from the name index (ZRANGEBYLEX over
+ * `[prefix` … `(prefix\xff`: no other name is read), their index members, and walks those in listing
+ * order like the whole index. Sessions of other prefixes cost nothing. While the name index is not yet
+ * complete (data stored before it), each call first copies a bounded part of it and, until it is complete,
+ * lists by walking the whole index instead.
+ */
+export async function listByPrefix(
+  ctx: IndexContext,
+  options: ListOptions | undefined,
+  walk: WalkOptions,
+): Promise<WalkResult> {
+  const { limit, after, prefix } = readListOptions(options);
+  if (prefix === '' || limit === 0 || !(await migrateNames(ctx, MIGRATE_STEPS_PER_LIST)))
+    return walkIndex(ctx, options, walk);
+  const keys = indexKeys(ctx.prefix);
+  const start = Buffer.from(`[${prefix}`, 'utf8');
+  const end = Buffer.concat([Buffer.from(`(${prefix}`, 'utf8'), Buffer.of(0xff)]);
+  const found: { member: Buffer; text: string }[] = [];
+  const orphans: string[] = [];
+  const afterMember =
+    after === undefined ? undefined : Buffer.from(indexMember(after.lastActive, after.name));
+  for (let offset = 0; ; offset += NAME_BATCH) {
+    const names = await ctx.client.zrangebylex(keys.names, start, end, 'LIMIT', offset, NAME_BATCH);
+    if (names.length === 0) break;
+    const current = await ctx.client.hmget(keys.members, ...names);
+    for (const [i, name] of names.entries()) {
+      const member = current[i];
+      if (member === null || member === undefined) orphans.push(name);
+      else {
+        const bytes = Buffer.from(member, 'utf8');
+        if (afterMember === undefined || Buffer.compare(bytes, afterMember) > 0)
+          found.push({ member: bytes, text: member });
+      }
+    }
+    walk.answered?.();
+    if (names.length < NAME_BATCH) break;
+  }
+  found.sort((a, b) => Buffer.compare(a.member, b.member));
+  const result = await walkIndex(ctx, options, { ...walk, members: found.map((f) => f.text) });
+  // Names with no index entry (a copy raced a remove): dropped, within the listing's budget.
+  const budget = Math.max(0, (walk.maxDrops ?? Number.POSITIVE_INFINITY) - result.dropped);
+  const dropNow = orphans.slice(0, budget);
+  if (dropNow.length > 0) {
+    await ctx.scripts.custom(
+      'channelcoderSessionsDropNamesV1',
+      DROP_NAMES,
+      [keys.members, keys.names],
+      dropNow,
+    );
+  }
+  return result;
 }

@@ -30,11 +30,16 @@ local function set_expiry(head, messages, transcripts, at)
     if at > 0 then redis.call('PEXPIREAT', key, at) else redis.call('PERSIST', key) end
   end
 end
+-- The name index P{index}:names lives beside P{index}:order (same hash tag, hence the same slot).
+local function names_key(order)
+  return string.sub(order, 1, -(string.len('order') + 1)) .. 'names'
+end
 local function put_index(order, members, name, member)
   local old = redis.call('HGET', members, name)
   if old and old ~= member then redis.call('ZREM', order, old) end
   redis.call('ZADD', order, 0, member)
   redis.call('HSET', members, name, member)
+  redis.call('ZADD', names_key(order), 0, name)
 end
 local function drop_index(order, members, name)
   local old = redis.call('HGET', members, name)
@@ -42,6 +47,7 @@ local function drop_index(order, members, name)
     redis.call('ZREM', order, old)
     redis.call('HDEL', members, name)
   end
+  redis.call('ZREM', names_key(order), name)
 end
 `;
 
@@ -107,7 +113,7 @@ return 1
 /**
  * KEYS: order, members [, head_1 … head_n]. ARGV: member_1, name_1, … member_n, name_n.
  * Drops index members whose session is gone (expired or removed) or that are not their name's current
- * member; returns how many it dropped. With the head keys given (one server), a member that is current
+ * member (and the name from the name index with its current member); returns how many it dropped. With the head keys given (one server), a member that is current
  * while its head exists is kept (a save raced the listing), so cleanup never hides a live session. On a
  * Cluster the heads live in other slots and are not given.
  */
@@ -119,7 +125,10 @@ for i = 1, #ARGV / 2 do
   local keep = false
   if redis.call('HGET', KEYS[2], name) == member then
     if checked and redis.call('EXISTS', KEYS[2 + i]) == 1 then keep = true
-    else redis.call('HDEL', KEYS[2], name) end
+    else
+      redis.call('HDEL', KEYS[2], name)
+      redis.call('ZREM', string.sub(KEYS[1], 1, -(string.len('order') + 1)) .. 'names', name)
+    end
   end
   if not keep then
     redis.call('ZREM', KEYS[1], member)

@@ -50,7 +50,12 @@ describe('key layout', () => {
       leaseToken: `${prefix}{laid-out}:lease-token`,
     });
     expect(transcriptKey(prefix, 'laid-out', 'abc')).toBe(`${prefix}{laid-out}:transcript:abc`);
-    expect(index).toEqual({ order: `${prefix}{index}:order`, members: `${prefix}{index}:members` });
+    expect(index).toEqual({
+      order: `${prefix}{index}:order`,
+      members: `${prefix}{index}:members`,
+      names: `${prefix}{index}:names`,
+      namesState: `${prefix}{index}:names-state`,
+    });
     expect(await client.type(keys.head)).toBe('string');
     expect(await client.type(keys.messages)).toBe('list');
     expect(await client.type(index.order)).toBe('zset');
@@ -110,6 +115,7 @@ describe('key layout', () => {
       dedupe: 'uuid',
     });
     await storage.moveToTrash('binned');
+    await storage.list({ prefix: 'wor' });
 
     const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
     const seen = new Set<KeyKind>();
@@ -134,6 +140,7 @@ describe('key layout', () => {
     expect(keys.sort()).toEqual(
       [
         `${prefix}{index}:members`,
+        `${prefix}{index}:names`,
         `${prefix}{index}:order`,
         `${prefix}{one}:head`,
         `${prefix}{one}:messages`,
