@@ -5,10 +5,11 @@
  * pipelined, so other clients' commands run between the chunks.
  *
  * Consistency: a transcript only grows (appends push at its end) until it goes away with its session
- * (remove, expiry, or a save over the name, each of which rewrites or deletes the head). So the first
- * round trip reads the head, the transcript's membership in the session's SET, the list's length and its
- * first chunk; the rest reads up to that length and the head and membership again. An unchanged head and
- * membership, and every chunk full, prove the lines are the transcript as it stood at the first read (lines
+ * (remove, expiry, or a save over the name, each of which rewrites or deletes the head) or is deleted by
+ * `deleteTranscript` (a transcript written again gets a new `#gen` in its index). So the first round trip
+ * reads the head, the transcript's membership in the session's SET, the list's length, its first chunk and
+ * the index's `#gen`; the rest reads up to that length and the head, membership and `#gen` again. An
+ * unchanged head, membership and `#gen`, and every chunk full, prove the lines are the transcript as it stood at the first read (lines
  * appended meanwhile are left for the next load). Otherwise the read starts again; after
  * {@link OPTIMISTIC_ATTEMPTS} races it reads in one MULTI, which is atomic but holds the server for the
  * whole read.
@@ -23,6 +24,8 @@ export interface TranscriptReadKeys {
   head: string;
   /** SET of the transcript ids the session holds. */
   transcripts: string;
+  /** HASH: the transcript's index; its `#gen` changes when the transcript is deleted and written again. */
+  index: string;
   /** LIST of the transcript's elements: compressed chunks (one per append), or older plain JSON lines. */
   lines: string;
 }
@@ -43,12 +46,14 @@ export async function readTranscript(
         .getBuffer(keys.head)
         .sismember(keys.transcripts, id)
         .llen(keys.lines)
-        .lrangeBuffer(keys.lines, 0, CHUNK - 1),
+        .lrangeBuffer(keys.lines, 0, CHUNK - 1)
+        .hget(keys.index, '#gen'),
     );
     const head = first[0] as Buffer | null;
     const member = first[1] as number;
     const length = first[2] as number;
     const lines = first[3] as Buffer[];
+    const generation = first[4] as string | null;
     if (member === 0) return undefined;
     // Lines appended between LLEN and LRANGE are left for the next load.
     if (length <= CHUNK && lines.length >= length) return lines.slice(0, length);
@@ -61,12 +66,13 @@ export async function readTranscript(
       rest.lrangeBuffer(keys.lines, from, to - 1);
       expected.push(to - from);
     }
-    rest.getBuffer(keys.head).sismember(keys.transcripts, id);
+    rest.getBuffer(keys.head).sismember(keys.transcripts, id).hget(keys.index, '#gen');
     const replies = await exec(rest);
-    const headAfter = replies.at(-2) as Buffer | null;
-    const memberAfter = replies.at(-1) as number;
-    if (memberAfter === 0 || !sameBytes(head, headAfter)) continue;
-    const chunks = replies.slice(0, -2) as Buffer[][];
+    const headAfter = replies.at(-3) as Buffer | null;
+    const memberAfter = replies.at(-2) as number;
+    const generationAfter = replies.at(-1) as string | null;
+    if (memberAfter === 0 || !sameBytes(head, headAfter) || generationAfter !== generation) continue;
+    const chunks = replies.slice(0, -3) as Buffer[][];
     if (chunks.some((chunk, i) => chunk.length !== expected[i])) continue;
     for (const chunk of chunks) for (const line of chunk) lines.push(line);
     return lines;

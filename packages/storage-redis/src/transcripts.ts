@@ -7,7 +7,7 @@
  *
  * Beside each list, `P{<name>}:transcript:<claudeSessionId>\0uuids` is the transcript's index, a HASH:
  * `#count`, the number of lines stored (absent for a transcript written before compression: then every
- * element is one line), and for appends with `dedupe: 'uuid'` the stored entries' uuids (fields
+ * element is one line), `#gen`, when the index was created (loads check it did not change), and for appends with `dedupe: 'uuid'` the stored entries' uuids (fields
  * `u:<uuid>`) and `#lines`, how many list elements they cover (elements added by positional appends since
  * are read and indexed by the next dedupe append). Its id is a member of the SET like a transcript's, so
  * the session's expiry, removal and trash take it along.
@@ -76,6 +76,15 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local stored = tonumber(redis.call('HGET', KEYS[4], '#count') or redis.call('LLEN', KEYS[3]))
 `;
 
+/**
+ * A transcript's index created anew gets `#gen`, the server time of its creation: a load compares it before
+ * and after its chunks, so a transcript deleted and written again in between is not read as one.
+ */
+const NEW_GENERATION = `
+local now = redis.call('TIME')
+redis.call('HSETNX', KEYS[4], '#gen', now[1] .. '.' .. now[2])
+`;
+
 /** The lua epilogue: the ids in the SET, and the head's expiry on the transcript's keys. */
 const APPEND_EPILOGUE = `
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -104,6 +113,7 @@ if skip > 0 and skip < n then return {-4, stored} end
 if skip == 0 and n > 0 then
   redis.call('RPUSH', KEYS[3], ARGV[6])
   redis.call('HSET', KEYS[4], '#count', stored + n)
+  ${NEW_GENERATION}
 end
 ${APPEND_EPILOGUE}
 return {1}
@@ -196,7 +206,8 @@ export async function loadTranscriptLines(
 ): Promise<unknown[] | null> {
   const key = transcriptKey(prefix, name, claudeSessionId);
   const { head, transcripts } = sessionKeys(prefix, name);
-  const elements = await readTranscript(client, { head, transcripts, lines: key }, claudeSessionId);
+  const index = transcriptUuidIndexKey(prefix, name, claudeSessionId);
+  const elements = await readTranscript(client, { head, transcripts, lines: key, index }, claudeSessionId);
   if (elements === undefined) return null;
   return elementLines(elements, name, key).map((line, i) => {
     try {
@@ -236,6 +247,7 @@ if n > 0 then
   length = length + 1
 end
 redis.call('HSET', KEYS[4], '#count', stored + n, '#lines', length)
+${NEW_GENERATION}
 ${APPEND_EPILOGUE}
 return {1}
 `;

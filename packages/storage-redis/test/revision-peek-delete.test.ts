@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
 import { sessionKeys, transcriptKey, transcriptUuidIndexKey } from '../src/keys.js';
+import { CHUNK } from '../src/session-read.js';
 import { recordCommands } from './support/command-log.js';
 import { connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
 
@@ -110,6 +111,43 @@ describe('deleteTranscript', () => {
     expect(await storage.loadTranscript('s', A)).toEqual([entry(0), entry(1), entry(2)]);
     expect(await storage.deleteTranscript('s', A, { lease: current })).toBe(true);
     await current.release();
+  });
+
+  it('a transcript deleted and written again between the chunks of a load is not read as one', async () => {
+    const write = async (label: string) => {
+      // More list elements than one read chunk (one element per append), so a load takes two round trips.
+      const appends: Promise<void>[] = [];
+      for (let i = 0; i < CHUNK + 40; i++) appends.push(storage.appendTranscript('s', A, [{ label, i }], i));
+      await Promise.all(appends);
+    };
+    await storage.deleteTranscript('s', A);
+    await write('old');
+    // A reader whose second pipeline (the remaining chunks) waits until the transcript was rewritten.
+    const reader = connect(inject('redisUrl'));
+    try {
+      const pipeline = reader.pipeline.bind(reader);
+      let pipelines = 0;
+      reader.pipeline = ((...args: Parameters<typeof reader.pipeline>) => {
+        const p = pipeline(...args);
+        pipelines += 1;
+        if (pipelines === 2) {
+          const exec = p.exec.bind(p);
+          p.exec = (async () => {
+            await storage.deleteTranscript('s', A);
+            await write('new');
+            return exec();
+          }) as typeof p.exec;
+        }
+        return p;
+      }) as typeof reader.pipeline;
+      const loaded = (await new RedisSessionStorage({ client: reader, prefix }).loadTranscript('s', A)) as {
+        label: string;
+      }[];
+      expect(pipelines).toBeGreaterThan(2); // it read again
+      expect(loaded.map((l) => l.label)).toEqual(Array(CHUNK + 40).fill('new'));
+    } finally {
+      await reader.quit();
+    }
   });
 
   it('is false for a session that is not stored', async () => {
