@@ -12,9 +12,10 @@
  * whatever the transcript's length, plus, only when another writer appended meanwhile, one LIST and a GET
  * per part it missed.
  *
- * What an appender knows (last number, line count, the uuids stored) is kept per storage object; the first
- * append of a transcript in a process reads it (a HEAD of the session head, then as a load does). A load is
- * one LIST of the folder and the parts' GETs in parallel: linear in appends.
+ * What an appender knows (last number, line count, the uuids stored) is kept per storage object, from its
+ * own appends and loads; the first append of a transcript in a process that has not loaded it reads it (a
+ * HEAD of the session head, then as a load does). A load is one LIST of the folder and the parts' GETs in
+ * parallel: linear in appends.
  *
  * `deleteTranscript` takes the next number with a deletion marker: readers ignore every line before the
  * last marker, so the deletion is one conditional write, atomic for readers; it then deletes the objects
@@ -164,10 +165,16 @@ export class TranscriptChunks {
   /** All stored lines in order, or `null` when none are stored for that id. */
   async load(name: string, claudeSessionId: string): Promise<unknown[] | null> {
     const folder = this.folder(name, claudeSessionId);
-    const { lines } = await this.readAll(name, claudeSessionId, folder);
-    if (lines.length === 0) return null;
+    const { lines, seq } = await this.readAll(name, claudeSessionId, folder);
     const location = `s3://${this.objects.bucket}/${folder}`;
-    return lines.map((line) => parseLine(line, name, claudeSessionId, location));
+    const entries = lines.map((line) => parseLine(line, name, claudeSessionId, location));
+    // What was read is what an append needs to know: the next append after a load is one PUT.
+    if (seq > 0 || entries.length > 0) {
+      const view: View = { seq, lines: entries.length, uuids: new Set() };
+      for (const entry of entries) addUuid(view, entry);
+      this.views.set(folder, view);
+    }
+    return entries.length === 0 ? null : entries;
   }
 
   /**

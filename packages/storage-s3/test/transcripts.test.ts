@@ -97,6 +97,24 @@ describe('transcripts', () => {
     }
   });
 
+  it('appends with one PUT after a load in a fresh process (the load tells what is stored)', async () => {
+    const storage = await withSession();
+    for (let i = 0; i < 5; i++) await storage.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+    const counting = makeClient(endpoint);
+    try {
+      const twin = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      expect(await twin.loadTranscript('portable', CLAUDE_ID)).toHaveLength(5);
+      const counter = countRequests(counting);
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(4), line(5)], 0, { dedupe: 'uuid' });
+      expect(counter.requests.map((r) => r.method)).toEqual(['PUT']);
+      expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+        Array.from({ length: 6 }, (_, i) => line(i)),
+      );
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it('with dedupe: uuid, racing appenders each get every entry stored once, in their own order', async () => {
     const storage = await withSession();
     const twins = [
