@@ -115,6 +115,41 @@ describe('transcripts', () => {
     }
   });
 
+  it('a writer that lost its number reads only the parts it missed; a fenced append adds one GET', async () => {
+    const storage = await withSession();
+    const counting = makeClient(endpoint);
+    try {
+      const twin = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      for (let i = 0; i < 20; i++) await twin.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+      await storage.loadTranscript('portable', CLAUDE_ID);
+      await storage.appendTranscript('portable', CLAUDE_ID, [line(20)], 20);
+      await storage.appendTranscript('portable', CLAUDE_ID, [line(21)], 21);
+      const counter = countRequests(counting);
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(22)], 22, { dedupe: 'uuid' });
+      // PUT 21 (412), LIST after part 20, GET parts 21 and 22, PUT 23.
+      expect(counter.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
+        'PUT 0000000021.part',
+        expect.stringMatching(/^GET /),
+        'GET 0000000021.part',
+        'GET 0000000022.part',
+        'PUT 0000000023.part',
+      ]);
+      const lease = await twin.lease('portable', { ttlMs: 60_000 });
+      counter.reset();
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(23)], 23, { lease });
+      expect(counter.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
+        'GET head.json',
+        'PUT 0000000024.part',
+      ]);
+      await lease.release();
+      expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+        Array.from({ length: 24 }, (_, i) => line(i)),
+      );
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it('with dedupe: uuid, racing appenders each get every entry stored once, in their own order', async () => {
     const storage = await withSession();
     const twins = [
