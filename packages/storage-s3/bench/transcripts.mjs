@@ -18,6 +18,7 @@ const ENTRIES = 300;
 const SMALL_AT = 10;
 const PAIRS = 41;
 const RECORDED_TURNS = 20;
+const PROJECT_KEY = '-home-dev-projects-shop-api';
 
 let seed = 7;
 const rand = () => {
@@ -118,7 +119,10 @@ export function transcriptEntries(count, sessionId = randomUUID()) {
   return entries;
 }
 
-/** The reference design: one PUT of plain JSONL per append under a unique, time-ordered key. */
+/**
+ * The reference design: one PUT of plain JSONL per append under a unique, time-ordered key
+ * `<prefix><project key>/<session id>/part-<time>-<counter>-<random>.jsonl`.
+ */
 class ReferenceStore {
   constructor(client, bucket, prefix) {
     this.client = client;
@@ -128,7 +132,7 @@ class ReferenceStore {
   }
 
   async append(sessionId, entries) {
-    const key = `${this.prefix}${sessionId}/part-${String(Date.now()).padStart(15, '0')}-${String(this.counter++).padStart(6, '0')}-${randomBytes(3).toString('hex')}.jsonl`;
+    const key = `${this.prefix}${PROJECT_KEY}/${sessionId}/part-${String(Date.now()).padStart(15, '0')}-${String(this.counter++).padStart(6, '0')}-${randomBytes(3).toString('hex')}.jsonl`;
     const body = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
     await this.client.send(
       new PutObjectCommand({
@@ -206,7 +210,7 @@ export async function benchTranscripts(client, bucket, log) {
     bucket,
     `bench-transcripts/sessions/long/transcripts/${claudeId}/`,
   );
-  const referenceBytes = await storedBytes(client, bucket, `bench-reference/${claudeId}/`);
+  const referenceBytes = await storedBytes(client, bucket, `bench-reference/${PROJECT_KEY}/${claudeId}/`);
 
   // a: interleaved pairs of one append to a transcript of 10 entries and one to a transcript of 300 (the one
   // above). Each small append goes to a transcript of its own holding exactly 10 entries.
@@ -293,7 +297,7 @@ export async function benchTranscripts(client, bucket, log) {
   );
   console.log(
     `      the reference in the same rounds: ${fmt(median(refAtSmall), 1)} vs ${fmt(median(refAtLarge), 1)} ms, ` +
-      `ratio ${fmt(refGrowth)} (s3rver's own cost of a fuller folder); requests per round ${median(pairRequests)} (4 PUTs)`,
+      `ratio ${fmt(refGrowth)} (what s3rver itself adds between these folders); requests per round ${median(pairRequests)} (4 PUTs)`,
   );
   console.log(
     `   b. ${ENTRIES} appends: adapter ${fmt(sum(ours), 0)} ms, reference (one plain PUT per append) ` +
