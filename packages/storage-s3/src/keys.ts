@@ -33,7 +33,7 @@ export class KeyLayout {
     return `${this.partsFolder(name)}${id}.jsonl`;
   }
 
-  /** One Claude session id's transcript: `manifest.json` and one part per append (see transcripts.ts). */
+  /** One Claude session id's transcript: one numbered part per append (see transcripts.ts). */
   transcriptFolder(name: string, claudeSessionId: string): string {
     return `${this.sessionFolder(name)}transcripts/${claudeSessionId}/`;
   }
@@ -42,16 +42,6 @@ export class KeyLayout {
   transcriptSeqKey(name: string, claudeSessionId: string, seq: number | string): string {
     const digits = typeof seq === 'number' ? String(seq).padStart(10, '0') : seq;
     return `${this.transcriptFolder(name, claudeSessionId)}${digits}.part`;
-  }
-
-  /** Manifest of the previous transcript layout (read, never written). */
-  transcriptManifestKey(name: string, claudeSessionId: string): string {
-    return `${this.transcriptFolder(name, claudeSessionId)}manifest.json`;
-  }
-
-  /** One append's lines in the previous layout (read, never written); `id` is 16 random hex digits. */
-  transcriptPartKey(name: string, claudeSessionId: string, id: string): string {
-    return `${this.transcriptFolder(name, claudeSessionId)}p-${id}.jsonl`;
   }
 
   indexFolder(): string {
