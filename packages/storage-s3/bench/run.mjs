@@ -6,11 +6,14 @@
 //   3. requests per save and per load, counted with an SDK middleware
 //   4. lease acquire + release (uncontended, on a second s3rver with conditional writes enforced): requests and
 //      time, as a share of a ~600 ms CLI turn (target <= 1%)
+//   5. transcript appends vs a one-PUT-per-append reference store, and stored / raw bytes (bench/transcripts.mjs)
+import os from 'node:os';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createSessionState } from '@channelcoder/session-core';
 import { fromWireHead, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { S3SessionStorage } from '../dist/index.js';
 import { startS3rver } from '../test/support/s3rver-launcher.mjs';
+import { benchTranscripts } from './transcripts.mjs';
 
 const SESSIONS = 2_000;
 const PAGE = 50;
@@ -258,6 +261,25 @@ async function benchLease() {
   }
 }
 
+async function benchTranscriptAppends() {
+  const enforcing = await startS3rver({ enforceConditionalWrites: true });
+  try {
+    const client = new S3Client({
+      endpoint: enforcing.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const result = await benchTranscripts(client, enforcing.bucket, instrument(client));
+    client.destroy();
+    return result;
+  } finally {
+    await enforcing.stop();
+  }
+}
+
 const server = await startS3rver();
 try {
   const client = new S3Client({
@@ -280,6 +302,7 @@ try {
   const list = runs('list') ? await benchList(storage('bench-list/'), client, server.bucket) : undefined;
   if (runs('requests')) await benchRequests(storage('bench-requests/'), log);
   const lease = runs('lease') ? await benchLease() : undefined;
+  const transcripts = runs('transcripts') ? await benchTranscriptAppends() : undefined;
   console.log('\nsummary');
   if (save !== undefined) {
     console.log(
@@ -298,6 +321,24 @@ try {
         `(<= 1%: ${lease.share <= 1 ? 'met' : 'MISSED'})`,
     );
   }
+  if (transcripts !== undefined) {
+    const verdict = (ok) => (ok ? 'met' : 'MISSED');
+    console.log(
+      `  transcript append at 300 / at 10 entries ${fmt(transcripts.growth, 2)} (<= 1.2: ${verdict(transcripts.growth <= 1.2)})`,
+    );
+    console.log(
+      `  300 appends, adapter / reference ${fmt(transcripts.total, 2)} (<= 1.0: ${verdict(transcripts.total <= 1)})`,
+    );
+    console.log(
+      `  transcript stored / raw bytes ${fmt(transcripts.bytes, 3)} (<= 0.25: ${verdict(transcripts.bytes <= 0.25)})`,
+    );
+  }
+  console.log(
+    `  load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   client.destroy();
 } finally {
   await server.stop();

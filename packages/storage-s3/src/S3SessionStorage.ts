@@ -1,6 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  type DeleteTranscriptOptions,
   InvalidArgumentError,
+  type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
   type ListOptions,
@@ -96,8 +98,8 @@ interface HeadRecord {
  *   a clock, so writers with skewed clocks cannot reorder a session.
  * - `<p>index/<inverted lastActive>!<name>!/<metadata>`: one empty object per session whose key carries the
  *   listing metadata, so `list()` is one ListObjectsV2 call per page, newest first (see index-entry.ts).
- * - `<p>sessions/<name>/transcripts/<claude session id>/manifest.json` + `p-<16 hex>.jsonl`: transcript
- *   lines, one part per append (see transcripts.ts).
+ * - `<p>sessions/<name>/transcripts/<claude session id>/<seq>.part`: transcript lines, one compressed
+ *   part per append, numbered by conditional writes (see transcripts.ts).
  *
  * A save reads the head, uploads the new messages as one part, then writes the head with a conditional PUT
  * (`IfNoneMatch: '*'` to create, `IfMatch: <etag>` to replace): of two writers on one revision exactly one
@@ -170,7 +172,9 @@ export class S3SessionStorage implements SessionStorage {
    *   StorageUnavailableError.
    */
   async moveToTrash(name: string, options?: TrashOptions): Promise<TrashEntry | undefined> {
-    return this.trash.moveToTrash(normalizeSessionName(name), options);
+    const key = normalizeSessionName(name);
+    this.transcripts.forget(key);
+    return this.trash.moveToTrash(key, options);
   }
 
   /** Unexpired trash entries, newest `trashedAt` first (ties by id); one GET per entry. */
@@ -186,7 +190,9 @@ export class S3SessionStorage implements SessionStorage {
    *   'name-taken') when a session is stored under the target name (its head is left as it is).
    */
   async restoreFromTrash(id: string, options?: TrashRestoreOptions): Promise<string> {
-    return this.trash.restoreFromTrash(id, options);
+    const name = await this.trash.restoreFromTrash(id, options);
+    this.transcripts.forget(name);
+    return name;
   }
 
   /** Deletes the entry `options.id`, else every expired one (`options.all`: every one); resolves how many. */
@@ -317,6 +323,7 @@ export class S3SessionStorage implements SessionStorage {
    */
   async remove(name: string): Promise<boolean> {
     const key = normalizeSessionName(name);
+    this.transcripts.forget(key);
     let stored: StoredHead | 'unreadable' | undefined;
     let lease: HeadLease | undefined;
     try {
@@ -358,9 +365,11 @@ export class S3SessionStorage implements SessionStorage {
 
   /**
    * Stores transcript lines `fromLine`… of `claudeSessionId` (the CLI's JSONL entries) with the session,
-   * uploading only lines not stored yet (one part and one conditional manifest write per append, whatever
-   * the transcript's length). With `options.dedupe: 'uuid'` the entries go after what is stored and those
-   * whose `uuid` is stored already are skipped. Removed with the session.
+   * uploading only lines not stored yet, compressed, as one numbered part created with `If-None-Match: *`:
+   * one PUT per append whatever the transcript's length (see transcripts.ts; the first append of a
+   * transcript in a process reads it first, and another writer's appends cost a LIST and their GETs). With
+   * `options.dedupe: 'uuid'` the entries go after what is stored and those whose `uuid` is stored already
+   * are skipped. Removed with the session.
    *
    * @throws SessionNotFoundError; InvalidArgumentError for a gap (`fromLine` past the stored count).
    */
@@ -388,6 +397,59 @@ export class S3SessionStorage implements SessionStorage {
   /** All stored lines in order, or `null` when none are stored for that id (or there is no such session). */
   async loadTranscript(name: string, claudeSessionId: string): Promise<unknown[] | null> {
     return this.transcripts.load(normalizeSessionName(name), claudeSessionId);
+  }
+
+  /**
+   * Deletes every line of one transcript: one conditional PUT of a deletion marker as its next part (from
+   * then on loads return `null` for it), then the deletion of the objects before the marker. Other
+   * transcripts and the session are unchanged. Resolves false when no line was stored (or no session).
+   * With `options.lease`, the lease is checked in the head just before the marker is written.
+   *
+   * @throws LeaseLostError (nothing deleted); InvalidArgumentError for a bad id; StorageUnavailableError.
+   */
+  async deleteTranscript(
+    name: string,
+    claudeSessionId: string,
+    options?: DeleteTranscriptOptions,
+  ): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    fencingToken(key, options);
+    const record = await this.readHeadRecord(key, 'deleteTranscript');
+    if (options?.lease !== undefined) this.assertLease(key, options.lease, record?.lease);
+    if (record?.stored === undefined) return false;
+    return this.transcripts.delete(key, claudeSessionId);
+  }
+
+  /**
+   * The stored revision, from one GET of the head (a few hundred bytes; never the messages), or `null` when
+   * no session is stored under the name (none, a lease-only head, or one being moved to the trash).
+   *
+   * @throws SessionCorruptError / UnsupportedFormatError for a head that does not validate;
+   *   StorageUnavailableError.
+   */
+  async readRevision(name: string): Promise<number | null> {
+    const key = normalizeSessionName(name);
+    const found = await this.objects.getText(this.keys.headKey(key), 'readRevision');
+    if (found === undefined) return null;
+    const location = this.pathOf(key);
+    const doc = parseHeadJson(key, found.text, location);
+    if (isLeaseOnly(doc)) return null; // includes a committed move to the trash
+    return readStoredHead(key, found.text, found.etag, location).info.revision;
+  }
+
+  /**
+   * The current unexpired lease from one GET of the head, or `null` (none, released or expired; judged by
+   * this process's clock). Never takes or extends it.
+   *
+   * @throws SessionCorruptError for a head that is not JSON; StorageUnavailableError.
+   */
+  async peekLease(name: string): Promise<LeaseInfo | null> {
+    const key = normalizeSessionName(name);
+    const found = await this.objects.getText(this.keys.headKey(key), 'peekLease');
+    if (found === undefined) return null;
+    const current = leaseOf(parseHeadJson(key, found.text, this.pathOf(key)));
+    if (current === undefined || !isLive(current)) return null;
+    return { holder: current.holder, token: current.token, expiresAt: new Date(current.expiresAt) };
   }
 
   /** Nothing to release: the client belongs to the caller. */

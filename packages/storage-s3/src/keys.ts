@@ -33,18 +33,15 @@ export class KeyLayout {
     return `${this.partsFolder(name)}${id}.jsonl`;
   }
 
-  /** One Claude session id's transcript: `manifest.json` and one part per append (see transcripts.ts). */
+  /** One Claude session id's transcript: one numbered part per append (see transcripts.ts). */
   transcriptFolder(name: string, claudeSessionId: string): string {
     return `${this.sessionFolder(name)}transcripts/${claudeSessionId}/`;
   }
 
-  transcriptManifestKey(name: string, claudeSessionId: string): string {
-    return `${this.transcriptFolder(name, claudeSessionId)}manifest.json`;
-  }
-
-  /** One append's lines; `id` is 16 random hex digits. */
-  transcriptPartKey(name: string, claudeSessionId: string, id: string): string {
-    return `${this.transcriptFolder(name, claudeSessionId)}p-${id}.jsonl`;
+  /** The part of append number `seq` (from 1), created with `If-None-Match: *` (see transcripts.ts). */
+  transcriptSeqKey(name: string, claudeSessionId: string, seq: number | string): string {
+    const digits = typeof seq === 'number' ? String(seq).padStart(10, '0') : seq;
+    return `${this.transcriptFolder(name, claudeSessionId)}${digits}.part`;
   }
 
   indexFolder(): string {
@@ -75,8 +72,7 @@ export const KEY_LAYOUT: readonly ((keys: KeyLayout) => string)[] = [
   (k) => k.headKey('<name>'),
   (k) => k.partKey('<name>', '<seq>-<nonce>'),
   (k) => `${k.indexFolder()}<17 digits>!<name>!/<metadata>`,
-  (k) => k.transcriptManifestKey('<name>', '<claude id>'),
-  (k) => k.transcriptPartKey('<name>', '<claude id>', '<16 hex>'),
+  (k) => k.transcriptSeqKey('<name>', '<claude id>', '<seq>'),
   (k) => k.trashEntryKey('<id>'),
   (k) => `${k.trashFolder('<id>')}…`,
 ];
@@ -89,7 +85,6 @@ export const KEY_PLACEHOLDERS: Readonly<Record<string, string>> = {
   '<17 digits>': '\\d{17}',
   '<metadata>': '(?:~|[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)',
   '<claude id>': '[A-Za-z0-9._-]+',
-  '<16 hex>': '[0-9a-f]{16}',
   '<id>': '\\d{8}T\\d{9}Z-[0-9a-f]{12}',
   '…': '(?:head\\.json|parts/.+|transcripts/.+)',
 };

@@ -52,6 +52,20 @@ export class ObjectStore {
     }
   }
 
+  /** The object's bytes, or undefined when there is no such key. */
+  async getBytes(key: string, operation: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        this.sendOptions(),
+      );
+      return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw unavailable(operation, err);
+    }
+  }
+
   async exists(key: string, operation: string): Promise<boolean> {
     return (await this.metadata(key, operation)) !== undefined;
   }
@@ -76,13 +90,13 @@ export class ObjectStore {
    */
   async put(
     key: string,
-    body: string,
+    body: string | Uint8Array,
     contentType: string,
     operation: string,
     condition?: WriteCondition,
     metadata?: Record<string, string>,
   ): Promise<{ etag: string } | 'precondition-failed'> {
-    const bytes = Buffer.from(body, 'utf8');
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     try {
       const out = await this.client.send(
         new PutObjectCommand({
@@ -142,7 +156,7 @@ export class ObjectStore {
   async listKeys(
     prefix: string,
     operation: string,
-    page: { startAfter?: string; next?: string; maxKeys?: number } = {},
+    page: { startAfter?: string | undefined; next?: string; maxKeys?: number } = {},
   ): Promise<KeyPage> {
     try {
       const out = await this.client.send(
@@ -165,11 +179,11 @@ export class ObjectStore {
   }
 
   /** Every key under `prefix` (for maintenance paths, never for a normal listing). */
-  async listAllKeys(prefix: string, operation: string): Promise<string[]> {
+  async listAllKeys(prefix: string, operation: string, startAfter?: string): Promise<string[]> {
     const keys: string[] = [];
     let next: string | undefined;
     do {
-      const page = await this.listKeys(prefix, operation, next === undefined ? {} : { next });
+      const page = await this.listKeys(prefix, operation, next === undefined ? { startAfter } : { next });
       keys.push(...page.keys);
       next = page.next;
     } while (next !== undefined);

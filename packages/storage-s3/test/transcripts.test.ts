@@ -1,9 +1,11 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   InvalidArgumentError,
   SessionCorruptError,
   SessionNotFoundError,
   storageCapabilities,
 } from '@channelcoder/session-core';
+import { decodeTranscriptChunk, isCompressedTranscriptChunk } from '@channelcoder/session-core/storage-kit';
 import { makeState } from '@channelcoder/storage-conformance';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { S3SessionStorage } from '../src/index.js';
@@ -62,14 +64,14 @@ describe('transcripts', () => {
     const counter = countRequests(client);
     await storage.appendTranscript('portable', CLAUDE_ID, lines.slice(2), 2); // lines 2-3 are stored already
     const puts = counter.requests.filter((r) => r.method === 'PUT').map((r) => r.path.split('/').at(-1));
-    expect(puts).toEqual([expect.stringMatching(/^p-[0-9a-f]{16}\.jsonl$/), 'manifest.json']);
+    expect(puts).toEqual([expect.stringMatching(/^\d{10}\.part$/)]);
     counter.reset();
     await storage.appendTranscript('portable', CLAUDE_ID, lines.slice(0, 6), 0);
     expect(counter.requests.filter((r) => r.method === 'PUT')).toEqual([]);
     expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(lines);
   });
 
-  it('appends with a constant number of requests (GET manifest, PUT part, PUT manifest) at any length', async () => {
+  it('appends with one PUT (If-None-Match: *) per append at any length; a load is one LIST + a GET per part', async () => {
     const storage = await withSession();
     const counting = makeClient(endpoint);
     try {
@@ -81,13 +83,68 @@ describe('transcripts', () => {
         await twin.appendTranscript('portable', CLAUDE_ID, [line(i)], 0, { dedupe: 'uuid' });
         perAppend.push(counter.requests.length);
       }
-      // The first append also checks that the session exists and that no older chunks are stored.
-      expect(perAppend.slice(1)).toEqual(Array(39).fill(3));
+      // The first append checks that the session exists (HEAD) and reads what is stored (LIST).
+      expect(perAppend[0]).toBe(3);
+      expect(perAppend.slice(1)).toEqual(Array(39).fill(1));
       counter.reset();
       expect(await twin.loadTranscript('portable', CLAUDE_ID)).toHaveLength(40);
-      expect(
-        counter.requests.filter((r) => r.method === 'GET' && !r.path.includes('list-type')),
-      ).toHaveLength(41);
+      // One LIST of the transcript's folder, then one GET per part.
+      const gets = counter.requests.filter((r) => r.method === 'GET');
+      expect(gets.filter((r) => r.path.endsWith('.part'))).toHaveLength(40);
+      expect(gets).toHaveLength(41);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('appends with one PUT after a load in a fresh process (the load tells what is stored)', async () => {
+    const storage = await withSession();
+    for (let i = 0; i < 5; i++) await storage.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+    const counting = makeClient(endpoint);
+    try {
+      const twin = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      expect(await twin.loadTranscript('portable', CLAUDE_ID)).toHaveLength(5);
+      const counter = countRequests(counting);
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(4), line(5)], 0, { dedupe: 'uuid' });
+      expect(counter.requests.map((r) => r.method)).toEqual(['PUT']);
+      expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+        Array.from({ length: 6 }, (_, i) => line(i)),
+      );
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('a writer that lost its number reads only the parts it missed; a fenced append adds one GET', async () => {
+    const storage = await withSession();
+    const counting = makeClient(endpoint);
+    try {
+      const twin = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      for (let i = 0; i < 20; i++) await twin.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+      await storage.loadTranscript('portable', CLAUDE_ID);
+      await storage.appendTranscript('portable', CLAUDE_ID, [line(20)], 20);
+      await storage.appendTranscript('portable', CLAUDE_ID, [line(21)], 21);
+      const counter = countRequests(counting);
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(22)], 22, { dedupe: 'uuid' });
+      // PUT 21 (412), LIST after part 20, GET parts 21 and 22, PUT 23.
+      expect(counter.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
+        'PUT 0000000021.part',
+        expect.stringMatching(/^GET /),
+        'GET 0000000021.part',
+        'GET 0000000022.part',
+        'PUT 0000000023.part',
+      ]);
+      const lease = await twin.lease('portable', { ttlMs: 60_000 });
+      counter.reset();
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(23)], 23, { lease });
+      expect(counter.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
+        'GET head.json',
+        'PUT 0000000024.part',
+      ]);
+      await lease.release();
+      expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+        Array.from({ length: 24 }, (_, i) => line(i)),
+      );
     } finally {
       counting.destroy();
     }
@@ -148,18 +205,72 @@ describe('transcripts', () => {
     }
   });
 
-  it('reports a damaged part or manifest as SessionCorruptError', async () => {
+  it('reports a damaged part, or a damaged manifest of the previous layout, as SessionCorruptError', async () => {
     const storage = await withSession();
     await storage.appendTranscript('portable', CLAUDE_ID, [line(0), line(1)], 0);
     const keys = await listAll(client, bucket, `${storage.prefix}sessions/portable/transcripts/`);
-    const part = keys.find((k) => k.endsWith('.jsonl'));
+    const part = keys.find((k) => k.endsWith('.part'));
     await putText(client, bucket, part ?? '', '{"type":\n{}\n');
     const damaged = await storage.loadTranscript('portable', CLAUDE_ID).catch((e: unknown) => e);
     expect(SessionCorruptError.is(damaged), String(damaged)).toBe(true);
-    const manifest = keys.find((k) => k.endsWith('manifest.json'));
-    await putText(client, bucket, manifest ?? '', '{"v":2,"lines":9,"parts":[],"uuids":[]}');
-    const err = await storage.loadTranscript('portable', CLAUDE_ID).catch((e: unknown) => e);
+    const folder = `${storage.prefix}sessions/portable/transcripts/other-id/`;
+    await putText(client, bucket, `${folder}manifest.json`, '{"v":2,"lines":9,"parts":[],"uuids":[]}');
+    const err = await storage.loadTranscript('portable', 'other-id').catch((e: unknown) => e);
     expect(SessionCorruptError.is(err), String(err)).toBe(true);
+  });
+
+  it('stores each append compressed with the transcript codec', async () => {
+    const storage = await withSession();
+    const lines = Array.from({ length: 20 }, (_, i) => line(i));
+    await storage.appendTranscript('portable', CLAUDE_ID, lines, 0);
+    const [key] = await listAll(client, bucket, `${storage.prefix}sessions/portable/transcripts/`);
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+    expect(isCompressedTranscriptChunk(bytes)).toBe(true);
+    expect(decodeTranscriptChunk(bytes)).toEqual(lines.map((l) => JSON.stringify(l)));
+    expect(bytes.length).toBeLessThan(lines.map((l) => JSON.stringify(l)).join('\n').length / 2);
+  });
+
+  it('loads a transcript of the previous layout (manifest + p-<hex> parts) and appends after it', async () => {
+    const storage = await withSession();
+    const folder = `${storage.prefix}sessions/portable/transcripts/${CLAUDE_ID}/`;
+    const text = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `${JSON.stringify(line(from + i))}\n`).join('');
+    await putText(client, bucket, `${folder}p-00000000000000aa.jsonl`, text(0, 2));
+    await putText(client, bucket, `${folder}p-00000000000000ff.jsonl`, text(2, 4)); // listed first
+    await putText(client, bucket, `${folder}p-0000000000000077.jsonl`, text(9, 10)); // listed by no manifest
+    const manifest = {
+      v: 2,
+      lines: 4,
+      parts: [
+        ['p-00000000000000aa.jsonl', 2],
+        ['p-00000000000000ff.jsonl', 2],
+      ],
+      uuids: [],
+    };
+    await putText(client, bucket, `${folder}manifest.json`, JSON.stringify(manifest));
+    const four = Array.from({ length: 4 }, (_, i) => line(i));
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(four);
+    // A fresh storage object (no knowledge of the transcript): uuid dedupe sees the old lines.
+    const twin = new S3SessionStorage({ client, bucket, prefix: storage.prefix });
+    await twin.appendTranscript('portable', CLAUDE_ID, [line(2), line(4)], 0, { dedupe: 'uuid' });
+    await twin.appendTranscript('portable', CLAUDE_ID, [line(5)], 5);
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual([...four, line(4), line(5)]);
+  });
+
+  it('takes positional appends of another writer into account (a stale view is refreshed, not a gap)', async () => {
+    const storage = await withSession();
+    const twin = new S3SessionStorage({ client, bucket, prefix: storage.prefix });
+    await storage.appendTranscript('portable', CLAUDE_ID, [line(0)], 0);
+    await twin.appendTranscript('portable', CLAUDE_ID, [line(1), line(2)], 1);
+    // storage last saw 1 line; line 3 follows the twin's append.
+    await storage.appendTranscript('portable', CLAUDE_ID, [line(3)], 3);
+    // Re-sending lines the twin stored writes nothing new.
+    await storage.appendTranscript('portable', CLAUDE_ID, [line(2), line(3), line(4)], 2);
+    const five = Array.from({ length: 5 }, (_, i) => line(i));
+    expect(await twin.loadTranscript('portable', CLAUDE_ID)).toEqual(five);
+    const gap = await storage.appendTranscript('portable', CLAUDE_ID, [line(9)], 9).catch((e: unknown) => e);
+    expect(InvalidArgumentError.is(gap), String(gap)).toBe(true);
   });
 
   it('are removed with the session', async () => {
