@@ -106,6 +106,41 @@ export function transcriptsSpec<S extends SessionStorage>(ctx: SpecContext<S>): 
     expect(await storage.loadTranscript('conversation', 'c1')).toEqual(lines(0, 2));
   });
 
+  it('round-trips awkward lines exactly as JSON (unicode, NUL, nesting, a ~200 KB entry)', async (t) => {
+    const storage = await withCapability(t);
+    const awkward: Record<string, unknown>[] = [
+      { type: 'user', uuid: 'u-1', text: 'NUL \u0000 inside, \u0000\u0000 twice, and at the end \u0000' },
+      {
+        type: 'assistant',
+        uuid: 'u-2',
+        text: 'emoji 🎉👩‍👩‍👧 combining é, CJK 漢字, RTL שלום, \u2028\u2029, \t\r\n "quoted" \\ back',
+      },
+      {
+        type: 'user',
+        uuid: 'u-3',
+        control: Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join(''),
+      },
+      {
+        type: 'assistant',
+        uuid: 'u-4',
+        nested: {
+          a: [{ b: [{ c: [{ d: { e: [1.5, -0, 1e21, 2 ** 53 - 1, true, false, null, '', {}] } }] }] }],
+        },
+      },
+      { type: 'assistant', uuid: 'u-5', big: `${'ß∑'.repeat(10)}${'{"k":[1,"x"]},'.repeat(14_000)}` },
+      { type: 'user', uuid: 'u-6', text: '' },
+      { type: 'user', uuid: 'u-7', keys: { '': 1, ü: 2, __proto__x: 3, 'a.b': 4 } },
+    ];
+    expect(JSON.stringify(awkward[4]).length).toBeGreaterThan(190_000);
+    await storage.appendTranscript('conversation', 'awkward', awkward.slice(0, 3), 0);
+    await storage.appendTranscript('conversation', 'awkward', awkward.slice(3, 5), 3);
+    await storage.appendTranscript('conversation', 'awkward', awkward.slice(5), 5);
+    const loaded = await storage.loadTranscript('conversation', 'awkward');
+    expect(loaded).toHaveLength(awkward.length);
+    for (let i = 0; i < awkward.length; i++)
+      expect(JSON.stringify(loaded![i])).toBe(JSON.stringify(awkward[i]));
+  });
+
   const largeBytes = ctx.options.largeTranscriptBytes ?? 50 * 1024 * 1024;
   it(`stores a large transcript (${Math.round(largeBytes / 1024 / 1024)} MiB in 100 KiB lines, appended per turn)`, async (t) => {
     const storage = await withCapability(t);
