@@ -105,6 +105,29 @@ for (const kind of ['memory', 'file']) {
   );
 }
 
+const { benchCodecRatio } = await import('./codec-ratio.mjs');
+const codec = benchCodecRatio();
+printTable(
+  `Transcript codec: stored / raw bytes, one chunk per turn (${codec.turns} turns, ${codec.lines} lines recorded from ${codec.cli})`,
+  ['turns', 'raw bytes', 'stored bytes', 'ratio', 'target'],
+  [
+    [
+      'all',
+      codec.rawBytes,
+      codec.storedBytes,
+      codec.ratio.toFixed(3),
+      codec.ratio <= 0.25 ? '<= 0.25: met' : '<= 0.25: MISSED',
+    ],
+    [
+      'after the first',
+      '',
+      '',
+      codec.laterRatio.toFixed(3),
+      codec.laterRatio <= 0.25 ? '<= 0.25: met' : '<= 0.25: MISSED',
+    ],
+  ],
+);
+
 const { benchAdopt, benchSearchScan } = await import('./terminal.mjs');
 const adopt = await benchAdopt();
 printTable(
