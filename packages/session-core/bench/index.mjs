@@ -113,8 +113,8 @@ printTable(
   [
     [
       'all',
-      codec.rawBytes,
-      codec.storedBytes,
+      String(codec.rawBytes),
+      String(codec.storedBytes),
       codec.ratio.toFixed(3),
       codec.ratio <= 0.25 ? '<= 0.25: met' : '<= 0.25: MISSED',
     ],
