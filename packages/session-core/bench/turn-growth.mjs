@@ -1,6 +1,7 @@
 /**
  * A turn's cost against the session's length: the session layer alone (a runner that answers at once, so
- * only recording, saving and mirroring are timed) on FileSessionStorage, for a session of 10 messages and
+ * only recording, saving and mirroring are timed) on FileSessionStorage (or MemorySessionStorage:
+ * `benchTurnGrowth('memory')`, BENCH_GROWTH_STORAGE=memory), for a session of 10 messages and
  * one of 50,000 (BENCH_GROWTH_MESSAGES), both loaded with `session.load()` and given turns alternately, in
  * an order that alternates. Figures: the fastest turn of each (wall and CPU time of this process) and their
  * ratio (target <= 1.5: a turn must not grow with the session), and the process's peak RSS growth over the
@@ -44,17 +45,33 @@ function folderBytes(dir) {
   return bytes;
 }
 
-export async function benchTurnGrowth() {
+/** What MemorySessionStorage keeps for `name`: its head and message lines, as UTF-8 bytes. */
+function memoryBytes(storage, name) {
+  const record = storage.records.get(name);
+  let bytes = Buffer.byteLength(record.head);
+  for (const line of record.messages) bytes += Buffer.byteLength(line);
+  return bytes;
+}
+
+export async function benchTurnGrowth(kind = process.env.BENCH_GROWTH_STORAGE ?? 'file') {
   const sandbox = testkit.makeClaudeSandbox('cc-bench-growth');
   try {
-    const { FileSessionStorage } = await importBuilt(
-      '../../storage-file/dist/index.js',
-      '@channelcoder/storage-file',
-    );
-    const storage = new FileSessionStorage({ dir: join(sandbox.root, 'sessions') });
+    let storage;
+    if (kind === 'memory') {
+      storage = new core.MemorySessionStorage();
+    } else {
+      const { FileSessionStorage } = await importBuilt(
+        '../../storage-file/dist/index.js',
+        '@channelcoder/storage-file',
+      );
+      storage = new FileSessionStorage({ dir: join(sandbox.root, 'sessions') });
+    }
     await storage.save(stateOf('small', SMALL));
     await storage.save(stateOf('large', LARGE));
-    const storedBytes = folderBytes(join(sandbox.root, 'sessions', 'large'));
+    const storedBytes =
+      kind === 'memory'
+        ? memoryBytes(storage, 'large')
+        : folderBytes(join(sandbox.root, 'sessions', 'large'));
     const instant = {
       run: async (prompt, o) => ({
         text: `echo ${prompt}`,
@@ -92,6 +109,7 @@ export async function benchTurnGrowth() {
     }
     const fastest = (list, key) => Math.min(...list.map((r) => r[key]));
     return {
+      storage: kind === 'memory' ? 'MemorySessionStorage' : 'FileSessionStorage',
       small: SMALL,
       large: LARGE,
       turns: TURNS,
@@ -108,5 +126,5 @@ export async function benchTurnGrowth() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await benchTurnGrowth(), null, 2));
+  console.log(JSON.stringify(await benchTurnGrowth(process.argv[2]), null, 2));
 }

@@ -79,7 +79,7 @@ export function appendTurn(state: SessionState, input: RecordTurnInput): Session
   const next = state;
   const sessionId = result.sessionId ?? '';
   const failed = result.isError === true;
-  const costUsd = turnCost(state, result);
+  const costUsd = costOfTurn(state, result, ownedConversationCost);
 
   const details: TurnDetails = {};
   if (costUsd !== undefined) details.costUsd = costUsd;
@@ -142,10 +142,18 @@ export function appendTurn(state: SessionState, input: RecordTurnInput): Session
  * A smaller total than before means the CLI started a fresh conversation, so the total is the turn's cost.
  */
 export function turnCost(state: SessionState, result: TurnOutcome): number | undefined {
+  return costOfTurn(state, result, conversationCost);
+}
+
+function costOfTurn(
+  state: SessionState,
+  result: TurnOutcome,
+  costSoFar: (state: SessionState) => number,
+): number | undefined {
   if (result.costUsd !== undefined) return result.costUsd;
   if (result.totalCostUsd === undefined) return undefined;
   const resumed = resumeTarget(state) !== undefined;
-  const before = resumed ? conversationCost(state) : 0;
+  const before = resumed ? costSoFar(state) : 0;
   const diff = result.totalCostUsd - before;
   return diff >= -1e-12 ? Math.max(0, diff) : result.totalCostUsd;
 }
@@ -154,6 +162,35 @@ export function turnCost(state: SessionState, result: TurnOutcome): number | und
 export function conversationCost(state: SessionState): number {
   let sum = 0;
   for (const m of state.messages) sum += m.turn?.costUsd ?? 0;
+  return sum;
+}
+
+/**
+ * The running sum of {@link conversationCost} per messages array of a state its owner only appends to
+ * (a session object's own state, through {@link appendTurn}): how many messages it covered, the last of
+ * them and its cost, so only the messages appended since are added (in the same order, so the sum is the
+ * same number a full scan gives). A shorter array, another last message or another cost on it rescans.
+ */
+const costSums = new WeakMap<Message[], { count: number; sum: number; last: Message; lastCost: unknown }>();
+
+function ownedConversationCost(state: SessionState): number {
+  const messages = state.messages;
+  const known = costSums.get(messages);
+  let from = 0;
+  let sum = 0;
+  if (
+    known !== undefined &&
+    known.count <= messages.length &&
+    messages[known.count - 1] === known.last &&
+    known.last.turn?.costUsd === known.lastCost
+  ) {
+    from = known.count;
+    sum = known.sum;
+  }
+  for (let i = from; i < messages.length; i++) sum += messages[i]!.turn?.costUsd ?? 0;
+  const last = messages.at(-1);
+  if (last !== undefined)
+    costSums.set(messages, { count: messages.length, sum, last, lastCost: last.turn?.costUsd });
   return sum;
 }
 

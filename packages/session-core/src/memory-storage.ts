@@ -80,8 +80,12 @@ export class MemorySessionStorage implements SessionStorage {
     const appended = state.messages
       .slice(plan.mode === 'append' ? plan.from : 0)
       .map((m) => JSON.stringify(toWireMessage(m)));
-    const messages =
-      plan.mode === 'append' && existing !== undefined ? [...existing.messages, ...appended] : appended;
+    // An append adds to the stored lines in place (no copy of the whole session per save).
+    let messages = appended;
+    if (plan.mode === 'append' && existing !== undefined) {
+      messages = existing.messages;
+      for (const line of appended) messages.push(line);
+    }
     const head = JSON.stringify(toWireHead({ ...state, revision: state.revision + 1 }));
     this.records.set(key, { head, messages, transcripts: existing?.transcripts ?? new Map() });
     state.revision += 1;

@@ -4,9 +4,14 @@
  * rewrites what is stored. A chunk is `CCZ1`, one method byte, then the compressed text of the batch's
  * JSON lines joined by `\n`:
  *
- * - method 0: raw deflate with a preset dictionary of the fields Claude Code writes on every transcript
- *   line (small batches, where a dictionary matters most);
- * - method 1: Brotli (batches of 8 KiB and more).
+ * - method 0: raw deflate with the first preset dictionary (written by earlier versions; still read);
+ * - method 1: Brotli;
+ * - method 2: raw deflate with the second preset dictionary: the lines Claude Code writes every turn
+ *   (prompt, answer, tool call and result, API request, cost state, queue and prompt markers) with their
+ *   ids, times and texts left out.
+ *
+ * A batch up to 8 KiB is written with method 2; one up to 64 KiB with method 2 or Brotli, whichever is
+ * smaller; a larger one with Brotli. The dictionaries never change: a new one comes with a new method.
  *
  * Decoding returns exactly the lines that were encoded (the same JSON text), and a chunk that does not
  * start with the magic is not compressed (what adapters stored before compression): callers keep reading
@@ -24,10 +29,14 @@ import { SessionCorruptError } from './errors.js';
 const MAGIC = Buffer.from('CCZ1', 'latin1');
 const METHOD_DEFLATE_DICTIONARY = 0;
 const METHOD_BROTLI = 1;
-/** Batches up to this many bytes use deflate with the dictionary; larger ones Brotli. */
+const METHOD_DEFLATE_DICTIONARY_2 = 2;
+/** Batches up to this many bytes use deflate with the dictionary only. */
 const DICTIONARY_LIMIT = 8 * 1024;
+/** Batches up to this many bytes are also tried with Brotli (the smaller wins); larger ones use Brotli. */
+const BOTH_LIMIT = 64 * 1024;
 
 /**
+ * Method 0's dictionary. Never change it: chunks stored with method 0 decode with exactly these bytes.
  * Fragments Claude Code writes on nearly every transcript line (deflate looks back at most 32 KiB; the
  * most frequent fragments go last, closest to the data).
  */
@@ -62,6 +71,41 @@ const DICTIONARY = Buffer.from(
   'utf8',
 );
 
+/**
+ * Method 2's dictionary (never change it either): templates of the lines Claude Code 2.1 writes on every
+ * turn, ids, times and texts left empty, the most frequent last (closest to the data).
+ */
+const DICTIONARY_2 = Buffer.from(
+  [
+    '{"type":"api-request","sessionId":"","id":"","timestamp":"2026-","version":"2.1.","querySource":"sdk","shapeHash":"","params":{"model":"claude-opus-4-5","betas":["claude-code-20250219","interleaved-thinking-2025-05-14","context-management-2025-06-27","fine-grained-tool-streaming-2025-05-14","advanced-tool-use-2025-11-20","effort-2025-11-24"],"max_tokens":32000,"thinking":{"type":"adaptive","display":"updates"},"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},"output_config":{"effort":"medium"}},"keep":0,"tail":["","",""],"cacheControl":[{"path":["system",0],"value":{"type":"ephemeral"}},{"path":["messages",1,"content",0],"value":{"type":"ephemeral"}}],"requestDigest":"',
+    '{"type":"cost-state","sessionId":"","totalCostUSD":0,"totalAPIDuration":0,"totalAPIDurationWithoutRetries":0,"totalToolDuration":0,"totalLinesAdded":0,"totalLinesRemoved":0,"totalDuration":0,"startTime":0,"modelUsage":{"claude-sonnet-4-5":{"inputTokens":0,"outputTokens":0,"thinkingTokens":0,"cacheReadInputTokens":0,"cacheCreationInputTokens":0,"cacheCreationEphemeral5mInputTokens":0,"cacheCreationEphemeral1hInputTokens":0,"webSearchRequests":0,"costUSD":0}},"hasUnknownModelCost":false}',
+    '{"type":"summary","summary":"","leafUuid":"',
+    '"type":"thinking","thinking":"","signature":"',
+    ',"thinkingDurationMs":0,"thinkingDisplay":"updates",',
+    '"toolUseResult":{"stdout":"","stderr":"","interrupted":false,"isImage":false}',
+    '"toolUseResult":{"type":"text","file":{"filePath":"/","content":"","numLines":0,"startLine":1,"totalLines":0}},',
+    '"sourceToolAssistantUUID":"","permissionDecision":{"decision":"accept","source":"config","reasonType":"rule","ruleSource":"cliArg"},',
+    '"type":"tool_use","id":"toolu_01","name":"Bash","input":{"command":"","description":"',
+    '"type":"tool_use","id":"toolu_01","name":"Read","input":{"file_path":"/',
+    '"type":"tool_use","id":"toolu_01","name":"Edit","input":{"file_path":"/","old_string":"","new_string":"',
+    '"type":"tool_use","id":"toolu_01","name":"Grep","input":{"pattern":"","path":"/","output_mode":"content"',
+    '"message":{"role":"user","content":[{"tool_use_id":"toolu_01","type":"tool_result","content":"","is_error":false}]},"uuid":"',
+    '"stop_reason":"tool_use","stop_sequence":null,',
+    ',"toolInputStreamMs":0,"apiBlockIndex":0,',
+    '{"type":"queue-operation","operation":"dequeue","timestamp":"2026-","sessionId":"',
+    '{"type":"queue-operation","operation":"enqueue","timestamp":"2026-","sessionId":"","content":"',
+    '{"type":"last-prompt","lastPrompt":"","leafUuid":"","sessionId":"',
+    '{"type":"tools-used","tools":["Bash","Read"],"sessionId":"',
+    '{"type":"mode","mode":"normal","sessionId":"',
+    '{"type":"atis-latch","atis":"","sessionId":"',
+    '"promptId":"","type":"user","message":{"role":"user","content":""},"uuid":"","timestamp":"2026-","permissionMode":"default","promptSource":"sdk","turnOrigin":"sdk","turnPosition":{"promptIndex":0,"turnIndex":1},',
+    '"message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":""}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0,"output_tokens_details":{"thinking_tokens":0},"server_tool_use":{"web_search_requests":0,"web_fetch_requests":0},"service_tier":"standard","cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"inference_geo":"","iterations":[],"speed":"standard","fallback_credit":null},"stop_details":null},"apiBlockIndex":0,"requestId":"req_011C","requestRef":"","requestedModel":"claude-sonnet-4-5","promptCacheRequested":"5m","type":"assistant","uuid":"","timestamp":"2026-","effort":"medium","perTurnEffort":"medium","madeBy":"model",',
+    '"userType":"external","entrypoint":"sdk-cli","cwd":"/","sessionId":"","version":"2.1.","gitBranch":"main"}',
+    '{"parentUuid":"","isSidechain":false,',
+  ].join(''),
+  'utf8',
+);
+
 /** True when the bytes are a compressed chunk (start with the magic); false for plain JSON lines. */
 export function isCompressedTranscriptChunk(chunk: Uint8Array): boolean {
   return (
@@ -79,10 +123,10 @@ export function isCompressedTranscriptChunk(chunk: Uint8Array): boolean {
  */
 export function encodeTranscriptChunk(lines: readonly string[]): Buffer {
   const text = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8');
-  if (text.length <= DICTIONARY_LIMIT) {
-    const body = deflateRawSync(text, { dictionary: DICTIONARY, level: 9 });
-    return Buffer.concat([MAGIC, Buffer.of(METHOD_DEFLATE_DICTIONARY), body]);
-  }
+  const deflated =
+    text.length <= BOTH_LIMIT ? deflateRawSync(text, { dictionary: DICTIONARY_2, level: 9 }) : undefined;
+  if (deflated !== undefined && text.length <= DICTIONARY_LIMIT)
+    return Buffer.concat([MAGIC, Buffer.of(METHOD_DEFLATE_DICTIONARY_2), deflated]);
   const body = brotliCompressSync(text, {
     params: {
       [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
@@ -90,6 +134,8 @@ export function encodeTranscriptChunk(lines: readonly string[]): Buffer {
       [constants.BROTLI_PARAM_SIZE_HINT]: text.length,
     },
   });
+  if (deflated !== undefined && deflated.length < body.length)
+    return Buffer.concat([MAGIC, Buffer.of(METHOD_DEFLATE_DICTIONARY_2), deflated]);
   return Buffer.concat([MAGIC, Buffer.of(METHOD_BROTLI), body]);
 }
 
@@ -131,6 +177,8 @@ export function decodeTranscriptChunkText(chunk: Uint8Array, source?: Transcript
     if (method === METHOD_DEFLATE_DICTIONARY)
       return inflateRawSync(body, { dictionary: DICTIONARY }).toString('utf8');
     if (method === METHOD_BROTLI) return brotliDecompressSync(body).toString('utf8');
+    if (method === METHOD_DEFLATE_DICTIONARY_2)
+      return inflateRawSync(body, { dictionary: DICTIONARY_2 }).toString('utf8');
   } catch (error) {
     throw corrupt(`does not decompress (${(error as Error).message})`, error);
   }

@@ -171,3 +171,38 @@ describe('clearSession and setCurrentSessionId', () => {
     expect(() => setCurrentSessionId(s, '')).toThrow(InvalidArgumentError);
   });
 });
+
+describe('appendTurn: the running conversation cost of a state appended in place', () => {
+  it('gives every turn the same cost as a full scan, and rescans when the messages changed otherwise', async () => {
+    const { appendTurn } = await import('../src/chain.js');
+    const owned = createSessionState({ name: 'owned' });
+    const copied = createSessionState({ name: 'copied' });
+    let total = 0;
+    for (let i = 1; i <= 40; i++) {
+      total += (i % 7) * 0.013 + 0.001;
+      const result = ok('conv', { totalCostUsd: total });
+      const expected = turnCost(copied, result);
+      appendTurn(owned, { prompt: `p${i}`, result, promptId: `id-${i}` });
+      const next = recordTurn(copied, { prompt: `p${i}`, result, promptId: `id-${i}` });
+      copied.messages = next.messages;
+      copied.usage = next.usage;
+      copied.sessionChain = next.sessionChain;
+      copied.currentSessionId = next.currentSessionId;
+      expect(owned.messages.at(-1)?.turn?.costUsd).toBe(expected);
+    }
+    expect(owned.messages.map((m) => m.turn?.costUsd)).toEqual(copied.messages.map((m) => m.turn?.costUsd));
+
+    // The cost of the last message the running sum covered edited in place, then the last turn dropped:
+    // each time a full scan again.
+    const last = owned.messages.at(-3)!;
+    last.turn = { ...last.turn, costUsd: 5 };
+    const edited = ok('conv', { totalCostUsd: total + 6 });
+    const scanned = turnCost(owned, edited);
+    appendTurn(owned, { prompt: 'edited', result: edited });
+    expect(owned.messages.at(-1)?.turn?.costUsd).toBe(scanned);
+    owned.messages.length -= 2;
+    const before = turnCost(owned, ok('conv', { totalCostUsd: 100 }));
+    appendTurn(owned, { prompt: 'after', result: ok('conv', { totalCostUsd: 100 }) });
+    expect(owned.messages.at(-1)?.turn?.costUsd).toBe(before);
+  });
+});

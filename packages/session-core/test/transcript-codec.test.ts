@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SessionCorruptError } from '../src/errors.js';
 import {
@@ -30,8 +31,34 @@ describe('transcript chunk codec', () => {
       expect(isCompressedTranscriptChunk(chunk)).toBe(true);
       expect(decodeTranscriptChunk(chunk)).toEqual(lines);
     }
-    expect(encodeTranscriptChunk(small)[4]).toBe(0);
+    expect(encodeTranscriptChunk(small)[4]).toBe(2);
+    expect(Buffer.byteLength(large.join('\n'))).toBeGreaterThan(64 * 1024);
     expect(encodeTranscriptChunk(large)[4]).toBe(1);
+  });
+
+  it('writes a batch between 8 and 64 KiB with whichever of method 2 and Brotli is smaller', () => {
+    const lines = Array.from({ length: 60 }, (_, i) => line(i, `answer ${i} `.repeat(i % 5)));
+    const bytes = Buffer.byteLength(lines.join('\n'));
+    expect(bytes).toBeGreaterThan(8 * 1024);
+    expect(bytes).toBeLessThan(64 * 1024);
+    const chunk = encodeTranscriptChunk(lines);
+    expect([1, 2]).toContain(chunk[4]);
+    expect(decodeTranscriptChunk(chunk)).toEqual(lines);
+    const deflated = deflateRawSync(Buffer.from(`${lines.join('\n')}\n`), { level: 9 });
+    // The chosen method is never larger than deflate without any dictionary.
+    expect(chunk.length - 5).toBeLessThanOrEqual(deflated.length);
+  });
+
+  it('still reads chunks stored with method 0 (the first dictionary) as they were written', () => {
+    const stored = Buffer.from(
+      'Q0NaMQCjirPK0dxVrIuUFoiPoIxMpVp4lJTqGirVclXjibRSXSNUcwmmmYzUnJx8pdrY2louAA==',
+      'base64',
+    );
+    expect(stored[4]).toBe(0);
+    expect(decodeTranscriptChunk(stored)).toEqual([
+      '{"parentUuid":null,"isSidechain":false,"userType":"external","cwd":"/w","sessionId":"s-1","type":"user","message":{"role":"user","content":"hi"},"uuid":"u-1"}',
+      '{"type":"assistant","uuid":"u-2","message":{"content":[{"type":"text","text":"hello"}]}}',
+    ]);
   });
 
   it('compresses typical transcript lines well even one small batch at a time', () => {

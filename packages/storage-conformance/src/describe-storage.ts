@@ -8,11 +8,14 @@ import { closeSpec } from './specs/close.js';
 import { concurrencySpec } from './specs/concurrency.js';
 import { conflictSpec } from './specs/conflict.js';
 import { corruptionSpec } from './specs/corruption.js';
+import { deleteTranscriptSpec } from './specs/delete-transcript.js';
 import { formatUpgradeSpec } from './specs/format-upgrade.js';
 import { incrementalSpec } from './specs/incremental.js';
 import { leaseSpec } from './specs/lease.js';
 import { listSpec } from './specs/list.js';
 import { namesSpec } from './specs/names.js';
+import { peekLeaseSpec } from './specs/peek-lease.js';
+import { readRevisionSpec } from './specs/read-revision.js';
 import { removeExistsSpec } from './specs/remove-exists.js';
 import { roundTripSpec } from './specs/round-trip.js';
 import { saveWithoutNameSpec } from './specs/save-without-name.js';
@@ -43,6 +46,9 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
     spec: agentSessionStoreSpec,
   },
   trash: { title: 'trash (optional capability)', spec: trashSpec },
+  readRevision: { title: 'readRevision (optional capability)', spec: readRevisionSpec },
+  peekLease: { title: 'peekLease (optional capability)', spec: peekLeaseSpec },
+  deleteTranscript: { title: 'deleteTranscript (optional capability)', spec: deleteTranscriptSpec },
 };
 
 /**

@@ -19,6 +19,9 @@ export const CONCERNS = [
   'search',
   'agentSessionStore',
   'trash',
+  'readRevision',
+  'peekLease',
+  'deleteTranscript',
 ] as const;
 export type Concern = (typeof CONCERNS)[number];
 

@@ -15,6 +15,7 @@ import {
   SessionSaveError,
 } from '../errors.js';
 import { DEFAULT_LEASE_TTL_MS, type SessionLease } from '../lease.js';
+import { normalizeSessionName } from '../names.js';
 import type { DetachedRun } from '../runner/detached.js';
 import { waitForDetached } from '../runner/detached-log.js';
 import type { InteractiveResult } from '../runner/interactive.js';
@@ -383,6 +384,10 @@ export class ClaudeSession implements Session {
   private async catchUp(): Promise<void> {
     const name = this.record.storedName ?? this.current.metadata.name;
     if (name === undefined) return;
+    if (await this.storedRevisionUnchanged(name)) {
+      this.unsettled = false;
+      return;
+    }
     let stored: SessionState;
     try {
       stored = (await loadSession(this.config.storage, name)).state;
@@ -411,6 +416,22 @@ export class ClaudeSession implements Session {
       revision: stored.revision,
     };
     this.transcripts.forget(name);
+  }
+
+  /**
+   * True when the storage can read its stored revision cheaply (`readRevision`) and it equals the one this
+   * object holds: nobody saved since, so loading the whole session would change nothing. Any other answer
+   * (a revision that moved, nothing stored, an error reading it) leaves the decision to the full load.
+   */
+  private async storedRevisionUnchanged(name: string): Promise<boolean> {
+    const storage = this.config.storage;
+    if (typeof storage.readRevision !== 'function') return false;
+    try {
+      const revision = await storage.readRevision(normalizeSessionName(name));
+      return revision !== null && revision === this.current.revision;
+    } catch {
+      return false;
+    }
   }
 
   /**

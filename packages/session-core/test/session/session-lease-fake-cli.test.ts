@@ -172,3 +172,96 @@ describe('session() turns take the session lease (DESIGN 10)', () => {
     ]);
   });
 });
+
+/** A memory storage that counts whole-session loads and cheap revision reads. */
+class CountingStorage extends MemorySessionStorage {
+  loads = 0;
+  revisionReads = 0;
+  failRevisionReads = false;
+  override async load(name: string): Promise<SessionState> {
+    this.loads += 1;
+    return super.load(name);
+  }
+  override async readRevision(name: string): Promise<number | null> {
+    this.revisionReads += 1;
+    if (this.failRevisionReads) throw new Error('revision read failed (test)');
+    return super.readRevision(name);
+  }
+}
+
+/** The same storage without the readRevision capability (a storage written before it existed). */
+class NoRevisionStorage extends CountingStorage {
+  constructor() {
+    super();
+    Object.defineProperty(this, 'readRevision', { value: undefined });
+  }
+}
+
+describe('the catch-up under the lease reads the stored revision first (readRevision)', () => {
+  it('skips the whole-session load while nobody else saved', async () => {
+    const storage = new CountingStorage();
+    const s = session({ name: 'quiet', storage, defaults: { env: ctx.fake.env() } });
+    await s.claude('one');
+    const loadsAfterFirst = storage.loads;
+    await s.claude('two');
+    await s.claude('three');
+    expect(storage.loads).toBe(loadsAfterFirst);
+    expect(storage.revisionReads).toBeGreaterThanOrEqual(3);
+    const stored = await storage.load('quiet');
+    expect(stored.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+  });
+
+  it('loads when another object saved a turn, and continues from it', async () => {
+    const storage = new CountingStorage();
+    const env = { env: ctx.fake.env() };
+    const first = session({ name: 'shared-rev', storage, defaults: env });
+    await first.claude('start');
+    const a = await session.load('shared-rev', { storage, defaults: env });
+    const b = await session.load('shared-rev', { storage, defaults: env });
+    await a.claude('a1');
+    const before = storage.loads;
+    await b.claude('b1');
+    // b's revision was behind: it loaded once and resumed with a's turn in its history.
+    expect(storage.loads).toBe(before + 1);
+    const prompts = (await storage.load('shared-rev')).messages
+      .filter((m) => m.role === 'user')
+      .map((m) => m.content);
+    expect(prompts).toEqual(['start', 'a1', 'b1']);
+    expect(b.messages().map((m) => m.content)).toContain('a1');
+    expect(ctx.fake.invocations().map((c) => c.stdin)).toEqual(['start', 'a1', 'b1']);
+    // Now b is current: its next turn loads nothing.
+    const settled = storage.loads;
+    await b.claude('b2');
+    expect(storage.loads).toBe(settled);
+    // a is behind by two turns: it loads and continues.
+    await a.claude('a2');
+    expect(storage.loads).toBe(settled + 1);
+    const all = (await storage.load('shared-rev')).messages.filter((m) => m.role === 'user');
+    expect(all.map((m) => m.content)).toEqual(['start', 'a1', 'b1', 'b2', 'a2']);
+    expect((await storage.load('shared-rev')).usage.turns).toBe(5);
+  });
+
+  it('loads every turn on a storage without readRevision, and when reading the revision fails', async () => {
+    const plain = new NoRevisionStorage();
+    const s = session({ name: 'plain', storage: plain, defaults: { env: ctx.fake.env() } });
+    await s.claude('one');
+    const after = plain.loads;
+    await s.claude('two');
+    await s.claude('three');
+    expect(plain.loads).toBe(after + 2);
+    expect(plain.revisionReads).toBe(0);
+
+    const failing = new CountingStorage();
+    const t = session({ name: 'failing', storage: failing, defaults: { env: ctx.fake.env() } });
+    await t.claude('one');
+    failing.failRevisionReads = true;
+    const before = failing.loads;
+    await t.claude('two');
+    expect(failing.loads).toBe(before + 1);
+    expect((await failing.load('failing')).usage.turns).toBe(2);
+  });
+});

@@ -106,6 +106,53 @@ export function transcriptsSpec<S extends SessionStorage>(ctx: SpecContext<S>): 
     expect(await storage.loadTranscript('conversation', 'c1')).toEqual(lines(0, 2));
   });
 
+  it('round-trips awkward lines exactly as JSON (unicode, control characters, nesting, a ~200 KB entry)', async (t) => {
+    const storage = await withCapability(t);
+    const awkward: Record<string, unknown>[] = [
+      {
+        type: 'assistant',
+        uuid: 'u-1',
+        text: 'emoji 🎉👩‍👩‍👧 combining é, CJK 漢字, RTL שלום, \u2028\u2029, \t\r\n "quoted" \\ back',
+      },
+      // Every control character but NUL (which has a test of its own, below).
+      {
+        type: 'user',
+        uuid: 'u-2',
+        control: Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join(''),
+      },
+      {
+        type: 'assistant',
+        uuid: 'u-3',
+        nested: {
+          a: [{ b: [{ c: [{ d: { e: [1.5, -0, 1e21, 2 ** 53 - 1, true, false, null, '', {}] } }] }] }],
+        },
+      },
+      { type: 'assistant', uuid: 'u-4', big: `${'ß∑'.repeat(10)}${'{"k":[1,"x"]},'.repeat(14_000)}` },
+      { type: 'user', uuid: 'u-5', text: '' },
+      { type: 'user', uuid: 'u-6', keys: { '': 1, ü: 2, __proto__x: 3, 'a.b': 4 } },
+    ];
+    expect(JSON.stringify(awkward[3]).length).toBeGreaterThan(190_000);
+    await storage.appendTranscript('conversation', 'awkward', awkward.slice(0, 2), 0);
+    await storage.appendTranscript('conversation', 'awkward', awkward.slice(2, 4), 2);
+    await storage.appendTranscript('conversation', 'awkward', awkward.slice(4), 4);
+    const loaded = await storage.loadTranscript('conversation', 'awkward');
+    expect(loaded).toHaveLength(awkward.length);
+    for (let i = 0; i < awkward.length; i++)
+      expect(JSON.stringify(loaded![i])).toBe(JSON.stringify(awkward[i]));
+  });
+
+  it('round-trips NUL characters ("\\u0000") in a transcript line exactly', async (t) => {
+    const storage = await withCapability(t);
+    const lines: Record<string, unknown>[] = [
+      { type: 'user', uuid: 'n-1', text: 'NUL \u0000 inside, \u0000\u0000 twice, and at the end \u0000' },
+      { type: 'user', uuid: 'n-2', toolUseResult: { stdout: 'binary\u0000output\u0001\u0000', stderr: '' } },
+    ];
+    await storage.appendTranscript('conversation', 'nul', lines, 0);
+    const loaded = await storage.loadTranscript('conversation', 'nul');
+    expect(loaded).toHaveLength(lines.length);
+    for (let i = 0; i < lines.length; i++) expect(JSON.stringify(loaded![i])).toBe(JSON.stringify(lines[i]));
+  });
+
   const largeBytes = ctx.options.largeTranscriptBytes ?? 50 * 1024 * 1024;
   it(`stores a large transcript (${Math.round(largeBytes / 1024 / 1024)} MiB in 100 KiB lines, appended per turn)`, async (t) => {
     const storage = await withCapability(t);
