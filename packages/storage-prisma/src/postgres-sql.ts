@@ -12,7 +12,7 @@
  *   same next line (or insert the same uuid) meet the primary key or the uuid index; the loser runs the
  *   statement again.
  * - A load is one statement: the head and the messages joined into one JSON array text by `string_agg`
- *   (ordered by sequence), parsed with one `JSON.parse`. A single statement reads one snapshot, so no
+ *   over the rows in primary-key order, parsed with one `JSON.parse`. A single statement reads one snapshot, so no
  *   transaction is needed to keep a concurrent save from tearing it. When the joined text does not parse or
  *   has another number of entries than rows (a damaged row), the caller reads the rows one by one to say which.
  * - A transcript load is the same: one array text, with the line count and the last line number to detect a gap.
@@ -88,15 +88,19 @@ export class PostgresStatements {
              AND "t"."uuid" = "i"."uuid")`,
         '$3::int >= 0',
       );
+    // The rows come from a subquery ordered by the primary key and are joined in that order, so PostgreSQL
+    // reads them in index order and never sorts the texts themselves (`string_agg(… ORDER BY …)` sorts its
+    // whole input, megabytes for a long session, before joining). A subquery with ORDER BY is not flattened
+    // into the aggregate's query, which therefore consumes its rows in that order.
     this.load = `SELECT "s"."head", "m"."count", '[' || coalesce("m"."body", '') || ']' AS "body"
       FROM ${sessions} "s", LATERAL (
-        SELECT count(*)::int AS "count", string_agg("content", ',' ORDER BY "sequence") AS "body"
-          FROM ${messages} WHERE "session_name" = "s"."name") "m"
+        SELECT count(*)::int AS "count", string_agg("o"."content", ',') AS "body"
+          FROM (SELECT "content" FROM ${messages} WHERE "session_name" = "s"."name" ORDER BY "sequence") "o") "m"
       WHERE "s"."name" = $1::text`;
-    this.loadTranscript = `SELECT count(*)::int AS "count", coalesce(min("line"), 0)::int AS "first",
-        coalesce(max("line"), -1)::int AS "last",
-        '[' || coalesce(string_agg("entry", ',' ORDER BY "line"), '') || ']' AS "body"
-      FROM ${lines} WHERE "session_name" = $1::text AND "claude_session_id" = $2::text`;
+    this.loadTranscript = `SELECT count(*)::int AS "count", coalesce(min("o"."line"), 0)::int AS "first",
+        coalesce(max("o"."line"), -1)::int AS "last", '[' || coalesce(string_agg("o"."entry", ','), '') || ']' AS "body"
+      FROM (SELECT "line", "entry" FROM ${lines}
+        WHERE "session_name" = $1::text AND "claude_session_id" = $2::text ORDER BY "line") "o"`;
   }
 }
 

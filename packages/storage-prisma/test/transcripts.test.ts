@@ -147,6 +147,23 @@ describe.each(['postgresql', 'sqlite'] as const)('transcripts on %s', (kind) => 
     expect(db.queries[0]).not.toMatch(/head|channelcoder_messages/);
   });
 
+  it('loads a session and a transcript in one statement each on PostgreSQL, with a damaged row still named', async () => {
+    const { db, storage } = await open(true);
+    await storage.appendTranscript!('portable', 'one', [entry(0), entry(1)], 0);
+    db.queries.length = 0;
+    const state = await storage.load('portable');
+    expect(state.messages).toHaveLength(2);
+    expect(await storage.loadTranscript!('portable', 'one')).toEqual([entry(0), entry(1)]);
+    if (kind === 'postgresql') expect(db.queries.map((q) => q.split(/\s+/)[0])).toEqual(['SELECT', 'SELECT']);
+    // A message row that is valid JSON but two values joined: the joined text parses, the count does not match.
+    await db.prisma.channelCoderMessage.updateMany({
+      where: { sessionName: 'portable', sequence: 1 },
+      data: { content: '{"a":1},{"b":2}' },
+    });
+    const err = await storage.load('portable').catch((e: unknown) => e);
+    expect(SessionCorruptError.is(err), String(err)).toBe(true);
+  });
+
   it('removes the transcripts with the session', async () => {
     const { storage } = await open();
     await storage.appendTranscript!('portable', 'c', [entry(0)], 0);
