@@ -1,5 +1,7 @@
 import {
   InvalidArgumentError,
+  type LeaseInfo,
+  LeaseLostError,
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
@@ -23,18 +25,30 @@ import {
 import {
   assembleState,
   assertRevision,
+  fencingToken,
   type ListPosition,
+  newTranscriptLines,
   planMessageWrite,
   readListOptions,
   resolveSaveName,
+  transcriptEntryUuid,
+  uniqueTranscriptEntries,
 } from '@channelcoder/session-core/storage-kit';
 import {
   checkLeaseInTransaction,
   DatabaseClock,
   type LeaseClient,
+  type LeaseRow,
   leaseClockQuery,
   takeLease,
 } from './leases.js';
+import {
+  type AppendOutcome,
+  PostgresStatements,
+  parseJoined,
+  type RawQueryClient,
+  tablesSchema,
+} from './postgres-sql.js';
 import {
   asTransactionalClient,
   type ChannelCoderPrismaClient,
@@ -55,10 +69,13 @@ import { isUniqueViolation, toStorageError } from './storage-errors.js';
 import {
   appendTranscriptLines,
   appendUniqueTranscriptLines,
+  checkAppendArguments,
   deleteTranscriptLines,
+  deleteTranscriptOf,
   hasTranscriptModel,
   hasTranscriptUuid,
   loadTranscriptLines,
+  transcriptFromJoined,
 } from './transcripts.js';
 import * as trash from './trash.js';
 
@@ -90,6 +107,11 @@ export interface PrismaSessionStorageOptions {
 
 /** Characters a session name may contain (core's SESSION_NAME_PATTERN); a prefix outside them matches nothing. */
 const NAME_ALPHABET = /^[A-Za-z0-9._-]*$/;
+/** Above every character of NAME_ALPHABET: `[prefix, prefix + NAME_END)` holds exactly the names with the prefix. */
+const NAME_END = '~';
+/** Racing `dedupe` appenders that lost a key to another one run their statement again this often. */
+const UNIQUE_APPEND_ATTEMPTS = 50;
+const EPOCH = new Date(0);
 const SNAPSHOT_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb', 'mysql']);
 
 /**
@@ -178,9 +200,26 @@ export class PrismaSessionStorage implements SessionStorage {
   readonly restoreFromTrash?: (id: string, options?: TrashRestoreOptions) => Promise<string>;
   /** Deletes the entry `options.id`, else every expired one (`options.all`: every one); resolves how many. */
   readonly purgeTrash?: (options?: TrashPurgeOptions) => Promise<number>;
+  /**
+   * The current unexpired lease of the session (holder, fencing token, expiry), or `null`; one read of the
+   * lease row, which it never takes or extends. Present with `lease`.
+   */
+  readonly peekLease?: (name: string) => Promise<LeaseInfo | null>;
+  /**
+   * Deletes every line of one transcript in one statement (with `options.lease`: in one transaction after
+   * the lease check, LeaseLostError and nothing deleted when it is lost). Resolves true when lines were
+   * deleted. Present with the transcript capability.
+   */
+  readonly deleteTranscript?: (
+    name: string,
+    claudeSessionId: string,
+    options?: WriteOptions,
+  ) => Promise<boolean>;
   /** The database's clock when leases are available. */
   private readonly leaseClock: DatabaseClock | undefined;
   private readonly trash: boolean;
+  /** PostgreSQL: the single-statement SQL of append and load (postgres-sql.ts); undefined elsewhere. */
+  private readonly sql: PostgresStatements | undefined;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -203,6 +242,21 @@ export class PrismaSessionStorage implements SessionStorage {
           normalizeSessionName(name),
           leaseOptions,
         );
+      this.peekLease = async (name) => {
+        const key = normalizeSessionName(name);
+        try {
+          const client = this.prisma as unknown as LeaseClient;
+          const now = await leaseClock.now(client);
+          const row = (await client.channelCoderLease.findUnique({
+            where: { name: key },
+            select: { holder: true, token: true, expiresAt: true },
+          })) as Pick<LeaseRow, 'holder' | 'token' | 'expiresAt'> | null;
+          if (row === null || row.expiresAt.getTime() <= now.getTime()) return null;
+          return { holder: row.holder, token: Number(row.token), expiresAt: row.expiresAt };
+        } catch (err) {
+          throw toStorageError(err, `peekLease("${key}")`);
+        }
+      };
     }
     if (hasFullTextSearch(this.prisma, provider)) {
       this.search = async (query, searchOptions) => {
@@ -210,7 +264,7 @@ export class PrismaSessionStorage implements SessionStorage {
           return await searchInDatabase(
             this,
             this.prisma as unknown as RawClient,
-            { withTranscripts: this.transcripts, schema: options.schema },
+            { withTranscripts: this.transcripts, schema: tablesSchema(options.prisma, options.schema) },
             query,
             searchOptions,
           );
@@ -221,53 +275,134 @@ export class PrismaSessionStorage implements SessionStorage {
     }
     this.trash = trash.hasTrashModel(this.prisma);
     if (this.trash) this.defineTrash();
-    if (this.transcripts) {
-      const byUuid = hasTranscriptUuid(options.prisma);
-      if (byUuid) this.transcriptAppendModes = ['uuid'];
-      this.appendTranscript = async (name, claudeSessionId, entries, fromLine, appendOptions) => {
-        const key = normalizeSessionName(name);
-        const fence = (tx: Parameters<typeof checkLeaseInTransaction>[0]) =>
-          checkLeaseInTransaction(tx, this.leaseClock, key, appendOptions);
-        try {
-          if (appendOptions?.dedupe === 'uuid' && byUuid) {
-            await appendUniqueTranscriptLines(
-              this.prisma,
-              this.txOptions,
-              key,
-              claudeSessionId,
-              entries,
-              fromLine,
-              fence,
-            );
-            return;
-          }
-          if (appendOptions?.dedupe === 'uuid') {
-            throw new InvalidArgumentError(
-              `appendTranscript("${key}"): dedupe 'uuid' needs the uuid column of ChannelCoderTranscriptLine; ` +
-                'regenerate your PrismaClient from this version of schema/channelcoder.prisma and apply its migrations.',
-            );
-          }
-          await appendTranscriptLines(
-            this.prisma,
-            this.txOptions,
-            key,
-            claudeSessionId,
-            entries,
-            fromLine,
-            fence,
+    const rawCapable =
+      typeof provider === 'string' &&
+      (provider === 'postgresql' || provider === 'postgres') &&
+      typeof (options.prisma as { $queryRawUnsafe?: unknown }).$queryRawUnsafe === 'function';
+    this.sql = rawCapable ? new PostgresStatements(tablesSchema(options.prisma, options.schema)) : undefined;
+    if (this.transcripts) this.defineTranscripts(hasTranscriptUuid(options.prisma));
+  }
+
+  private defineTranscripts(byUuid: boolean): void {
+    const self = this as {
+      -readonly [K in
+        | 'appendTranscript'
+        | 'loadTranscript'
+        | 'deleteTranscript'
+        | 'transcriptAppendModes']: PrismaSessionStorage[K];
+    };
+    if (byUuid) self.transcriptAppendModes = ['uuid'];
+    // The single-statement append needs the uuid and lease tables of this version's schema.
+    const sql = byUuid && this.leaseClock !== undefined ? this.sql : undefined;
+    self.appendTranscript = async (name, claudeSessionId, entries, fromLine, appendOptions) => {
+      const key = normalizeSessionName(name);
+      const fence = (tx: Parameters<typeof checkLeaseInTransaction>[0]) =>
+        checkLeaseInTransaction(tx, this.leaseClock, key, appendOptions);
+      try {
+        if (appendOptions?.dedupe === 'uuid' && !byUuid) {
+          throw new InvalidArgumentError(
+            `appendTranscript("${key}"): dedupe 'uuid' needs the uuid column of ChannelCoderTranscriptLine; ` +
+              'regenerate your PrismaClient from this version of schema/channelcoder.prisma and apply its migrations.',
           );
-        } catch (err) {
-          throw toStorageError(err, `appendTranscript("${key}")`);
         }
-      };
-      this.loadTranscript = async (name, claudeSessionId) => {
-        const key = normalizeSessionName(name);
-        try {
-          return await loadTranscriptLines(this.prisma, key, claudeSessionId);
-        } catch (err) {
-          throw toStorageError(err, `loadTranscript("${key}")`);
+        if (sql !== undefined) {
+          await this.appendInOneStatement(sql, key, claudeSessionId, entries, fromLine, appendOptions);
+          return;
         }
-      };
+        const append = appendOptions?.dedupe === 'uuid' ? appendUniqueTranscriptLines : appendTranscriptLines;
+        await append(this.prisma, this.txOptions, key, claudeSessionId, entries, fromLine, fence);
+      } catch (err) {
+        throw toStorageError(err, `appendTranscript("${key}")`);
+      }
+    };
+    self.loadTranscript = async (name, claudeSessionId) => {
+      const key = normalizeSessionName(name);
+      try {
+        if (this.sql !== undefined) {
+          checkAppendArguments('loadTranscript', claudeSessionId);
+          const [row] = await (this.prisma as unknown as RawQueryClient).$queryRawUnsafe<
+            Array<{ count: number; first: number; last: number; body: string }>
+          >(this.sql.loadTranscript, key, claudeSessionId);
+          if (row === undefined || Number(row.count) === 0) return null;
+          const lines = transcriptFromJoined(
+            row.body,
+            Number(row.count),
+            Number(row.first),
+            Number(row.last),
+          );
+          if (lines !== undefined) return lines;
+          // A damaged or missing line: read them one by one to say which.
+        }
+        return await loadTranscriptLines(this.prisma, key, claudeSessionId);
+      } catch (err) {
+        throw toStorageError(err, `loadTranscript("${key}")`);
+      }
+    };
+    self.deleteTranscript = async (name, claudeSessionId, deleteOptions) => {
+      const key = normalizeSessionName(name);
+      try {
+        checkAppendArguments('deleteTranscript', claudeSessionId);
+        if (deleteOptions?.lease === undefined)
+          return (await deleteTranscriptOf(this.prisma, key, claudeSessionId)) > 0;
+        return await this.prisma.$transaction(async (tx) => {
+          await checkLeaseInTransaction(tx, this.leaseClock, key, deleteOptions);
+          return (await deleteTranscriptOf(tx, key, claudeSessionId)) > 0;
+        }, this.txOptions);
+      } catch (err) {
+        throw toStorageError(err, `deleteTranscript("${key}")`);
+      }
+    };
+  }
+
+  /** PostgreSQL: the append as one statement (postgres-sql.ts), run again when a racing appender won a key. */
+  private async appendInOneStatement(
+    sql: PostgresStatements,
+    key: string,
+    claudeSessionId: string,
+    entries: readonly unknown[],
+    fromLine: number,
+    options: TranscriptAppendOptions | undefined,
+  ): Promise<void> {
+    checkAppendArguments('appendTranscript', claudeSessionId, entries, fromLine, key);
+    const unique = options?.dedupe === 'uuid';
+    // dedupe 'uuid': a batch's own repeats go first (the first of each uuid stays), as in the other paths.
+    const batch = unique ? uniqueTranscriptEntries(key, entries, fromLine, new Set<string>()) : entries;
+    if (!unique && batch.length === 0) return;
+    const texts = batch.map((entry) => JSON.stringify(entry ?? null));
+    const uuids = batch.map((entry) => (unique ? (transcriptEntryUuid(entry) ?? null) : null));
+    let token: number | null = null;
+    let now: Date = EPOCH;
+    if (options?.lease !== undefined) {
+      token = fencingToken(key, options) ?? null; // a lease of another session is refused as lost
+    }
+    const client = this.prisma as unknown as RawQueryClient;
+    for (let attempt = 1; ; attempt++) {
+      if (token !== null) now = await this.leaseClock!.now(this.prisma as unknown as LeaseClient);
+      let outcome: AppendOutcome | undefined;
+      try {
+        [outcome] = await client.$queryRawUnsafe<AppendOutcome[]>(
+          unique ? sql.appendUnique : sql.append,
+          key,
+          claudeSessionId,
+          fromLine,
+          texts,
+          uuids,
+          token,
+          now,
+        );
+      } catch (err) {
+        if (attempt < UNIQUE_APPEND_ATTEMPTS && isUniqueViolation(err)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(40, 2 * attempt)));
+          continue;
+        }
+        throw err;
+      }
+      if (outcome === undefined) throw new Error('the append statement returned no row');
+      if (!outcome.fenced) throw new LeaseLostError(key, token ?? 0);
+      if (!outcome.present) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
+      // A gap: nothing was inserted; the same check as the other paths says what was wrong.
+      if (!unique) newTranscriptLines(key, Number(outcome.stored), entries, fromLine);
+      return;
     }
   }
 
@@ -370,10 +505,24 @@ export class PrismaSessionStorage implements SessionStorage {
     await insertMessages(tx, key, state, plan.mode === 'append' ? plan.from : 0);
   }
 
+  /**
+   * On PostgreSQL one statement (one snapshot): the head and the messages joined into one JSON array text,
+   * parsed at once (see postgres-sql.ts). Elsewhere, or when that text shows a damaged row, the head and the
+   * messages are read in one transaction at `readIsolationLevel`, each message parsed on its own.
+   */
   async load(name: string): Promise<SessionState> {
     const key = normalizeSessionName(name);
-    let found: { head: string; messages: string[] } | undefined;
+    const ctx = { name: key, location: rowPath(key) };
+    let found: { head: string; messages: unknown[] } | undefined;
     try {
+      if (this.sql !== undefined) {
+        const [row] = await (this.prisma as unknown as RawQueryClient).$queryRawUnsafe<
+          Array<{ head: string; count: number; body: string }>
+        >(this.sql.load, key);
+        if (row === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
+        const messages = parseJoined(row.body, Number(row.count));
+        if (messages !== undefined) return assembleState(row.head, messages, ctx);
+      }
       found = await this.prisma.$transaction(async (tx) => {
         const row = await tx.channelCoderSession.findUnique({ where: { name: key }, select: { head: true } });
         if (row === null || typeof row.head !== 'string') return undefined;
@@ -388,17 +537,33 @@ export class PrismaSessionStorage implements SessionStorage {
       throw toStorageError(err, `load("${key}")`);
     }
     if (found === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
-    return assembleState(found.head, found.messages, { name: key, location: rowPath(key) });
+    return assembleState(found.head, found.messages, ctx);
+  }
+
+  /** The stored revision (one column of the head row, never the head or the messages), or `null`. */
+  async readRevision(name: string): Promise<number | null> {
+    const key = normalizeSessionName(name);
+    try {
+      const row = await this.prisma.channelCoderSession.findUnique({
+        where: { name: key },
+        select: { revision: true },
+      });
+      return row === null ? null : Number(row.revision);
+    } catch (err) {
+      throw toStorageError(err, `readRevision("${key}")`);
+    }
   }
 
   /**
    * Session rows only (never messages): newest `lastActive` first, ties by name, paged in the database
    * with a keyset cursor on `(last_active, name)`.
    *
-   * The prefix is literal. Prisma's `startsWith` is a `LIKE` without escaping (and case-insensitive on
-   * SQLite), so it only narrows the rows; an exact `startsWith` check on each name follows, fetching further
-   * rows when it dropped some from a full page. A prefix with a character no session name can contain
-   * (`%`, `*`, `\`, …) matches nothing and never reaches the database.
+   * The prefix is a range of the primary key, `name >= prefix AND name < prefix || '~'` ('~' sorts after
+   * every character a session name may contain, compared bytewise: the column's collation is "C" on
+   * PostgreSQL, BINARY on SQLite), so the database reads that project's rows through the primary key and
+   * never the rows of other prefixes; with an empty prefix the same range leaves out the trashed rows
+   * (`~trash~…`). An exact `startsWith` check on each name follows all the same. A prefix with a character
+   * no session name can contain (`%`, `*`, `\`, …) matches nothing and never reaches the database.
    */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
     const { limit, after, prefix } = readListOptions(options);
@@ -422,17 +587,15 @@ export class PrismaSessionStorage implements SessionStorage {
     after: ListPosition | undefined,
     take: number | undefined,
   ): Promise<ListRow[]> {
-    const filters: Record<string, unknown>[] = [];
-    if (prefix !== '') filters.push({ name: { startsWith: prefix } });
-    // Trashed sessions' rows (`~trash~<id>`, see trash.ts) are not sessions.
-    if (this.trash) filters.push({ NOT: { name: { startsWith: trash.TRASHED_NAME_PREFIX } } });
+    // Trashed sessions' rows (`~trash~<id>`, see trash.ts) sort after every name: outside every range.
+    const filters: Record<string, unknown>[] = [{ name: { gte: prefix, lt: prefix + NAME_END } }];
     if (after !== undefined) {
       const at = new Date(after.lastActive);
       filters.push({ OR: [{ lastActive: { lt: at } }, { lastActive: at, name: { gt: after.name } }] });
     }
     try {
       return (await this.prisma.channelCoderSession.findMany({
-        where: filters.length === 0 ? {} : { AND: filters },
+        where: { AND: filters },
         orderBy: [{ lastActive: 'desc' }, { name: 'asc' }],
         select: { name: true, head: true, lastActive: true },
         ...(take === undefined ? {} : { take }),

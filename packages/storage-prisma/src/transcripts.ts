@@ -15,6 +15,7 @@ import {
   uniqueTranscriptEntries,
 } from '@channelcoder/session-core/storage-kit';
 import { TABLES } from './layout.js';
+import { parseJoined } from './postgres-sql.js';
 import type { ModelClient, TransactionalClient, TransactionOptions } from './prisma-models.js';
 import { isUniqueViolation } from './storage-errors.js';
 
@@ -65,6 +66,43 @@ function checkClaudeSessionId(method: string, id: unknown): asserts id is string
       `${method}: claudeSessionId must be a non-empty string of at most 200 characters.`,
     );
   }
+}
+
+/**
+ * The checks every append makes before touching the database: the id, `entries` an array and (with `name`)
+ * `fromLine` a whole number ≥ 0. Whether `fromLine` leaves a gap depends on what is stored and is checked
+ * with it.
+ */
+export function checkAppendArguments(
+  method: string,
+  claudeSessionId: unknown,
+  entries?: unknown,
+  fromLine?: unknown,
+  name?: string,
+): asserts claudeSessionId is string {
+  checkClaudeSessionId(method, claudeSessionId);
+  if (name === undefined) return;
+  if (!Array.isArray(entries))
+    throw new InvalidArgumentError(`${method}("${name}"): entries must be an array.`);
+  if (typeof fromLine !== 'number' || !Number.isInteger(fromLine) || fromLine < 0) {
+    throw new InvalidArgumentError(
+      `${method}("${name}"): fromLine must be a whole number of 0 or more (the line of the first entry), got ${String(fromLine)}.`,
+    );
+  }
+}
+
+/**
+ * The lines of a transcript from the array text PostgreSQL joined (`count` rows numbered `first` to `last`);
+ * undefined when a line is missing or does not parse, so the caller reads them one by one to say which.
+ */
+export function transcriptFromJoined(
+  body: string,
+  count: number,
+  first: number,
+  last: number,
+): unknown[] | undefined {
+  if (first !== 0 || last !== count - 1) return undefined;
+  return parseJoined(body, count);
 }
 
 /** Appends lines `fromLine…`; lines already stored are left as they are (re-appending is a no-op). */
@@ -195,6 +233,18 @@ export async function loadTranscriptLines(
       throw new SessionCorruptError(name, where, 'is not valid JSON', { cause: err });
     }
   });
+}
+
+/** Deletes every line of one transcript; resolves how many. */
+export async function deleteTranscriptOf(
+  tx: ModelClient,
+  name: string,
+  claudeSessionId: string,
+): Promise<number> {
+  const { count } = await (tx as WithTranscripts).channelCoderTranscriptLine.deleteMany({
+    where: { sessionName: name, claudeSessionId },
+  });
+  return count;
 }
 
 /** Deletes every transcript line of the session (inside the caller's transaction). */

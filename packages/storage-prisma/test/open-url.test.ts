@@ -28,6 +28,7 @@ const MIGRATIONS = [
   '20261202020000_channelcoder_search',
   '20261202030000_channelcoder_search_cost',
   '20261203000000_channelcoder_trash',
+  '20261204000000_channelcoder_search_nul',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,0 +1,127 @@
+/**
+ * PostgreSQL's hot paths as single SQL statements (raw queries through the same PrismaClient), used when the
+ * provider is PostgreSQL; every other provider keeps the model calls of transcripts.ts and
+ * PrismaSessionStorage.
+ *
+ * - A transcript append is one `INSERT … SELECT` statement (one round trip, its own transaction): a
+ *   data-modifying CTE runs the lease fence first (the same `UPDATE … SET token = token WHERE name, token,
+ *   expires_at > now` as every fenced write, which locks the lease row until the statement commits), the
+ *   session's presence and the transcript's line count are read in the same snapshot, and the insert happens
+ *   only when all three allow it; the statement returns what it found, so the caller raises LeaseLostError,
+ *   SessionNotFoundError or the gap's InvalidArgumentError with nothing written. Two appenders that pick the
+ *   same next line (or insert the same uuid) meet the primary key or the uuid index; the loser runs the
+ *   statement again.
+ * - A load is one statement: the head and the messages joined into one JSON array text by `string_agg`
+ *   over the rows in primary-key order, parsed with one `JSON.parse`. A single statement reads one snapshot, so no
+ *   transaction is needed to keep a concurrent save from tearing it. When the joined text does not parse or
+ *   has another number of entries than rows (a damaged row), the caller reads the rows one by one to say which.
+ * - A transcript load is the same: one array text, with the line count and the last line number to detect a gap.
+ */
+import { TABLES } from './layout.js';
+
+export interface RawQueryClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
+
+/**
+ * The schema the client's tables live in, for SQL that names them itself: the given one, else the one the
+ * `@prisma/adapter-pg` factory was created with (`new PrismaPg(pool, { schema })`, Prisma then qualifies its
+ * own queries with it), else none (the connection's search_path).
+ */
+export function tablesSchema(prisma: object, explicit: string | undefined): string | undefined {
+  if (explicit !== undefined) return explicit;
+  const adapter = (prisma as { _engineConfig?: { adapter?: { options?: { schema?: unknown } } } })
+    ._engineConfig?.adapter;
+  const schema = adapter?.options?.schema;
+  return typeof schema === 'string' && SCHEMA_NAME.test(schema) ? schema : undefined;
+}
+
+/** The SQL of the PostgreSQL paths for tables in `schema`. */
+export class PostgresStatements {
+  readonly append: string;
+  readonly appendUnique: string;
+  readonly load: string;
+  readonly loadTranscript: string;
+
+  constructor(schema: string | undefined) {
+    const q = schema === undefined ? '' : `"${schema}".`;
+    const sessions = `${q}"${TABLES.sessions}"`;
+    const messages = `${q}"${TABLES.messages}"`;
+    const lines = `${q}"${TABLES.transcriptLines}"`;
+    const leases = `${q}"${TABLES.leases}"`;
+    // $1 name, $2 claude session id, $3 fromLine, $4 entries (text[]), $5 uuids (text[]),
+    // $6 lease token or null, $7 the database's now (for the lease's expiry).
+    const fenceAndCount = `WITH "fence" AS (
+        UPDATE ${leases} SET "token" = "token"
+          WHERE $6::int IS NOT NULL AND "name" = $1::text AND "token" = $6::int AND "expires_at" > $7::timestamp(3)
+          RETURNING 1),
+      "at" AS (
+        SELECT ($6::int IS NULL OR EXISTS (SELECT 1 FROM "fence")) AS "fenced",
+          EXISTS (SELECT 1 FROM ${sessions} WHERE "name" = $1::text) AS "present",
+          (SELECT coalesce(max("line") + 1, 0)::int FROM ${lines}
+            WHERE "session_name" = $1::text AND "claude_session_id" = $2::text) AS "stored"),
+      "input" AS (
+        SELECT "e"."entry", "e"."uuid", "e"."ord" FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS "e"("entry", "uuid", "ord"))`;
+    const insert = (fresh: string, allowed: string) => `,
+      "fresh" AS (${fresh}),
+      "inserted" AS (
+        INSERT INTO ${lines} ("session_name", "claude_session_id", "line", "entry", "uuid")
+        SELECT $1::text, $2::text, "at"."stored" + (row_number() OVER (ORDER BY "f"."ord"))::int - 1, "f"."entry", "f"."uuid"
+          FROM "fresh" "f", "at" WHERE "at"."fenced" AND "at"."present" AND ${allowed}
+        RETURNING 1)
+      SELECT "fenced", "present", "stored", (SELECT count(*)::int FROM "inserted") AS "inserted" FROM "at"`;
+    // Positional: the entries from line `stored` on ($3 is the line of the first entry), none past a gap.
+    this.append =
+      fenceAndCount +
+      insert(
+        `SELECT "i".* FROM "input" "i", "at" WHERE "i"."ord" > "at"."stored" - $3::int`,
+        `$3::int <= "at"."stored"`,
+      );
+    // dedupe 'uuid': the batch comes deduplicated; entries whose uuid is stored are skipped.
+    this.appendUnique =
+      fenceAndCount +
+      insert(
+        `SELECT "i".* FROM "input" "i" WHERE "i"."uuid" IS NULL OR NOT EXISTS (
+           SELECT 1 FROM ${lines} "t" WHERE "t"."session_name" = $1::text AND "t"."claude_session_id" = $2::text
+             AND "t"."uuid" = "i"."uuid")`,
+        '$3::int >= 0',
+      );
+    // The rows come from a subquery ordered by the primary key and are joined in that order, so PostgreSQL
+    // reads them in index order and never sorts the texts themselves (`string_agg(… ORDER BY …)` sorts its
+    // whole input, megabytes for a long session, before joining). A subquery with ORDER BY is not flattened
+    // into the aggregate's query, which therefore consumes its rows in that order.
+    this.load = `SELECT "s"."head", "m"."count", '[' || coalesce("m"."body", '') || ']' AS "body"
+      FROM ${sessions} "s", LATERAL (
+        SELECT count(*)::int AS "count", string_agg("o"."content", ',') AS "body"
+          FROM (SELECT "content" FROM ${messages} WHERE "session_name" = "s"."name" ORDER BY "sequence") "o") "m"
+      WHERE "s"."name" = $1::text`;
+    this.loadTranscript = `SELECT count(*)::int AS "count", coalesce(min("o"."line"), 0)::int AS "first",
+        coalesce(max("o"."line"), -1)::int AS "last", '[' || coalesce(string_agg("o"."entry", ','), '') || ']' AS "body"
+      FROM (SELECT "line", "entry" FROM ${lines}
+        WHERE "session_name" = $1::text AND "claude_session_id" = $2::text ORDER BY "line") "o"`;
+  }
+}
+
+/** What an append statement found and did. */
+export interface AppendOutcome {
+  fenced: boolean;
+  present: boolean;
+  stored: number;
+  inserted: number;
+}
+
+/**
+ * Parses `[a,b,…]` built by string_agg from `count` stored JSON texts; undefined when it does not parse or
+ * holds another number of entries (a damaged row: the caller reads the rows one by one to say which).
+ */
+export function parseJoined(body: string, count: number): unknown[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(parsed) && parsed.length === count ? parsed : undefined;
+}
