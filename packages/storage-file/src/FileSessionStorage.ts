@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import {
+  type DeleteTranscriptOptions,
   isValidSessionName,
+  type LeaseInfo,
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
@@ -39,10 +41,10 @@ import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { SearchIndex } from './search-index.js';
-import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
+import { assertFileLeaseHeld, type LeaseFiles, readLeaseRecord, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
-import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-files.js';
+import { appendTranscriptEntries, deleteTranscriptFiles, loadTranscriptEntries } from './transcript-files.js';
 import { listTrash, moveToTrash, purgeTrash, restoreFromTrash, type TrashFiles } from './trash-files.js';
 
 /**
@@ -271,6 +273,82 @@ export class FileSessionStorage implements SessionStorage {
       return await loadTranscriptEntries(this.layout.sessionDir(key), key, claudeSessionId);
     } catch (err) {
       throw toStorageError(err, `loadTranscript("${key}")`, key);
+    }
+  }
+
+  /**
+   * Deletes every stored line of one transcript under the session's lock: its head is renamed away (one
+   * step, so a killed process leaves all lines or none), then its files are removed. Other transcripts,
+   * the session's state and its revision stay as they are. Resolves true when lines were stored.
+   *
+   * @throws InvalidSessionNameError; InvalidArgumentError for an empty Claude session id; LeaseLostError
+   *   when `options.lease` is no longer the session's lease (nothing deleted); StorageUnavailableError.
+   */
+  async deleteTranscript(
+    name: string,
+    claudeSessionId: string,
+    options?: DeleteTranscriptOptions,
+  ): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    fencingToken(key, options);
+    try {
+      if (!(await this.ensureLocksDir())) return false;
+      return await withLock(
+        this.layout.lockPath(key),
+        this.lockTiming(`deleteTranscript("${key}")`),
+        async () => {
+          if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
+          return deleteTranscriptFiles(this.layout.sessionDir(key), claudeSessionId, this.options.fsync);
+        },
+      );
+    } catch (err) {
+      throw toStorageError(err, `deleteTranscript("${key}")`, key);
+    }
+  }
+
+  /**
+   * The stored revision, read from the head alone (a few hundred bytes, never the messages); a 3.x file
+   * is read whole. `null` when nothing is stored under the name.
+   *
+   * @throws InvalidSessionNameError; SessionCorruptError when the head does not validate.
+   */
+  async readRevision(name: string): Promise<number | null> {
+    const key = normalizeSessionName(name);
+    try {
+      const dir = this.layout.sessionDir(key);
+      if ((await realDirectory(dir)) !== 'missing') {
+        const stored = await readHead(dir, key);
+        if (stored !== undefined) return stored.head.info.revision;
+      }
+      return (await readLegacyFile(this.layout.legacyPath(key), key))?.revision ?? null;
+    } catch (err) {
+      throw toStorageError(err, `readRevision("${key}")`, key);
+    }
+  }
+
+  /**
+   * The session's current unexpired lease as its record shows it, or `null`; reads the record without
+   * taking the lock, so it never waits for or changes the lease. A record still torn on the third read
+   * (power loss) is `null`, as the next `lease()` treats it.
+   */
+  async peekLease(name: string): Promise<LeaseInfo | null> {
+    const key = normalizeSessionName(name);
+    try {
+      // Read without the lock: a record being rewritten that very moment can read torn, so read again.
+      let record: Awaited<ReturnType<typeof readLeaseRecord>>;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          record = await readLeaseRecord(this.layout, key);
+          break;
+        } catch (err) {
+          if (!SessionCorruptError.is(err)) throw err;
+          if (attempt === 2) return null;
+        }
+      }
+      if (!record?.live || record.expiresAt <= Date.now()) return null;
+      return { holder: record.holder, token: record.token, expiresAt: new Date(record.expiresAt) };
+    } catch (err) {
+      throw toStorageError(err, `peekLease("${key}")`, key);
     }
   }
 

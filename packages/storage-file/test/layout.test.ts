@@ -131,6 +131,8 @@ describe('FILE_LAYOUT', () => {
     await storage.appendTranscript('worked', 'plain-id', [{ type: 'user', uuid: 'u-1' }], 2, {
       dedupe: 'uuid',
     });
+    await storage.appendTranscript('worked', 'gone-id', [{ type: 'user' }], 0);
+    expect(await storage.deleteTranscript('worked', 'gone-id')).toBe(true);
     const lease = await storage.lease('worked', { ttlMs: 60_000 });
     const leased = await storage.load('worked');
     leased.messages.push(message('m4'));
