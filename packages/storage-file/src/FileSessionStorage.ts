@@ -56,12 +56,15 @@ import { listTrash, moveToTrash, purgeTrash, restoreFromTrash, type TrashFiles }
  * <root>/<name>/head.json                 the wire head (revision, metadata, usage, messageCount,
  *                                         lastMessageId) + { file: { messages, bytes } }
  * <root>/<name>/messages-<gen>.jsonl      one JSON message per line; only the first `bytes` bytes count
- * <root>/<name>/transcripts/…             Claude CLI transcript lines (appendTranscript / loadTranscript)
+ * <root>/<name>/transcripts/…             Claude CLI transcript lines, one compressed chunk per append
+ *                                         (appendTranscript / loadTranscript; see transcript-files.ts)
  * <root>/<name>.json                      a ChannelCoder 3.x session file: loaded, upgraded on next save
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
  * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
+ * <root>/.list-groups/…                   which sessions each name group holds, for list({ prefix })
+ *                                         (see list-groups.ts)
  * <root>/.trash/<id>/                     a trashed session: entry.json and the session's folder (see
  *                                         trash-files.ts)
  * <root>/.search-index.compact            present while a search compacts the search index
