@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import {
+  type DeleteTranscriptOptions,
   isValidSessionName,
+  type LeaseInfo,
   type LeaseOptions,
   type ListOptions,
   normalizeSessionName,
@@ -39,10 +41,10 @@ import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { SearchIndex } from './search-index.js';
-import { assertFileLeaseHeld, type LeaseFiles, takeFileLease } from './session-lease.js';
+import { assertFileLeaseHeld, type LeaseFiles, readLeaseRecord, takeFileLease } from './session-lease.js';
 import { type LockTiming, withLock } from './session-lock.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
-import { appendTranscriptEntries, loadTranscriptEntries } from './transcript-files.js';
+import { appendTranscriptEntries, deleteTranscriptFiles, loadTranscriptEntries } from './transcript-files.js';
 import { listTrash, moveToTrash, purgeTrash, restoreFromTrash, type TrashFiles } from './trash-files.js';
 
 /**
@@ -54,12 +56,15 @@ import { listTrash, moveToTrash, purgeTrash, restoreFromTrash, type TrashFiles }
  * <root>/<name>/head.json                 the wire head (revision, metadata, usage, messageCount,
  *                                         lastMessageId) + { file: { messages, bytes } }
  * <root>/<name>/messages-<gen>.jsonl      one JSON message per line; only the first `bytes` bytes count
- * <root>/<name>/transcripts/…             Claude CLI transcript lines (appendTranscript / loadTranscript)
+ * <root>/<name>/transcripts/…             Claude CLI transcript lines, one compressed chunk per append
+ *                                         (appendTranscript / loadTranscript; see transcript-files.ts)
  * <root>/<name>.json                      a ChannelCoder 3.x session file: loaded, upgraded on next save
  * <root>/.locks/<name>.lock               writer lock of a session (pid, host, nonce)
  * <root>/.locks/<name>.lease              the session's lease (holder, expiry, last fencing token)
  * <root>/.list-index.jsonl                cache of listing fields, checked against each head's stat
  * <root>/.search-index.jsonl              each session's words for search(), written ahead of each save
+ * <root>/.list-groups/…                   which sessions each name group holds, for list({ prefix })
+ *                                         (see list-groups.ts)
  * <root>/.trash/<id>/                     a trashed session: entry.json and the session's folder (see
  *                                         trash-files.ts)
  * <root>/.search-index.compact            present while a search compacts the search index
@@ -271,6 +276,82 @@ export class FileSessionStorage implements SessionStorage {
       return await loadTranscriptEntries(this.layout.sessionDir(key), key, claudeSessionId);
     } catch (err) {
       throw toStorageError(err, `loadTranscript("${key}")`, key);
+    }
+  }
+
+  /**
+   * Deletes every stored line of one transcript under the session's lock: its head is renamed away (one
+   * step, so a killed process leaves all lines or none), then its files are removed. Other transcripts,
+   * the session's state and its revision stay as they are. Resolves true when lines were stored.
+   *
+   * @throws InvalidSessionNameError; InvalidArgumentError for an empty Claude session id; LeaseLostError
+   *   when `options.lease` is no longer the session's lease (nothing deleted); StorageUnavailableError.
+   */
+  async deleteTranscript(
+    name: string,
+    claudeSessionId: string,
+    options?: DeleteTranscriptOptions,
+  ): Promise<boolean> {
+    const key = normalizeSessionName(name);
+    fencingToken(key, options);
+    try {
+      if (!(await this.ensureLocksDir())) return false;
+      return await withLock(
+        this.layout.lockPath(key),
+        this.lockTiming(`deleteTranscript("${key}")`),
+        async () => {
+          if (options?.lease) await assertFileLeaseHeld(this.layout, key, options.lease);
+          return deleteTranscriptFiles(this.layout.sessionDir(key), claudeSessionId, this.options.fsync);
+        },
+      );
+    } catch (err) {
+      throw toStorageError(err, `deleteTranscript("${key}")`, key);
+    }
+  }
+
+  /**
+   * The stored revision, read from the head alone (a few hundred bytes, never the messages); a 3.x file
+   * is read whole. `null` when nothing is stored under the name.
+   *
+   * @throws InvalidSessionNameError; SessionCorruptError when the head does not validate.
+   */
+  async readRevision(name: string): Promise<number | null> {
+    const key = normalizeSessionName(name);
+    try {
+      const dir = this.layout.sessionDir(key);
+      if ((await realDirectory(dir)) !== 'missing') {
+        const stored = await readHead(dir, key);
+        if (stored !== undefined) return stored.head.info.revision;
+      }
+      return (await readLegacyFile(this.layout.legacyPath(key), key))?.revision ?? null;
+    } catch (err) {
+      throw toStorageError(err, `readRevision("${key}")`, key);
+    }
+  }
+
+  /**
+   * The session's current unexpired lease as its record shows it, or `null`; reads the record without
+   * taking the lock, so it never waits for or changes the lease. A record still torn on the third read
+   * (power loss) is `null`, as the next `lease()` treats it.
+   */
+  async peekLease(name: string): Promise<LeaseInfo | null> {
+    const key = normalizeSessionName(name);
+    try {
+      // Read without the lock: a record being rewritten that very moment can read torn, so read again.
+      let record: Awaited<ReturnType<typeof readLeaseRecord>>;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          record = await readLeaseRecord(this.layout, key);
+          break;
+        } catch (err) {
+          if (!SessionCorruptError.is(err)) throw err;
+          if (attempt === 2) return null;
+        }
+      }
+      if (!record?.live || record.expiresAt <= Date.now()) return null;
+      return { holder: record.holder, token: record.token, expiresAt: new Date(record.expiresAt) };
+    } catch (err) {
+      throw toStorageError(err, `peekLease("${key}")`, key);
     }
   }
 

@@ -28,6 +28,7 @@ import { firstPageFromOrder } from './first-page.js';
 import { isErrno } from './fs-errors.js';
 import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';
+import { namesFromGroups, prepareGroupsDir, refreshGroups } from './list-groups.js';
 import {
   headStamp,
   type IndexLine,
@@ -64,8 +65,39 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
     // Every session is read anyway, so the listing that does it writes a new order for the next page.
     return pageSessionInfos(await listAll(layout, '', true), options);
   }
+  if (prefix !== '') {
+    const infos = await listFromGroups(layout, prefix);
+    if (infos !== undefined) return pageSessionInfos(infos, options);
+  }
   return pageSessionInfos(await listAll(layout, prefix, false), options);
 }
+
+/**
+ * The sessions starting with `prefix`, from the markers of their group (list-groups.ts) when those are
+ * known to be complete: each is read as a full listing reads it (heads read, the list index not: reading
+ * it would cost every session's line). Undefined when the root must be read instead.
+ */
+async function listFromGroups(layout: StorageLayout, prefix: string): Promise<SessionInfo[] | undefined> {
+  let root: string | null;
+  try {
+    root = settledRootTime(layout);
+  } catch {
+    return undefined;
+  }
+  const names = namesFromGroups(layout, prefix, root);
+  if (names === undefined) return undefined;
+  const infos: SessionInfo[] = [];
+  for (let start = 0; start < names.length; start += BATCH) {
+    if (start > 0) await yieldToEventLoop();
+    for (const name of names.slice(start, start + BATCH)) {
+      const info = await freshEntry(layout, name, NO_INDEX);
+      if (info !== undefined) infos.push(info);
+    }
+  }
+  return infos;
+}
+
+const NO_INDEX: ListIndex = { entries: new Map(), lines: 0, pending: new Set() };
 
 /**
  * Every session whose name starts with `prefix`, unordered. A full listing (prefix '') writes the order
@@ -75,16 +107,28 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
 async function listAll(layout: StorageLayout, prefix: string, replaceOrder: boolean): Promise<SessionInfo[]> {
   const full = prefix === '';
   if (full) prepareOrderDir(layout);
+  prepareGroupsDir(layout);
   let root: string | null = null;
   let entries: Dirent[];
   try {
     // Taken before anything is read: a change after this moment moves the root or appends to the index.
-    if (full) root = settledRootTime(layout);
+    root = settledRootTime(layout);
     entries = readdirSync(layout.root, { withFileTypes: true });
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
+  // Every session of the root, for the per-prefix groups (list-groups.ts).
+  refreshGroups(
+    layout,
+    entries.flatMap((e) => {
+      const legacy = (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json');
+      const name = legacy ? e.name.slice(0, -'.json'.length) : e.name;
+      const listed = legacy || e.isDirectory() || e.isSymbolicLink();
+      return listed && isValidSessionName(name) ? [name] : [];
+    }),
+    root,
+  );
   const index = readIndex(layout);
   const wanted = (name: string) => name.startsWith(prefix) && isValidSessionName(name);
   // A linked entry is listed too (with `error`), never followed.

@@ -177,7 +177,7 @@ describe('sizes a head cannot have', () => {
     const headPath = join(s.root, 'liar', 'transcripts', 'abc.head.json');
     const head = JSON.parse(readFileSync(headPath, 'utf8')) as { bytes: number };
     writeFileSync(headPath, JSON.stringify({ ...head, bytes: 2 ** 33 }));
-    const file = join(s.root, 'liar', 'transcripts', 'abc.1.jsonl');
+    const file = join(s.root, 'liar', 'transcripts', 'abc.1.ccz');
     const size = statSync(file).size;
     await corrupt(s.storage.loadTranscript('liar', 'abc'));
     await corrupt(s.storage.appendTranscript('liar', 'abc', [{ n: 1 }, { n: 2 }], 0));

@@ -1,6 +1,6 @@
 /** The on-disk layout in one place: FILE_LAYOUT, the README tree, and every path a workload writes. */
 
-import { constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -55,6 +55,10 @@ vi.mock('node:fs', async (importOriginal) => {
     writeFileSync: (path: string, ...rest: unknown[]) => {
       record(path);
       return (fs.writeFileSync as (...a: unknown[]) => void)(path, ...rest);
+    },
+    renameSync: (from: string, to: string) => {
+      fs.renameSync(from, to);
+      record(to, fs.lstatSync(to).isDirectory());
     },
   };
 });
@@ -131,6 +135,8 @@ describe('FILE_LAYOUT', () => {
     await storage.appendTranscript('worked', 'plain-id', [{ type: 'user', uuid: 'u-1' }], 2, {
       dedupe: 'uuid',
     });
+    await storage.appendTranscript('worked', 'gone-id', [{ type: 'user' }], 0);
+    expect(await storage.deleteTranscript('worked', 'gone-id')).toBe(true);
     const lease = await storage.lease('worked', { ttlMs: 60_000 });
     const leased = await storage.load('worked');
     leased.messages.push(message('m4'));
@@ -151,6 +157,10 @@ describe('FILE_LAYOUT', () => {
     planting(() => rmSync(join(root, '.list-index.jsonl')));
     expect(await storage.list()).toHaveLength(18);
     await storage.list();
+    // A root that has not changed for a while: a listing stamps the per-prefix groups, the next uses them.
+    planting(() => utimesSync(root, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000)));
+    expect(await storage.list({ prefix: 's-1' })).toHaveLength(7);
+    expect(await storage.list({ prefix: 's-1' })).toHaveLength(7);
 
     // The trash, with a folder session and a 3.x file session.
     planting(() => writeFileSync(join(root, 'old.json'), legacyFile('old')));

@@ -62,6 +62,7 @@ describe('FileSessionStorage and ChannelCoder 3.x sessions', () => {
     await storage.save(state);
 
     expect(readdirSync(root).sort()).toEqual([
+      '.list-groups',
       '.list-index.jsonl',
       '.list-order',
       '.locks',

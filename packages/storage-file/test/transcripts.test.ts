@@ -49,7 +49,7 @@ describe('FileSessionStorage transcripts (portable sessions)', () => {
   it('stores lines incrementally and returns them deep-equal, in order', async () => {
     const { storage, root } = await withSession();
     await storage.appendTranscript('portable', ID, [entry(0), entry(1), entry(2)], 0);
-    const file = join(root, 'portable', 'transcripts', `${ID}.1.jsonl`);
+    const file = join(root, 'portable', 'transcripts', `${ID}.1.ccz`);
     const before = readFileSync(file);
     await storage.appendTranscript('portable', ID, [entry(3), entry(4)], 3);
     expect(readFileSync(file).subarray(0, before.length).equals(before)).toBe(true);
@@ -92,7 +92,7 @@ describe('FileSessionStorage transcripts (portable sessions)', () => {
   it('ignores a torn tail left by a crash and cuts it off on the next append', async () => {
     const { storage, root } = await withSession();
     await storage.appendTranscript('portable', ID, [entry(0)], 0);
-    appendFileSync(join(root, 'portable', 'transcripts', `${ID}.1.jsonl`), '{"type":"us');
+    appendFileSync(join(root, 'portable', 'transcripts', `${ID}.1.ccz`), '{"type":"us');
     expect(await storage.loadTranscript('portable', ID)).toEqual([entry(0)]);
     await storage.appendTranscript('portable', ID, [entry(1)], 1);
     expect(await storage.loadTranscript('portable', ID)).toEqual([entry(0), entry(1)]);
