@@ -16,7 +16,7 @@
  * Sessions made by `channelcoder` / `session()` are seen too (unless `channelcoderSessions: false`): one
  * whose `metadata.cwd` gives the projectKey (the CLI's folder name of that directory) is listed under its
  * `currentSessionId`, and each Claude session id of its chain loads from its stored transcript, led by a
- * `custom-title` entry (the session's name) and a `tag` entry (its tags and cost). Appends to such a key
+ * `custom-title` entry (the session's name) and ended by a `tag` entry (its tags and cost). Appends to such a key
  * go to that transcript. A fork written by the SDK (`forkSession`, entries carrying `forkedFrom`) gets
  * `metadata.parent` naming the session and the `uuid` of the message it ends at. Deleting a subpath uses
  * the storage's `deleteTranscript` when it has one (its lines are gone), after the head write.
@@ -528,8 +528,9 @@ class AgentSessionStoreBridge implements AgentSessionStore {
 
   /**
    * A channelcoder session's transcript of the key's Claude session id, led by a `custom-title` entry (the
-   * session's name) and a `tag` entry (tags and cost), so the SDK's listings show them; entries the SDK
-   * appended later (a rename, a tag) come after these and win. Its subpaths are not stored (null).
+   * session's name) and ended by a `tag` entry (tags and cost), so the SDK's listings show them. A rename
+   * the SDK appended later comes after our title and wins; once the SDK tagged it, ours is left out. Its
+   * subpaths are not stored (null).
    */
   private async loadChannelcoder(
     session: ChannelcoderSession,
@@ -538,11 +539,15 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     if (key.subpath !== undefined && key.subpath !== '') return null;
     const lines = await this.transcripts.loadTranscript(session.name, key.sessionId);
     if (lines === null) return null;
-    return [
+    const entries = lines as AgentSessionEntry[];
+    const out: AgentSessionEntry[] = [
       { type: 'custom-title', customTitle: session.title, sessionId: key.sessionId },
-      { type: 'tag', tag: session.tag, sessionId: key.sessionId },
-      ...(lines as AgentSessionEntry[]),
+      ...entries,
     ];
+    // The SDK reads a session's tag from the end of its transcript: ours goes there unless one was set.
+    if (!entries.some((entry) => entry.type === 'tag'))
+      out.push({ type: 'tag', tag: session.tag, sessionId: key.sessionId });
+    return out;
   }
 
   async listSessions(projectKey: string): Promise<Array<{ sessionId: string; mtime: number }>> {

@@ -176,14 +176,13 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       expect(await store.listSessions(projectFolderName('/srv/other'))).toEqual([
         expect.objectContaining({ sessionId: CLAUDE_2 }),
       ]);
-      const head = [
-        { type: 'custom-title', customTitle: 'shop-review', sessionId: CLAUDE_2 },
-        { type: 'tag', tag: 'review, urgent · $0.0421', sessionId: CLAUDE_2 },
-      ];
+      const title = { type: 'custom-title', customTitle: 'shop-review', sessionId: CLAUDE_2 };
+      const tag = { type: 'tag', tag: 'review, urgent · $0.0421', sessionId: CLAUDE_2 };
       expect(await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 })).toEqual([
-        ...head,
+        title,
         E('c1'),
         E('c2'),
+        tag,
       ]);
       expect(await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_1 })).toHaveLength(3);
       expect(await store.listSubkeys({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 })).toEqual([]);
@@ -191,8 +190,12 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       // An SDK rename appends to that transcript (and comes after our title, so it wins); the head is kept.
       const rename = { type: 'custom-title', customTitle: 'renamed', sessionId: CLAUDE_2 };
       await store.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }, [rename]);
-      expect((await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }))?.at(-1)).toEqual(rename);
-      expect(await storage.loadTranscript('shop-review', CLAUDE_2)).toEqual([E('c1'), E('c2'), rename]);
+      expect((await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }))?.at(-2)).toEqual(rename);
+      // A tag the SDK set replaces ours.
+      const own = { type: 'tag', tag: 'mine', sessionId: CLAUDE_2 };
+      await store.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }, [own]);
+      expect((await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }))?.at(-1)).toEqual(own);
+      expect(await storage.loadTranscript('shop-review', CLAUDE_2)).toEqual([E('c1'), E('c2'), rename, own]);
       expect((await storage.load('shop-review')).sessionChain).toEqual([CLAUDE_1, CLAUDE_2]);
       expect(await storage.exists(`sdk-${KEY.projectKey}.${CLAUDE_2}`)).toBe(false);
 
