@@ -210,11 +210,32 @@ describe.each<BackendKind>(['file', 'redis', 's3', 'postgresql'])('the real Agen
     expect(forked).toContain('turn 1: one');
     expect(forked).not.toContain('turn 2: two');
 
-    // Turned off: only the sessions the bridge stored (the fork).
+    // Resume at that message as a new branch (query with resumeSessionAt + forkSession): also our fork.
+    const branched = await ask('branch here', {
+      ...optionsOn(b, storageB),
+      resume: claudeId,
+      resumeSessionAt: upTo!.uuid,
+      forkSession: true,
+    });
+    expect(branched.session_id).not.toBe(claudeId);
+    const branchName = agentSessionName({
+      projectKey: projectFolderName(project),
+      sessionId: branched.session_id,
+    });
+    expect((await storageA.load(branchName)).metadata.parent).toMatchObject({
+      name: 'shop-review',
+      sessionId: claudeId,
+      messageUuid: upTo!.uuid,
+    });
+    expect(
+      JSON.stringify(await getSessionMessages(branched.session_id, { dir: project, sessionStore: store })),
+    ).not.toContain('turn 2: two');
+
+    // Turned off: only the sessions the bridge stored (the fork and the branch).
     const only = toAgentSessionStore(storageB, { channelcoderSessions: false });
-    expect((await listSessions({ dir: project, sessionStore: only })).map((s) => s.sessionId)).toEqual([
-      fork.sessionId,
-    ]);
+    expect((await listSessions({ dir: project, sessionStore: only })).map((s) => s.sessionId).sort()).toEqual(
+      [fork.sessionId, branched.session_id].sort(),
+    );
   }, 180_000);
 });
 

@@ -17,8 +17,10 @@
  * whose `metadata.cwd` gives the projectKey (the CLI's folder name of that directory) is listed under its
  * `currentSessionId`, and each Claude session id of its chain loads from its stored transcript, led by a
  * `custom-title` entry (the session's name) and ended by a `tag` entry (its tags and cost). Appends to such a key
- * go to that transcript. A fork written by the SDK (`forkSession`, entries carrying `forkedFrom`) gets
- * `metadata.parent` naming the session and the `uuid` of the message it ends at. Deleting a subpath uses
+ * go to that transcript. A fork written by the SDK (`forkSession`, entries carrying `forkedFrom`), or by
+ * the CLI on a resume at a message (`resumeSessionAt` with `forkSession: true`: a new session whose first
+ * entries are copies, same uuids, of a transcript this bridge just loaded) gets `metadata.parent` naming
+ * the session and the `uuid` of the message it ends at. Deleting a subpath uses
  * the storage's `deleteTranscript` when it has one (its lines are gone), after the head write.
  *
  * Entries are appended with the storage's `dedupe: 'uuid'` mode when it has one: concurrent appenders
@@ -175,6 +177,8 @@ const MAX_DIRECT_ID = 96;
  * `lastActive` is at least this old, so a burst of appends costs one head write per second, not one each.
  */
 export const MTIME_RESOLUTION_MS = 1000;
+/** How many loaded main transcripts the bridge remembers the uuids of, to recognize a fork on resume. */
+const RECENT_LOADS = 4;
 /** Head saves that lost to another writer are retried this many times (with a short random pause). */
 const SAVE_ATTEMPTS = 40;
 
@@ -274,6 +278,16 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   private readonly queues = new Map<string, SerialQueue>();
   /** Readable name → the name the session is stored under (itself, or an earlier version's opaque name). */
   private readonly names = new Map<string, string>();
+  /**
+   * The entry uuids of the last main transcripts this bridge loaded (newest last): a resume that forks
+   * (`resumeSessionAt`, `forkSession: true`) loads its source here, then appends copies keeping their uuids.
+   */
+  private readonly recentLoads: Array<{ projectKey: string; sessionId: string; uuids: Set<string> }> = [];
+  /**
+   * Sessions this bridge created whose main transcript has no entry with a `uuid` yet (the CLI writes its
+   * settings lines first): a fork's copied messages can still make them a fork.
+   */
+  private readonly noMessagesYet = new Set<string>();
   /** Sessions made by channelcoder, by stored name (see `channelcoderSessions`). */
   private readonly ccSessions = new Map<string, ChannelcoderSession>();
   private readonly byUuid: boolean;
@@ -406,19 +420,58 @@ class AgentSessionStoreBridge implements AgentSessionStore {
         return;
       }
       const name = where.name;
-      const fork = main ? forkInfoOf(entries) : undefined;
+      const fork = main ? (forkInfoOf(entries) ?? this.copiedFrom(key, entries)) : undefined;
       const parentName =
         fork === undefined
           ? undefined
           : await this.parentName({ projectKey: key.projectKey, sessionId: fork.sessionId });
       // The head first: the session must exist before its transcript, and it records the transcript.
+      const created = !this.cache.has(name) && !(await this.exists(name));
       const entry = await this.updateHead(
         name,
         key,
         fork === undefined || parentName === undefined ? undefined : { ...fork, name: parentName },
       );
       await this.appendLines(name, transcriptIdOf(entry), entries);
+      if (main) {
+        if (entries.some((e) => typeof e.uuid === 'string')) this.noMessagesYet.delete(name);
+        else if (created) this.noMessagesYet.add(name);
+      }
     });
+  }
+
+  /**
+   * A batch that copies entries of a main transcript this bridge loaded (same uuids, another sessionId):
+   * the CLI's fork on resume. The fork point is the last copied entry of the batch.
+   */
+  private copiedFrom(key: AgentSessionKey, entries: readonly AgentSessionEntry[]): ForkInfo | undefined {
+    for (let i = this.recentLoads.length - 1; i >= 0; i--) {
+      const source = this.recentLoads[i]!;
+      if (source.projectKey !== key.projectKey || source.sessionId === key.sessionId) continue;
+      let info: ForkInfo | undefined;
+      for (const entry of entries) {
+        if (typeof entry.uuid !== 'string' || !source.uuids.has(entry.uuid)) continue;
+        const counts = entry.type === 'user' || entry.type === 'assistant' ? 1 : 0;
+        info = {
+          sessionId: source.sessionId,
+          messageUuid: entry.uuid,
+          messageCount: (info?.messageCount ?? 0) + counts,
+        };
+      }
+      if (info !== undefined) return info;
+    }
+    return undefined;
+  }
+
+  private rememberLoad(key: AgentSessionKey, lines: readonly AgentSessionEntry[]): void {
+    const uuids = new Set<string>();
+    for (const line of lines) if (typeof line.uuid === 'string') uuids.add(line.uuid);
+    const at = this.recentLoads.findIndex(
+      (l) => l.projectKey === key.projectKey && l.sessionId === key.sessionId,
+    );
+    if (at >= 0) this.recentLoads.splice(at, 1);
+    this.recentLoads.push({ projectKey: key.projectKey, sessionId: key.sessionId, uuids });
+    if (this.recentLoads.length > RECENT_LOADS) this.recentLoads.shift();
   }
 
   /** The stored name of a fork's source session (bridge or channelcoder), if it is stored. */
@@ -457,7 +510,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       let changed = state.revision === 0;
       if (fork !== undefined) {
         const parent = state.metadata.parent;
-        if (parent === undefined && state.revision === 0) {
+        if (parent === undefined && (state.revision === 0 || this.noMessagesYet.has(name))) {
           state.metadata.parent = {
             name: fork.name,
             sessionId: fork.sessionId,
@@ -522,7 +575,9 @@ class AgentSessionStoreBridge implements AgentSessionStore {
         id = transcriptIdOf(entry);
       }
       const lines = await this.transcripts.loadTranscript(name, id);
-      return lines === null ? null : (lines as AgentSessionEntry[]);
+      if (lines === null) return null;
+      if (id === MAIN_TRANSCRIPT) this.rememberLoad(key, lines as AgentSessionEntry[]);
+      return lines as AgentSessionEntry[];
     });
   }
 
@@ -540,6 +595,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     const lines = await this.transcripts.loadTranscript(session.name, key.sessionId);
     if (lines === null) return null;
     const entries = lines as AgentSessionEntry[];
+    this.rememberLoad(key, entries);
     const out: AgentSessionEntry[] = [
       { type: 'custom-title', customTitle: session.title, sessionId: key.sessionId },
       ...entries,

@@ -245,6 +245,31 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
     expect(back.metadata.parent).toEqual(fork.metadata.parent);
   });
 
+  it('a resume at a message that forks (copies with the same uuids, after settings lines) gets metadata.parent', async () => {
+    const { storage, store } = fresh();
+    await store.append(KEY, [E('1'), E('2'), E('3')]);
+    const resumer = toAgentSessionStore(storage);
+    await resumer.load(KEY); // the SDK loads the source before the CLI resumes it
+    const BRANCH = { projectKey: KEY.projectKey, sessionId: '9f9f9f9f-0000-4000-8000-000000000002' };
+    await resumer.append(BRANCH, [{ type: 'mode', mode: 'default' }]);
+    await resumer.append(BRANCH, [E('1'), E('2'), E('new')]);
+    await resumer.append(BRANCH, [E('newer')]);
+    expect((await storage.load(`sdk-${BRANCH.projectKey}.${BRANCH.sessionId}`)).metadata.parent).toEqual({
+      name: `sdk-${KEY.projectKey}.${KEY.sessionId}`,
+      sessionId: KEY.sessionId,
+      messageCount: 2,
+      messageUuid: '2',
+    });
+    // A plain new session (nothing copied) and a plain resume (same sessionId) have no parent.
+    const OTHER = { projectKey: KEY.projectKey, sessionId: '9f9f9f9f-0000-4000-8000-000000000003' };
+    await resumer.append(OTHER, [E('x')]);
+    await resumer.append(KEY, [E('4')]);
+    expect(
+      (await storage.load(`sdk-${OTHER.projectKey}.${OTHER.sessionId}`)).metadata.parent,
+    ).toBeUndefined();
+    expect((await storage.load(`sdk-${KEY.projectKey}.${KEY.sessionId}`)).metadata.parent).toBeUndefined();
+  });
+
   it('subpath delete uses deleteTranscript when the storage has it: the lines are gone', async () => {
     const { storage, store } = fresh();
     await store.append(KEY, [E('m')]);
