@@ -338,13 +338,14 @@ class AgentSessionStoreBridge implements AgentSessionStore {
    * `channelcoderSessions`, the channelcoder session of the project whose chain holds the sessionId; else
    * the bridge's name, where a first append creates it.
    */
-  private async resolve(key: { projectKey: string; sessionId: string }): Promise<Resolved> {
+  private async resolve(key: { projectKey: string; sessionId: string }, scan = true): Promise<Resolved> {
     const readable = agentSessionName(key, this.prefix);
     const name = await this.nameOf(key);
     if (!this.withChannelcoder || this.names.has(readable) || this.cache.has(name))
       return { kind: 'bridge', name };
-    const session = (await this.channelcoderSessions(key.projectKey)).find((s) =>
-      s.sessionChain.includes(key.sessionId),
+    const known = scan ? await this.channelcoderSessions(key.projectKey) : [...this.ccSessions.values()];
+    const session = known.find(
+      (s) => s.projectKey === key.projectKey && s.sessionChain.includes(key.sessionId),
     );
     return session === undefined ? { kind: 'bridge', name } : { kind: 'channelcoder', session };
   }
@@ -412,7 +413,13 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     return this.serial(agentSessionName(key, this.prefix), async () => {
       if (entries.length === 0) return;
       const main = key.subpath === undefined || key.subpath === '';
-      const where = await this.resolve(key);
+      // Only a rename or tag (what the SDK's renameSession / tagSession append, with no load before) looks
+      // for channelcoder sessions afresh; other appends follow a load or listing that found them, so a new
+      // SDK session's first append does not read every session.
+      const where = await this.resolve(
+        key,
+        entries.every((e) => e.type === 'custom-title' || e.type === 'tag'),
+      );
       if (where.kind === 'channelcoder') {
         // Into the channelcoder session's transcript of that Claude session id (its head is unchanged).
         if (!main) return; // Its subagent transcripts are the CLI's own; the SDK's copies are not kept.

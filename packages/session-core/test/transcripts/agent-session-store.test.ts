@@ -187,6 +187,14 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       expect(await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_1 })).toHaveLength(3);
       expect(await store.listSubkeys({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 })).toEqual([]);
 
+      // renameSession from a bridge that has not read it yet still finds it (a rename looks afresh).
+      const renamer = toAgentSessionStore(storage);
+      await renamer.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_1 }, [
+        { type: 'custom-title', customTitle: 'first', sessionId: CLAUDE_1 },
+      ]);
+      expect((await storage.loadTranscript('shop-review', CLAUDE_1))?.at(-1)).toMatchObject({
+        customTitle: 'first',
+      });
       // An SDK rename appends to that transcript (and comes after our title, so it wins); the head is kept.
       const rename = { type: 'custom-title', customTitle: 'renamed', sessionId: CLAUDE_2 };
       await store.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }, [rename]);
