@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FileSessionStorage } from '@channelcoder/storage-file';
 import { claudeBinary } from '@channelcoder/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { reviewThenBranch } from '../examples/agent-sdk-helpers.js';
 import { askWithStorage } from '../examples/agent-sdk-store.js';
 import { MockAnthropicServer, makeMachine } from './support/machines.js';
 
@@ -27,6 +28,8 @@ it('the README shows the example file as it is', () => {
   const example = readFileSync(new URL('../examples/agent-sdk-store.ts', import.meta.url), 'utf8');
   expect(readme).toContain(`## Using ChannelCoder storage with the Claude Agent SDK`);
   expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  const helpers = readFileSync(new URL('../examples/agent-sdk-helpers.ts', import.meta.url), 'utf8');
+  expect(readme).toContain(`\`\`\`ts\n${helpers}\`\`\``);
 });
 
 it('asks on machine A and resumes on machine B through one FileSessionStorage', async () => {
@@ -49,5 +52,29 @@ it('asks on machine A and resumes on machine B through one FileSessionStorage', 
   } finally {
     a.sandbox.remove();
     b.sandbox.remove();
+  }
+}, 120_000);
+
+it('a session made by session() is listed with its name, tags and cost, read and forked by the SDK', async () => {
+  const project = join(root, 'reviewed');
+  mkdirSync(project);
+  const storage = new FileSessionStorage({ dir: join(root, 'sessions-2') });
+  const machine = makeMachine('readme-helpers', mock);
+  try {
+    const out = await reviewThenBranch(storage, project, { env: machine.env });
+    const stored = await storage.load('shop-review');
+    expect(out).toMatchObject({
+      title: 'shop-review',
+      tag: `review · $${stored.usage.totalCostUsd.toFixed(4)}`,
+      messages: 4,
+    });
+    const [fork] = (await storage.list()).filter((s) => s.name.startsWith('sdk-'));
+    expect(fork?.currentSessionId).toBe(out.fork);
+    expect((await storage.load(fork!.name)).metadata.parent).toMatchObject({
+      name: 'shop-review',
+      sessionId: stored.currentSessionId,
+    });
+  } finally {
+    machine.sandbox.remove();
   }
 }, 120_000);

@@ -15,7 +15,13 @@ import {
   type Options,
   query,
 } from '@anthropic-ai/claude-agent-sdk';
-import { agentSessionName, type SessionStorage, toAgentSessionStore } from '@channelcoder/session-core';
+import {
+  agentSessionName,
+  projectFolderName,
+  type SessionStorage,
+  session,
+  toAgentSessionStore,
+} from '@channelcoder/session-core';
 import { claudeBinary, type ReplyContext } from '@channelcoder/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, type BackendKind, openBackend } from './support/backends.js';
@@ -150,6 +156,86 @@ describe.each<BackendKind>(['file', 'redis', 's3', 'postgresql'])('the real Agen
     expect(
       (await listSessions({ dir: project, sessionStore: storeA })).map((s) => s.sessionId).sort(),
     ).toEqual([sessionId, fork.sessionId].sort());
+    // The fork is ours too: its parent names the session and the message it ends at.
+    const forkState = await storageA.load(agentSessionName({ projectKey, sessionId: fork.sessionId }));
+    expect(forkState.metadata.parent).toMatchObject({ name, sessionId, messageUuid: upTo!.uuid });
+  }, 180_000);
+
+  it('a session made by session() is listed, read and forked by the SDK helpers, with its name, tags and cost', async () => {
+    const made = session({
+      name: 'shop-review',
+      tags: ['review'],
+      storage: storageA,
+      cwd: project,
+      defaults: { env: a.env },
+    });
+    await made.claude('one');
+    await made.claude('two');
+    const claudeId = made.id() ?? '';
+    const stored = await storageA.load('shop-review');
+    expect(stored.usage.totalCostUsd).toBeGreaterThan(0);
+
+    // Machine B, the store alone: the SDK finds it under the project's key and reads its messages.
+    const store = toAgentSessionStore(storageB);
+    const listed = await listSessions({ dir: project, sessionStore: store });
+    expect(listed.map((s) => s.sessionId)).toEqual([claudeId]);
+    expect(listed[0]).toMatchObject({
+      customTitle: 'shop-review',
+      tag: `review · $${stored.usage.totalCostUsd.toFixed(4)}`,
+    });
+    const info = await getSessionInfo(claudeId, { dir: project, sessionStore: store });
+    expect(info).toMatchObject({ sessionId: claudeId, customTitle: 'shop-review' });
+    const messages = await getSessionMessages(claudeId, { dir: project, sessionStore: store });
+    const texts = JSON.stringify(messages);
+    expect(texts).toContain('turn 1: one');
+    expect(texts).toContain('turn 2: two');
+    expect(await store.listSessions(projectFolderName(project))).toHaveLength(1);
+
+    // Fork at the first answer: a new SDK session whose parent is the channelcoder session at that message.
+    const upTo = messages.find((m) => JSON.stringify(m).includes('turn 1: one'));
+    const fork = await forkSession(claudeId, {
+      dir: project,
+      sessionStore: store,
+      upToMessageId: upTo!.uuid,
+    });
+    const forkName = agentSessionName({ projectKey: projectFolderName(project), sessionId: fork.sessionId });
+    expect((await storageA.load(forkName)).metadata.parent).toMatchObject({
+      name: 'shop-review',
+      sessionId: claudeId,
+      messageUuid: upTo!.uuid,
+    });
+    const forked = JSON.stringify(
+      await getSessionMessages(fork.sessionId, { dir: project, sessionStore: store }),
+    );
+    expect(forked).toContain('turn 1: one');
+    expect(forked).not.toContain('turn 2: two');
+
+    // Resume at that message as a new branch (query with resumeSessionAt + forkSession): also our fork.
+    const branched = await ask('branch here', {
+      ...optionsOn(b, storageB),
+      resume: claudeId,
+      resumeSessionAt: upTo!.uuid,
+      forkSession: true,
+    });
+    expect(branched.session_id).not.toBe(claudeId);
+    const branchName = agentSessionName({
+      projectKey: projectFolderName(project),
+      sessionId: branched.session_id,
+    });
+    expect((await storageA.load(branchName)).metadata.parent).toMatchObject({
+      name: 'shop-review',
+      sessionId: claudeId,
+      messageUuid: upTo!.uuid,
+    });
+    expect(
+      JSON.stringify(await getSessionMessages(branched.session_id, { dir: project, sessionStore: store })),
+    ).not.toContain('turn 2: two');
+
+    // Turned off: only the sessions the bridge stored (the fork and the branch).
+    const only = toAgentSessionStore(storageB, { channelcoderSessions: false });
+    expect((await listSessions({ dir: project, sessionStore: only })).map((s) => s.sessionId).sort()).toEqual(
+      [fork.sessionId, branched.session_id].sort(),
+    );
   }, 180_000);
 });
 

@@ -1,5 +1,5 @@
 /** toAgentSessionStore over every real backend: the Agent SDK SessionStore contract's edge cases. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { toAgentSessionStore } from '@channelcoder/session-core';
@@ -8,6 +8,7 @@ import { type Backend, type BackendKind, openBackend } from './support/backends.
 
 const run = promisify(execFile);
 const WRITER = fileURLToPath(new URL('./support/bridge-writer.mjs', import.meta.url));
+const CHURN = fileURLToPath(new URL('./support/subpath-churn.mjs', import.meta.url));
 
 const KEY = { projectKey: '-srv-app', sessionId: '7d3f0c1a-2b4e-4f6a-8c9d-0e1f2a3b4c5d' };
 const E = (uuid: string) => ({
@@ -65,5 +66,51 @@ describe.each<BackendKind>(['redis', 's3', 'postgresql', 'file'])('Agent SDK ses
       const mine = stored.filter((e) => e.writer === label).map((e) => e.n);
       expect(mine).toEqual(Array.from({ length: 60 }, (_, i) => i));
     }
+  }, 300_000);
+
+  it('subpath deletion killed at any point (SIGKILL × 5) never loses the main transcript', async () => {
+    const store = toAgentSessionStore(await backend.open());
+    const main = ['m1', 'm2', 'm3'].map(E);
+    await store.append(KEY, main);
+    for (let kill = 0; kill < 5; kill++) {
+      const child = spawn(
+        process.execPath,
+        [CHURN, JSON.stringify(backend.spec), JSON.stringify(KEY), `k${kill}`],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      // Killed after a varying number of completed deletes: each cycle's steps are hit at different points.
+      const after = 1 + (kill % 3);
+      await new Promise<void>((resolve, reject) => {
+        let seen = 0;
+        child.stdout.on('data', (chunk: Buffer) => {
+          seen += chunk.toString().split('\n').length - 1;
+          if (seen >= after) {
+            setTimeout(() => child.kill('SIGKILL'), kill * 7);
+            resolve();
+          }
+        });
+        child.on('exit', (code) => {
+          if (seen < after) reject(new Error(`churn exited ${code} early: ${stderr}`));
+        });
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      const reopened = toAgentSessionStore(await backend.open());
+      expect(await reopened.load(KEY)).toEqual(main);
+      expect((await reopened.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toEqual([KEY.sessionId]);
+      // Whatever subpath the kill left behind is still whole or gone, and deletable.
+      for (const subpath of await reopened.listSubkeys(KEY)) {
+        const lines = await reopened.load({ ...KEY, subpath });
+        expect(lines === null || lines.length <= 2).toBe(true);
+        await reopened.delete?.({ ...KEY, subpath });
+      }
+      expect(await reopened.listSubkeys(KEY)).toEqual([]);
+    }
+    expect(await toAgentSessionStore(await backend.open()).load(KEY)).toEqual(main);
   }, 300_000);
 });

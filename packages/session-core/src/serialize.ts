@@ -259,6 +259,8 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
       sessionId: r.string(p.sessionId, 'metadata.parent.sessionId'),
       messageCount: r.integer(p.messageCount, 'metadata.parent.messageCount'),
     };
+    const messageUuid = r.optionalString(p.messageUuid, 'metadata.parent.messageUuid');
+    if (messageUuid !== undefined) out.parent.messageUuid = messageUuid;
   }
   return out;
 }

@@ -58,6 +58,11 @@ export interface ForkParent {
   sessionId: string;
   /** How many messages of the parent the fork started with. */
   messageCount: number;
+  /**
+   * The `uuid` of the parent's transcript entry the fork ends at (set for forks made through the Agent
+   * SDK's `forkSession`, with or without `upToMessageId`); absent for forks made by `session.fork()`.
+   */
+  messageUuid?: string;
 }
 
 /**

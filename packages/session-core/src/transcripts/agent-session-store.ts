@@ -13,6 +13,16 @@
  * `lastActive` (the `mtime` of `listSessions`, to the second: see `MTIME_RESOLUTION_MS`) moves on
  * main-transcript appends only, so a session that only has subagent transcripts is not listed.
  *
+ * Sessions made by `channelcoder` / `session()` are seen too (unless `channelcoderSessions: false`): one
+ * whose `metadata.cwd` gives the projectKey (the CLI's folder name of that directory) is listed under its
+ * `currentSessionId`, and each Claude session id of its chain loads from its stored transcript, led by a
+ * `custom-title` entry (the session's name) and ended by a `tag` entry (its tags and cost). Appends to such a key
+ * go to that transcript. A fork written by the SDK (`forkSession`, entries carrying `forkedFrom`), or by
+ * the CLI on a resume at a message (`resumeSessionAt` with `forkSession: true`: a new session whose first
+ * entries are copies, same uuids, of a transcript this bridge just loaded) gets `metadata.parent` naming
+ * the session and the `uuid` of the message it ends at. Deleting a subpath uses
+ * the storage's `deleteTranscript` when it has one (its lines are gone), after the head write.
+ *
  * Entries are appended with the storage's `dedupe: 'uuid'` mode when it has one: concurrent appenders
  * (other bridges, other processes) each get every entry stored exactly once, in their own order, and a
  * retried or re-imported batch is a no-op.
@@ -26,7 +36,8 @@ import {
 } from '../errors.js';
 import { SerialQueue } from '../session/serial-queue.js';
 import { createSessionState, type SessionState } from '../state.js';
-import { type SessionStorage, storageLabel, type TranscriptStorage } from '../storage.js';
+import { type SessionInfo, type SessionStorage, storageLabel, type TranscriptStorage } from '../storage.js';
+import { projectFolderName } from './folder-name.js';
 import { transcriptCapability } from './mirror.js';
 
 /** The SDK's key: a project (derived from the cwd), a session, and optionally a sub-transcript. */
@@ -73,6 +84,13 @@ export interface AgentSessionStoreOptions {
    * {@link MAX_NAME_PREFIX} characters of `[A-Za-z0-9_-]`, starting with a letter or digit.
    */
   namePrefix?: string;
+  /**
+   * Also show sessions made by `channelcoder` / `session()` (default `true`): matched to a projectKey by
+   * their working directory (`metadata.cwd`, as the CLI names its project folder) and to a sessionId by
+   * their chain of Claude session ids. Finding them reads every session whose listing entry changed since
+   * this bridge last read it; `false` keeps the bridge to the sessions stored under `namePrefix`.
+   */
+  channelcoderSessions?: boolean;
 }
 
 /** Longest `namePrefix`: with two segments of at most {@link MAX_SEGMENT} it keeps names within 128. */
@@ -136,7 +154,12 @@ export function toAgentSessionStore(
   const transcripts = transcriptCapability(storage);
   if (transcripts === undefined) throw new CapabilityError('appendTranscript', storageLabel(storage));
   const prefix = checkNamePrefix(options.namePrefix ?? DEFAULT_NAME_PREFIX);
-  return new AgentSessionStoreBridge(storage, transcripts, prefix);
+  if (options.channelcoderSessions !== undefined && typeof options.channelcoderSessions !== 'boolean') {
+    throw new InvalidArgumentError(
+      `toAgentSessionStore: channelcoderSessions must be true or false, got ${JSON.stringify(options.channelcoderSessions)}`,
+    );
+  }
+  return new AgentSessionStoreBridge(storage, transcripts, prefix, options.channelcoderSessions !== false);
 }
 
 function digest(text: string): string {
@@ -154,6 +177,8 @@ const MAX_DIRECT_ID = 96;
  * `lastActive` is at least this old, so a burst of appends costs one head write per second, not one each.
  */
 export const MTIME_RESOLUTION_MS = 1000;
+/** How many loaded main transcripts the bridge remembers the uuids of, to recognize a fork on resume. */
+const RECENT_LOADS = 4;
 /** Head saves that lost to another writer are retried this many times (with a short random pause). */
 const SAVE_ATTEMPTS = 40;
 
@@ -188,6 +213,56 @@ function subpathOf(entry: string): string | undefined {
   return Buffer.from(encoded, 'base64url').toString('utf8');
 }
 
+/** What the bridge keeps of a session made by channelcoder (refreshed when its listing entry changes). */
+interface ChannelcoderSession {
+  name: string;
+  /** `lastActive` + message count of the listing entry it was read from. */
+  stamp: string;
+  projectKey: string | undefined;
+  sessionChain: string[];
+  currentSessionId: string | undefined;
+  lastActive: number;
+  title: string;
+  tag: string;
+}
+
+function stampOf(info: SessionInfo): string {
+  return `${info.lastActive.getTime()}/${info.messageCount}/${info.currentSessionId ?? ''}`;
+}
+
+/** The `tag` shown for a channelcoder session: its tags and its cost, e.g. `review, urgent · $0.0421`. */
+function channelcoderTag(tags: readonly string[] | undefined, cost: number): string {
+  const price = `$${cost.toFixed(4)}`;
+  return tags !== undefined && tags.length > 0 ? `${tags.join(', ')} · ${price}` : price;
+}
+
+/** Where a key's data lives: a session stored by the bridge, or one made by channelcoder. */
+type Resolved = { kind: 'bridge'; name: string } | { kind: 'channelcoder'; session: ChannelcoderSession };
+
+/** A fork written by the SDK: the source session and the last source message the batch copies. */
+interface ForkInfo {
+  sessionId: string;
+  messageUuid: string;
+  messageCount: number;
+}
+
+function forkInfoOf(entries: readonly AgentSessionEntry[]): ForkInfo | undefined {
+  let info: ForkInfo | undefined;
+  for (const entry of entries) {
+    const from = entry.forkedFrom as { sessionId?: unknown; messageUuid?: unknown } | undefined;
+    if (from === null || typeof from !== 'object') continue;
+    if (typeof from.sessionId !== 'string' || typeof from.messageUuid !== 'string') continue;
+    if (info !== undefined && info.sessionId !== from.sessionId) continue;
+    const counts = entry.type === 'user' || entry.type === 'assistant' ? 1 : 0;
+    info = {
+      sessionId: from.sessionId,
+      messageUuid: from.messageUuid,
+      messageCount: (info?.messageCount ?? 0) + counts,
+    };
+  }
+  return info;
+}
+
 /** The chain entry that holds a key's transcript in a stored chain, if any. */
 function entryIn(chain: readonly string[], subpath: string | undefined): string | undefined {
   if (subpath === undefined || subpath === '')
@@ -203,6 +278,18 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   private readonly queues = new Map<string, SerialQueue>();
   /** Readable name → the name the session is stored under (itself, or an earlier version's opaque name). */
   private readonly names = new Map<string, string>();
+  /**
+   * The entry uuids of the last main transcripts this bridge loaded (newest last): a resume that forks
+   * (`resumeSessionAt`, `forkSession: true`) loads its source here, then appends copies keeping their uuids.
+   */
+  private readonly recentLoads: Array<{ projectKey: string; sessionId: string; uuids: Set<string> }> = [];
+  /**
+   * Sessions this bridge created whose main transcript has no entry with a `uuid` yet (the CLI writes its
+   * settings lines first): a fork's copied messages can still make them a fork.
+   */
+  private readonly noMessagesYet = new Set<string>();
+  /** Sessions made by channelcoder, by stored name (see `channelcoderSessions`). */
+  private readonly ccSessions = new Map<string, ChannelcoderSession>();
   private readonly byUuid: boolean;
   readonly delete?: (key: AgentSessionKey) => Promise<void>;
 
@@ -210,6 +297,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     private readonly storage: SessionStorage,
     private readonly transcripts: TranscriptStorage,
     private readonly prefix: string,
+    private readonly withChannelcoder: boolean,
   ) {
     this.byUuid = storage.transcriptAppendModes?.includes('uuid') === true;
     if (typeof storage.remove === 'function') this.delete = (key) => this.remove(key);
@@ -245,6 +333,68 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     return resolved ?? name;
   }
 
+  /**
+   * Where a key lives: the bridge's own session when one is stored (or remembered); else, with
+   * `channelcoderSessions`, the channelcoder session of the project whose chain holds the sessionId; else
+   * the bridge's name, where a first append creates it.
+   */
+  private async resolve(key: { projectKey: string; sessionId: string }, scan = true): Promise<Resolved> {
+    const readable = agentSessionName(key, this.prefix);
+    const name = await this.nameOf(key);
+    if (!this.withChannelcoder || this.names.has(readable) || this.cache.has(name))
+      return { kind: 'bridge', name };
+    const known = scan ? await this.channelcoderSessions(key.projectKey) : [...this.ccSessions.values()];
+    const session = known.find(
+      (s) => s.projectKey === key.projectKey && s.sessionChain.includes(key.sessionId),
+    );
+    return session === undefined ? { kind: 'bridge', name } : { kind: 'channelcoder', session };
+  }
+
+  /**
+   * The channelcoder sessions of a project: every listed session outside `namePrefix` is read once, and
+   * again only when its listing entry changes; those whose `metadata.cwd` maps to the projectKey match.
+   */
+  private async channelcoderSessions(projectKey: string): Promise<ChannelcoderSession[]> {
+    const infos = await this.storage.list();
+    const out: ChannelcoderSession[] = [];
+    const listed = new Set<string>();
+    for (const info of infos) {
+      if (
+        info.error !== undefined ||
+        info.name.startsWith(this.prefix) ||
+        info.currentSessionId === undefined
+      )
+        continue;
+      listed.add(info.name);
+      const stamp = stampOf(info);
+      let session = this.ccSessions.get(info.name);
+      if (session === undefined || session.stamp !== stamp) {
+        let state: SessionState | undefined;
+        try {
+          state = await this.loadState(info.name);
+        } catch {
+          continue; // A session that does not load is not shown (`channelcoder session list` reports it).
+        }
+        if (state === undefined) continue;
+        const cwd = state.metadata.cwd;
+        session = {
+          name: info.name,
+          stamp,
+          projectKey: cwd === undefined ? undefined : projectFolderName(cwd),
+          sessionChain: [...state.sessionChain],
+          currentSessionId: state.currentSessionId,
+          lastActive: state.metadata.lastActive.getTime(),
+          title: state.metadata.name ?? info.name,
+          tag: channelcoderTag(state.metadata.tags, state.usage.totalCostUsd),
+        };
+        this.ccSessions.set(info.name, session);
+      }
+      if (session.projectKey === projectKey) out.push(session);
+    }
+    for (const name of this.ccSessions.keys()) if (!listed.has(name)) this.ccSessions.delete(name);
+    return out;
+  }
+
   private async exists(name: string): Promise<boolean> {
     if (typeof this.storage.exists === 'function') return this.storage.exists(name);
     return (await this.loadState(name)) !== undefined;
@@ -262,21 +412,92 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   append(key: AgentSessionKey, entries: AgentSessionEntry[]): Promise<void> {
     return this.serial(agentSessionName(key, this.prefix), async () => {
       if (entries.length === 0) return;
-      const name = await this.nameOf(key);
-      // The head first: the session must exist before its transcript, and it records the transcript.
-      const entry = await this.updateHead(name, key);
-      const id = transcriptIdOf(entry);
-      if (this.byUuid) {
-        await this.transcripts.appendTranscript(name, id, entries, 0, { dedupe: 'uuid' });
+      const main = key.subpath === undefined || key.subpath === '';
+      // Only a rename or tag (what the SDK's renameSession / tagSession append, with no load before) looks
+      // for channelcoder sessions afresh; other appends follow a load or listing that found them, so a new
+      // SDK session's first append does not read every session.
+      const where = await this.resolve(
+        key,
+        entries.every((e) => e.type === 'custom-title' || e.type === 'tag'),
+      );
+      if (where.kind === 'channelcoder') {
+        // Into the channelcoder session's transcript of that Claude session id (its head is unchanged).
+        if (!main) return; // Its subagent transcripts are the CLI's own; the SDK's copies are not kept.
+        await this.appendLines(where.session.name, key.sessionId, entries);
         return;
       }
-      const countKey = `${name}\u0000${id}`;
-      const count =
-        this.counts.get(countKey) ?? (await this.transcripts.loadTranscript(name, id))?.length ?? 0;
-      this.counts.delete(countKey);
-      await this.transcripts.appendTranscript(name, id, entries, count);
-      this.counts.set(countKey, count + entries.length);
+      const name = where.name;
+      const fork = main ? (forkInfoOf(entries) ?? this.copiedFrom(key, entries)) : undefined;
+      const parentName =
+        fork === undefined
+          ? undefined
+          : await this.parentName({ projectKey: key.projectKey, sessionId: fork.sessionId });
+      // The head first: the session must exist before its transcript, and it records the transcript.
+      const created = !this.cache.has(name) && !(await this.exists(name));
+      const entry = await this.updateHead(
+        name,
+        key,
+        fork === undefined || parentName === undefined ? undefined : { ...fork, name: parentName },
+      );
+      await this.appendLines(name, transcriptIdOf(entry), entries);
+      if (main) {
+        if (entries.some((e) => typeof e.uuid === 'string')) this.noMessagesYet.delete(name);
+        else if (created) this.noMessagesYet.add(name);
+      }
     });
+  }
+
+  /**
+   * A batch that copies entries of a main transcript this bridge loaded (same uuids, another sessionId):
+   * the CLI's fork on resume. The fork point is the last copied entry of the batch.
+   */
+  private copiedFrom(key: AgentSessionKey, entries: readonly AgentSessionEntry[]): ForkInfo | undefined {
+    for (let i = this.recentLoads.length - 1; i >= 0; i--) {
+      const source = this.recentLoads[i]!;
+      if (source.projectKey !== key.projectKey || source.sessionId === key.sessionId) continue;
+      let info: ForkInfo | undefined;
+      for (const entry of entries) {
+        if (typeof entry.uuid !== 'string' || !source.uuids.has(entry.uuid)) continue;
+        const counts = entry.type === 'user' || entry.type === 'assistant' ? 1 : 0;
+        info = {
+          sessionId: source.sessionId,
+          messageUuid: entry.uuid,
+          messageCount: (info?.messageCount ?? 0) + counts,
+        };
+      }
+      if (info !== undefined) return info;
+    }
+    return undefined;
+  }
+
+  private rememberLoad(key: AgentSessionKey, lines: readonly AgentSessionEntry[]): void {
+    const uuids = new Set<string>();
+    for (const line of lines) if (typeof line.uuid === 'string') uuids.add(line.uuid);
+    const at = this.recentLoads.findIndex(
+      (l) => l.projectKey === key.projectKey && l.sessionId === key.sessionId,
+    );
+    if (at >= 0) this.recentLoads.splice(at, 1);
+    this.recentLoads.push({ projectKey: key.projectKey, sessionId: key.sessionId, uuids });
+    if (this.recentLoads.length > RECENT_LOADS) this.recentLoads.shift();
+  }
+
+  /** The stored name of a fork's source session (bridge or channelcoder), if it is stored. */
+  private async parentName(key: { projectKey: string; sessionId: string }): Promise<string | undefined> {
+    const where = await this.resolve(key);
+    if (where.kind === 'channelcoder') return where.session.name;
+    return this.cache.has(where.name) || (await this.exists(where.name)) ? where.name : undefined;
+  }
+
+  private async appendLines(name: string, id: string, entries: AgentSessionEntry[]): Promise<void> {
+    if (this.byUuid) {
+      await this.transcripts.appendTranscript(name, id, entries, 0, { dedupe: 'uuid' });
+      return;
+    }
+    const countKey = `${name}\u0000${id}`;
+    const count = this.counts.get(countKey) ?? (await this.transcripts.loadTranscript(name, id))?.length ?? 0;
+    this.counts.delete(countKey);
+    await this.transcripts.appendTranscript(name, id, entries, count);
+    this.counts.set(countKey, count + entries.length);
   }
 
   /**
@@ -285,11 +506,36 @@ class AgentSessionStoreBridge implements AgentSessionStore {
    * something changes; a save that loses to another writer reloads and tries again (and then finds the
    * entry that writer recorded). Resolves the chain entry of the key's transcript.
    */
-  private async updateHead(name: string, key: AgentSessionKey): Promise<string> {
+  private async updateHead(
+    name: string,
+    key: AgentSessionKey,
+    fork?: ForkInfo & { name: string },
+  ): Promise<string> {
     const main = key.subpath === undefined || key.subpath === '';
     for (let attempt = 1; ; attempt++) {
       const state = this.cache.get(name) ?? (await this.loadState(name)) ?? newState(name);
       let changed = state.revision === 0;
+      if (fork !== undefined) {
+        const parent = state.metadata.parent;
+        if (parent === undefined && (state.revision === 0 || this.noMessagesYet.has(name))) {
+          state.metadata.parent = {
+            name: fork.name,
+            sessionId: fork.sessionId,
+            messageCount: fork.messageCount,
+            messageUuid: fork.messageUuid,
+          };
+          changed = true;
+        } else if (
+          parent !== undefined &&
+          parent.sessionId === fork.sessionId &&
+          parent.messageUuid !== undefined
+        ) {
+          // A fork copied in more than one batch: the parent message is the last one copied.
+          parent.messageCount += fork.messageCount;
+          parent.messageUuid = fork.messageUuid;
+          changed = true;
+        }
+      }
       let entry = entryIn(state.sessionChain, key.subpath);
       if (entry === undefined) {
         entry = main ? MAIN_TRANSCRIPT : newSubpathEntry(key.subpath!);
@@ -324,7 +570,9 @@ class AgentSessionStoreBridge implements AgentSessionStore {
 
   async load(key: AgentSessionKey): Promise<AgentSessionEntry[] | null> {
     return this.serial(agentSessionName(key, this.prefix), async () => {
-      const name = await this.nameOf(key);
+      const where = await this.resolve(key);
+      if (where.kind === 'channelcoder') return this.loadChannelcoder(where.session, key);
+      const name = where.name;
       let id = MAIN_TRANSCRIPT;
       if (key.subpath !== undefined && key.subpath !== '') {
         // A subpath's transcript id is in the head (read fresh: another process may have made or deleted it).
@@ -334,8 +582,35 @@ class AgentSessionStoreBridge implements AgentSessionStore {
         id = transcriptIdOf(entry);
       }
       const lines = await this.transcripts.loadTranscript(name, id);
-      return lines === null ? null : (lines as AgentSessionEntry[]);
+      if (lines === null) return null;
+      if (id === MAIN_TRANSCRIPT) this.rememberLoad(key, lines as AgentSessionEntry[]);
+      return lines as AgentSessionEntry[];
     });
+  }
+
+  /**
+   * A channelcoder session's transcript of the key's Claude session id, led by a `custom-title` entry (the
+   * session's name) and ended by a `tag` entry (tags and cost), so the SDK's listings show them. A rename
+   * the SDK appended later comes after our title and wins; once the SDK tagged it, ours is left out. Its
+   * subpaths are not stored (null).
+   */
+  private async loadChannelcoder(
+    session: ChannelcoderSession,
+    key: AgentSessionKey,
+  ): Promise<AgentSessionEntry[] | null> {
+    if (key.subpath !== undefined && key.subpath !== '') return null;
+    const lines = await this.transcripts.loadTranscript(session.name, key.sessionId);
+    if (lines === null) return null;
+    const entries = lines as AgentSessionEntry[];
+    this.rememberLoad(key, entries);
+    const out: AgentSessionEntry[] = [
+      { type: 'custom-title', customTitle: session.title, sessionId: key.sessionId },
+      ...entries,
+    ];
+    // The SDK reads a session's tag from the end of its transcript: ours goes there unless one was set.
+    if (!entries.some((entry) => entry.type === 'tag'))
+      out.push({ type: 'tag', tag: session.tag, sessionId: key.sessionId });
+    return out;
   }
 
   async listSessions(projectKey: string): Promise<Array<{ sessionId: string; mtime: number }>> {
@@ -352,12 +627,21 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       seen.add(info.currentSessionId);
       out.push({ sessionId: info.currentSessionId, mtime: info.lastActive.getTime() });
     }
+    if (this.withChannelcoder) {
+      for (const session of await this.channelcoderSessions(projectKey)) {
+        if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
+        seen.add(session.currentSessionId);
+        out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
+      }
+    }
     return out;
   }
 
   async listSubkeys(key: { projectKey: string; sessionId: string }): Promise<string[]> {
     return this.serial(agentSessionName(key, this.prefix), async () => {
-      const name = await this.nameOf(key);
+      const where = await this.resolve(key);
+      if (where.kind === 'channelcoder') return [];
+      const name = where.name;
       // Read from the storage, not the cache: another process may have added a subpath.
       const state = await this.loadState(name);
       if (state === undefined) return [];
@@ -380,7 +664,16 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   private remove(key: AgentSessionKey): Promise<void> {
     const readable = agentSessionName(key, this.prefix);
     return this.serial(readable, async () => {
-      const name = await this.nameOf(key);
+      const where = await this.resolve(key);
+      if (where.kind === 'channelcoder') {
+        // The SDK's deleteSession on a channelcoder session removes that session (as `session remove`).
+        if (key.subpath === undefined || key.subpath === '') {
+          await this.storage.remove?.(where.session.name);
+          this.ccSessions.delete(where.session.name);
+        }
+        return;
+      }
+      const name = where.name;
       this.names.delete(readable);
       this.cache.delete(name);
       for (const k of this.counts.keys()) if (k.startsWith(`${name}\u0000`)) this.counts.delete(k);
@@ -397,8 +690,10 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   /**
    * Deletes one subpath with a single head write: its entry leaves the chain, so it is no longer listed
    * or loaded, and an append to it later starts a new transcript. Nothing else is rewritten, so a crash
-   * at any point leaves either the old or the new head, the main transcript intact either way. The
-   * dropped transcript's lines stay stored, unreachable, until the session is removed.
+   * at any point leaves either the old or the new head, the main transcript intact either way. Then, on a
+   * storage with `deleteTranscript`, the dropped transcript's lines are deleted (one atomic call per
+   * transcript; a crash before it leaves them unreachable, as on a storage without it, where they stay
+   * stored until the session is removed).
    */
   private async dropSubpath(name: string, subpath: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -410,6 +705,9 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       try {
         await this.storage.save(state, name);
         this.cache.set(name, state);
+        if (typeof this.storage.deleteTranscript === 'function') {
+          for (const entry of dropped) await this.storage.deleteTranscript(name, transcriptIdOf(entry));
+        }
         return;
       } catch (err) {
         if (!SessionConflictError.is(err) || attempt >= SAVE_ATTEMPTS) throw err;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CapabilityError } from '../../src/errors.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
+import { deserializeState, serializeState } from '../../src/serialize.js';
+import { createSessionState } from '../../src/state.js';
 import type { SessionStorage } from '../../src/storage.js';
 import { MTIME_RESOLUTION_MS, toAgentSessionStore } from '../../src/transcripts/agent-session-store.js';
+import { projectFolderName } from '../../src/transcripts/folder-name.js';
 
 const KEY = { projectKey: '-home-user-app', sessionId: '5c1d7a3e-0f4b-4e2a-9b6c-8d7e6f5a4b3c' };
 const E = (uuid: string) => ({ type: 'user', uuid, message: { content: `text ${uuid}` } });
@@ -143,5 +146,154 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       loadTranscript: (...a) => inner.loadTranscript(...a),
     };
     expect(toAgentSessionStore(noRemove).delete).toBeUndefined();
+  });
+
+  describe('sessions made by channelcoder', () => {
+    const CWD = '/home/user/app';
+    const CLAUDE_1 = '0b8f2a4c-1111-4e2a-9b6c-8d7e6f5a4b3c';
+    const CLAUDE_2 = '0b8f2a4c-2222-4e2a-9b6c-8d7e6f5a4b3c';
+
+    /** A session as `session()` stores it: a chain of two Claude sessions, transcripts mirrored. */
+    async function channelcoderSession(storage: MemorySessionStorage, name: string, cwd: string) {
+      const state = createSessionState({ name, cwd, tags: ['review', 'urgent'] });
+      state.sessionChain = [CLAUDE_1, CLAUDE_2];
+      state.currentSessionId = CLAUDE_2;
+      state.usage.totalCostUsd = 0.0421;
+      await storage.save(state, name);
+      await storage.appendTranscript(name, CLAUDE_1, [E('c1')], 0);
+      await storage.appendTranscript(name, CLAUDE_2, [E('c1'), E('c2')], 0);
+    }
+
+    it('lists them under their projectKey and loads each Claude session id, led by name, tags and cost', async () => {
+      const { storage, store } = fresh();
+      expect(projectFolderName(CWD)).toBe(KEY.projectKey);
+      await channelcoderSession(storage, 'shop-review', CWD);
+      await channelcoderSession(storage, 'elsewhere', '/srv/other');
+      await store.append(KEY, [E('sdk')]);
+
+      const listed = await store.listSessions(KEY.projectKey);
+      expect(listed.map((s) => s.sessionId).sort()).toEqual([CLAUDE_2, KEY.sessionId].sort());
+      expect(await store.listSessions(projectFolderName('/srv/other'))).toEqual([
+        expect.objectContaining({ sessionId: CLAUDE_2 }),
+      ]);
+      const title = { type: 'custom-title', customTitle: 'shop-review', sessionId: CLAUDE_2 };
+      const tag = { type: 'tag', tag: 'review, urgent · $0.0421', sessionId: CLAUDE_2 };
+      expect(await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 })).toEqual([
+        title,
+        E('c1'),
+        E('c2'),
+        tag,
+      ]);
+      expect(await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_1 })).toHaveLength(3);
+      expect(await store.listSubkeys({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 })).toEqual([]);
+
+      // renameSession from a bridge that has not read it yet still finds it (a rename looks afresh).
+      const renamer = toAgentSessionStore(storage);
+      await renamer.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_1 }, [
+        { type: 'custom-title', customTitle: 'first', sessionId: CLAUDE_1 },
+      ]);
+      expect((await storage.loadTranscript('shop-review', CLAUDE_1))?.at(-1)).toMatchObject({
+        customTitle: 'first',
+      });
+      // An SDK rename appends to that transcript (and comes after our title, so it wins); the head is kept.
+      const rename = { type: 'custom-title', customTitle: 'renamed', sessionId: CLAUDE_2 };
+      await store.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }, [rename]);
+      expect((await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }))?.at(-2)).toEqual(rename);
+      // A tag the SDK set replaces ours.
+      const own = { type: 'tag', tag: 'mine', sessionId: CLAUDE_2 };
+      await store.append({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }, [own]);
+      expect((await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 }))?.at(-1)).toEqual(own);
+      expect(await storage.loadTranscript('shop-review', CLAUDE_2)).toEqual([E('c1'), E('c2'), rename, own]);
+      expect((await storage.load('shop-review')).sessionChain).toEqual([CLAUDE_1, CLAUDE_2]);
+      expect(await storage.exists(`sdk-${KEY.projectKey}.${CLAUDE_2}`)).toBe(false);
+
+      // A later turn made by channelcoder is seen by the same bridge (the changed entry is read again).
+      const state = await storage.load('shop-review');
+      state.sessionChain.push('0b8f2a4c-3333-4e2a-9b6c-8d7e6f5a4b3c');
+      state.currentSessionId = '0b8f2a4c-3333-4e2a-9b6c-8d7e6f5a4b3c';
+      await storage.save(state, 'shop-review');
+      expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toContain(
+        '0b8f2a4c-3333-4e2a-9b6c-8d7e6f5a4b3c',
+      );
+    });
+
+    it('channelcoderSessions: false shows only the sessions the bridge stored', async () => {
+      const storage = new MemorySessionStorage();
+      await channelcoderSession(storage, 'shop-review', CWD);
+      const store = toAgentSessionStore(storage, { channelcoderSessions: false });
+      expect(await store.listSessions(KEY.projectKey)).toEqual([]);
+      expect(await store.load({ projectKey: KEY.projectKey, sessionId: CLAUDE_2 })).toBeNull();
+      expect(() =>
+        toAgentSessionStore(storage, { channelcoderSessions: 'no' as unknown as boolean }),
+      ).toThrow(/channelcoderSessions must be true or false/);
+    });
+  });
+
+  it('a fork written by the SDK (entries with forkedFrom) gets metadata.parent at the message', async () => {
+    const { storage, store } = fresh();
+    await store.append(KEY, [E('1'), E('2'), E('3')]);
+    const FORK = { projectKey: KEY.projectKey, sessionId: '9f9f9f9f-0000-4000-8000-000000000001' };
+    const copied = ['1', '2'].map((id) => ({
+      ...E(`f${id}`),
+      forkedFrom: { sessionId: KEY.sessionId, messageUuid: id },
+    }));
+    await store.append(FORK, copied);
+    const fork = await storage.load(`sdk-${FORK.projectKey}.${FORK.sessionId}`);
+    expect(fork.metadata.parent).toEqual({
+      name: `sdk-${KEY.projectKey}.${KEY.sessionId}`,
+      sessionId: KEY.sessionId,
+      messageCount: 2,
+      messageUuid: '2',
+    });
+    // The parent survives the wire format (messageUuid included).
+    const back = deserializeState(JSON.parse(serializeState(fork)), {
+      name: 'fork',
+      location: 'test',
+    });
+    expect(back.metadata.parent).toEqual(fork.metadata.parent);
+  });
+
+  it('a resume at a message that forks (copies with the same uuids, after settings lines) gets metadata.parent', async () => {
+    const { storage, store } = fresh();
+    await store.append(KEY, [E('1'), E('2'), E('3')]);
+    const resumer = toAgentSessionStore(storage);
+    await resumer.load(KEY); // the SDK loads the source before the CLI resumes it
+    const BRANCH = { projectKey: KEY.projectKey, sessionId: '9f9f9f9f-0000-4000-8000-000000000002' };
+    await resumer.append(BRANCH, [{ type: 'mode', mode: 'default' }]);
+    await resumer.append(BRANCH, [E('1'), E('2'), E('new')]);
+    await resumer.append(BRANCH, [E('newer')]);
+    expect((await storage.load(`sdk-${BRANCH.projectKey}.${BRANCH.sessionId}`)).metadata.parent).toEqual({
+      name: `sdk-${KEY.projectKey}.${KEY.sessionId}`,
+      sessionId: KEY.sessionId,
+      messageCount: 2,
+      messageUuid: '2',
+    });
+    // A plain new session (nothing copied) and a plain resume (same sessionId) have no parent.
+    const OTHER = { projectKey: KEY.projectKey, sessionId: '9f9f9f9f-0000-4000-8000-000000000003' };
+    await resumer.append(OTHER, [E('x')]);
+    await resumer.append(KEY, [E('4')]);
+    expect(
+      (await storage.load(`sdk-${OTHER.projectKey}.${OTHER.sessionId}`)).metadata.parent,
+    ).toBeUndefined();
+    expect((await storage.load(`sdk-${KEY.projectKey}.${KEY.sessionId}`)).metadata.parent).toBeUndefined();
+  });
+
+  it('subpath delete uses deleteTranscript when the storage has it: the lines are gone', async () => {
+    const { storage, store } = fresh();
+    await store.append(KEY, [E('m')]);
+    await store.append({ ...KEY, subpath: 'subagents/a' }, [E('s')]);
+    const name = `sdk-${KEY.projectKey}.${KEY.sessionId}`;
+    const ids = (await storage.load(name)).sessionChain.filter((id) => id !== 'main');
+    expect(ids).toHaveLength(1);
+    const calls: string[] = [];
+    const original = storage.deleteTranscript.bind(storage);
+    storage.deleteTranscript = async (n, id, o) => {
+      calls.push(id);
+      return original(n, id, o);
+    };
+    await store.delete?.({ ...KEY, subpath: 'subagents/a' });
+    expect(calls).toEqual(ids);
+    expect(await storage.loadTranscript(name, ids[0] ?? '')).toBeNull();
+    expect(await store.load(KEY)).toEqual([E('m')]);
   });
 });

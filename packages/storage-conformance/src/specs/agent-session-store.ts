@@ -196,6 +196,46 @@ export function agentSessionStoreSpec<S extends SessionStorage>(ctx: SpecContext
     expect(await store.listSubkeys(KEY)).toEqual([SUB]);
   });
 
+  it('with deleteTranscript, a deleted subpath’s lines are gone from the storage, the main transcript kept', async (t) => {
+    const { storage, store } = await open(t);
+    if (!storageCapabilities(storage).deleteTranscript) t.skip('the storage has no deleteTranscript');
+    const del = deleteOf(t, store);
+    const main = entries(2, 'main');
+    await store.append(KEY, main);
+    await store.append({ ...KEY, subpath: SUB }, entries(3, 'sub'));
+    const name = agentSessionName(KEY);
+    const ids = (await storage.load(name)).sessionChain.filter((id) => id !== 'main');
+    expect(ids).toHaveLength(1);
+    expect(await storage.loadTranscript!(name, ids[0]!)).toHaveLength(3);
+    await del({ ...KEY, subpath: SUB });
+    expect(await storage.loadTranscript!(name, ids[0]!)).toBeNull();
+    expect(await storage.loadTranscript!(name, 'main')).toEqual(main);
+    expect(await toAgentSessionStore(storage).load(KEY)).toEqual(main);
+  });
+
+  it('sees a session made by channelcoder: listed under its cwd’s projectKey, loaded with its name, tags and cost', async (t) => {
+    const { storage } = await open(t);
+    const claudeId = '6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const state = makeState({ name: 'shop-review', messages: 2, claudeId });
+    state.metadata.cwd = '/home/dev/shop-api'; // the CLI's folder name of it is KEY.projectKey
+    state.metadata.tags = ['review'];
+    await storage.save(state, 'shop-review');
+    const lines = entries(2, 'made by channelcoder');
+    await storage.appendTranscript!('shop-review', claudeId, lines, 0);
+
+    const store = toAgentSessionStore(storage);
+    expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toEqual([claudeId]);
+    expect(await store.load({ projectKey: KEY.projectKey, sessionId: claudeId })).toEqual([
+      { type: 'custom-title', customTitle: 'shop-review', sessionId: claudeId },
+      ...lines,
+      { type: 'tag', tag: `review · $${state.usage.totalCostUsd.toFixed(4)}`, sessionId: claudeId },
+    ]);
+    expect(await store.listSessions('-home-dev-other')).toEqual([]);
+    const off = toAgentSessionStore(storage, { channelcoderSessions: false });
+    expect(await off.listSessions(KEY.projectKey)).toEqual([]);
+    expect(await off.load({ projectKey: KEY.projectKey, sessionId: claudeId })).toBeNull();
+  });
+
   it('13. delete of a key that holds nothing resolves and changes nothing', async (t) => {
     const { store } = await open(t);
     const del = deleteOf(t, store);
