@@ -22,7 +22,7 @@ import {
   InvalidArgumentError,
   SessionCorruptError,
   type TranscriptAppendOptions,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/model';
 import {
   newTranscriptLines,
   transcriptEntryUuid,
