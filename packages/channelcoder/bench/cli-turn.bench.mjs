@@ -12,7 +12,12 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { claudeBinary, MockAnthropicServer, makeClaudeSandbox, offlineClaudeEnv } from '@channelcoder/testkit';
+import {
+  claudeBinary,
+  MockAnthropicServer,
+  makeClaudeSandbox,
+  offlineClaudeEnv,
+} from '@channelcoder/testkit';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const PAIRS = Number(process.env.BENCH_TURN_PAIRS ?? 15);
