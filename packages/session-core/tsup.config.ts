@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/storage-kit.ts'],
+  entry: ['src/index.ts', 'src/model.ts', 'src/storage-kit.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -1,23 +1,33 @@
 /**
- * What a command loads: `--help` nothing but the CLI's own help texts, `session list` on the file storage
- * only the session core and the file storage (no storage adapter, backend client, server or template
- * parser). Modules are recorded by a loader hook in the real process, so this checks the shipped
- * executable's structure, not its timing (the timing is in `pnpm bench`).
+ * What a command loads. The executable carries its own copy of the session core and the file storage, so
+ * the modules a command loads are the CLI's own files; their source maps say which sources they were built
+ * from. `--help` loads the dispatcher and the help texts; `session list` on the file storage loads the list
+ * command, the argument parser, the storage opener, the file storage and the session model — nothing of
+ * `run`, `serve`, the templates, the help texts, `session()`, the Claude runner or transcript adoption.
+ * Modules are recorded by a loader hook in the real process, so this checks the shipped executable's
+ * structure, not its timing (the timing is in `pnpm bench` and the CI benchmark gate).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH } from './support/cli-world.js';
 
 const TRACE = join(import.meta.dirname, 'support', 'trace-modules.mjs');
+const PACKAGES = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cc-cli-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The packages whose modules `channelcoder ...args` loaded, by package name. */
-function packagesLoaded(args: string[]): Set<string> {
+interface Loaded {
+  /** `name` of the package.json nearest above each loaded file. */
+  packages: Set<string>;
+  /** The sources the loaded files were built from, as `<package folder>/src/...`. */
+  sources: Set<string>;
+}
+
+function loadedBy(args: string[]): Loaded {
   const trace = join(dir, `trace-${args.join('-')}.txt`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -32,12 +42,19 @@ function packagesLoaded(args: string[]): Set<string> {
   });
   expect(child.stderr).toBe('');
   expect(child.status).toBe(0);
-  const names = new Set<string>();
+  const packages = new Set<string>();
+  const sources = new Set<string>();
   for (const url of readFileSync(trace, 'utf8').split('\n').filter(Boolean)) {
     if (url === new URL(`file://${TRACE}`).href) continue;
-    names.add(packageOf(fileURLToPath(url)));
+    const file = fileURLToPath(url);
+    packages.add(packageOf(file));
+    const map = `${file}.map`;
+    expect(existsSync(map), `${file} has a source map`).toBe(true);
+    for (const source of (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources) {
+      sources.add(relative(PACKAGES, resolve(join(file, '..'), source)));
+    }
   }
-  return names;
+  return { packages, sources };
 }
 
 /** `name` of the package.json nearest above a file. */
@@ -54,16 +71,58 @@ function packageOf(file: string): string {
   }
 }
 
+const within = (sources: Set<string>, folder: string) =>
+  [...sources].filter((s) => s.startsWith(`${folder}/`)).sort();
+
 describe('the CLI loads only what the command uses', () => {
-  it('--help loads the CLI alone', () => {
-    expect([...packagesLoaded(['--help'])]).toEqual(['channelcoder']);
+  it('--help loads the dispatcher and the help texts, nothing else', () => {
+    const { packages, sources } = loadedBy(['--help']);
+    expect([...packages]).toEqual(['channelcoder']);
+    expect([...sources].sort()).toEqual([
+      'channelcoder/src/cli.ts',
+      'channelcoder/src/cli/exit-status.ts',
+      'channelcoder/src/cli/help.ts',
+      'channelcoder/src/cli/io.ts',
+      'channelcoder/src/cli/main.ts',
+    ]);
   });
 
-  it('session list on the file storage loads the session core and the file storage, nothing else', () => {
-    expect([...packagesLoaded(['session', 'list'])].sort()).toEqual([
-      '@channelcoder/session-core',
-      '@channelcoder/storage-file',
-      'channelcoder',
+  it('session list loads no other package, and of the CLI only the list command and what it calls', () => {
+    const { packages, sources } = loadedBy(['session', 'list']);
+    // The session core and the file storage are part of the executable: no package is resolved at start.
+    expect([...packages]).toEqual(['channelcoder']);
+    expect(within(sources, 'channelcoder/src')).toEqual([
+      'channelcoder/src/cli.ts',
+      'channelcoder/src/cli/args.ts',
+      'channelcoder/src/cli/commands/session-list.ts',
+      'channelcoder/src/cli/exit-status.ts',
+      'channelcoder/src/cli/io.ts',
+      'channelcoder/src/cli/main.ts',
+      'channelcoder/src/cli/output/format.ts',
+      'channelcoder/src/cli/output/style.ts',
+      'channelcoder/src/cli/storage.ts',
+      'channelcoder/src/cli/usage-error.ts',
+      'channelcoder/src/storage-url/open.ts',
+      'channelcoder/src/storage-url/parse.ts',
     ]);
+    expect(within(sources, 'storage-file/src')).toContain('storage-file/src/FileSessionStorage.ts');
+    const core = within(sources, 'session-core/src');
+    expect(core).toContain('session-core/src/errors.ts');
+    expect(core).toContain('session-core/src/serialize.ts');
+    // The session model and the storage kit, not the machinery that runs sessions.
+    const machinery = core.filter(
+      (s) =>
+        s.startsWith('session-core/src/session/') ||
+        (s.startsWith('session-core/src/runner/') && s !== 'session-core/src/runner/options-check.ts') ||
+        s.startsWith('session-core/src/transcripts/adopt') ||
+        s === 'session-core/src/transcripts/agent-session-store.ts' ||
+        s === 'session-core/src/chain.ts' ||
+        s === 'session-core/src/memory-storage.ts' ||
+        s === 'session-core/src/safety/redact.ts',
+    );
+    expect(machinery).toEqual([]);
+    expect([...sources].filter((s) => !/^(channelcoder|session-core|storage-file)\/src\//.test(s))).toEqual(
+      [],
+    );
   });
 });

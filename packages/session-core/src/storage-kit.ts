@@ -32,6 +32,7 @@ export {
 } from './save-plan.js';
 export {
   matchesFilters,
+  searchByScan,
   sessionSnippets,
 } from './search/scan.js';
 export {

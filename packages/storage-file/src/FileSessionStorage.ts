@@ -24,7 +24,7 @@ import {
   type TrashPurgeOptions,
   type TrashRestoreOptions,
   type WriteOptions,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/model';
 import {
   deserializeState,
   fencingToken,

@@ -13,7 +13,7 @@
 
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Message, SessionState } from '@channelcoder/session-core';
+import type { Message, SessionState } from '@channelcoder/session-core/model';
 import { assertRevision, planMessageWrite, toWireMessage } from '@channelcoder/session-core/storage-kit';
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { encodeHead, type MessagesRef } from './head-file.js';

@@ -5,7 +5,7 @@
  * lists every session (and writes a new order).
  */
 import { lstatSync } from 'node:fs';
-import type { ListOptions, SessionInfo } from '@channelcoder/session-core';
+import type { ListOptions, SessionInfo } from '@channelcoder/session-core/model';
 import { pageSessionInfos, readListOptions } from '@channelcoder/session-core/storage-kit';
 import { bootId } from './boot-id.js';
 import type { StorageLayout } from './layout.js';

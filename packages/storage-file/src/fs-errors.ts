@@ -1,6 +1,10 @@
 /** Mapping of file-system failures to the typed errors of session-core. */
 import { basename } from 'node:path';
-import { ChannelCoderError, SessionCorruptError, StorageUnavailableError } from '@channelcoder/session-core';
+import {
+  ChannelCoderError,
+  SessionCorruptError,
+  StorageUnavailableError,
+} from '@channelcoder/session-core/model';
 
 /** True when `err` is a Node file-system error with this `code` (ENOENT, EEXIST, …). */
 export function isErrno(err: unknown, ...codes: string[]): boolean {

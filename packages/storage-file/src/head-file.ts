@@ -7,7 +7,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { SessionCorruptError, type SessionState } from '@channelcoder/session-core';
+import { SessionCorruptError, type SessionState } from '@channelcoder/session-core/model';
 import {
   type DecodeContext,
   fromWireHead,

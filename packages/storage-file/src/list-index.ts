@@ -20,7 +20,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { lstat, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SessionInfo } from '@channelcoder/session-core';
+import type { SessionInfo } from '@channelcoder/session-core/model';
 import { encodeListCursor, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
 import { FILE_MODE } from './durable-fs.js';
 import { NAMES, type StorageLayout } from './layout.js';

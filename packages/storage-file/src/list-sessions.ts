@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, constants, type Dirent, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core';
+import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core/model';
 import {
   compareListPositions,
   corruptSessionInfo,

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError } from '@channelcoder/session-core';
+import { InvalidArgumentError } from '@channelcoder/session-core/model';
 
 export interface FileSessionStorageOptions {
   /**

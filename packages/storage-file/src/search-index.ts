@@ -55,12 +55,12 @@ import {
   SessionNotFoundError,
   type SessionState,
   type SessionStorage,
-  searchByScan,
   UnsupportedFormatError,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/model';
 import {
   matchesFilters,
   normalizeQuery,
+  searchByScan,
   searchWords,
   sessionInfoFromHead,
   sessionSnippets,

@@ -22,7 +22,7 @@ import {
   type LeaseOptions,
   SessionCorruptError,
   type SessionLease,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/model';
 import {
   acquireLease,
   assertLeaseCurrent,

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { type FileHandle, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StorageUnavailableError } from '@channelcoder/session-core';
+import { StorageUnavailableError } from '@channelcoder/session-core/model';
 import { FILE_MODE } from './durable-fs.js';
 import { isErrno } from './fs-errors.js';
 

@@ -4,7 +4,7 @@ import { constants as bufferLimits } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SessionCorruptError, type SessionState } from '@channelcoder/session-core';
+import { SessionCorruptError, type SessionState } from '@channelcoder/session-core/model';
 import { assembleState, type DecodeContext, deserializeState } from '@channelcoder/session-core/storage-kit';
 import { isErrno } from './fs-errors.js';
 import { decodeHead, type MessagesRef, readOptionalText, type StoredHead } from './head-file.js';

@@ -35,7 +35,7 @@ import {
   InvalidArgumentError,
   SessionCorruptError,
   type TranscriptAppendOptions,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/model';
 import {
   decodeTranscriptChunk,
   encodeTranscriptChunk,

@@ -36,7 +36,7 @@ import {
   type TrashListOptions,
   type TrashOptions,
   type TrashPurgeOptions,
-} from '@channelcoder/session-core';
+} from '@channelcoder/session-core/model';
 import {
   corruptSessionInfo,
   createTrashEntry,

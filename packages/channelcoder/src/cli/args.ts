@@ -1,6 +1,6 @@
 /** Command-line parsing on node:util parseArgs; every problem becomes a UsageError (exit code 2). */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { closestName, findForbiddenKey, isForbiddenKey } from '@channelcoder/session-core';
+import { closestName, findForbiddenKey, isForbiddenKey } from '@channelcoder/session-core/model';
 import { UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -1,17 +1,17 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
 import { EXIT } from './exit-status.js';
-import { HELP } from './help.js';
 import type { CliIo } from './io.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 // Each command's module (and the packages it uses) is loaded only when that command runs, so `--help`
-// loads nothing but the help texts and `session list` nothing of `run`, `serve` or the templates.
+// loads nothing but the help texts and `session list` nothing of `run`, `serve`, the templates or the help.
+const help = async () => (await import('./help.js')).HELP;
 const listCommand = async (): Promise<Command> => (await import('./commands/session-list.js')).listCommand;
 
 const SESSION_COMMANDS: Record<string, () => Promise<Command>> = {
   list: listCommand,
-  show: async () => (await import('./commands/session-list.js')).showCommand,
+  show: async () => (await import('./commands/session-show.js')).showCommand,
   remove: async () => (await import('./commands/session-manage.js')).removeCommand,
   restore: async () => (await import('./commands/session-trash.js')).restoreCommand,
   fork: async () => (await import('./commands/session-manage.js')).forkCommand,
@@ -48,7 +48,7 @@ async function dispatch(argv: string[], io: CliIo, version: string | (() => stri
         ? (await import('./commands/serve.js')).SERVE_HELP
         : topic === 'ui'
           ? (await import('./commands/ui.js')).UI_HELP
-          : (HELP[topic] ?? HELP.main);
+          : await help().then((HELP) => HELP[topic] ?? HELP.main);
     (command === undefined ? io.stderr : io.stdout).write(`${text}\n`);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
@@ -64,7 +64,7 @@ async function dispatch(argv: string[], io: CliIo, version: string | (() => stri
   if (command === 'session' || command === 'sessions') {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {
-      (sub === undefined ? io.stderr : io.stdout).write(`${HELP.session}\n`);
+      (sub === undefined ? io.stderr : io.stdout).write(`${(await help()).session}\n`);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     const handler = Object.hasOwn(SESSION_COMMANDS, sub) ? SESSION_COMMANDS[sub] : undefined;

@@ -1,5 +1,5 @@
 /** A command line that cannot be run as given (exit code 2). */
-import { InvalidArgumentError } from '@channelcoder/session-core';
+import { InvalidArgumentError } from '@channelcoder/session-core/model';
 
 export class UsageError extends InvalidArgumentError {
   /** The command whose `--help` explains the right usage (`run`, `session list`, …), if any. */

@@ -1,5 +1,5 @@
 /** Opens the storage a URL names, loading its adapter package only when that storage is asked for. */
-import { InvalidArgumentError, type SessionStorage } from '@channelcoder/session-core';
+import { InvalidArgumentError, type SessionStorage } from '@channelcoder/session-core/model';
 import { FileSessionStorage } from '@channelcoder/storage-file';
 import { parseStorageUrl, redactUrl, type StorageSpec } from './parse.js';
 

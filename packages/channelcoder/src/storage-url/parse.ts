@@ -1,7 +1,7 @@
 /** `--storage URL` / `CHANNELCODER_STORAGE`: which storage a URL names. Pure (no I/O). */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError } from '@channelcoder/session-core';
+import { InvalidArgumentError } from '@channelcoder/session-core/model';
 
 export type StorageSpec =
   | { kind: 'file'; dir?: string }

@@ -1,8 +1,7 @@
 /** Where a turn's prompt comes from: `-p TEXT`, a PROMPT argument, a FILE.md template or `--file PATH`. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type PromptTemplate, parsePromptTemplate } from '../../templates/frontmatter.js';
-import { loadPromptTemplate } from '../../templates/render.js';
+import type { PromptTemplate } from '../../templates/frontmatter.js';
 import { type ParsedValues, stringOption } from '../args.js';
 import { UsageError } from '../usage-error.js';
 
@@ -39,16 +38,18 @@ export async function promptSource(
   if (path !== undefined) {
     const resolved = resolve(cwd, path);
     if (!existsSync(resolved)) throw new UsageError(`Prompt file not found: ${path}`, command);
-    // Errors name the file as the user typed it.
+    // Errors name the file as the user typed it. The template parser (and its YAML library) is loaded only
+    // for a template: an inline prompt's turn does not pay for it.
+    const { loadPromptTemplate } = await import('../../templates/render.js');
     return { template: await loadPromptTemplate(resolved, { name: path }), verbatim: false };
   }
   const text = argument === '-' ? await readStdin(stdin) : (inline ?? argument);
   if (text === undefined) return undefined;
   if (text.trim() === '') throw new UsageError('The prompt is empty.', command);
   const hasData = Array.isArray(values.data) && values.data.length > 0;
-  return hasData
-    ? { template: parsePromptTemplate(text), verbatim: false }
-    : { template: { frontmatter: {}, body: text }, verbatim: true };
+  if (!hasData) return { template: { frontmatter: {}, body: text }, verbatim: true };
+  const { parsePromptTemplate } = await import('../../templates/frontmatter.js');
+  return { template: parsePromptTemplate(text), verbatim: false };
 }
 
 /** `something.md`, one word: a prompt file. Everything else is prompt text. */

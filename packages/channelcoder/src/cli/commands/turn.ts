@@ -14,7 +14,6 @@ import {
 } from '@channelcoder/session-core';
 import { session as sessionFactory } from '../../session.js';
 import { SessionRequiredError } from '../../templates/errors.js';
-import { renderPromptTemplate } from '../../templates/render.js';
 import {
   dataOption,
   listOption,
@@ -26,7 +25,6 @@ import {
   TURN_OPTIONS,
 } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
 import { recordedAfterInteractive } from '../messages.js';
 import { formatCost, formatDuration } from '../output/format.js';
@@ -44,6 +42,7 @@ export type TurnMode = 'run' | 'stream' | 'interactive';
 export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand(mode, args, TURN_OPTIONS, [0, 1]);
   if (values.help === true) {
+    const { HELP } = await import('../help.js');
     io.stdout.write(`${HELP[mode]}\n`);
     return EXIT.ok;
   }
@@ -76,6 +75,7 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
     if (source !== undefined) {
       if (source.verbatim) prompt = source.template.body;
       else {
+        const { renderPromptTemplate } = await import('../../templates/render.js');
         const rendered = renderPromptTemplate(source.template, {
           data,
           // Raised permissions need the command line's consent (or its own --permission-mode).

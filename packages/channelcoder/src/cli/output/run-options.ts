@@ -1,5 +1,5 @@
 /** The run options a session keeps (`session show`), one aligned line each. */
-import type { SessionRunSettings } from '@channelcoder/session-core';
+import type { SessionRunSettings } from '@channelcoder/session-core/model';
 
 /** Lines like `  model         opus`; none for a session without kept options. */
 export function runOptionLines(settings: SessionRunSettings | undefined): string[] {
