@@ -6,6 +6,8 @@ import {
   type RunOptions,
   run as runTurn,
   type Session,
+  SessionBusyError,
+  SessionConflictError,
   SessionCorruptError,
   type SessionRunOptions,
   SessionSaveError,
@@ -119,6 +121,14 @@ async function startSession(
       // runs again in it, and the failed attempt stays in its history.
       const retry = await unansweredSession(storage, name, values, cwd);
       if (retry !== undefined) {
+        // Another command may be starting it right now (its first turn holds the lease): not a retry.
+        const holder = await currentHolder(storage, name);
+        if (holder !== undefined)
+          throw new UsageError(
+            `Session "${name}" is being started by another command right now (its first turn is running, held by ${holder}). ` +
+              `Continue it with --load-session ${name} (it waits for that turn), or use another name with --session.`,
+            mode,
+          );
         const failed = retry.messages().filter((m) => m.role === 'user').length;
         io.stderr.write(
           `Session "${name}" exists but was never answered (${failed} failed turn${failed === 1 ? '' : 's'}): running this turn in it; the failed attempt stays in its history.\n`,
@@ -162,13 +172,54 @@ async function startSession(
       await storage.remove(name);
     }
   }
-  return sessionFactory({
-    name,
-    storage,
-    ...redactOption(values),
-    ...lease,
-    ...(cwd === undefined ? {} : { cwd }),
-  });
+  return createOnly(storage, name, values, mode, lease, cwd);
+}
+
+/**
+ * A new session under `name`, stored before anything runs with a create-only save (revision 0 succeeds
+ * only while nothing is stored under the name). Two commands starting the same name at once: one creates
+ * it, the other is refused here, before any turn is paid for, naming the flag that continues it. Without
+ * this, the second one's first save would move the first one's answered session to the trash.
+ */
+async function createOnly(
+  storage: SessionStorage,
+  name: string,
+  values: ParsedValues,
+  mode: string,
+  lease: { leaseTtlMs?: number },
+  cwd: string | undefined,
+): Promise<Session> {
+  const options = { storage, ...redactOption(values), ...lease, ...(cwd === undefined ? {} : { cwd }) };
+  const fresh = sessionFactory({ name, ...options });
+  try {
+    await storage.save(fresh.state(), name);
+  } catch (err) {
+    if (!SessionConflictError.is(err)) throw err;
+    throw new UsageError(
+      `Session "${name}" was just started by another command, so this one ran nothing. Continue it with ` +
+        `--load-session ${name} (it waits for a turn running in it), start it over with --force, or use ` +
+        'another name with --session.',
+      mode,
+    );
+  }
+  return sessionFactory.load(name, options);
+}
+
+/**
+ * Who holds the session's lease right now, if anyone: read with `peekLease` when the storage has it, else
+ * by taking the lease without waiting and giving it back at once. Undefined without leases.
+ */
+async function currentHolder(storage: SessionStorage, name: string): Promise<string | undefined> {
+  if (typeof storage.peekLease === 'function') return (await storage.peekLease(name))?.holder;
+  if (typeof storage.lease !== 'function') return undefined;
+  try {
+    const probe = await storage.lease(name, { waitMs: 0, ttlMs: 5000 });
+    await probe.release();
+    return undefined;
+  } catch (err) {
+    if (SessionBusyError.is(err)) return err.holder;
+    throw err;
+  }
 }
 
 /**
