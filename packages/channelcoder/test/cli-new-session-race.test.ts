@@ -3,7 +3,8 @@
  * storage with leases, with the real `claude` CLI and the mock API. Exactly one runs (and pays for) its
  * turn; the other runs nothing and exits 2 naming `--load-session NAME`; the stored session holds the one
  * turn and nothing went to the trash. Whichever way the two meet (both before the name is stored: the
- * create-only save; one after: the other's first turn holds the lease), the outcome is the same.
+ * second one's create-only first save is refused under the lease; one after: the name holds a session
+ * with no answered turn yet, which is not re-run), the outcome is the same.
  */
 import { join } from 'node:path';
 import { FileSessionStorage } from '@channelcoder/storage-file';
