@@ -3,7 +3,8 @@
 //   1. GET /sessions?limit=50 over 10,000 stored sessions on file, Redis and PostgreSQL: req/s and p99.
 //      Redis/PostgreSQL: CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL, else private servers.
 //   2. One task through the service vs the same turn through session().claude() in this process (real
-//      claude CLI, testkit's mock API): median of the per-pair ratios (target <= 1.02).
+//      claude CLI, testkit's mock API), in interleaved pairs (ABBA order): the median of the per-pair ratios
+//      (target <= 1.02), with the 20% trimmed mean, the quartiles and the pair count beside it.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -26,7 +27,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const PACKAGE_DIR = resolve(here, '..');
 const CLI = resolve(PACKAGE_DIR, '../channelcoder/dist/cli.js');
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 41);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 
 /** The machine's load while measuring (the figures mean little on a busy machine). */
@@ -119,6 +120,8 @@ async function taskBench() {
   const direct = await openStorageUrl(`file://${directDir}`);
   const runOptions = { env, cwd: project, claudeBin: env.CLAUDE_BIN };
   const ratios = [];
+  const diffs = [];
+  const directs = [];
   try {
     const viaService = async (i) => {
       const name = `svc-${i}`;
@@ -145,15 +148,25 @@ async function taskBench() {
       await s.claude('Say hello', runOptions);
       return performance.now() - t;
     };
-    await viaService('warm');
-    await viaSession('warm');
+    for (let w = 0; w < 3; w++) {
+      await viaService(`warm-${w}`);
+      await viaSession(`warm-${w}`);
+    }
     for (let i = 0; i < PAIRS; i++) {
-      // Alternate which goes first so neither always runs on a warmer machine.
-      const [a, b] = i % 2 === 0 ? [await viaService(i), await viaSession(i)] : [0, 0];
-      const [c, d] = i % 2 === 1 ? [await viaSession(i), await viaService(i)] : [0, 0];
-      const svc = a || d;
-      const dir = b || c;
+      // ABBA: which side goes first alternates every two pairs, so neither side keeps the warmer slot.
+      const serviceFirst = i % 4 === 0 || i % 4 === 3;
+      let svc;
+      let dir;
+      if (serviceFirst) {
+        svc = await viaService(i);
+        dir = await viaSession(i);
+      } else {
+        dir = await viaSession(i);
+        svc = await viaService(i);
+      }
       ratios.push(svc / dir);
+      diffs.push(svc - dir);
+      directs.push(dir);
       console.log(
         `task pair ${i + 1}: service ${svc.toFixed(0)} ms, session().claude() ${dir.toFixed(0)} ms, ratio ${(svc / dir).toFixed(3)}`,
       );
@@ -164,10 +177,25 @@ async function taskBench() {
     await mock.close();
     rmSync(sandbox.root, { recursive: true, force: true });
   }
+  const quantile = (values, q) => {
+    const v = [...values].sort((x, y) => x - y);
+    const pos = (v.length - 1) * q;
+    const lo = Math.floor(pos);
+    return v[lo] + (v[Math.min(lo + 1, v.length - 1)] - v[lo]) * (pos - lo);
+  };
   const sorted = [...ratios].sort((x, y) => x - y);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  const at = (q) => quantile(sorted, q);
+  const cut = Math.floor(sorted.length * 0.2);
+  const kept = sorted.slice(cut, sorted.length - cut);
+  const trimmed = kept.reduce((sum, r) => sum + r, 0) / kept.length;
   console.log(
-    `task through the service / session().claude(): median pair ratio ${median.toFixed(3)} (target <= 1.02) over ${PAIRS} pairs, ${load()}`,
+    `task through the service / session().claude(): median pair ratio ${at(0.5).toFixed(3)} (target <= 1.02), ` +
+      `20% trimmed mean ${trimmed.toFixed(3)}, quartiles ${at(0.25).toFixed(3)}–${at(0.75).toFixed(3)}, ` +
+      `over ${ratios.length} pairs, ${load()}`,
+  );
+  console.log(
+    `  the service's extra time per task: median ${quantile(diffs, 0.5).toFixed(1)} ms of a median ` +
+      `${quantile(directs, 0.5).toFixed(0)} ms turn`,
   );
 }
 

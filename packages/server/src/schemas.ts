@@ -122,3 +122,57 @@ export const MessagesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Who holds the session now (`busy` of session answers); null when nobody does. */
+export const Busy = Type.Union(
+  [
+    Type.Object(
+      {
+        holder: Type.String({ description: 'The lease holder (a CLI turn, a task on any replica).' }),
+        expiresAt: Type.Union([Type.String(), Type.Null()], {
+          description:
+            'ISO time the lease runs out unless renewed; null for a task on this server over a storage ' +
+            'without leases.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  {
+    description:
+      "Read with the storage's `peekLease` when it has one (never taking the lease): any process holding " +
+      'the session. Without it, only a task running on this server. A task sent meanwhile waits or gets 409.',
+  },
+);
+
+const SessionSummaryReply = Type.Object(
+  { name: Type.String(), status: Type.String(), busy: Busy },
+  { additionalProperties: true },
+);
+
+/** 200 of `GET /sessions/{name}` (the fields the OpenAPI document details; the others are passed through). */
+export const SessionViewReply = Type.Object(
+  {
+    name: Type.String(),
+    metadata: Type.Object({}, { additionalProperties: true }),
+    stats: Type.Object({}, { additionalProperties: true }),
+    running: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+      description: 'A task running on this server in the session.',
+    }),
+    busy: Busy,
+  },
+  { additionalProperties: true },
+);
+
+/** 200 of `GET /sessions`. */
+export const SessionListReply = Type.Object(
+  {
+    sessions: Type.Array(SessionSummaryReply),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: true },
+);
+
+/** 200 of `GET /sessions/{name}/conversation`. */
+export const ConversationReply = Type.Object({ session: SessionViewReply }, { additionalProperties: true });

@@ -108,7 +108,12 @@ export class TaskService {
     const name = normalizeSessionName(rawName);
     // Loaded once, with the turns its local transcript has and the store lacks (a replica that died after
     // Claude answered): the checks, the working directory and the template see what the turn will run on.
-    const loaded = await session.load(name, { storage: this.ctx.storage, leaseTtlMs: this.ctx.leaseTtlMs });
+    // Through a storage that refuses the turn when the state read under the lease says the session was ended
+    // meanwhile (an `end` on any replica that got the lease first): nothing is run or spent then.
+    const storage = this.ctx.exclusivity.distributed
+      ? endCheckedUnderLease(this.ctx.storage, name)
+      : this.ctx.storage;
+    const loaded = await session.load(name, { storage, leaseTtlMs: this.ctx.leaseTtlMs });
     const state = loaded.state();
     assertActive(name, state);
     const cwdField =
@@ -247,6 +252,40 @@ export class TaskService {
       settle();
     }
   }
+}
+
+/**
+ * The storage as the task's session sees it: after the session's lease is taken, the first load of the
+ * session (the catch-up `session()` makes under the lease, before anything runs) throws SessionEndedError
+ * when the stored state carries the ended mark. The turn then rejects before its CLI starts, and the lease
+ * is released. Every other call goes to the storage itself.
+ */
+export function endCheckedUnderLease(storage: SessionStorage, name: string): SessionStorage {
+  let leased = false;
+  const lease = storage.lease?.bind(storage);
+  const load = storage.load.bind(storage);
+  return new Proxy(storage, {
+    get(target, property) {
+      if (property === 'lease' && lease !== undefined)
+        return async (...args: Parameters<typeof lease>) => {
+          const taken = await lease(...args);
+          if (args[0] === name) leased = true;
+          return taken;
+        };
+      if (property === 'load')
+        return async (key: string) => {
+          const state = await load(key);
+          if (leased && key === name) {
+            leased = false;
+            const ended = endedAt(state?.metadata?.tags);
+            if (ended !== undefined) throw new SessionEndedError(name, ended);
+          }
+          return state;
+        };
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 function assertActive(name: string, state: SessionState): void {

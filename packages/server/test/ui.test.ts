@@ -11,12 +11,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createSessionState, recordTurn, type SessionState } from '@channelcoder/session-core';
+import {
+  createSessionState,
+  recordTurn,
+  type SessionState,
+  type SessionStorage,
+} from '@channelcoder/session-core';
 import { FileSessionStorage } from '@channelcoder/storage-file';
 import { claudeBinary, lastToolResult, offlineClaudeEnv } from '@channelcoder/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, PACKAGE_DIR, readEvents, startWorld } from './support/service.js';
+import { CLI, holdLeaseElsewhere, PACKAGE_DIR, readEvents, startWorld } from './support/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -306,6 +311,31 @@ describe('the browser viewer', () => {
     await poll(() => page.getByTestId('continue-disabled').innerText()).toContain('was ended');
     expect(await page.getByLabel('Prompt').isDisabled()).toBe(true);
   });
+
+  // With a file storage that can read a lease without taking it (`peekLease`).
+  it.runIf(typeof (FileSessionStorage.prototype as SessionStorage).peekLease === 'function')(
+    'disables the continue box, naming the holder, while another process holds the session',
+    async () => {
+      const holder = `terminal-turn-${process.pid}`;
+      const lease = await holdLeaseElsewhere(`file://${storageDir}`, 'parent', holder);
+      try {
+        await page.goto(`${base}/#/s/parent`);
+        await poll(() => page.locator('#conversation-title').innerText()).toBe('parent');
+        const reason = page.getByTestId('continue-disabled');
+        await poll(() => reason.innerText()).toContain(holder);
+        expect(await reason.innerText()).toContain('Another process holds this session');
+        expect(await page.getByLabel('Prompt').isDisabled()).toBe(true);
+        await axe('continue, busy');
+        await shot('continue-busy.png', false);
+      } finally {
+        await lease.release();
+      }
+      await page.reload();
+      await poll(() => page.locator('#conversation-title').innerText()).toBe('parent');
+      await poll(() => page.getByLabel('Prompt').isDisabled()).toBe(false);
+      expect(await page.getByTestId('continue-disabled').count()).toBe(0);
+    },
+  );
 
   it('is readable on a phone-sized screen, and the API refuses requests without the token', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

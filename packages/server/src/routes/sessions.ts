@@ -22,13 +22,41 @@ import {
   ListQuery,
   MessagesQuery,
   NameParams,
+  SessionListReply,
+  SessionViewReply,
 } from '../schemas.js';
 import { endedAt, runDefaults, serviceTags, userTags, withEnded, withoutEnded } from '../service-tags.js';
 import { sessionStats } from '../stats.js';
 import type { ServiceState } from './service-state.js';
 
-/** The API's view of a stored session. */
-export function sessionView(state: SessionState, svc: ServiceState) {
+/** Who holds a session's lease (or, without leases, runs a task in it here) and until when. */
+export interface Busy {
+  holder: string;
+  /** When the lease runs out unless renewed; null for a hold in this process (storage without leases). */
+  expiresAt: string | null;
+}
+
+/**
+ * Whether the session is busy: its current lease, read with the storage's `peekLease` (a CLI turn, a task on
+ * any replica), never taking it; without that capability, a task running on this server.
+ */
+export async function busyOf(svc: ServiceState, name: string): Promise<Busy | null> {
+  const { storage } = svc;
+  if (typeof storage.peekLease === 'function') {
+    const lease = await storage.peekLease(name);
+    return lease === null ? null : { holder: lease.holder, expiresAt: lease.expiresAt.toISOString() };
+  }
+  const running = svc.tasks.running.get(name);
+  return running === undefined ? null : { holder: running.holder, expiresAt: null };
+}
+
+/** `busyOf` for a page of listed sessions (null for all without `peekLease`). */
+export async function busyOfAll(svc: ServiceState, names: readonly string[]): Promise<Array<Busy | null>> {
+  return Promise.all(names.map((name) => busyOf(svc, name)));
+}
+
+/** The API's view of a stored session; `busy` as read by `busyOf` (null where the answer needs none). */
+export function sessionView(state: SessionState, svc: ServiceState, busy: Busy | null = null) {
   const name = state.metadata.name as string;
   const ended = endedAt(state.metadata.tags);
   const running = svc.tasks.running.get(name);
@@ -50,11 +78,12 @@ export function sessionView(state: SessionState, svc: ServiceState) {
     stats: sessionStats(state),
     running:
       running === undefined ? null : { startedAt: running.startedAt.toISOString(), holder: running.holder },
+    busy,
   };
 }
 
 /** A listing entry as the API shows it. */
-export function sessionSummary(info: SessionInfo) {
+export function sessionSummary(info: SessionInfo, busy: Busy | null = null) {
   const ended = endedAt(info.tags);
   return {
     name: info.name,
@@ -64,6 +93,7 @@ export function sessionSummary(info: SessionInfo) {
     costUsd: info.totalCostUsd ?? 0,
     tags: userTags(info.tags),
     status: ended === undefined ? 'active' : 'ended',
+    busy,
     ...(info.error === undefined ? {} : { error: info.error }),
     ...(info.transcriptError === undefined ? {} : { transcriptError: info.transcriptError }),
   };
@@ -103,7 +133,14 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
 
   app.get(
     '/sessions',
-    { schema: { summary: 'List sessions, newest first', tags: ['sessions'], querystring: ListQuery } },
+    {
+      schema: {
+        summary: 'List sessions, newest first',
+        tags: ['sessions'],
+        querystring: ListQuery,
+        response: { 200: SessionListReply },
+      },
+    },
     async (request) => {
       const q = request.query as Static<typeof ListQuery>;
       const limit = q.limit === undefined ? 50 : Number(q.limit);
@@ -126,8 +163,12 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
         cursor = page.at(-1)?.cursor;
       }
       const full = found.length === limit;
+      const busy = await busyOfAll(
+        svc,
+        found.map((info) => info.name),
+      );
       return {
-        sessions: found.map(sessionSummary),
+        sessions: found.map((info, i) => sessionSummary(info, busy[i] ?? null)),
         nextCursor: full ? (q.tag === undefined ? (found.at(-1)?.cursor ?? null) : (lastSeen ?? null)) : null,
       };
     },
@@ -135,10 +176,19 @@ export function sessionRoutes(app: FastifyInstance, svc: ServiceState): void {
 
   app.get(
     '/sessions/:name',
-    { schema: { summary: 'A session with its stats', tags: ['sessions'], params: NameParams } },
+    {
+      schema: {
+        summary: 'A session with its stats',
+        description: '`busy` says who holds the session now (any process, when the storage can tell).',
+        tags: ['sessions'],
+        params: NameParams,
+        response: { 200: SessionViewReply },
+      },
+    },
     async (request) => {
       const { name } = request.params as Static<typeof NameParams>;
-      return sessionView(await storage.load(name), svc);
+      const state = await storage.load(name);
+      return sessionView(state, svc, await busyOf(svc, name));
     },
   );
 

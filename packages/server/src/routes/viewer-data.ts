@@ -6,11 +6,11 @@ import { claudeConfigDir, loadSessionConversation, searchSessions } from '@chann
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { ServiceError } from '../errors.js';
-import { NameParams } from '../schemas.js';
+import { ConversationReply, NameParams } from '../schemas.js';
 import { conversationTurns } from '../viewer/conversation-view.js';
 import { costReport, dayOf } from '../viewer/cost-series.js';
 import type { ServiceState } from './service-state.js';
-import { sessionSummary, sessionView } from './sessions.js';
+import { busyOf, sessionSummary, sessionView } from './sessions.js';
 
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (UTC)' });
 
@@ -53,6 +53,7 @@ export function viewerDataRoutes(app: FastifyInstance, svc: ServiceState): void 
           "Claude transcripts, else the server's local ones. `transcripts` says where each was found.",
         tags: ['sessions'],
         params: NameParams,
+        response: { 200: ConversationReply },
       },
     },
     async (request) => {
@@ -61,7 +62,7 @@ export function viewerDataRoutes(app: FastifyInstance, svc: ServiceState): void 
       const location = { configDir: claudeConfigDir(process.env), cwd: state.metadata.cwd ?? process.cwd() };
       const { items, sources } = await loadSessionConversation(storage, name, state, location);
       return {
-        session: sessionView(state, svc),
+        session: sessionView(state, svc, await busyOf(svc, name)),
         turns: conversationTurns(state.messages, items, state.metadata.parent?.messageCount ?? 0),
         transcripts: sources,
         ...(state.metadata.transcriptError === undefined

@@ -133,3 +133,36 @@ export async function readEvents(response: Response): Promise<Array<{ event: str
   }
   return events;
 }
+
+/** Takes the session's lease in another process; resolves once it holds it. */
+export async function holdLeaseElsewhere(storageUrl: string, name: string, holder: string) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(PACKAGE_DIR, 'test', 'support', 'hold-lease.mjs'), storageUrl, name, holder],
+    {
+      cwd: PACKAGE_DIR,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  const expiresAt = await new Promise<string>((ok, fail) => {
+    child.stdout?.on('data', (d) => {
+      out += d;
+      const match = /held (\S+)/.exec(out);
+      if (match) ok(match[1] as string);
+    });
+    child.on('exit', (code) => fail(new Error(`the lease holder exited with ${code}: ${err}`)));
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    expiresAt,
+    /** Closes its stdin: it releases the lease and exits. */
+    async release() {
+      child.stdin?.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`the lease holder exited with ${code}: ${err}`);
+    },
+  };
+}

@@ -37,6 +37,8 @@ export interface SessionView {
   };
   stats: { totalTasks: number; failedTasks: number; costUsd: number; totalExecutionTime: number };
   running: { startedAt: string; holder: string } | null;
+  /** Who holds the session's lease now (any process, when the storage can tell); null when free. */
+  busy: { holder: string; expiresAt: string | null } | null;
 }
 
 export interface Conversation {

@@ -6,6 +6,8 @@ import {
   type RunOptions,
   run as runTurn,
   type Session,
+  SessionBusyError,
+  SessionConflictError,
   SessionCorruptError,
   type SessionRunOptions,
   SessionSaveError,
@@ -119,6 +121,14 @@ async function startSession(
       // runs again in it, and the failed attempt stays in its history.
       const retry = await unansweredSession(storage, name, values, cwd);
       if (retry !== undefined) {
+        // Another command is running a turn in it right now (it holds the lease): not a retry.
+        const holder = await currentHolder(storage, name);
+        if (holder !== undefined)
+          throw new UsageError(
+            `Session "${name}" was never answered and another command is running a turn in it right now (held by ${holder}). ` +
+              `Continue it with --load-session ${name} (it waits for that turn), or use another name with --session.`,
+            mode,
+          );
         const failed = retry.messages().filter((m) => m.role === 'user').length;
         io.stderr.write(
           `Session "${name}" exists but was never answered (${failed} failed turn${failed === 1 ? '' : 's'}): running this turn in it; the failed attempt stays in its history.\n`,
@@ -162,13 +172,73 @@ async function startSession(
       await storage.remove(name);
     }
   }
+  return createOnly(storage, name, values, mode, lease, cwd);
+}
+
+/**
+ * A new session under `name` whose first save is create-only: it stores the session only while nothing is
+ * stored under the name (revision 0), and otherwise fails with a UsageError naming `--load-session`. That
+ * save is the one made just before the first turn starts, so two commands starting the same name at once
+ * cannot both pay for a turn: the second one's save is refused before its claude process starts (without
+ * this, that save would move the first one's answered session to the trash). Nothing is stored when the
+ * turn is refused before it (a run mode's check).
+ */
+function createOnly(
+  storage: SessionStorage,
+  name: string,
+  values: ParsedValues,
+  mode: string,
+  lease: { leaseTtlMs?: number },
+  cwd: string | undefined,
+): Session {
+  let created = false;
+  const save: SessionStorage['save'] = async (...args) => {
+    if (created) return storage.save(...args);
+    try {
+      const stored = await storage.save(...args);
+      created = true;
+      return stored;
+    } catch (err) {
+      if (!SessionConflictError.is(err)) throw err;
+      throw new UsageError(
+        `Session "${name}" was just started by another command, so this one ran nothing. Continue it with ` +
+          `--load-session ${name} (it waits for a turn running in it), start it over with --force, or use ` +
+          'another name with --session.',
+        mode,
+      );
+    }
+  };
+  const guarded = new Proxy(storage, {
+    get(target, property) {
+      if (property === 'save') return save;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
   return sessionFactory({
     name,
-    storage,
+    storage: guarded,
     ...redactOption(values),
     ...lease,
     ...(cwd === undefined ? {} : { cwd }),
   });
+}
+
+/**
+ * Who holds the session's lease right now, if anyone: read with `peekLease` when the storage has it, else
+ * by taking the lease without waiting and giving it back at once. Undefined without leases.
+ */
+async function currentHolder(storage: SessionStorage, name: string): Promise<string | undefined> {
+  if (typeof storage.peekLease === 'function') return (await storage.peekLease(name))?.holder;
+  if (typeof storage.lease !== 'function') return undefined;
+  try {
+    const probe = await storage.lease(name, { waitMs: 0, ttlMs: 5000 });
+    await probe.release();
+    return undefined;
+  } catch (err) {
+    if (SessionBusyError.is(err)) return err.holder;
+    throw err;
+  }
 }
 
 /**
@@ -239,7 +309,11 @@ async function unansweredSession(
     if (SessionCorruptError.is(err)) return undefined;
     throw err;
   }
-  return stored.messages().some((m) => m.role === 'assistant') ? undefined : stored;
+  // No turn at all: another command stored it a moment ago and is about to run its first turn (or stopped
+  // before it did). Not a retry: the caller refuses the name, naming --load-session.
+  const messages = stored.messages();
+  if (!messages.some((m) => m.role === 'user')) return undefined;
+  return messages.some((m) => m.role === 'assistant') ? undefined : stored;
 }
 
 /** `--redact`: secrets masked in what the session stores (built-in rules + this process's secrets). */

@@ -1,6 +1,7 @@
 /**
  * Continue the conversation: the prompt runs as a task through the service and its answer streams into the
- * page (Server-Sent Events). Disabled, with the reason, when the session is ended or a task is running.
+ * page (Server-Sent Events). Disabled, with the reason, when the session is ended, a task is running on this
+ * server, or another process (a CLI turn, another replica) holds the session's lease.
  */
 import { useState } from 'preact/hooks';
 import { authHeaders, failureOf, sessionPath } from '../api';
@@ -12,6 +13,8 @@ export function disabledReason(session: SessionView): string | null {
     return `This session was ended${session.metadata.endedAt ? ` at ${session.metadata.endedAt}` : ''}; it takes no more tasks. Fork it to continue.`;
   if (session.running !== null)
     return `A task is running in this session (since ${session.running.startedAt}); wait until it ends.`;
+  if (session.busy !== null)
+    return `Another process holds this session (${session.busy.holder}: a terminal turn or a task on another server)${session.busy.expiresAt ? ` until at least ${session.busy.expiresAt}` : ''}; reload when it is done.`;
   return null;
 }
 
