@@ -18,6 +18,10 @@ const PROJECT_SESSIONS = Number(process.env.CHANNELCODER_ADOPT_PROJECT_SESSIONS 
 const BARE_RUNS = Number(process.env.CHANNELCODER_ADOPT_BARE_RUNS ?? 50);
 /** Real CLI runs one after another: the setup's bound grows with their number. */
 const SETUP_TIMEOUT_MS = Math.max(240_000, (PROJECT_SESSIONS + BARE_RUNS) * 10_000);
+/** One adopt run stores every session it finds (state, compressed transcript, search words). */
+const ADOPT_TIMEOUT_MS = Math.max(50_000, (PROJECT_SESSIONS + BARE_RUNS) * 600);
+/** A test runs adopt up to three times. */
+const TEST_TIMEOUT_MS = 3 * ADOPT_TIMEOUT_MS + 30_000;
 
 interface BareResult {
   session_id: string;
@@ -64,7 +68,7 @@ describe('session adopt', () => {
   let world: CliWorld;
   let storage: FileSessionStorage;
   const bare: Array<{ id: string; turns: number; total: number; prompt: string }> = [];
-  const cli = (...args: string[]) => world.cli(args);
+  const cli = (...args: string[]) => world.cli(args, { timeoutMs: ADOPT_TIMEOUT_MS });
 
   beforeAll(async () => {
     world = await startCliWorld({ usage: { input_tokens: 900, output_tokens: 150 } });
@@ -87,72 +91,89 @@ describe('session adopt', () => {
     await world?.close();
   });
 
-  it('adopts exactly the bare runs, with message counts, costs, tokens and transcripts', async () => {
-    const before = (await storage.list()).length;
-    const r = await cli('session', 'adopt', '--all', '--json');
-    expect(r.code, r.stderr).toBe(0);
-    const outcomes = JSON.parse(r.stdout) as Array<{ claudeSessionId: string; name: string; action: string }>;
-    expect(outcomes.filter((o) => o.action === 'project')).toHaveLength(PROJECT_SESSIONS);
-    const added = outcomes.filter((o) => o.action === 'added');
-    expect(added.map((o) => o.claudeSessionId).sort()).toEqual(bare.map((b) => b.id).sort());
-    expect((await storage.list()).length).toBe(before + BARE_RUNS);
+  it(
+    'adopts exactly the bare runs, with message counts, costs, tokens and transcripts',
+    async () => {
+      const before = (await storage.list()).length;
+      const r = await cli('session', 'adopt', '--all', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const outcomes = JSON.parse(r.stdout) as Array<{
+        claudeSessionId: string;
+        name: string;
+        action: string;
+      }>;
+      expect(outcomes.filter((o) => o.action === 'project')).toHaveLength(PROJECT_SESSIONS);
+      const added = outcomes.filter((o) => o.action === 'added');
+      expect(added.map((o) => o.claudeSessionId).sort()).toEqual(bare.map((b) => b.id).sort());
+      expect((await storage.list()).length).toBe(before + BARE_RUNS);
 
-    for (const run of bare) {
-      const name = added.find((o) => o.claudeSessionId === run.id)?.name as string;
-      expect(name).toBe(`bare-run-number-${bare.indexOf(run)}-fix-the-login-bug-${run.id.slice(0, 8)}`);
-      const state = await storage.load(name);
-      expect(state.messages).toHaveLength(run.turns * 2);
-      expect(state.messages[0]?.content).toBe(run.prompt);
-      expect(state.messages[1]?.content).toMatch(/^turn 1: Bare run number/);
-      expect(state.sessionChain).toEqual([run.id]);
-      expect(state.metadata.tags).toEqual(['adopted']);
-      expect(state.usage.turns).toBe(run.turns);
-      expect(state.usage.inputTokens).toBe(900 * run.turns);
-      expect(state.usage.totalCostUsd).toBeGreaterThan(0);
-      expect(state.usage.totalCostUsd).toBeCloseTo(run.total, 10);
-      const perTurn = state.messages.reduce((sum, m) => sum + (m.turn?.costUsd ?? 0), 0);
-      expect(perTurn).toBeCloseTo(run.total, 10);
-      expect(await storage.loadTranscript(name, run.id)).toEqual(localTranscript(world, run.id));
-    }
-  });
+      for (const run of bare) {
+        const name = added.find((o) => o.claudeSessionId === run.id)?.name as string;
+        expect(name).toBe(`bare-run-number-${bare.indexOf(run)}-fix-the-login-bug-${run.id.slice(0, 8)}`);
+        const state = await storage.load(name);
+        expect(state.messages).toHaveLength(run.turns * 2);
+        expect(state.messages[0]?.content).toBe(run.prompt);
+        expect(state.messages[1]?.content).toMatch(/^turn 1: Bare run number/);
+        expect(state.sessionChain).toEqual([run.id]);
+        expect(state.metadata.tags).toEqual(['adopted']);
+        expect(state.usage.turns).toBe(run.turns);
+        expect(state.usage.inputTokens).toBe(900 * run.turns);
+        expect(state.usage.totalCostUsd).toBeGreaterThan(0);
+        expect(state.usage.totalCostUsd).toBeCloseTo(run.total, 10);
+        const perTurn = state.messages.reduce((sum, m) => sum + (m.turn?.costUsd ?? 0), 0);
+        expect(perTurn).toBeCloseTo(run.total, 10);
+        expect(await storage.loadTranscript(name, run.id)).toEqual(localTranscript(world, run.id));
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('a second run adds nothing; a continued bare conversation adds only its new turn', async () => {
-    const again = await cli('session', 'adopt', '--all');
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain(`0 adopted into`);
-    expect(again.stdout).toContain(`0 grown, ${BARE_RUNS} unchanged, ${PROJECT_SESSIONS} already sessions`);
+  it(
+    'a second run adds nothing; a continued bare conversation adds only its new turn',
+    async () => {
+      const again = await cli('session', 'adopt', '--all');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain(`0 adopted into`);
+      expect(again.stdout).toContain(`0 grown, ${BARE_RUNS} unchanged, ${PROJECT_SESSIONS} already sessions`);
 
-    const run = bare[2] as (typeof bare)[number];
-    const next = await bareClaude(world, world.sandbox.cwd, 'one more thing', run.id);
-    const grown = JSON.parse((await cli('session', 'adopt', '--all', '--json')).stdout) as Array<{
-      claudeSessionId: string;
-      name: string;
-      action: string;
-      turnsAdded: number;
-    }>;
-    expect(grown.filter((o) => o.action === 'added')).toEqual([]);
-    const entry = grown.find((o) => o.claudeSessionId === run.id);
-    expect(entry).toMatchObject({ action: 'grown', turnsAdded: 1 });
-    const state = await storage.load(entry?.name as string);
-    expect(state.messages.map((m) => m.content).slice(-2)).toEqual([
-      'one more thing',
-      'turn 2: one more thing',
-    ]);
-    expect(state.usage.totalCostUsd).toBeCloseTo(next.total_cost_usd, 10);
-    expect(await storage.loadTranscript(entry?.name as string, run.id)).toEqual(
-      localTranscript(world, run.id),
-    );
-  });
+      const run = bare[2] as (typeof bare)[number];
+      const next = await bareClaude(world, world.sandbox.cwd, 'one more thing', run.id);
+      const grown = JSON.parse((await cli('session', 'adopt', '--all', '--json')).stdout) as Array<{
+        claudeSessionId: string;
+        name: string;
+        action: string;
+        turnsAdded: number;
+      }>;
+      expect(grown.filter((o) => o.action === 'added')).toEqual([]);
+      const entry = grown.find((o) => o.claudeSessionId === run.id);
+      expect(entry).toMatchObject({ action: 'grown', turnsAdded: 1 });
+      const state = await storage.load(entry?.name as string);
+      expect(state.messages.map((m) => m.content).slice(-2)).toEqual([
+        'one more thing',
+        'turn 2: one more thing',
+      ]);
+      expect(state.usage.totalCostUsd).toBeCloseTo(next.total_cost_usd, 10);
+      expect(await storage.loadTranscript(entry?.name as string, run.id)).toEqual(
+        localTranscript(world, run.id),
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('by default adopts only the current project folder; --since in the future finds nothing', async () => {
-    const fresh = await world.cli(['session', 'adopt', '--json'], {
-      env: { CHANNELCODER_HOME: join(world.sandbox.root, 'fresh-home') },
-    });
-    const outcomes = JSON.parse(fresh.stdout) as Array<{ claudeSessionId: string; action: string }>;
-    // bare[0] ran in another folder; the project's own sessions are in a new storage, so they count as new.
-    expect(outcomes.map((o) => o.claudeSessionId)).not.toContain(bare[0]?.id);
-    expect(outcomes.filter((o) => o.action === 'added')).toHaveLength(PROJECT_SESSIONS + BARE_RUNS - 1);
-    const later = await cli('session', 'adopt', '--all', '--since', '2999-01-01', '--json');
-    expect(JSON.parse(later.stdout)).toEqual([]);
-  });
+  it(
+    'by default adopts only the current project folder; --since in the future finds nothing',
+    async () => {
+      const fresh = await world.cli(['session', 'adopt', '--json'], {
+        env: { CHANNELCODER_HOME: join(world.sandbox.root, 'fresh-home') },
+        timeoutMs: ADOPT_TIMEOUT_MS,
+      });
+      const outcomes = JSON.parse(fresh.stdout) as Array<{ claudeSessionId: string; action: string }>;
+      // bare[0] ran in another folder; the project's own sessions are in a new storage, so they count as new.
+      expect(outcomes.map((o) => o.claudeSessionId)).not.toContain(bare[0]?.id);
+      expect(outcomes.filter((o) => o.action === 'added')).toHaveLength(PROJECT_SESSIONS + BARE_RUNS - 1);
+      const later = await cli('session', 'adopt', '--all', '--since', '2999-01-01', '--json');
+      expect(JSON.parse(later.stdout)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

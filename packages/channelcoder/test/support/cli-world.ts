@@ -29,7 +29,10 @@ export interface CliWorld {
   /** `CHANNELCODER_HOME` of this world (the default file storage is `<home>/sessions`). */
   channelcoderHome: string;
   /** Runs `channelcoder ...args` in the sandbox's working directory. */
-  cli(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  cli(
+    args: string[],
+    options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  ): Promise<CliResult>;
   close(): Promise<void>;
 }
 
@@ -52,7 +55,8 @@ export async function startCliWorld(mockOptions: MockAnthropicOptions = {}): Pro
     sandbox,
     env,
     channelcoderHome,
-    cli: (args, options = {}) => runCli(args, { ...env, ...options.env }, sandbox.cwd, options.input),
+    cli: (args, options = {}) =>
+      runCli(args, { ...env, ...options.env }, sandbox.cwd, options.input, options.timeoutMs),
     close: async () => {
       await mock.close();
       sandbox.remove();
@@ -65,6 +69,8 @@ export function runCli(
   env: NodeJS.ProcessEnv,
   cwd: string,
   input?: string,
+  /** The run is killed after this long (default 50 s, under the tests' 60 s). */
+  timeoutMs = 50_000,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -77,7 +83,7 @@ export function runCli(
       stderr += chunk;
     });
     child.stdin.end(input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
