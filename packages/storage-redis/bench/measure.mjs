@@ -111,3 +111,20 @@ export async function measureRedisLoad(url, { messages = 20_000, rounds = 9 } = 
     await client.quit();
   }
 }
+
+/** The middle value (the upper one of an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Unlinks every key under `prefix` (SCAN, so the server is never held). */
+export async function deletePrefix(client, prefix) {
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await client.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -11,6 +11,7 @@ import { createSessionState } from '@channelcoder/session-core';
 import { assembleState, newMessageId } from '@channelcoder/session-core/storage-kit';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
+import { deletePrefix, median } from './measure.mjs';
 import { redisUrl } from './redis-server.mjs';
 
 const SESSIONS_FOR_LIST = 10_000;
@@ -73,21 +74,6 @@ function countCommands(client) {
       client.sendCommand = original;
     },
   };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function deletePrefix(client, prefix) {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await client.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 async function benchSaveSize(client, prefix) {

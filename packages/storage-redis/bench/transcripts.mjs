@@ -11,24 +11,10 @@ import { performance } from 'node:perf_hooks';
 import { createSessionState } from '@channelcoder/session-core';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
+import { deletePrefix, median } from './measure.mjs';
 import { redisUrl } from './redis-server.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 201);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function deletePrefix(client, prefix) {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await client.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 /** Entry `i` of a Claude-like transcript: turns of a prompt, a tool call, its result and an answer. */
 function entry(i) {
