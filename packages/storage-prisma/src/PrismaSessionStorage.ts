@@ -44,10 +44,14 @@ import {
 } from './leases.js';
 import {
   type AppendOutcome,
+  type PgPool,
   PostgresStatements,
   parseJoined,
+  placeRows,
   type RawQueryClient,
+  statementName,
   tablesSchema,
+  underlyingPool,
 } from './postgres-sql.js';
 import {
   asTransactionalClient,
@@ -220,6 +224,11 @@ export class PrismaSessionStorage implements SessionStorage {
   private readonly trash: boolean;
   /** PostgreSQL: the single-statement SQL of append and load (postgres-sql.ts); undefined elsewhere. */
   private readonly sql: PostgresStatements | undefined;
+  /**
+   * PostgreSQL: the `pg` Pool under the client's adapter, when reachable (see underlyingPool); the
+   * single-statement paths then run on it directly, without Prisma's row conversion.
+   */
+  private readonly pool: PgPool | undefined;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -280,6 +289,7 @@ export class PrismaSessionStorage implements SessionStorage {
       (provider === 'postgresql' || provider === 'postgres') &&
       typeof (options.prisma as { $queryRawUnsafe?: unknown }).$queryRawUnsafe === 'function';
     this.sql = rawCapable ? new PostgresStatements(tablesSchema(options.prisma, options.schema)) : undefined;
+    this.pool = this.sql === undefined ? undefined : underlyingPool(options.prisma);
     if (this.transcripts) this.defineTranscripts(hasTranscriptUuid(options.prisma));
   }
 
@@ -318,7 +328,19 @@ export class PrismaSessionStorage implements SessionStorage {
     self.loadTranscript = async (name, claudeSessionId) => {
       const key = normalizeSessionName(name);
       try {
-        if (this.sql !== undefined) {
+        if (this.sql !== undefined && this.pool !== undefined) {
+          checkAppendArguments('loadTranscript', claudeSessionId);
+          const { rows } = await this.pool.query({
+            name: statementName(this.sql.loadTranscriptRows),
+            text: this.sql.loadTranscriptRows,
+            values: [key, claudeSessionId],
+            rowMode: 'array',
+          });
+          if (rows.length === 0) return null;
+          const lines = placeRows(rows, rows.length);
+          if (lines !== undefined) return lines;
+          // A damaged or missing line: read them one by one to say which.
+        } else if (this.sql !== undefined) {
           checkAppendArguments('loadTranscript', claudeSessionId);
           const [row] = await (this.prisma as unknown as RawQueryClient).$queryRawUnsafe<
             Array<{ count: number; first: number; last: number; body: string }>
@@ -380,16 +402,14 @@ export class PrismaSessionStorage implements SessionStorage {
       if (token !== null) now = await this.leaseClock!.now(this.prisma as unknown as LeaseClient);
       let outcome: AppendOutcome | undefined;
       try {
-        [outcome] = await client.$queryRawUnsafe<AppendOutcome[]>(
-          unique ? sql.appendUnique : sql.append,
-          key,
-          claudeSessionId,
-          fromLine,
-          texts,
-          uuids,
-          token,
-          now,
-        );
+        const text = unique ? sql.appendUnique : sql.append;
+        // The database's clock as UTC text: `timestamp(3)` holds UTC, and the pool would send a Date in
+        // this process's time zone.
+        const values = [key, claudeSessionId, fromLine, texts, uuids, token, now.toISOString()];
+        [outcome] =
+          this.pool === undefined
+            ? await client.$queryRawUnsafe<AppendOutcome[]>(text, ...values)
+            : ((await this.pool.query({ name: statementName(text), text, values })).rows as AppendOutcome[]);
       } catch (err) {
         if (attempt < UNIQUE_APPEND_ATTEMPTS && isUniqueViolation(err)) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(40, 2 * attempt)));
@@ -515,7 +535,19 @@ export class PrismaSessionStorage implements SessionStorage {
     const ctx = { name: key, location: rowPath(key) };
     let found: { head: string; messages: unknown[] } | undefined;
     try {
-      if (this.sql !== undefined) {
+      if (this.sql !== undefined && this.pool !== undefined) {
+        const text = this.sql.loadRows;
+        const { rows } = await this.pool.query({
+          name: statementName(text),
+          text,
+          values: [key],
+          rowMode: 'array',
+        });
+        const head = rows.find((row) => Number((row as unknown[])[0]) === -1) as [number, string] | undefined;
+        if (head === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
+        const messages = placeRows(rows, rows.length - 1);
+        if (messages !== undefined) return assembleState(head[1], messages, ctx);
+      } else if (this.sql !== undefined) {
         const [row] = await (this.prisma as unknown as RawQueryClient).$queryRawUnsafe<
           Array<{ head: string; count: number; body: string }>
         >(this.sql.load, key);

@@ -17,10 +17,71 @@
  *   has another number of entries than rows (a damaged row), the caller reads the rows one by one to say which.
  * - A transcript load is the same: one array text, with the line count and the last line number to detect a gap.
  */
+import { createHash } from 'node:crypto';
 import { TABLES } from './layout.js';
+
+/**
+ * The name a statement is prepared under on each pooled connection (the direct paths): parsed and planned
+ * once per connection instead of on every call. Derived from the text, so two schemas never share one.
+ */
+export function statementName(text: string): string {
+  return `channelcoder_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+}
 
 export interface RawQueryClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/** The calls made on a `pg` Pool (node-postgres). */
+export interface PgPool {
+  query(config: {
+    text: string;
+    values?: unknown[];
+    name?: string;
+    rowMode?: 'array';
+  }): Promise<{ rows: unknown[] }>;
+  connect: unknown;
+}
+
+/**
+ * The `pg` Pool under the client's `@prisma/adapter-pg` factory when you created it with one
+ * (`new PrismaPg(pool)`); undefined otherwise (a factory made from a config keeps its pool to itself).
+ */
+export function underlyingPool(prisma: object): PgPool | undefined {
+  const adapter = (prisma as { _engineConfig?: { adapter?: { externalPool?: unknown } } })._engineConfig
+    ?.adapter;
+  const pool = adapter?.externalPool as Partial<PgPool> | null | undefined;
+  return typeof pool === 'object' &&
+    pool !== null &&
+    typeof pool.query === 'function' &&
+    typeof pool.connect === 'function'
+    ? (pool as PgPool)
+    : undefined;
+}
+
+/**
+ * Places rows `[position, JSON text]` (any order) at their positions 0…n-1 and parses each text once;
+ * undefined when a position is missing, repeated or out of range, or a text does not parse (the caller then
+ * reads the rows one by one to say which). Rows at position -1 are skipped (the head of a load).
+ */
+export function placeRows(rows: readonly unknown[], count: number): unknown[] | undefined {
+  const out: unknown[] = new Array(count);
+  const filled = new Uint8Array(count);
+  let placed = 0;
+  for (const row of rows) {
+    const [at, text] = row as [number | string, string];
+    const i = Number(at);
+    if (i === -1) continue;
+    if (!(i >= 0 && i < count) || filled[i] === 1) return undefined;
+    try {
+      out[i] = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    filled[i] = 1;
+    placed++;
+  }
+  return placed === count ? out : undefined;
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
@@ -44,6 +105,8 @@ export class PostgresStatements {
   readonly appendUnique: string;
   readonly load: string;
   readonly loadTranscript: string;
+  readonly loadRows: string;
+  readonly loadTranscriptRows: string;
 
   constructor(schema: string | undefined) {
     const q = schema === undefined ? '' : `"${schema}".`;
@@ -79,13 +142,15 @@ export class PostgresStatements {
         `SELECT "i".* FROM "input" "i", "at" WHERE "i"."ord" > "at"."stored" - $3::int`,
         `$3::int <= "at"."stored"`,
       );
-    // dedupe 'uuid': the batch comes deduplicated; entries whose uuid is stored are skipped.
+    // dedupe 'uuid': the batch comes deduplicated; entries whose uuid is stored are skipped. The stored ones
+    // are found by one scan of the uuid index for the batch's uuids (`= ANY`), so the work grows with the
+    // batch, never with the transcript (a correlated NOT EXISTS let the planner hash every stored uuid).
     this.appendUnique =
       fenceAndCount +
       insert(
-        `SELECT "i".* FROM "input" "i" WHERE "i"."uuid" IS NULL OR NOT EXISTS (
-           SELECT 1 FROM ${lines} "t" WHERE "t"."session_name" = $1::text AND "t"."claude_session_id" = $2::text
-             AND "t"."uuid" = "i"."uuid")`,
+        `SELECT "i".* FROM "input" "i" WHERE "i"."uuid" IS NULL OR "i"."uuid" NOT IN (
+           SELECT "t"."uuid" FROM ${lines} "t" WHERE "t"."session_name" = $1::text
+             AND "t"."claude_session_id" = $2::text AND "t"."uuid" = ANY($5::text[]))`,
         '$3::int >= 0',
       );
     // The rows come from a subquery ordered by the primary key and are joined in that order, so PostgreSQL
@@ -97,6 +162,12 @@ export class PostgresStatements {
         SELECT count(*)::int AS "count", string_agg("o"."content", ',') AS "body"
           FROM (SELECT "content" FROM ${messages} WHERE "session_name" = "s"."name" ORDER BY "sequence") "o") "m"
       WHERE "s"."name" = $1::text`;
+    // The direct reads (a pg pool, see PgPool): rows in any order, each carrying its position, placed by the
+    // caller. The head comes as position -1 in the same statement (one snapshot).
+    this.loadRows = `SELECT -1 AS "at", "head" AS "text" FROM ${sessions} WHERE "name" = $1::text
+      UNION ALL SELECT "sequence", "content" FROM ${messages} WHERE "session_name" = $1::text`;
+    this.loadTranscriptRows = `SELECT "line", "entry" FROM ${lines}
+      WHERE "session_name" = $1::text AND "claude_session_id" = $2::text`;
     this.loadTranscript = `SELECT count(*)::int AS "count", coalesce(min("o"."line"), 0)::int AS "first",
         coalesce(max("o"."line"), -1)::int AS "last", '[' || coalesce(string_agg("o"."entry", ','), '') || ']' AS "body"
       FROM (SELECT "line", "entry" FROM ${lines}

@@ -84,10 +84,11 @@ export function toStorageError(err: unknown, operation: string): unknown {
   return err;
 }
 
-/** True for Prisma's unique-constraint violation (two writers created the same session). */
+/** True for a unique-constraint violation (two writers created the same row), from Prisma or from `pg` itself. */
 export function isUniqueViolation(err: unknown): boolean {
   for (const e of causeChain(err)) {
     if (e.code === 'P2002') return true;
+    if (e.code === '23505' && typeof e.severity === 'string') return true; // pg: unique_violation
     if (e.kind === 'UniqueConstraintViolation') return true;
   }
   return false;

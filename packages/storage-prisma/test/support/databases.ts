@@ -52,18 +52,34 @@ function recordQueries(prisma: unknown, enabled: boolean | undefined): string[] 
   return queries;
 }
 
+/**
+ * Also records the statements the storage sends on the pool itself (its direct PostgreSQL paths). Prisma's
+ * adapter queries the pool too, always with its own `types`; those come as Prisma query events already.
+ */
+function recordPoolQueries(pool: pg.Pool, queries: string[]): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const config = args[0] as { text?: unknown; types?: unknown } | undefined;
+    if (typeof config === 'object' && config !== null && config.types === undefined)
+      queries.push(String(config.text));
+    return query(...args);
+  };
+}
+
 export async function postgresDatabase(url: string, options: OpenOptions = {}): Promise<TestDatabase> {
   const schema = `cc_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const pool = testPool(url);
   const adapter = new PrismaPg(pool, { schema, onPoolError: () => {} });
   await applyMigrations(adapter, { schema });
   const prisma = new PgPrismaClient({ adapter, ...(options.log ? QUERY_LOG : {}) });
+  const queries = recordQueries(prisma, options.log);
+  if (options.log) recordPoolQueries(pool, queries);
   return {
     label: `PostgreSQL schema ${schema}`,
     prisma,
     url,
     schema,
-    queries: recordQueries(prisma, options.log),
+    queries,
     destroy: async () => {
       await prisma.$disconnect();
       await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -1,0 +1,3 @@
+-- This is an empty migration.
+-- Full-text search on SQLite reads the sessions (the scan in core): no words function to speed up. It keeps
+-- the SQLite history in step with PostgreSQL's.
