@@ -1,22 +1,17 @@
 // Minimal stores built the way the Agent SDK's published reference designs are (facts of their design,
 // written here for the benchmark only): what `listSessions(projectKey)` costs when a store keeps nothing
 // but the SDK's transcripts. Only `append` and `listSessions` of main transcripts are implemented.
-//   file:        the CLI's own layout, `<dir>/<projectKey>/<sessionId>.jsonl`; listing = readdir + stat.
 //   redis:       a list per transcript and a sorted set per project scored by mtime; listing = ZRANGE.
 //   s3:          one object per append under `<prefix><projectKey>/<sessionId>/`; listing = one
 //                ListObjectsV2 of the project's prefix, grouped by session.
 //   postgresql:  one row per entry with (project_key, session_id, subpath, mtime) indexed; listing = one
 //                grouped SELECT.
-import { appendFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
 export async function openReferenceStore(spec) {
   switch (spec.kind) {
-    case 'file':
-      return fileReference(join(spec.dir, 'reference-projects'));
     case 'redis':
       return redisReference(spec.url, `${spec.prefix}reference:`);
     case 's3':
@@ -26,31 +21,6 @@ export async function openReferenceStore(spec) {
     default:
       throw new Error(`no reference store for ${spec.kind}`);
   }
-}
-
-function fileReference(root) {
-  return {
-    async append({ projectKey, sessionId }, entries) {
-      const dir = join(root, projectKey);
-      mkdirSync(dir, { recursive: true });
-      appendFileSync(join(dir, `${sessionId}.jsonl`), entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    },
-    async listSessions(projectKey) {
-      let names;
-      try {
-        names = readdirSync(join(root, projectKey));
-      } catch {
-        return [];
-      }
-      return names
-        .filter((n) => n.endsWith('.jsonl'))
-        .map((n) => ({
-          sessionId: n.slice(0, -'.jsonl'.length),
-          mtime: statSync(join(root, projectKey, n)).mtimeMs,
-        }));
-    },
-    async close() {},
-  };
 }
 
 function redisReference(url, prefix) {
