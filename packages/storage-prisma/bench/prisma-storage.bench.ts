@@ -12,10 +12,11 @@
  *    single INSERT of the same rows sent on the pg pool — target ≤ 1.5×; the same against a table without the
  *    search index; the model-call path it replaced, for comparison; and
  *    what the full-text search index costs a bare INSERT (the same INSERT into a table without it);
- * 7. list({ prefix }) of one project's 50 sessions with 1,000 newer sessions of other projects vs none —
- *    target ≤ 1.2.
+ * 7. list({ prefix }) and list({ projectKey }) of one project's 50 sessions with 1,000 newer sessions of
+ *    other projects vs none — target ≤ 1.2.
  */
 import { performance } from 'node:perf_hooks';
+import { projectFolderName } from '@channelcoder/session-core';
 import {
   assembleState,
   compareListPositions,
@@ -435,15 +436,21 @@ it('7. list({ prefix }) with 1,000 sessions of other projects vs none', async ()
     const base = Date.UTC(2026, 0, 1);
     const fill = async (db: TestDatabase, others: number) => {
       const s = new PrismaSessionStorage({ prisma: db.prisma });
-      for (let i = 0; i < 50; i++) {
-        await s.save(makeState({ messages: 2, lastActive: new Date(base + i * 1000) }), `proj-a.s${i}`);
-      }
+      const inCwd = (cwd: string, at: number) => {
+        const state = makeState({ messages: 2, lastActive: new Date(at) });
+        state.metadata.cwd = cwd;
+        return state;
+      };
+      for (let i = 0; i < 50; i++) await s.save(inCwd('/home/dev/proj-a', base + i * 1000), `proj-a.s${i}`);
       // The other projects' sessions are newer: a walk down the listing index meets them first.
       for (let i = 0; i < others; i += 50) {
         await Promise.all(
           Array.from({ length: 50 }, (_, j) =>
             s.save(
-              makeState({ messages: 2, lastActive: new Date(base + 3_600_000 + (i + j) * 1000) }),
+              inCwd(
+                `/home/dev/proj-${String.fromCharCode(98 + ((i + j) % 20))}`,
+                base + 3_600_000 + (i + j) * 1000,
+              ),
               `proj-${String.fromCharCode(98 + ((i + j) % 20))}.s${i + j}`,
             ),
           ),
@@ -464,6 +471,26 @@ it('7. list({ prefix }) with 1,000 sessions of other projects vs none', async ()
       () => b.list({ prefix: 'proj-a.', limit: 20 }),
       () => a.list({ prefix: 'proj-a.', limit: 20 }),
     );
+    const key = projectFolderName('/home/dev/proj-a');
+    const [projectCrowded, project, projectRatio] = await pairs(
+      60,
+      () => b.list({ projectKey: key }),
+      () => a.list({ projectKey: key }),
+    );
+    const [projectPageCrowded, projectPage, projectPageRatio] = await pairs(
+      60,
+      () => b.list({ projectKey: key, limit: 20 }),
+      () => a.list({ projectKey: key, limit: 20 }),
+    );
+    const projectPlan = (
+      await crowded.prisma.$queryRawUnsafe<Array<{ 'QUERY PLAN': string }>>(
+        `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT name, head, last_active FROM "${crowded.schema}"."channelcoder_sessions"
+          WHERE name >= '' AND name < '~' AND project_key = $1 ORDER BY last_active DESC, name LIMIT 20`,
+        key,
+      )
+    )
+      .map((row) => row['QUERY PLAN'].trim())
+      .join(' / ');
     const plan = async (limit: string) =>
       (
         await crowded.prisma.$queryRawUnsafe<Array<{ 'QUERY PLAN': string }>>(
@@ -480,6 +507,9 @@ it('7. list({ prefix }) with 1,000 sessions of other projects vs none', async ()
       `   limit 20 ${pageCrowded.toFixed(2)} ms vs ${page.toFixed(2)} ms → ${pageRatio.toFixed(2)} ${met(pageRatio)}`,
       `   plan, whole listing: ${await plan('')}`,
       `   plan, limit 20: ${await plan('LIMIT 20')}`,
+      `   list({ projectKey }) (the project_key index): whole listing ${projectCrowded.toFixed(2)} ms vs ${project.toFixed(2)} ms → ${projectRatio.toFixed(2)} ${met(projectRatio)}`,
+      `   list({ projectKey, limit: 20 }) ${projectPageCrowded.toFixed(2)} ms vs ${projectPage.toFixed(2)} ms → ${projectPageRatio.toFixed(2)} ${met(projectPageRatio)}`,
+      `   plan, projectKey limit 20: ${projectPlan}`,
     );
   } finally {
     await alone.destroy();

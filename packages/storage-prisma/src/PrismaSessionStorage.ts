@@ -3,6 +3,7 @@ import {
   type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
+  type ListFilter,
   type ListOptions,
   normalizeSessionName,
   type SearchOptions,
@@ -62,9 +63,11 @@ import {
 } from './prisma-models.js';
 import { hasFullTextSearch, type RawClient, searchInDatabase } from './search.js';
 import {
+  hasProjectKey,
   insertMessages,
   type ListRow,
   listEntry,
+  projectKeyOfHead,
   rowPath,
   SESSIONS_TABLE,
   sessionRow,
@@ -107,6 +110,13 @@ export interface PrismaSessionStorageOptions {
    * `openPrismaSessionStorage` sets it from `?schema=`.
    */
   schema?: string;
+  /**
+   * PostgreSQL with a `pg` Pool under the adapter (`new PrismaPg(pool)`): the transcript append and the
+   * loads run on that pool as statements prepared by name on each connection (parsed and planned once per
+   * connection). Default true; set false behind a pooler that cannot keep named statements (PgBouncer in
+   * transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  preparedStatements?: boolean;
 }
 
 /** Characters a session name may contain (core's SESSION_NAME_PATTERN); a prefix outside them matches nothing. */
@@ -116,6 +126,8 @@ const NAME_END = '~';
 /** Racing `dedupe` appenders that lost a key to another one run their statement again this often. */
 const UNIQUE_APPEND_ATTEMPTS = 50;
 const EPOCH = new Date(0);
+/** Rows stored before the `project_key` column that a listing by project fills in per statement. */
+const PROJECT_FILL_BATCH = 500;
 const SNAPSHOT_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb', 'mysql']);
 
 /**
@@ -148,6 +160,8 @@ export class PrismaSessionStorage implements SessionStorage {
   private readonly txOptions: TransactionOptions;
   private readonly readOptions: TransactionOptions;
   private readonly transcripts: boolean;
+  /** The session model has `projectKey` (see listFilters). */
+  private readonly byProject: boolean;
 
   /**
    * The transcript capability: stores the CLI's transcript lines of `claudeSessionId` as lines
@@ -219,6 +233,11 @@ export class PrismaSessionStorage implements SessionStorage {
     claudeSessionId: string,
     options?: WriteOptions,
   ) => Promise<boolean>;
+  /**
+   * `['projectKey']` when the client's session model has the `projectKey` column: `list({ projectKey })`
+   * reads one project's rows through the `(project_key, last_active, name)` index.
+   */
+  readonly listFilters?: readonly ListFilter[];
   /** The database's clock when leases are available. */
   private readonly leaseClock: DatabaseClock | undefined;
   private readonly trash: boolean;
@@ -229,6 +248,8 @@ export class PrismaSessionStorage implements SessionStorage {
    * single-statement paths then run on it directly, without Prisma's row conversion.
    */
   private readonly pool: PgPool | undefined;
+  /** Statement names for the pool's queries (undefined: unnamed statements). */
+  private readonly named: (text: string) => string | undefined;
 
   constructor(options: PrismaSessionStorageOptions) {
     this.prisma = asTransactionalClient(options?.prisma);
@@ -240,6 +261,8 @@ export class PrismaSessionStorage implements SessionStorage {
     this.readOptions =
       isolation === undefined ? this.txOptions : { ...this.txOptions, isolationLevel: isolation };
     this.transcripts = hasTranscriptModel(this.prisma);
+    this.byProject = hasProjectKey(options.prisma);
+    if (this.byProject) this.listFilters = ['projectKey'];
     const clockQuery = leaseClockQuery(this.prisma, provider);
     this.leaseClock = clockQuery === undefined ? undefined : new DatabaseClock(clockQuery);
     const leaseClock = this.leaseClock;
@@ -290,6 +313,7 @@ export class PrismaSessionStorage implements SessionStorage {
       typeof (options.prisma as { $queryRawUnsafe?: unknown }).$queryRawUnsafe === 'function';
     this.sql = rawCapable ? new PostgresStatements(tablesSchema(options.prisma, options.schema)) : undefined;
     this.pool = this.sql === undefined ? undefined : underlyingPool(options.prisma);
+    this.named = options.preparedStatements === false ? () => undefined : statementName;
     if (this.transcripts) this.defineTranscripts(hasTranscriptUuid(options.prisma));
   }
 
@@ -331,7 +355,7 @@ export class PrismaSessionStorage implements SessionStorage {
         if (this.sql !== undefined && this.pool !== undefined) {
           checkAppendArguments('loadTranscript', claudeSessionId);
           const { rows } = await this.pool.query({
-            name: statementName(this.sql.loadTranscriptRows),
+            name: this.named(this.sql.loadTranscriptRows),
             text: this.sql.loadTranscriptRows,
             values: [key, claudeSessionId],
             rowMode: 'array',
@@ -409,7 +433,7 @@ export class PrismaSessionStorage implements SessionStorage {
         [outcome] =
           this.pool === undefined
             ? await client.$queryRawUnsafe<AppendOutcome[]>(text, ...values)
-            : ((await this.pool.query({ name: statementName(text), text, values })).rows as AppendOutcome[]);
+            : ((await this.pool.query({ name: this.named(text), text, values })).rows as AppendOutcome[]);
       } catch (err) {
         if (attempt < UNIQUE_APPEND_ATTEMPTS && isUniqueViolation(err)) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(40, 2 * attempt)));
@@ -493,7 +517,7 @@ export class PrismaSessionStorage implements SessionStorage {
       select: { revision: true, messageCount: true, lastMessageId: true },
     });
     assertRevision(key, stored?.revision, state);
-    const row = sessionRow(key, state);
+    const row = sessionRow(key, state, this.byProject);
     if (stored === null) {
       try {
         await tx.channelCoderSession.create({ data: row, select: { name: true } });
@@ -538,7 +562,7 @@ export class PrismaSessionStorage implements SessionStorage {
       if (this.sql !== undefined && this.pool !== undefined) {
         const text = this.sql.loadRows;
         const { rows } = await this.pool.query({
-          name: statementName(text),
+          name: this.named(text),
           text,
           values: [key],
           rowMode: 'array',
@@ -598,13 +622,16 @@ export class PrismaSessionStorage implements SessionStorage {
    * no session name can contain (`%`, `*`, `\`, …) matches nothing and never reaches the database.
    */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
-    const { limit, after, prefix } = readListOptions(options);
+    const { limit, after, prefix, projectKey: requested } = readListOptions(options);
     if (limit === 0 || !NAME_ALPHABET.test(prefix)) return [];
+    // Without the column the option is not declared (listFilters) and, as the contract says, ignored.
+    const projectKey = this.byProject ? requested : undefined;
+    if (projectKey !== undefined) await this.fillProjectKeys();
     const entries: SessionInfo[] = [];
     let position = after;
     for (;;) {
       const want = limit === undefined ? undefined : limit - entries.length;
-      const rows = await this.listRows(prefix, position, want);
+      const rows = await this.listRows(prefix, position, want, projectKey);
       for (const row of rows) if (row.name.startsWith(prefix)) entries.push(listEntry(row));
       const last = rows.at(-1);
       if (want === undefined || last === undefined || rows.length < want || entries.length >= (limit ?? 0))
@@ -614,13 +641,47 @@ export class PrismaSessionStorage implements SessionStorage {
     return entries;
   }
 
+  /**
+   * Fills in `project_key` of rows stored before that column (NULL) from their heads, a batch of rows per
+   * round (one read, then one UPDATE per project found), until none is left; a save racing with it wrote
+   * its own value, which the `project_key IS NULL` condition keeps. Once filled, this is one read of the
+   * project index's NULL range per listing by project.
+   */
+  private async fillProjectKeys(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.prisma.channelCoderSession.findMany({
+          where: { projectKey: null },
+          select: { name: true, head: true },
+          take: PROJECT_FILL_BATCH,
+        });
+        const byKey = new Map<string, string[]>();
+        for (const row of rows) {
+          const key = projectKeyOfHead(row.name ?? '', row.head ?? '');
+          byKey.set(key, [...(byKey.get(key) ?? []), row.name ?? '']);
+        }
+        for (const [projectKey, names] of byKey) {
+          await this.prisma.channelCoderSession.updateMany({
+            where: { name: { in: names }, projectKey: null },
+            data: { projectKey },
+          });
+        }
+        if (rows.length < PROJECT_FILL_BATCH) return;
+      }
+    } catch (err) {
+      throw toStorageError(err, 'list({ projectKey })');
+    }
+  }
+
   private async listRows(
     prefix: string,
     after: ListPosition | undefined,
     take: number | undefined,
+    projectKey?: string,
   ): Promise<ListRow[]> {
     // Trashed sessions' rows (`~trash~<id>`, see trash.ts) sort after every name: outside every range.
     const filters: Record<string, unknown>[] = [{ name: { gte: prefix, lt: prefix + NAME_END } }];
+    if (projectKey !== undefined) filters.push({ projectKey });
     if (after !== undefined) {
       const at = new Date(after.lastActive);
       filters.push({ OR: [{ lastActive: { lt: at } }, { lastActive: at, name: { gt: after.name } }] });

@@ -37,6 +37,7 @@ export const TABLE_LAYOUT: readonly TableLayout[] = [
       'message_count',
       'last_message_id',
       'total_cost_usd',
+      'project_key',
     ],
   },
   { model: 'ChannelCoderMessage', table: TABLES.messages, columns: ['session_name', 'sequence', 'content'] },

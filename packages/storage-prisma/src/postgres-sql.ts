@@ -20,12 +20,18 @@
 import { createHash } from 'node:crypto';
 import { TABLES } from './layout.js';
 
+const names = new Map<string, string>();
+
 /**
  * The name a statement is prepared under on each pooled connection (the direct paths): parsed and planned
  * once per connection instead of on every call. Derived from the text, so two schemas never share one.
  */
 export function statementName(text: string): string {
-  return `channelcoder_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+  const known = names.get(text);
+  if (known !== undefined) return known;
+  const name = `channelcoder_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+  if (names.size < 256) names.set(text, name);
+  return name;
 }
 
 export interface RawQueryClient {

@@ -15,6 +15,8 @@ export interface SessionRow {
   messageCount: number;
   lastMessageId: string | null;
   totalCostUsd: number;
+  /** The project folder name of `metadata.cwd`, '' without one; absent from clients generated before it. */
+  projectKey?: string | null;
 }
 
 /** A row of `channelcoder_messages` (model `ChannelCoderMessage`). */

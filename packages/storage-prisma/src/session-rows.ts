@@ -9,6 +9,7 @@ import {
   corruptSessionInfo,
   fromWireHead,
   sessionInfoFromHead,
+  sessionProjectKey,
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
@@ -21,10 +22,19 @@ export function rowPath(name: string): string {
   return `${SESSIONS_TABLE}/${name}`;
 }
 
-/** The head row for the state as it will be stored (revision + 1). */
-export function sessionRow(name: string, state: SessionState): SessionRow {
+/**
+ * The `project_key` column of a session: the project folder name of its `metadata.cwd`, or '' for a session
+ * without one (NULL stays for rows not looked at yet: those stored before the column).
+ */
+export function projectKeyOf(source: { metadata: { cwd?: string } }): string {
+  return sessionProjectKey(source) ?? '';
+}
+
+/** The head row for the state as it will be stored (revision + 1); with `projectKey` when the client has it. */
+export function sessionRow(name: string, state: SessionState, withProject = false): SessionRow {
   const head = toWireHead({ ...state, revision: state.revision + 1 });
   return {
+    ...(withProject ? { projectKey: projectKeyOf(state) } : {}),
     name,
     revision: state.revision + 1,
     head: JSON.stringify(head),
@@ -61,5 +71,25 @@ export function listEntry(row: ListRow): SessionInfo {
   } catch (err) {
     if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
     return corruptSessionInfo(where, err, row.lastActive);
+  }
+}
+
+/** True when the client's session model has the `projectKey` column (a client generated from this version). */
+export function hasProjectKey(prisma: object): boolean {
+  const model = (
+    prisma as {
+      _runtimeDataModel?: { models?: Record<string, { fields?: Array<{ name?: string }> }> };
+    }
+  )._runtimeDataModel?.models?.ChannelCoderSession;
+  return model?.fields?.some((f) => f.name === 'projectKey') === true;
+}
+
+/** The `project_key` of a stored head row; '' when the head cannot be read (a damaged head has no project). */
+export function projectKeyOfHead(name: string, head: string): string {
+  try {
+    return projectKeyOf(fromWireHead(head, { name, location: rowPath(name) }));
+  } catch (err) {
+    if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
+    return '';
   }
 }

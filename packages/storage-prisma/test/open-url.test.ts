@@ -29,6 +29,8 @@ const MIGRATIONS = [
   '20261202030000_channelcoder_search_cost',
   '20261203000000_channelcoder_trash',
   '20261204000000_channelcoder_search_nul',
+  '20261205000000_channelcoder_search_fast',
+  '20261205010000_channelcoder_project_key',
 ];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
