@@ -48,6 +48,7 @@ import {
   type PgPool,
   PostgresStatements,
   parseJoined,
+  placeChunks,
   placeRows,
   type RawQueryClient,
   statementName,
@@ -550,9 +551,10 @@ export class PrismaSessionStorage implements SessionStorage {
   }
 
   /**
-   * On PostgreSQL one statement (one snapshot): the head and the messages joined into one JSON array text,
-   * parsed at once (see postgres-sql.ts). Elsewhere, or when that text shows a damaged row, the head and the
-   * messages are read in one transaction at `readIsolationLevel`, each message parsed on its own.
+   * On PostgreSQL one statement (one snapshot, see postgres-sql.ts): on the adapter's pg pool, the head and
+   * the messages in chunks of 512 joined texts, each parsed once; through Prisma, the head and the messages
+   * joined into one JSON array text, parsed at once. Elsewhere, or when those texts show a damaged row, the
+   * head and the messages are read in one transaction at `readIsolationLevel`, each message parsed alone.
    */
   async load(name: string): Promise<SessionState> {
     const key = normalizeSessionName(name);
@@ -560,17 +562,17 @@ export class PrismaSessionStorage implements SessionStorage {
     let found: { head: string; messages: unknown[] } | undefined;
     try {
       if (this.sql !== undefined && this.pool !== undefined) {
-        const text = this.sql.loadRows;
+        const text = this.sql.loadChunks;
         const { rows } = await this.pool.query({
           name: this.named(text),
           text,
           values: [key],
           rowMode: 'array',
         });
-        const head = rows.find((row) => Number((row as unknown[])[0]) === -1) as [number, string] | undefined;
+        const head = rows.find((row) => (row as unknown[])[0] === -1) as [number, number, string] | undefined;
         if (head === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
-        const messages = placeRows(rows, rows.length - 1);
-        if (messages !== undefined) return assembleState(head[1], messages, ctx);
+        const messages = placeChunks(rows, Number(head[1]));
+        if (messages !== undefined) return assembleState(head[2], messages, ctx);
       } else if (this.sql !== undefined) {
         const [row] = await (this.prisma as unknown as RawQueryClient).$queryRawUnsafe<
           Array<{ head: string; count: number; body: string }>

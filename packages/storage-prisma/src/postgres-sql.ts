@@ -11,6 +11,9 @@
  *   SessionNotFoundError or the gap's InvalidArgumentError with nothing written. Two appenders that pick the
  *   same next line (or insert the same uuid) meet the primary key or the uuid index; the loser runs the
  *   statement again.
+ * - On the adapter's `pg` Pool (when it has one, see underlyingPool) these run as statements prepared by name,
+ *   and a load returns its messages in chunks of LOAD_CHUNK joined texts (placeChunks), a transcript its rows
+ *   with their line numbers (placeRows). Otherwise they run through `$queryRawUnsafe`:
  * - A load is one statement: the head and the messages joined into one JSON array text by `string_agg`
  *   over the rows in primary-key order, parsed with one `JSON.parse`. A single statement reads one snapshot, so no
  *   transaction is needed to keep a concurrent save from tearing it. When the joined text does not parse or
@@ -105,13 +108,16 @@ export function tablesSchema(prisma: object, explicit: string | undefined): stri
   return typeof schema === 'string' && SCHEMA_NAME.test(schema) ? schema : undefined;
 }
 
+/** Messages per row of a chunked load. */
+export const LOAD_CHUNK = 512;
+
 /** The SQL of the PostgreSQL paths for tables in `schema`. */
 export class PostgresStatements {
   readonly append: string;
   readonly appendUnique: string;
   readonly load: string;
   readonly loadTranscript: string;
-  readonly loadRows: string;
+  readonly loadChunks: string;
   readonly loadTranscriptRows: string;
 
   constructor(schema: string | undefined) {
@@ -168,10 +174,17 @@ export class PostgresStatements {
         SELECT count(*)::int AS "count", string_agg("o"."content", ',') AS "body"
           FROM (SELECT "content" FROM ${messages} WHERE "session_name" = "s"."name" ORDER BY "sequence") "o") "m"
       WHERE "s"."name" = $1::text`;
-    // The direct reads (a pg pool, see PgPool): rows in any order, each carrying its position, placed by the
-    // caller. The head comes as position -1 in the same statement (one snapshot).
-    this.loadRows = `SELECT -1 AS "at", "head" AS "text" FROM ${sessions} WHERE "name" = $1::text
-      UNION ALL SELECT "sequence", "content" FROM ${messages} WHERE "session_name" = $1::text`;
+    // The direct reads (a pg pool, see PgPool). A load in chunks of LOAD_CHUNK messages: far fewer rows to
+    // decode than one per message, and no joined copy of the whole session on the server. One row is the
+    // head (chunk -1, with its message count); each other row is one chunk's messages joined in sequence
+    // order, with the chunk number and its size (checked by placeChunks).
+    this.loadChunks = `SELECT -1 AS "chunk", "message_count" AS "count", "head" AS "body" FROM ${sessions} WHERE "name" = $1::text
+      UNION ALL SELECT "c"."chunk", "j"."count", "j"."body"
+        FROM generate_series(0, (SELECT ("message_count" + ${LOAD_CHUNK - 1}) / ${LOAD_CHUNK} - 1 FROM ${sessions} WHERE "name" = $1::text)) AS "c"("chunk"),
+        LATERAL (SELECT count(*)::int AS "count", string_agg("o"."content", ',') AS "body"
+          FROM (SELECT "content" FROM ${messages} WHERE "session_name" = $1::text
+            AND "sequence" >= "c"."chunk" * ${LOAD_CHUNK} AND "sequence" < ("c"."chunk" + 1) * ${LOAD_CHUNK} ORDER BY "sequence") "o") "j"`;
+    // A transcript: its rows in any order, each carrying its line number, placed by the caller (placeRows).
     this.loadTranscriptRows = `SELECT "line", "entry" FROM ${lines}
       WHERE "session_name" = $1::text AND "claude_session_id" = $2::text`;
     this.loadTranscript = `SELECT count(*)::int AS "count", coalesce(min("o"."line"), 0)::int AS "first",
@@ -201,4 +214,27 @@ export function parseJoined(body: string, count: number): unknown[] | undefined 
     return undefined;
   }
   return Array.isArray(parsed) && parsed.length === count ? parsed : undefined;
+}
+
+/**
+ * The messages of a chunked load (rows `[chunk, count, body]`, the head's row at chunk -1 skipped): each
+ * chunk's text parsed once and placed at its chunk's positions; undefined when a chunk is missing, short,
+ * repeated or does not parse, or the total is not `messageCount` (the caller then reads row by row).
+ */
+export function placeChunks(rows: readonly unknown[], messageCount: number): unknown[] | undefined {
+  const out: unknown[] = new Array(messageCount);
+  let placed = 0;
+  for (const row of rows) {
+    const [chunk, count, body] = row as [number, number, string | null];
+    if (chunk === -1) continue;
+    const from = chunk * LOAD_CHUNK;
+    const expected = Math.min(LOAD_CHUNK, messageCount - from);
+    if (!(from >= 0 && expected > 0) || count !== expected || out[from] !== undefined || body === null)
+      return undefined;
+    const parsed = parseJoined(`[${body}]`, count);
+    if (parsed === undefined) return undefined;
+    for (let i = 0; i < parsed.length; i++) out[from + i] = parsed[i];
+    placed += parsed.length;
+  }
+  return placed === messageCount ? out : undefined;
 }
