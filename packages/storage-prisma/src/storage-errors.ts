@@ -38,6 +38,7 @@ const DRIVER_CONNECTION_CODES = new Set([
 const CONNECTION_MESSAGES = [
   /connection terminated/i,
   /is not queryable/i, // pg: a client whose connection failed
+  /cannot use a pool after calling end/i, // pg: the Pool under the adapter was ended
   /timeout exceeded when trying to connect/i,
   /can't reach database server/i,
   /server has closed the connection/i,
