@@ -1,53 +1,92 @@
 /**
- * Per-prefix listing: `<root>/.list-groups/`, which names every session by its group, so that
- * `list({ prefix })` reads the sessions of its prefix only, not every session in the root (the Agent SDK
- * bridge lists one project's sessions, named `<namePrefix><project>.<session>`).
+ * Per-prefix and per-project listing: `<root>/.list-groups/`, which names every session by its name group
+ * and by its project, so that `list({ prefix })` and `list({ projectKey })` read the sessions they list
+ * only, not every session in the root (the Agent SDK bridge lists one project's sessions, named
+ * `<namePrefix><project>.<session>`; a project is the Claude Code folder name of `metadata.cwd`).
  *
  * ```
- * .list-groups/<group>/<name>   an empty file per session: <group> is the name up to its first `.`
- *                               (included), or `.plain` for names without one
- * .list-groups/stamp.json       { root, boot }: the root folder's change time when the groups were known
- *                               to hold every session, and the boot of the machine then
+ * .list-groups/<group>/<name>             an empty file per session: <group> is the name up to its first
+ *                                         `.` (included), or `.plain` for names without one
+ * .list-groups/.projects/<key>/<name>     an empty file per session whose `metadata.cwd` maps to <key>
+ * .list-groups/.seen/<name>               the session's markers above were made (written after them)
+ * .list-groups/log-stamp.json             how far the markers are known to be complete (below)
  * ```
  *
- * A session folder or 3.x file created, renamed or removed in the root (by this storage, another process,
- * a restore from the trash, or by hand) changes the root folder's change time. So the groups are trusted
- * only while the root's change time is still the stamp's (and the machine has not rebooted: marker files
- * are not fsync'd): then every session has its marker. Any other listing (`list({ prefix })` whose stamp
- * does not match, a full listing) reads the root as before and, when the root has not changed for a while
- * (see list-order.ts: a change time within the clock's resolution of a change would hide it), adds the
- * missing markers and then writes the stamp. A marker of a removed session only costs a `lstat` (its
- * folder is not found); markers are never removed, so two listings adding markers concurrently cannot
- * take away one another's.
+ * Saves, removals, trash and restore of this version add a session's markers under the session's lock
+ * before they publish it (and drop the markers it no longer has once it is published or gone). Writers
+ * that keep no markers (an older version of this storage) still append every change to the list index
+ * (list-index.ts: an intent `{"p": name}` before it is published, a listing line after). The stamp says:
+ * every session that existed when the stamp was taken has its markers, except those named in `pending`;
+ * every change made through any version of the storage since is named in the list index after `log`.
  *
- * Everything here is a cache: a missing, damaged or foreign `.list-groups` makes `list({ prefix })` read
- * the root, never list something else.
+ * ```
+ * log-stamp.json  { v: 2, boot, log: [index inode, bytes], logId: [index birth time, first bytes],
+ *                   pending: [names], root: root change time (ns) or null, at: ms }
+ * ```
+ *
+ * A listing with a prefix or a project key then reads the stamp, the index bytes after `log` (the tail:
+ * the changes since, usually none or a few lines), adds the markers of the sessions named there (reading
+ * a head only for lines without the project key, which older versions write), stamps the new end of the
+ * index, and lists the markers of its group or project plus the sessions whose change is still pending.
+ * Every candidate's head is read and checked (prefix, project), so a stale marker (a removed or moved
+ * session) only costs one `lstat` or head read. Whole-store listings and index rewrites leave the stamp
+ * valid: a rewrite stamps the new index file it wrote.
+ *
+ * What the index cannot tell — a session folder copied in or deleted by hand, outside the storage — moves
+ * the root folder's change time. When that is no longer the stamp's `root` and has been still for
+ * {@link SETTLED_MS}, or the stamp is older than {@link REFRESH_MS}, a listing refreshes the markers: it reads
+ * the root's entries and `.seen`, and reads the heads of the sessions not seen yet (none, unless someone
+ * copied sessions in). No stamp at all (a store written before this version), another boot (markers are
+ * not fsync'd), an index file that is not the stamp's or a long tail: the same refresh, with every head
+ * read when the markers cannot be relied on. So a session copied in by hand shows in prefix and project
+ * listings within {@link REFRESH_MS}; everything written through the storage shows at once.
+ *
+ * Everything here is a cache: a missing, damaged or foreign `.list-groups` (or one that cannot be
+ * written) makes these listings read the root and every head, never list something else.
  */
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   constants,
+  type Dirent,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { isValidSessionName } from '@channelcoder/session-core/model';
 import { bootId } from './boot-id.js';
 import { DIR_MODE, FILE_MODE } from './durable-fs.js';
+import { decodeHead } from './head-file.js';
 import { NAMES, type StorageLayout } from './layout.js';
+import { type IndexFileMark, indexStart, type ListIndex, parseIndexText, readIndex } from './list-index.js';
+import { MAX_TAIL_BYTES, SETTLED_MS } from './list-order.js';
 import { NOFOLLOW } from './no-follow.js';
+import { projectKeyOfCwd } from './project-key.js';
 
 const PLAIN_GROUP = '.plain';
-const STAMP_FILE = 'stamp.json';
+const PROJECTS = NAMES.listProjects;
+const SEEN = NAMES.listSeen;
+const STAMP_FILE = NAMES.listGroupsStamp;
+/** The longest a stamp is trusted while the root keeps changing (a hand-made change is seen by then). */
+export const REFRESH_MS = 5_000;
 
 /** The group of a session name: up to its first `.` (included), else the group of plain names. */
 export function groupOf(name: string): string {
   const dot = name.indexOf('.');
   return dot < 0 ? PLAIN_GROUP : name.slice(0, dot + 1);
+}
+
+/** A project key usable as a folder name (projectFolderName's output is; anything else has no folder). */
+function isKeyFolder(key: string): boolean {
+  return /^[A-Za-z0-9-]{1,230}$/.test(key) && key !== '.' && key !== '..';
 }
 
 function groupsDir(layout: StorageLayout): string {
@@ -63,15 +102,84 @@ export function prepareGroupsDir(layout: StorageLayout): void {
   }
 }
 
-/** True for a real folder (never a link to one): nothing is read or written through a planted link. */
-function realFolder(path: string): boolean {
-  const stats = lstatSync(path, { throwIfNoEntry: false });
-  return stats?.isDirectory() === true;
+/** A real folder at `path` (made if missing; a link or file there throws): nothing goes through a link. */
+function folder(path: string): string {
+  try {
+    mkdirSync(path, { mode: DIR_MODE });
+    return path;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (!lstatSync(path).isDirectory()) throw new Error(`${path} is not a folder`);
+  return path;
 }
 
-function readStamp(layout: StorageLayout): { root: string; boot: string } | undefined {
+function touch(path: string): void {
   try {
-    if (!realFolder(groupsDir(layout))) return undefined;
+    closeSync(
+      openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, FILE_MODE),
+    );
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/** Adds the markers of a session (group, project when it has one, then seen). Throws when it cannot. */
+function addMarkers(layout: StorageLayout, name: string, key: string | undefined): void {
+  const dir = folder(groupsDir(layout));
+  touch(join(folder(join(dir, groupOf(name))), name));
+  if (key !== undefined && isKeyFolder(key))
+    touch(join(folder(join(folder(join(dir, PROJECTS)), key)), name));
+  touch(join(folder(join(dir, SEEN)), name));
+}
+
+/**
+ * Before a save or restore publishes `name` with project `key` (under the session's lock). Best effort:
+ * a listing adds what is missing from the list index's record of the change.
+ */
+export function markSession(layout: StorageLayout, name: string, key: string | undefined): void {
+  try {
+    addMarkers(layout, name, key);
+  } catch {
+    // read-only, disk full, a link planted: listings add the markers from the index
+  }
+}
+
+/** After a save moved `name` from project `from` to another one (published): the old marker goes. */
+export function unmarkProject(layout: StorageLayout, name: string, from: string | undefined): void {
+  if (from === undefined || !isKeyFolder(from)) return;
+  rmSync(join(groupsDir(layout), PROJECTS, from, name), { force: true });
+}
+
+/**
+ * After `name` left the root (removed or trashed, under its lock): its markers go, `.seen` first, so a
+ * session later copied in under the name is read again by a refresh. Best effort (stale markers only
+ * cost a lookup).
+ */
+export function unmarkSession(layout: StorageLayout, name: string, key: string | undefined): void {
+  try {
+    const dir = groupsDir(layout);
+    if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return;
+    rmSync(join(dir, SEEN, name), { force: true });
+    unmarkProject(layout, name, key);
+    rmSync(join(dir, groupOf(name), name), { force: true });
+  } catch {
+    // a link planted or a read-only root: stale markers are filtered when listed
+  }
+}
+
+interface Stamp {
+  v: 2;
+  boot: string;
+  log: [number, number];
+  logId: [number, string];
+  pending: string[];
+  root: string | null;
+  at: number;
+}
+
+function readStamp(layout: StorageLayout): Stamp | undefined {
+  try {
     const fd = openSync(join(groupsDir(layout), STAMP_FILE), constants.O_RDONLY | NOFOLLOW);
     let text: string;
     try {
@@ -79,95 +187,318 @@ function readStamp(layout: StorageLayout): { root: string; boot: string } | unde
     } finally {
       closeSync(fd);
     }
-    const value = JSON.parse(text) as {
-      root?: unknown;
-      boot?: unknown;
-    };
-    if (typeof value.root === 'string' && typeof value.boot === 'string')
-      return { root: value.root, boot: value.boot };
+    const s = JSON.parse(text) as Partial<Stamp>;
+    if (
+      s.v === 2 &&
+      typeof s.boot === 'string' &&
+      Array.isArray(s.log) &&
+      s.log.length === 2 &&
+      s.log.every((x) => Number.isSafeInteger(x)) &&
+      Array.isArray(s.logId) &&
+      typeof s.logId[0] === 'number' &&
+      typeof s.logId[1] === 'string' &&
+      Array.isArray(s.pending) &&
+      s.pending.every((p) => typeof p === 'string') &&
+      (s.root === null || typeof s.root === 'string') &&
+      typeof s.at === 'number'
+    )
+      return s as Stamp;
   } catch {
     // missing, torn or foreign: not trusted
   }
   return undefined;
 }
 
+function writeStamp(layout: StorageLayout, stamp: Stamp): void {
+  const dir = folder(groupsDir(layout));
+  const temp = join(dir, `.${STAMP_FILE}.${randomUUID()}.tmp`);
+  writeFileSync(temp, JSON.stringify(stamp), { mode: FILE_MODE, flag: 'wx' });
+  renameSync(temp, join(dir, STAMP_FILE));
+}
+
+/** Drops the stamp (a change that could not be announced in the index); a failure is the caller's. */
+export function withdrawGroupsStamp(layout: StorageLayout): void {
+  rmSync(join(groupsDir(layout), STAMP_FILE), { force: true });
+}
+
+export function indexMark(index: ListIndex): IndexFileMark {
+  return {
+    log: [index.file?.ino ?? 0, index.file?.bytes ?? 0],
+    logId: [index.file?.born ?? 0, index.file?.start ?? ''],
+  };
+}
+
 /**
- * The names of the sessions that may start with `prefix` (a superset: marker names of removed sessions
- * too), when the groups are known to hold every session; undefined when the root must be read instead.
- * `root` is the root's current settled change time (list-order.ts), null when it changed just now.
+ * The index bytes after the stamp's offset, cut after the last complete line (a line being appended is
+ * left for the next listing); undefined when the file is not the stamp's, or the tail is too long.
  */
-export function namesFromGroups(
-  layout: StorageLayout,
-  prefix: string,
-  root: string | null,
-): string[] | undefined {
-  if (root === null || prefix === '') return undefined;
-  const stamp = readStamp(layout);
-  if (stamp === undefined || stamp.root !== root || stamp.boot !== bootId()) return undefined;
+function readTail(layout: StorageLayout, mark: IndexFileMark): { text: string; end: number } | undefined {
+  let fd: number;
   try {
-    const groups = prefix.includes('.')
-      ? [groupOf(prefix)]
-      : [
-          PLAIN_GROUP,
-          ...readdirSync(groupsDir(layout)).filter((g) => g.startsWith(prefix) && g.endsWith('.')),
-        ];
-    const names: string[] = [];
-    for (const group of groups) {
-      const folder = join(groupsDir(layout), group);
-      const stats = lstatSync(folder, { throwIfNoEntry: false });
-      if (stats === undefined) continue; // no session in the group: its folder comes with its first marker
-      if (!stats.isDirectory()) return undefined;
-      const entries = readdirSync(folder);
-      for (const name of entries) if (name.startsWith(prefix)) names.push(name);
+    fd = openSync(join(layout.root, NAMES.listIndex), constants.O_RDONLY | NOFOLLOW);
+  } catch {
+    return mark.log[0] === 0 ? { text: '', end: 0 } : undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    const [ino, offset] = mark.log;
+    if (!stats.isFile() || stats.ino !== ino || stats.birthtimeMs !== mark.logId[0]) return undefined;
+    if (stats.size < offset || stats.size - offset > MAX_TAIL_BYTES) return undefined;
+    const start = Buffer.alloc(Math.min(160, stats.size));
+    readSync(fd, start, 0, start.length, 0);
+    if (indexStart(start) !== mark.logId[1]) return undefined;
+    const tail = Buffer.alloc(stats.size - offset);
+    let done = 0;
+    while (done < tail.length) {
+      const read = readSync(fd, tail, done, tail.length - done, offset + done);
+      if (read === 0) break;
+      done += read;
     }
-    return names;
+    // Lines are written as `\n{…}`: everything up to the last line is complete; the last one only if it
+    // parses (else it is being written).
+    let text = tail.subarray(0, done).toString('utf8');
+    let end = offset + done;
+    const last = text.lastIndexOf('\n');
+    if (last >= 0 && !parses(text.slice(last + 1))) {
+      end = offset + Buffer.byteLength(text.slice(0, last));
+      text = text.slice(0, last);
+    }
+    return { text, end };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parses(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a prefix or project listing reads: candidate names (a superset), filtered by the caller. */
+export interface Candidates {
+  names: Set<string>;
+}
+
+/**
+ * The names that may be listed for `prefix` (and `projectKey` when given): the markers of the group or
+ * project plus the pending changes, after bringing the markers up to date. Undefined when the markers
+ * cannot be brought up to date (then the caller reads the root).
+ */
+export function candidateNames(
+  layout: StorageLayout,
+  query: { prefix: string; projectKey?: string },
+): string[] | undefined {
+  if (query.projectKey === undefined && query.prefix === '') return undefined;
+  try {
+    const pending = updateMarkers(layout);
+    if (pending === undefined) return undefined;
+    const dir = groupsDir(layout);
+    const names: string[] = [];
+    const take = (entries: readonly string[]) => {
+      for (const name of entries) if (name.startsWith(query.prefix)) names.push(name);
+    };
+    if (query.projectKey !== undefined) {
+      if (isKeyFolder(query.projectKey)) take(entriesOf(join(dir, PROJECTS, query.projectKey)));
+      else return undefined;
+    } else {
+      const groups = query.prefix.includes('.')
+        ? [groupOf(query.prefix)]
+        : [PLAIN_GROUP, ...readdirSync(dir).filter((g) => g.startsWith(query.prefix) && g.endsWith('.'))];
+      for (const group of groups) take(entriesOf(join(dir, group)));
+    }
+    take(pending);
+    return [...new Set(names)];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A marker folder's names; none when it does not exist yet (made with its first marker). */
+function entriesOf(path: string): string[] {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return [];
+  if (!stats.isDirectory()) throw new Error(`${path} is not a folder`);
+  return readdirSync(path);
+}
+
+/**
+ * Brings the markers up to date and returns the sessions whose change is pending; undefined when that
+ * is not possible. Reads the stamp and the tail of the index after it (usually a few lines); refreshes
+ * from the root when the stamp cannot be used or the root changed outside the storage.
+ */
+function updateMarkers(layout: StorageLayout): string[] | undefined {
+  const stamp = readStamp(layout);
+  const usable = stamp !== undefined && stamp.boot === bootId();
+  const tail = usable ? readTail(layout, stamp) : undefined;
+  if (!usable || tail === undefined) return refresh(layout, usable);
+  const rootStats = lstatSync(layout.root, { bigint: true });
+  const root = rootStats.mtimeNs.toString();
+  const now = Date.now();
+  if (
+    root !== stamp.root &&
+    (now - Number(rootStats.mtimeMs) >= SETTLED_MS || now - stamp.at >= REFRESH_MS || now < stamp.at)
+  )
+    return refresh(layout, true);
+  if (tail.text === '') return stamp.pending;
+  const pending = applyTail(layout, stamp.pending, tail.text);
+  if (pending === undefined) return refresh(layout, true);
+  writeStamp(layout, { ...stamp, log: [stamp.log[0], tail.end], pending });
+  return pending;
+}
+
+/**
+ * Adds the markers of every session the tail records as changed; returns what is pending after it, or
+ * undefined for a line that is not the index's (read the root instead).
+ */
+function applyTail(layout: StorageLayout, before: readonly string[], text: string): string[] | undefined {
+  const parsed = parseIndexText(text);
+  if (parsed.unreadable > 0) return undefined;
+  for (const [name, line] of parsed.entries) {
+    if (parsed.pending.has(name)) continue;
+    const key = 'k' in line ? (line as { k?: unknown }).k : readKey(layout, name);
+    if (key === false) continue; // gone again (removed since)
+    addMarkers(layout, name, typeof key === 'string' ? key : undefined);
+  }
+  const pending = new Set(before.filter((n) => !parsed.entries.has(n)));
+  for (const name of parsed.pending) pending.add(name);
+  return [...pending];
+}
+
+/**
+ * The project key of what is stored under `name`: undefined when it has none (no cwd, unreadable, a
+ * link), false when nothing is stored.
+ */
+export function readKey(layout: StorageLayout, name: string): string | undefined | false {
+  const dir = lstatSync(layout.sessionDir(name), { throwIfNoEntry: false });
+  if (dir?.isSymbolicLink()) return undefined;
+  if (dir?.isDirectory()) {
+    try {
+      const fd = openSync(layout.headPath(name), constants.O_RDONLY | NOFOLLOW);
+      let text: string;
+      try {
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+      return projectKeyOfCwd(decodeHead(text, { name, location: layout.headPath(name) }).info.metadata.cwd);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+    }
+  }
+  const legacy = lstatSync(layout.legacyPath(name), { throwIfNoEntry: false });
+  if (legacy === undefined) return false;
+  if (!legacy.isFile()) return undefined;
+  try {
+    const doc = JSON.parse(readFileSync(layout.legacyPath(name), 'utf8')) as {
+      metadata?: { cwd?: unknown };
+    };
+    return projectKeyOfCwd(doc.metadata?.cwd);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Session names among the root's entries: folders, links and 3.x files with a valid name. */
+export function sessionNamesOf(entries: readonly Dirent[]): string[] {
+  return entries.flatMap((e) => {
+    const legacy = (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json');
+    const name = legacy ? e.name.slice(0, -'.json'.length) : e.name;
+    const listed = legacy || e.isDirectory() || e.isSymbolicLink();
+    return listed && isValidSessionName(name) ? [name] : [];
+  });
+}
+
+/**
+ * Marks every session of the root not seen yet (every one when `trustSeen` is false) and stamps the
+ * index position read before the root. Returns the pending names, undefined when it could not.
+ */
+function refresh(layout: StorageLayout, trustSeen: boolean): string[] | undefined {
+  prepareGroupsDir(layout);
+  const rootStats = lstatSync(layout.root, { bigint: true });
+  const settled = Date.now() - Number(rootStats.mtimeMs) >= SETTLED_MS;
+  // The position and pending changes of the index are taken before the root is read: every change
+  // after this moment is named after it.
+  const index = readIndexPosition(layout);
+  const entries = readdirSync(layout.root, { withFileTypes: true });
+  return markAndStamp(layout, {
+    names: sessionNamesOf(entries),
+    index,
+    root: settled ? rootStats.mtimeNs.toString() : null,
+    trustSeen,
+  });
+}
+
+/** The index's position and pending changes (the whole index is parsed: a refresh is rare). */
+function readIndexPosition(layout: StorageLayout): { mark: IndexFileMark; pending: string[] } {
+  const index = readIndex(layout);
+  return { mark: indexMark(index), pending: [...index.pending] };
+}
+
+/**
+ * After a listing read the whole root (`names`, read after `index` and `root`): adds the markers of the
+ * sessions not seen yet and stamps that position. `root` is the root's settled change time taken before
+ * (null when it was not settled). Returns the pending names; undefined when nothing could be stamped.
+ */
+export function markAndStamp(
+  layout: StorageLayout,
+  input: {
+    names: readonly string[];
+    index: { mark: IndexFileMark; pending: readonly string[] };
+    root: string | null;
+    trustSeen: boolean;
+  },
+): string[] | undefined {
+  try {
+    const dir = folder(groupsDir(layout));
+    const seen = input.trustSeen ? new Set(entriesOf(join(dir, SEEN))) : new Set<string>();
+    for (const name of input.names) {
+      if (seen.has(name)) continue;
+      const key = readKey(layout, name);
+      if (key === false) continue;
+      addMarkers(layout, name, key);
+    }
+    const pending = [...input.index.pending];
+    writeStamp(layout, {
+      v: 2,
+      boot: bootId(),
+      ...input.index.mark,
+      pending,
+      root: input.root,
+      at: Date.now(),
+    });
+    return pending;
   } catch {
     return undefined;
   }
 }
 
 /**
- * After a listing read the whole root: adds the markers the groups lack for `names` (every session of
- * the root as read), then stamps the groups with `root`, the root's settled change time taken before the
- * root was read (nothing is stamped when it was not settled). Best effort: the groups are a cache.
+ * After a full listing read the root (`names`, read after `index` was and `root` was taken): unless the
+ * stamp already holds for this index file and root, marks what was not seen and stamps that position.
+ * Best effort: the groups are a cache.
  */
-export function refreshGroups(layout: StorageLayout, names: readonly string[], root: string | null): void {
-  if (root === null) return;
+export function afterFullListing(
+  layout: StorageLayout,
+  names: readonly string[],
+  index: { mark: IndexFileMark; pending: readonly string[] },
+  root: string | null,
+): void {
   const stamp = readStamp(layout);
-  if (stamp !== undefined && stamp.root === root && stamp.boot === bootId()) return;
-  try {
-    const dir = groupsDir(layout);
-    if (!realFolder(dir)) return;
-    const byGroup = new Map<string, string[]>();
-    for (const name of names) {
-      const group = groupOf(name);
-      const list = byGroup.get(group);
-      if (list === undefined) byGroup.set(group, [name]);
-      else list.push(name);
-    }
-    for (const [group, members] of byGroup) {
-      const folder = join(dir, group);
-      let present: Set<string>;
-      try {
-        present = new Set(readdirSync(folder));
-      } catch {
-        mkdirSync(folder, { mode: DIR_MODE });
-        present = new Set();
-      }
-      if (!realFolder(folder)) return;
-      for (const name of members) {
-        if (present.has(name)) continue;
-        try {
-          closeSync(openSync(join(folder, name), 'wx', FILE_MODE));
-        } catch {
-          // made meanwhile by another listing
-        }
-      }
-    }
-    const temp = join(dir, `.${STAMP_FILE}.${randomUUID()}.tmp`);
-    writeFileSync(temp, JSON.stringify({ root, boot: bootId() }), { mode: FILE_MODE, flag: 'wx' });
-    renameSync(temp, join(dir, STAMP_FILE));
-  } catch {
-    // read-only root, disk full, a link planted: prefix listings keep reading the root
-  }
+  const sameBoot = stamp !== undefined && stamp.boot === bootId();
+  if (
+    sameBoot &&
+    root !== null &&
+    stamp.root === root &&
+    stamp.log[0] === index.mark.log[0] &&
+    stamp.logId[0] === index.mark.logId[0] &&
+    stamp.logId[1] === index.mark.logId[1]
+  )
+    return;
+  markAndStamp(layout, { names, index, root, trustSeen: sameBoot });
 }

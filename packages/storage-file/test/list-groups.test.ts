@@ -53,10 +53,11 @@ describe('list({ prefix }) through the per-prefix groups', () => {
     await storage.list({ prefix: 'agent-a.' }); // stamps the groups
     expect(readdirSync(join(root, '.list-groups')).sort()).toEqual([
       '.plain',
+      '.seen',
       'agent-a.',
       'agent-ab.',
       'agent-b.',
-      'stamp.json',
+      'log-stamp.json',
     ]);
     for (const prefix of [
       'agent-a.',
@@ -100,6 +101,9 @@ describe('list({ prefix }) through the per-prefix groups', () => {
       join(root, 'agent-a.legacy.json'),
       JSON.stringify(createSessionState({ name: 'agent-a.legacy' })),
     );
+    // Copied in by hand, not through the storage: nothing logs it, the root's change time shows it once
+    // it has settled.
+    settle(root);
     expect(names(await storage.list({ prefix: 'agent-a.' }))).toEqual(await expected(storage, 'agent-a.'));
     expect(names(await storage.list({ prefix: 'agent-a.' }))).toContain('agent-a.copied');
     settle(root);
@@ -132,7 +136,7 @@ describe('list({ prefix }) through the per-prefix groups', () => {
     await saveNew(storage, 'agent-a.1');
     settle(root);
     await storage.list({ prefix: 'agent-a.' });
-    writeFileSync(join(root, '.list-groups', 'stamp.json'), '{"root":');
+    writeFileSync(join(root, '.list-groups', 'log-stamp.json'), '{"v":');
     expect(names(await storage.list({ prefix: 'agent-a.' }))).toEqual(['agent-a.1']);
     rmSync(join(root, '.list-groups'), { recursive: true });
     settle(root);
