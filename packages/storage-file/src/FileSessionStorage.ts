@@ -91,6 +91,11 @@ export class FileSessionStorage implements SessionStorage {
   private readonly options: ResolvedOptions;
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
+  /**
+   * `list({ projectKey })` reads only that project's sessions, through the per-project markers kept with
+   * the sessions (see list-groups.ts).
+   */
+  readonly listFilters: readonly 'projectKey'[] = ['projectKey'];
   /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
   private rootReady = false;
   /** The parsed search index, read again only where it grew. */
