@@ -95,7 +95,7 @@ export class FileSessionStorage implements SessionStorage {
    * `list({ projectKey })` reads only that project's sessions, through the per-project markers kept with
    * the sessions (see list-groups.ts).
    */
-  readonly listFilters: readonly 'projectKey'[] = ['projectKey'];
+  readonly listFilters: NonNullable<SessionStorage['listFilters']> = ['projectKey'];
   /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
   private rootReady = false;
   /** The parsed search index, read again only where it grew. */

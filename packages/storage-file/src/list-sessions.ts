@@ -15,12 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, constants, type Dirent, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import {
-  InvalidArgumentError,
-  isValidSessionName,
-  type ListOptions,
-  type SessionInfo,
-} from '@channelcoder/session-core/model';
+import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core/model';
 import {
   compareListPositions,
   corruptSessionInfo,
@@ -68,8 +63,7 @@ const BATCH = 256;
 const REWRITE_AFTER_MISSES = 16;
 
 export async function listSessions(layout: StorageLayout, options?: ListOptions): Promise<SessionInfo[]> {
-  const { prefix, limit, after } = readListOptions(options);
-  const projectKey = readProjectKey(options);
+  const { prefix, limit, after, projectKey } = readListOptions(options);
   if (projectKey !== undefined)
     return pageSessionInfos(await listProject(layout, prefix, projectKey), options);
   if (limit !== undefined && after === undefined) {
@@ -85,17 +79,6 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
     if (infos !== undefined) return pageSessionInfos(infos, options);
   }
   return pageSessionInfos(await listAll(layout, prefix, false), options);
-}
-
-/** `options.projectKey`, checked. */
-function readProjectKey(options: ListOptions | undefined): string | undefined {
-  const key = (options as { projectKey?: unknown } | undefined)?.projectKey;
-  if (key === undefined) return undefined;
-  if (typeof key !== 'string' || key === '')
-    throw new InvalidArgumentError(
-      `list(): projectKey must be a non-empty string (a Claude Code project folder name), got ${JSON.stringify(key)}`,
-    );
-  return key;
 }
 
 /**
