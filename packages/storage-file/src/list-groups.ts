@@ -6,7 +6,8 @@
  *
  * ```
  * .list-groups/<group>/<name>             an empty file per session: <group> is the name up to its first
- *                                         `.` (included), or `.plain` for names without one
+ *                                         `.` (included), or `.p-` + the first 8 characters of a name
+ *                                         without one
  * .list-groups/.projects/<key>/<name>     an empty file per session whose `metadata.cwd` maps to <key>
  * .list-groups/.seen/<name>               the session's markers above were made (written after them)
  * .list-groups/log-stamp.json             how far the markers are known to be complete (below)
@@ -71,17 +72,30 @@ import { MAX_TAIL_BYTES, SETTLED_MS } from './list-order.js';
 import { NOFOLLOW } from './no-follow.js';
 import { projectKeyOfCwd } from './project-key.js';
 
-const PLAIN_GROUP = '.plain';
+/** Names without a `.` are grouped by their first {@link PLAIN_KEY} characters, in `.p-<those>`. */
+const PLAIN_PREFIX = '.p-';
+const PLAIN_KEY = 8;
 const PROJECTS = NAMES.listProjects;
 const SEEN = NAMES.listSeen;
 const STAMP_FILE = NAMES.listGroupsStamp;
 /** The longest a stamp is trusted while the root keeps changing (a hand-made change is seen by then). */
 export const REFRESH_MS = 5_000;
 
-/** The group of a session name: up to its first `.` (included), else the group of plain names. */
+/** The group of a session name: up to its first `.` (included), else `.p-` + its first 8 characters. */
 export function groupOf(name: string): string {
   const dot = name.indexOf('.');
-  return dot < 0 ? PLAIN_GROUP : name.slice(0, dot + 1);
+  return dot < 0 ? `${PLAIN_PREFIX}${name.slice(0, PLAIN_KEY)}` : name.slice(0, dot + 1);
+}
+
+/** The groups that may hold names starting with `prefix` (no `.` in it), among the folder's entries. */
+function groupsForPrefix(prefix: string, entries: readonly string[]): string[] {
+  return entries.filter((g) =>
+    g.startsWith(PLAIN_PREFIX)
+      ? prefix.length >= PLAIN_KEY
+        ? g === groupOf(prefix)
+        : g.slice(PLAIN_PREFIX.length).startsWith(prefix)
+      : g.startsWith(prefix) && g.endsWith('.'),
+  );
 }
 
 /** A project key usable as a folder name (projectFolderName's output is; anything else has no folder). */
@@ -309,7 +323,7 @@ export function candidateNames(
     } else {
       const groups = query.prefix.includes('.')
         ? [groupOf(query.prefix)]
-        : [PLAIN_GROUP, ...readdirSync(dir).filter((g) => g.startsWith(query.prefix) && g.endsWith('.'))];
+        : groupsForPrefix(query.prefix, readdirSync(dir));
       for (const group of groups) take(entriesOf(join(dir, group)));
     }
     take(pending);

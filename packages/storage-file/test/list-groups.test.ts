@@ -52,7 +52,9 @@ describe('list({ prefix }) through the per-prefix groups', () => {
     settle(root);
     await storage.list({ prefix: 'agent-a.' }); // stamps the groups
     expect(readdirSync(join(root, '.list-groups')).sort()).toEqual([
-      '.plain',
+      '.p-agent-a-',
+      '.p-plain',
+      '.p-plainer',
       '.seen',
       'agent-a.',
       'agent-ab.',
@@ -65,6 +67,12 @@ describe('list({ prefix }) through the per-prefix groups', () => {
       'agent-',
       'agent-b.',
       'plain',
+      'pla',
+      'plainer',
+      'agent-a-',
+      'agent-a-l',
+      'agent-a-legacy-1',
+      'agent-a-legacy-10',
       'agent-ab.',
       'nothing.',
       'zz',

@@ -42,8 +42,8 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     expect(mode(root)).toBe(0o700);
     expect(modes(root)).toEqual([
       '.list-groups 700',
-      '.list-groups/.plain 700',
-      '.list-groups/.plain/secret 600',
+      '.list-groups/.p-secret 700',
+      '.list-groups/.p-secret/secret 600',
       '.list-groups/.seen 700',
       '.list-groups/.seen/secret 600',
       '.list-index.jsonl 600',
@@ -71,8 +71,8 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     await storage.save(await storage.load('old'));
     expect(modes(root)).toEqual([
       '.list-groups 700',
-      '.list-groups/.plain 700',
-      '.list-groups/.plain/old 600',
+      '.list-groups/.p-old 700',
+      '.list-groups/.p-old/old 600',
       '.list-groups/.seen 700',
       '.list-groups/.seen/old 600',
       '.list-index.jsonl 600',

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSessionState, projectFolderName, type SessionInfo } from '@channelcoder/session-core';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,32 @@ describe('list({ projectKey })', () => {
     const rest = await storage.list({ projectKey: keyA, cursor: first[1]!.cursor });
     expect(rest.map((i) => i.name)).toEqual(full.slice(2).map((i) => i.name));
     expect(rest.map((i) => i.cursor)).toEqual(full.slice(2).map((i) => i.cursor));
+  });
+
+  it('reads the markers, not the root: a folder copied in with the root change time put back is not seen', async () => {
+    const root = tempDir();
+    const storage = new FileSessionStorage({ dir: root, fsync: false });
+    await saveIn(storage, 'one', A);
+    await saveIn(storage, 'plainname', A);
+    settle(root);
+    expect(names(await storage.list({ projectKey: keyA }))).toEqual(['one', 'plainname']);
+    const { mtime } = statSync(root);
+    cpSync(join(root, 'one'), join(root, 'hidden'), { recursive: true });
+    cpSync(join(root, 'plainname'), join(root, 'plainname2'), { recursive: true });
+    utimesSync(root, mtime, mtime);
+    // Nothing the storage or a user does: only a listing that reads the root finds them.
+    expect(names(await storage.list({ projectKey: keyA }))).toEqual(['one', 'plainname']);
+    expect(names(await storage.list({ prefix: 'plain' }))).toEqual(['plainname']);
+    expect(names(await storage.list({ prefix: 'plainname' }))).toEqual(['plainname']);
+    expect(names(await storage.list())).toEqual(['hidden', 'one', 'plainname', 'plainname2']);
+    // Once the root's change time moves and settles, a refresh finds them.
+    settle(root);
+    expect(names(await storage.list({ projectKey: keyA }))).toEqual([
+      'hidden',
+      'one',
+      'plainname',
+      'plainname2',
+    ]);
   });
 
   it('follows saves that change the cwd, removals, the trash and restores, at once', async () => {
