@@ -143,7 +143,7 @@ export const FILE_LAYOUT: readonly string[] = [
 export const LAYOUT_PLACEHOLDERS: Readonly<Record<string, string>> = {
   '<name>': '[A-Za-z0-9][A-Za-z0-9._-]{0,127}',
   '<gen>': '\\d{1,15}',
-  '<group>': '(?:[A-Za-z0-9][A-Za-z0-9_-]*\\.|\\.p-[A-Za-z0-9][A-Za-z0-9_-]{0,7})',
+  '<group>': '(?:[A-Za-z0-9][A-Za-z0-9_-]*\\.|\\.p-[A-Za-z0-9][A-Za-z0-9._-]{0,7})',
   '<project>': '[A-Za-z0-9-]{1,230}',
   '<claude id>': '(?:[A-Za-z0-9][A-Za-z0-9_-]{0,127}|~[A-Za-z0-9_-]+)',
   '<uuid>': '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',

@@ -5,9 +5,9 @@
  * `<namePrefix><project>.<session>`; a project is the Claude Code folder name of `metadata.cwd`).
  *
  * ```
- * .list-groups/<group>/<name>             an empty file per session: <group> is the name up to its first
- *                                         `.` (included), or `.p-` + the first 8 characters of a name
- *                                         without one
+ * .list-groups/<group>/<name>             an empty file per session in each of its groups: `.p-` + the
+ *                                         name's first 8 characters, and for a name with a `.` the name
+ *                                         up to its first `.` (included)
  * .list-groups/.projects/<key>/<name>     an empty file per session whose `metadata.cwd` maps to <key>
  * .list-groups/.seen/<name>               the session's markers above were made (written after them)
  * .list-groups/log-stamp.json             how far the markers are known to be complete (below)
@@ -72,30 +72,34 @@ import { MAX_TAIL_BYTES, SETTLED_MS } from './list-order.js';
 import { NOFOLLOW } from './no-follow.js';
 import { projectKeyOfCwd } from './project-key.js';
 
-/** Names without a `.` are grouped by their first {@link PLAIN_KEY} characters, in `.p-<those>`. */
-const PLAIN_PREFIX = '.p-';
-const PLAIN_KEY = 8;
+/** Every name is also in the bucket of its first {@link BUCKET_KEY} characters, `.p-<those>`. */
+const BUCKET_PREFIX = '.p-';
+const BUCKET_KEY = 8;
 const PROJECTS = NAMES.listProjects;
 const SEEN = NAMES.listSeen;
 const STAMP_FILE = NAMES.listGroupsStamp;
 /** The longest a stamp is trusted while the root keeps changing (a hand-made change is seen by then). */
 export const REFRESH_MS = 5_000;
 
-/** The group of a session name: up to its first `.` (included), else `.p-` + its first 8 characters. */
-export function groupOf(name: string): string {
+/**
+ * The groups of a session name: the bucket of its first 8 characters, and for a name with a `.` the
+ * group of the name up to its first `.` (included).
+ */
+export function groupsOf(name: string): string[] {
   const dot = name.indexOf('.');
-  return dot < 0 ? `${PLAIN_PREFIX}${name.slice(0, PLAIN_KEY)}` : name.slice(0, dot + 1);
+  const bucket = `${BUCKET_PREFIX}${name.slice(0, BUCKET_KEY)}`;
+  return dot < 0 ? [bucket] : [bucket, name.slice(0, dot + 1)];
 }
 
-/** The groups that may hold names starting with `prefix` (no `.` in it), among the folder's entries. */
-function groupsForPrefix(prefix: string, entries: readonly string[]): string[] {
-  return entries.filter((g) =>
-    g.startsWith(PLAIN_PREFIX)
-      ? prefix.length >= PLAIN_KEY
-        ? g === groupOf(prefix)
-        : g.slice(PLAIN_PREFIX.length).startsWith(prefix)
-      : g.startsWith(prefix) && g.endsWith('.'),
-  );
+/**
+ * The groups that hold every name starting with `prefix`: its `.` group when it has a `.`; else its bucket
+ * when it is 8 characters or longer; else the buckets starting with it (`entries()`: the groups folder).
+ */
+function groupsForPrefix(prefix: string, entries: () => readonly string[]): string[] {
+  const dot = prefix.indexOf('.');
+  if (dot >= 0) return [prefix.slice(0, dot + 1)];
+  if (prefix.length >= BUCKET_KEY) return [`${BUCKET_PREFIX}${prefix.slice(0, BUCKET_KEY)}`];
+  return entries().filter((g) => g.startsWith(BUCKET_PREFIX + prefix));
 }
 
 /** A project key usable as a folder name (projectFolderName's output is; anything else has no folder). */
@@ -141,7 +145,7 @@ function touch(path: string): void {
 /** Adds the markers of a session (group, project when it has one, then seen). Throws when it cannot. */
 function addMarkers(layout: StorageLayout, name: string, key: string | undefined): void {
   const dir = folder(groupsDir(layout));
-  touch(join(folder(join(dir, groupOf(name))), name));
+  for (const group of groupsOf(name)) touch(join(folder(join(dir, group)), name));
   if (key !== undefined && isKeyFolder(key))
     touch(join(folder(join(folder(join(dir, PROJECTS)), key)), name));
   touch(join(folder(join(dir, SEEN)), name));
@@ -176,7 +180,7 @@ export function unmarkSession(layout: StorageLayout, name: string, key: string |
     if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return;
     rmSync(join(dir, SEEN, name), { force: true });
     unmarkProject(layout, name, key);
-    rmSync(join(dir, groupOf(name), name), { force: true });
+    for (const group of groupsOf(name)) rmSync(join(dir, group, name), { force: true });
   } catch {
     // a link planted or a read-only root: stale markers are filtered when listed
   }
@@ -321,9 +325,7 @@ export function candidateNames(
       if (isKeyFolder(query.projectKey)) take(entriesOf(join(dir, PROJECTS, query.projectKey)));
       else return undefined;
     } else {
-      const groups = query.prefix.includes('.')
-        ? [groupOf(query.prefix)]
-        : groupsForPrefix(query.prefix, readdirSync(dir));
+      const groups = groupsForPrefix(query.prefix, () => readdirSync(dir));
       for (const group of groups) take(entriesOf(join(dir, group)));
     }
     take(pending);

@@ -53,6 +53,9 @@ describe('list({ prefix }) through the per-prefix groups', () => {
     await storage.list({ prefix: 'agent-a.' }); // stamps the groups
     expect(readdirSync(join(root, '.list-groups')).sort()).toEqual([
       '.p-agent-a-',
+      '.p-agent-a.',
+      '.p-agent-ab',
+      '.p-agent-b.',
       '.p-plain',
       '.p-plainer',
       '.seen',
