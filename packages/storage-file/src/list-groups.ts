@@ -22,7 +22,7 @@
  *
  * ```
  * log-stamp.json  { v: 2, boot, log: [index inode, bytes], logId: [index birth time, first bytes],
- *                   pending: [names], root: root change time (ns) or null, at: ms }
+ *                   pending: [[name, since ms]], root: root change time (ns) or null, at: ms }
  * ```
  *
  * A listing with a prefix or a project key then reads the stamp, the index bytes after `log` (the tail:
@@ -191,7 +191,8 @@ interface Stamp {
   boot: string;
   log: [number, number];
   logId: [number, string];
-  pending: string[];
+  /** Sessions with a change begun (intent logged) and not recorded, and since when (ms). */
+  pending: [string, number][];
   root: string | null;
   at: number;
 }
@@ -216,7 +217,7 @@ function readStamp(layout: StorageLayout): Stamp | undefined {
       typeof s.logId[0] === 'number' &&
       typeof s.logId[1] === 'string' &&
       Array.isArray(s.pending) &&
-      s.pending.every((p) => typeof p === 'string') &&
+      s.pending.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number') &&
       (s.root === null || typeof s.root === 'string') &&
       typeof s.at === 'number'
     )
@@ -298,11 +299,6 @@ function parses(line: string): boolean {
   }
 }
 
-/** What a prefix or project listing reads: candidate names (a superset), filtered by the caller. */
-export interface Candidates {
-  names: Set<string>;
-}
-
 /**
  * The names that may be listed for `prefix` (and `projectKey` when given): the markers of the group or
  * project plus the pending changes, after bringing the markers up to date. Undefined when the markers
@@ -313,22 +309,20 @@ export function candidateNames(
   query: { prefix: string; projectKey?: string },
 ): string[] | undefined {
   if (query.projectKey === undefined && query.prefix === '') return undefined;
+  if (query.projectKey !== undefined && !isKeyFolder(query.projectKey)) return undefined;
   try {
-    const pending = updateMarkers(layout);
-    if (pending === undefined) return undefined;
+    const stamp = updateMarkers(layout);
+    if (stamp === undefined) return undefined;
     const dir = groupsDir(layout);
     const names: string[] = [];
     const take = (entries: readonly string[]) => {
       for (const name of entries) if (name.startsWith(query.prefix)) names.push(name);
     };
-    if (query.projectKey !== undefined) {
-      if (isKeyFolder(query.projectKey)) take(entriesOf(join(dir, PROJECTS, query.projectKey)));
-      else return undefined;
-    } else {
-      const groups = groupsForPrefix(query.prefix, () => readdirSync(dir));
-      for (const group of groups) take(entriesOf(join(dir, group)));
-    }
-    take(pending);
+    if (query.projectKey !== undefined) take(entriesOf(join(dir, PROJECTS, query.projectKey)));
+    else
+      for (const group of groupsForPrefix(query.prefix, () => readdirSync(dir)))
+        take(entriesOf(join(dir, group)));
+    take(stamp.pending.map(([name]) => name));
     return [...new Set(names)];
   } catch {
     return undefined;
@@ -344,35 +338,84 @@ function entriesOf(path: string): string[] {
 }
 
 /**
- * Brings the markers up to date and returns the sessions whose change is pending; undefined when that
- * is not possible. Reads the stamp and the tail of the index after it (usually a few lines); refreshes
- * from the root when the stamp cannot be used or the root changed outside the storage.
+ * The stamp brought up to the index's end (the tail's sessions marked, old pending changes settled),
+ * not written; undefined when the stamp cannot be used (missing, another boot, another index file, a
+ * long or foreign tail).
  */
-function updateMarkers(layout: StorageLayout): string[] | undefined {
+function advance(layout: StorageLayout, now: number): { stamp: Stamp; changed: boolean } | undefined {
   const stamp = readStamp(layout);
-  const usable = stamp !== undefined && stamp.boot === bootId();
-  const tail = usable ? readTail(layout, stamp) : undefined;
-  if (!usable || tail === undefined) return refresh(layout, usable);
-  const rootStats = lstatSync(layout.root, { bigint: true });
-  const root = rootStats.mtimeNs.toString();
+  if (stamp === undefined || stamp.boot !== bootId()) return undefined;
+  const tail = readTail(layout, stamp);
+  if (tail === undefined) return undefined;
+  let pending = stamp.pending;
+  let changed = false;
+  if (tail.text !== '') {
+    const applied = applyTail(layout, pending, tail.text, now);
+    if (applied === undefined) return undefined;
+    pending = applied;
+    changed = true;
+  }
+  const settled = settlePending(layout, pending, now);
+  if (settled.length !== pending.length) changed = true;
+  return { stamp: { ...stamp, log: [stamp.log[0], tail.end], pending: settled }, changed };
+}
+
+/**
+ * Brings the markers up to date and returns the stamp that says so; undefined when that is not
+ * possible. Reads the stamp and the tail of the index after it (usually a few lines); refreshes from the
+ * root when the stamp cannot be used or the root changed outside the storage.
+ */
+function updateMarkers(layout: StorageLayout): Stamp | undefined {
+  prepareGroupsDir(layout); // before the root's change time is taken (making it moves the root)
   const now = Date.now();
+  const rootStats = lstatSync(layout.root, { bigint: true });
+  const advanced = advance(layout, now);
+  if (advanced === undefined) {
+    const old = readStamp(layout);
+    return refresh(layout, rootStats, fullIndexPosition(layout, old, now), old?.boot === bootId());
+  }
+  const { stamp, changed } = advanced;
+  const root = rootStats.mtimeNs.toString();
   if (
     root !== stamp.root &&
     (now - Number(rootStats.mtimeMs) >= SETTLED_MS || now - stamp.at >= REFRESH_MS || now < stamp.at)
   )
-    return refresh(layout, true);
-  if (tail.text === '') return stamp.pending;
-  const pending = applyTail(layout, stamp.pending, tail.text);
-  if (pending === undefined) return refresh(layout, true);
-  writeStamp(layout, { ...stamp, log: [stamp.log[0], tail.end], pending });
-  return pending;
+    return refresh(layout, rootStats, stamp, true);
+  if (changed) writeStamp(layout, stamp);
+  return stamp;
+}
+
+/** Pending changes begun this long ago are settled: the session's markers are made from what is stored. */
+const PENDING_MS = 60_000;
+
+/**
+ * Pending changes whose intent is older than {@link PENDING_MS} (a removal, which logs nothing after its
+ * intent, or a writer that died after publishing): the markers of what is stored under the name now are
+ * made and the name is no longer pending.
+ */
+function settlePending(
+  layout: StorageLayout,
+  pending: readonly [string, number][],
+  now: number,
+): [string, number][] {
+  return pending.filter(([name, since]) => {
+    if (now - since < PENDING_MS && since <= now) return true;
+    const key = readKey(layout, name);
+    if (key !== false) addMarkers(layout, name, key);
+    return false;
+  });
 }
 
 /**
  * Adds the markers of every session the tail records as changed; returns what is pending after it, or
  * undefined for a line that is not the index's (read the root instead).
  */
-function applyTail(layout: StorageLayout, before: readonly string[], text: string): string[] | undefined {
+function applyTail(
+  layout: StorageLayout,
+  before: readonly [string, number][],
+  text: string,
+  now: number,
+): [string, number][] | undefined {
   const parsed = parseIndexText(text);
   if (parsed.unreadable > 0) return undefined;
   for (const [name, line] of parsed.entries) {
@@ -381,8 +424,8 @@ function applyTail(layout: StorageLayout, before: readonly string[], text: strin
     if (key === false) continue; // gone again (removed since)
     addMarkers(layout, name, typeof key === 'string' ? key : undefined);
   }
-  const pending = new Set(before.filter((n) => !parsed.entries.has(n)));
-  for (const name of parsed.pending) pending.add(name);
+  const pending = new Map(before.filter(([n]) => !parsed.entries.has(n)));
+  for (const name of parsed.pending) if (!pending.has(name)) pending.set(name, now);
   return [...pending];
 }
 
@@ -431,90 +474,79 @@ export function sessionNamesOf(entries: readonly Dirent[]): string[] {
 }
 
 /**
- * Marks every session of the root not seen yet (every one when `trustSeen` is false) and stamps the
- * index position read before the root. Returns the pending names, undefined when it could not.
+ * The whole index's position and pending changes (parsed in full: only when no stamp can be advanced),
+ * pending ages carried over from the old stamp.
  */
-function refresh(layout: StorageLayout, trustSeen: boolean): string[] | undefined {
-  prepareGroupsDir(layout);
-  const rootStats = lstatSync(layout.root, { bigint: true });
-  const settled = Date.now() - Number(rootStats.mtimeMs) >= SETTLED_MS;
-  // The position and pending changes of the index are taken before the root is read: every change
-  // after this moment is named after it.
-  const index = readIndexPosition(layout);
-  const entries = readdirSync(layout.root, { withFileTypes: true });
-  return markAndStamp(layout, {
-    names: sessionNamesOf(entries),
-    index,
-    root: settled ? rootStats.mtimeNs.toString() : null,
-    trustSeen,
-  });
+function fullIndexPosition(layout: StorageLayout, old: Stamp | undefined, now: number): Position {
+  const index = readIndex(layout);
+  const since = new Map(old?.pending ?? []);
+  return {
+    ...indexMark(index),
+    pending: [...index.pending].map((name): [string, number] => [name, since.get(name) ?? now]),
+  };
 }
 
-/** The index's position and pending changes (the whole index is parsed: a refresh is rare). */
-function readIndexPosition(layout: StorageLayout): { mark: IndexFileMark; pending: string[] } {
-  const index = readIndex(layout);
-  return { mark: indexMark(index), pending: [...index.pending] };
-}
+type Position = Pick<Stamp, 'log' | 'logId' | 'pending'>;
 
 /**
- * After a listing read the whole root (`names`, read after `index` and `root`): adds the markers of the
- * sessions not seen yet and stamps that position. `root` is the root's settled change time taken before
- * (null when it was not settled). Returns the pending names; undefined when nothing could be stamped.
+ * Marks every session of the root not seen yet (every one when `trustSeen` is false) and stamps
+ * `position`, an index position taken before the root is read (every change after it is named after it)
+ * with `rootStats`, the root's change time taken before too. Returns the stamp; undefined when it could
+ * not be written.
  */
-export function markAndStamp(
+function refresh(
   layout: StorageLayout,
-  input: {
-    names: readonly string[];
-    index: { mark: IndexFileMark; pending: readonly string[] };
-    root: string | null;
-    trustSeen: boolean;
-  },
-): string[] | undefined {
+  rootStats: { mtimeMs: bigint; mtimeNs: bigint },
+  position: Position,
+  trustSeen: boolean,
+): Stamp | undefined {
   try {
+    const settled = Date.now() - Number(rootStats.mtimeMs) >= SETTLED_MS;
+    const entries = readdirSync(layout.root, { withFileTypes: true });
     const dir = folder(groupsDir(layout));
-    const seen = input.trustSeen ? new Set(entriesOf(join(dir, SEEN))) : new Set<string>();
-    for (const name of input.names) {
+    const seen = trustSeen ? new Set(entriesOf(join(dir, SEEN))) : new Set<string>();
+    for (const name of sessionNamesOf(entries)) {
       if (seen.has(name)) continue;
       const key = readKey(layout, name);
       if (key === false) continue;
       addMarkers(layout, name, key);
     }
-    const pending = [...input.index.pending];
-    writeStamp(layout, {
+    const stamp: Stamp = {
       v: 2,
       boot: bootId(),
-      ...input.index.mark,
-      pending,
-      root: input.root,
+      log: position.log,
+      logId: position.logId,
+      pending: position.pending,
+      root: settled ? rootStats.mtimeNs.toString() : null,
       at: Date.now(),
-    });
-    return pending;
+    };
+    writeStamp(layout, stamp);
+    return stamp;
   } catch {
     return undefined;
   }
 }
 
 /**
- * After a full listing read the root (`names`, read after `index` was and `root` was taken): unless the
- * stamp already holds for this index file and root, marks what was not seen and stamps that position.
- * Best effort: the groups are a cache.
+ * Before a full listing rewrites the list index: the stamp advanced to the old index's end (undefined
+ * when it cannot be). After the rewrite, {@link restampAfterRewrite} moves it onto the new index file.
  */
-export function afterFullListing(
-  layout: StorageLayout,
-  names: readonly string[],
-  index: { mark: IndexFileMark; pending: readonly string[] },
-  root: string | null,
-): void {
-  const stamp = readStamp(layout);
-  const sameBoot = stamp !== undefined && stamp.boot === bootId();
-  if (
-    sameBoot &&
-    root !== null &&
-    stamp.root === root &&
-    stamp.log[0] === index.mark.log[0] &&
-    stamp.logId[0] === index.mark.logId[0] &&
-    stamp.logId[1] === index.mark.logId[1]
-  )
-    return;
-  markAndStamp(layout, { names, index, root, trustSeen: sameBoot });
+export function stampBeforeRewrite(layout: StorageLayout): Stamp | undefined {
+  try {
+    return advance(layout, Date.now())?.stamp;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stamp moved onto the index file a rewrite wrote (`mark`: its identity and the length written; lines
+ * appended to the old file meanwhile are copied after that, so they are in the new tail). Best effort.
+ */
+export function restampAfterRewrite(layout: StorageLayout, stamp: Stamp, mark: IndexFileMark): void {
+  try {
+    writeStamp(layout, { ...stamp, log: mark.log, logId: mark.logId });
+  } catch {
+    // the next prefix or project listing refreshes the markers from the root
+  }
 }

@@ -28,13 +28,7 @@ import { firstPageFromOrder } from './first-page.js';
 import { isErrno } from './fs-errors.js';
 import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';
-import {
-  afterFullListing,
-  candidateNames,
-  indexMark,
-  prepareGroupsDir,
-  sessionNamesOf,
-} from './list-groups.js';
+import { candidateNames, restampAfterRewrite, sessionNamesOf, stampBeforeRewrite } from './list-groups.js';
 import {
   headStamp,
   type IndexLine,
@@ -183,7 +177,6 @@ const NO_INDEX: ListIndex = { entries: new Map(), lines: 0, pending: new Set() }
 async function listAll(layout: StorageLayout, prefix: string, replaceOrder: boolean): Promise<SessionInfo[]> {
   const full = prefix === '';
   if (full) prepareOrderDir(layout);
-  prepareGroupsDir(layout);
   let root: string | null = null;
   let entries: Dirent[];
   let index: ListIndex;
@@ -196,7 +189,6 @@ async function listAll(layout: StorageLayout, prefix: string, replaceOrder: bool
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
-  const sessionNames = sessionNamesOf(entries);
   const wanted = (name: string) => name.startsWith(prefix) && isValidSessionName(name);
   // A linked entry is listed too (with `error`), never followed.
   const dirs = entries
@@ -232,17 +224,14 @@ async function listAll(layout: StorageLayout, prefix: string, replaceOrder: bool
 
   // Only a full listing has seen every session, so only it may replace the index or the order. Both are
   // caches: if they cannot be written (read-only root, disk full), listings stay correct, only slower.
-  // The per-prefix and per-project markers learn every session of the root (list-groups.ts).
-  const pending = [...index.pending];
   if (full && (misses >= REWRITE_AFTER_MISSES || index.lines > 2 * current.length + 1000)) {
-    // The rewrite moves the root's change time, so the order is written by the next full listing; the
-    // groups are stamped with the new index file.
+    // The rewrite moves the root's change time, so the order is written by the next full listing. The
+    // per-prefix and per-project markers' stamp moves onto the new index file (list-groups.ts).
+    const stamp = stampBeforeRewrite(layout);
     const mark = await rewriteIndex(layout, current, index, randomUUID()).catch(() => undefined);
-    afterFullListing(layout, sessionNames, { mark: mark ?? indexMark(index), pending }, root);
-  } else {
-    afterFullListing(layout, sessionNames, { mark: indexMark(index), pending }, root);
-    if (full)
-      await refreshOrder(layout, orderHeader(index, root), infos, order, replaceOrder).catch(() => undefined);
+    if (stamp !== undefined && mark !== undefined) restampAfterRewrite(layout, stamp, mark);
+  } else if (full) {
+    await refreshOrder(layout, orderHeader(index, root), infos, order, replaceOrder).catch(() => undefined);
   }
   return infos;
 }

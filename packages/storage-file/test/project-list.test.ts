@@ -1,4 +1,13 @@
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createSessionState, projectFolderName, type SessionInfo } from '@channelcoder/session-core';
 import { describe, expect, it } from 'vitest';
@@ -125,6 +134,41 @@ describe('list({ projectKey })', () => {
     await storage.list();
     await saveIn(storage, 'four', A);
     expect(names(await storage.list({ projectKey: keyA }))).toEqual(['four', 'three-again']);
+  });
+
+  it('a whole-store listing that rewrites the list index moves the stamp onto the new index file', async () => {
+    const root = tempDir();
+    const storage = new FileSessionStorage({ dir: root, fsync: false });
+    for (let i = 0; i < 20; i++) await saveIn(storage, `s-${i}`, i % 2 === 0 ? A : B);
+    expect(await storage.list({ projectKey: keyA })).toHaveLength(10); // stamped
+    // Heads touched (new change times): every one is a miss, so the next full listing rewrites the index.
+    const now = new Date();
+    for (let i = 0; i < 20; i++) utimesSync(join(root, `s-${i}`, 'head.json'), now, now);
+    await saveIn(storage, 's-20', A);
+    const before = statSync(join(root, '.list-index.jsonl')).ino;
+    expect(await storage.list()).toHaveLength(21);
+    const stamp = JSON.parse(readFileSync(join(root, '.list-groups', 'log-stamp.json'), 'utf8'));
+    expect(statSync(join(root, '.list-index.jsonl')).ino).not.toBe(before);
+    expect(stamp.log[0]).toBe(statSync(join(root, '.list-index.jsonl')).ino);
+    await saveIn(storage, 's-21', A);
+    expect(await storage.list({ projectKey: keyA })).toHaveLength(12);
+  });
+
+  it('a removal stays pending (read each time) until it is a minute old, then it is settled', async () => {
+    const root = tempDir();
+    const storage = new FileSessionStorage({ dir: root, fsync: false });
+    await saveIn(storage, 'one', A);
+    await saveIn(storage, 'two', A);
+    expect(await storage.list({ projectKey: keyA })).toHaveLength(2);
+    await storage.remove('two');
+    expect(names(await storage.list({ projectKey: keyA }))).toEqual(['one']);
+    const stampPath = join(root, '.list-groups', 'log-stamp.json');
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8'));
+    expect(stamp.pending.map((p: [string, number]) => p[0])).toContain('two');
+    stamp.pending = stamp.pending.map(([n, since]: [string, number]) => [n, since - 120_000]);
+    writeFileSync(stampPath, JSON.stringify(stamp));
+    expect(names(await storage.list({ projectKey: keyA }))).toEqual(['one']);
+    expect(JSON.parse(readFileSync(stampPath, 'utf8')).pending).toEqual([]);
   });
 
   it('finds the sessions of a store written before the markers existed, 3.x files included', async () => {
