@@ -30,8 +30,12 @@
  * a head only for lines without the project key, which older versions write), stamps the new end of the
  * index, and lists the markers of its group or project plus the sessions whose change is still pending.
  * Every candidate's head is read and checked (prefix, project), so a stale marker (a removed or moved
- * session) only costs one `lstat` or head read. Whole-store listings and index rewrites leave the stamp
- * valid: a rewrite stamps the new index file it wrote.
+ * session) only costs one `lstat` or head read. Whole-store listings leave the stamp as it is; one that
+ * rewrites the index first advances the stamp to the old file's end, then moves it onto the new file
+ * (whatever was appended to the old file meanwhile is copied after that point, so it is in the tail).
+ * A pending change (an intent with no listing line after it: a removal, or a save in progress) is read
+ * by every listing until it is a minute old; then the markers of what is stored under the name are made
+ * and it is no longer pending.
  *
  * What the index cannot tell — a session folder copied in or deleted by hand, outside the storage — moves
  * the root folder's change time. When that is no longer the stamp's `root` and has been still for
