@@ -72,7 +72,9 @@ export async function commitSave(
     current !== undefined
       ? projectKeyOfCwd(current.head.info.metadata.cwd)
       : projectKeyOfCwd(legacy?.metadata.cwd);
-  markSession(layout, name, key);
+  // An existing session staying in its project has its markers already (made when it was created or
+  // moved, or by a listing from the index's record of it).
+  if (current === undefined || oldKey !== key) markSession(layout, name, key);
   await announceChange(layout, name);
   const writes = await startWrites([
     () => writeFresh(layout.headTempPath(name), head),

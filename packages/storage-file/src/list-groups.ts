@@ -124,8 +124,13 @@ export function prepareGroupsDir(layout: StorageLayout): void {
   }
 }
 
-/** A real folder at `path` (made if missing; a link or file there throws): nothing goes through a link. */
-function folder(path: string): string {
+/**
+ * A real folder at `path` (made if missing; a link or file there throws): nothing goes through a link.
+ * `verified` holds the folders already checked by the same batch of work.
+ */
+function folder(path: string, verified?: Set<string>): string {
+  if (verified?.has(path)) return path;
+  verified?.add(path);
   try {
     mkdirSync(path, { mode: DIR_MODE });
     return path;
@@ -146,13 +151,21 @@ function touch(path: string): void {
   }
 }
 
-/** Adds the markers of a session (group, project when it has one, then seen). Throws when it cannot. */
-function addMarkers(layout: StorageLayout, name: string, key: string | undefined): void {
-  const dir = folder(groupsDir(layout));
-  for (const group of groupsOf(name)) touch(join(folder(join(dir, group)), name));
+/**
+ * Adds the markers of a session (group, project when it has one, then seen). Throws when it cannot.
+ * `verified`: folders already checked by the same batch (each is checked once per batch).
+ */
+function addMarkers(
+  layout: StorageLayout,
+  name: string,
+  key: string | undefined,
+  verified = new Set<string>(),
+): void {
+  const dir = folder(groupsDir(layout), verified);
+  for (const group of groupsOf(name)) touch(join(folder(join(dir, group), verified), name));
   if (key !== undefined && isKeyFolder(key))
-    touch(join(folder(join(folder(join(dir, PROJECTS)), key)), name));
-  touch(join(folder(join(dir, SEEN)), name));
+    touch(join(folder(join(folder(join(dir, PROJECTS), verified), key), verified), name));
+  touch(join(folder(join(dir, SEEN), verified), name));
 }
 
 /**
@@ -402,10 +415,11 @@ function settlePending(
   pending: readonly [string, number][],
   now: number,
 ): [string, number][] {
+  const verified = new Set<string>();
   return pending.filter(([name, since]) => {
     if (now - since < PENDING_MS && since <= now) return true;
     const key = readKey(layout, name);
-    if (key !== false) addMarkers(layout, name, key);
+    if (key !== false) addMarkers(layout, name, key, verified);
     return false;
   });
 }
@@ -422,11 +436,12 @@ function applyTail(
 ): [string, number][] | undefined {
   const parsed = parseIndexText(text);
   if (parsed.unreadable > 0) return undefined;
+  const verified = new Set<string>();
   for (const [name, line] of parsed.entries) {
     if (parsed.pending.has(name)) continue;
     const key = 'k' in line ? (line as { k?: unknown }).k : readKey(layout, name);
     if (key === false) continue; // gone again (removed since)
-    addMarkers(layout, name, typeof key === 'string' ? key : undefined);
+    addMarkers(layout, name, typeof key === 'string' ? key : undefined, verified);
   }
   const pending = new Map(before.filter(([n]) => !parsed.entries.has(n)));
   for (const name of parsed.pending) if (!pending.has(name)) pending.set(name, now);
@@ -509,11 +524,12 @@ function refresh(
     const entries = readdirSync(layout.root, { withFileTypes: true });
     const dir = folder(groupsDir(layout));
     const seen = trustSeen ? new Set(entriesOf(join(dir, SEEN))) : new Set<string>();
+    const verified = new Set<string>();
     for (const name of sessionNamesOf(entries)) {
       if (seen.has(name)) continue;
       const key = readKey(layout, name);
       if (key === false) continue;
-      addMarkers(layout, name, key);
+      addMarkers(layout, name, key, verified);
     }
     const stamp: Stamp = {
       v: 2,
