@@ -36,7 +36,7 @@ import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
-import { readKey, unmarkSession } from './list-groups.js';
+import { keyBeforeRemoval, unmarkSession } from './list-groups.js';
 import { announceChange } from './list-index.js';
 import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
@@ -495,7 +495,7 @@ export class FileSessionStorage implements SessionStorage {
     const linked = await isLink(dir);
     const hadSession = linked || (await isFile(this.layout.headPath(name)));
     const trash = this.layout.trashPath(name, randomUUID().slice(0, 8));
-    const key = linked ? undefined : readKey(this.layout, name);
+    const key = linked ? undefined : keyBeforeRemoval(this.layout, name);
     await announceChange(this.layout, name);
     let moved = false;
     try {
@@ -512,7 +512,7 @@ export class FileSessionStorage implements SessionStorage {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
     if (moved || removedLegacy) await syncDirectory(this.root, this.options.fsync);
-    if (moved || removedLegacy) unmarkSession(this.layout, name, key === false ? undefined : key);
+    if (moved || removedLegacy) unmarkSession(this.layout, name, key);
     if (moved) await rm(trash, { recursive: true, force: true });
     return hadSession || removedLegacy;
   }

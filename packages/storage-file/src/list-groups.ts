@@ -482,6 +482,16 @@ export function readKey(layout: StorageLayout, name: string): string | undefined
   }
 }
 
+/** {@link readKey} for a session about to be removed: undefined when it cannot tell (never throws). */
+export function keyBeforeRemoval(layout: StorageLayout, name: string): string | undefined {
+  try {
+    const key = readKey(layout, name);
+    return key === false ? undefined : key;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Session names among the root's entries: folders, links and 3.x files with a valid name. */
 export function sessionNamesOf(entries: readonly Dirent[]): string[] {
   return entries.flatMap((e) => {

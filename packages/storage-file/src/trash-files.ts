@@ -54,7 +54,7 @@ import {
 import { DIR_MODE, ensureDirectory, finishWrites, syncDirectory, writeFresh } from './durable-fs.js';
 import { isErrno } from './fs-errors.js';
 import { NAMES, type StorageLayout } from './layout.js';
-import { markSession, readKey, unmarkSession } from './list-groups.js';
+import { keyBeforeRemoval, markSession, unmarkSession } from './list-groups.js';
 import { announceChange } from './list-index.js';
 import { realDirectory } from './no-follow.js';
 import { projectKeyOfCwd } from './project-key.js';
@@ -115,14 +115,14 @@ export async function moveToTrash(
     await syncDirectory(target, fsync);
     await syncDirectory(trashRoot(layout), fsync);
 
-    const key = readKey(layout, name);
+    const key = keyBeforeRemoval(layout, name);
     await announceChange(layout, name);
     // The 3.x file first: the folder (which load prefers) moving is the commit.
     if (hasLegacy) await rename(legacyPath, join(target, LEGACY_FILE));
     if (hasDir) await rename(dir, join(target, SESSION_DIR));
     await syncDirectory(target, fsync);
     await syncDirectory(layout.root, fsync);
-    unmarkSession(layout, name, key === false ? undefined : key);
+    unmarkSession(layout, name, key);
     return entry;
   });
 }
