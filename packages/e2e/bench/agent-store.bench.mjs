@@ -3,6 +3,7 @@
 //     stored through the bridge, half made by channelcoder in other working directories)
 //     (median of interleaved pairs; target ≤ 1.2), with the bridge's default (channelcoder sessions seen)
 //     and with `channelcoderSessions: false`;
+//     and against a store built like the SDK's reference design (reference-stores.mjs; target ≤ 1.5);
 //  2. stored transcript bytes / raw JSONL bytes, over a session of real turns (the real claude CLI against
 //     the in-repo mock API, 4 turns), measured in the backend itself (target ≤ 0.25).
 // Redis and PostgreSQL: CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL, or private servers;
@@ -29,6 +30,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startS3rver } from '../../storage-s3/test/support/s3rver-launcher.mjs';
 import { openStorage } from '../test/support/open-storage.mjs';
+import { openReferenceStore } from './reference-stores.mjs';
 
 const OTHERS = Number(process.env.BENCH_OTHERS ?? 1000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
@@ -250,6 +252,43 @@ async function main() {
             target: '≤ 1.2',
           });
         }
+
+        // Ours (both modes, the crowded storage) ÷ a store built like the SDK's reference design, holding
+        // the same project's sessions and 1,000 sessions of other projects. The SDK publishes reference
+        // stores for S3, Redis and PostgreSQL only.
+        const reference = kind === 'file' ? undefined : await openReferenceStore(crowded[k]);
+        if (reference !== undefined)
+          try {
+            await fill(reference, PROJECT, OWN);
+            for (let p = 0; p < 40; p++) await fill(reference, `-home-dev-other-${p}`, OTHERS / 40, p * 1000);
+            for (const [mode, options] of [
+              ['default', {}],
+              ['channelcoderSessions: false', { channelcoderSessions: false }],
+            ]) {
+              const ours = toAgentSessionStore(b.storage, options);
+              const check = [await ours.listSessions(PROJECT), await reference.listSessions(PROJECT)];
+              if (check[0].length !== OWN || check[1].length !== OWN)
+                throw new Error(
+                  `${kind}: listed ${check[0].length} and ${check[1].length} (reference), expected ${OWN}`,
+                );
+              const ratios = [];
+              for (let i = 0; i < PAIRS + 2; i++) {
+                const first = i % 2 === 0;
+                const tR = first ? await time(() => reference.listSessions(PROJECT)) : 0;
+                const tO = await time(() => ours.listSessions(PROJECT));
+                const tR2 = first ? tR : await time(() => reference.listSessions(PROJECT));
+                if (i >= 2) ratios.push(tO / tR2);
+              }
+              rows.push({
+                kind,
+                measure: `listSessions, ${OTHERS} others: ours ÷ reference design (${mode})`,
+                value: median(ratios),
+                target: '≤ 1.5',
+              });
+            }
+          } finally {
+            await reference.close();
+          }
 
         // Stored transcript bytes ÷ raw: the backend's bytes with the transcript minus without it.
         // The session exists first (its head is not counted), then its transcript is stored.

@@ -627,9 +627,11 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   async listSessions(projectKey: string): Promise<Array<{ sessionId: string; mtime: number }>> {
-    const [infos, legacy] = await Promise.all([
+    // The bridge's sessions, those of earlier versions' names and channelcoder's, read side by side.
+    const [infos, legacy, made] = await Promise.all([
       this.storage.list({ prefix: this.projectPrefix(projectKey) }),
       this.storage.list({ prefix: this.legacyProjectPrefix(projectKey) }),
+      this.withChannelcoder ? this.channelcoderSessions(projectKey) : [],
     ]);
     const out: Array<{ sessionId: string; mtime: number }> = [];
     const seen = new Set<string>();
@@ -640,12 +642,10 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       seen.add(info.currentSessionId);
       out.push({ sessionId: info.currentSessionId, mtime: info.lastActive.getTime() });
     }
-    if (this.withChannelcoder) {
-      for (const session of await this.channelcoderSessions(projectKey)) {
-        if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
-        seen.add(session.currentSessionId);
-        out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
-      }
+    for (const session of made) {
+      if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
+      seen.add(session.currentSessionId);
+      out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
     }
     return out;
   }
