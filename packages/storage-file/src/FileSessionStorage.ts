@@ -36,6 +36,7 @@ import { DIR_MODE, ensureDirectory, syncDirectory } from './durable-fs.js';
 import { explicitSessionFile } from './explicit-path.js';
 import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
+import { keyBeforeRemoval, unmarkSession } from './list-groups.js';
 import { announceChange } from './list-index.js';
 import { listSessions } from './list-sessions.js';
 import { realDirectory } from './no-follow.js';
@@ -90,6 +91,11 @@ export class FileSessionStorage implements SessionStorage {
   private readonly options: ResolvedOptions;
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
+  /**
+   * `list({ projectKey })` reads only that project's sessions, through the per-project markers kept with
+   * the sessions (see list-groups.ts).
+   */
+  readonly listFilters: NonNullable<SessionStorage['listFilters']> = ['projectKey'];
   /** Set once the root and its locks folder exist; reset if they vanish (someone deleted the root). */
   private rootReady = false;
   /** The parsed search index, read again only where it grew. */
@@ -489,6 +495,7 @@ export class FileSessionStorage implements SessionStorage {
     const linked = await isLink(dir);
     const hadSession = linked || (await isFile(this.layout.headPath(name)));
     const trash = this.layout.trashPath(name, randomUUID().slice(0, 8));
+    const key = linked ? undefined : keyBeforeRemoval(this.layout, name);
     await announceChange(this.layout, name);
     let moved = false;
     try {
@@ -505,6 +512,7 @@ export class FileSessionStorage implements SessionStorage {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
     if (moved || removedLegacy) await syncDirectory(this.root, this.options.fsync);
+    if (moved || removedLegacy) unmarkSession(this.layout, name, key);
     if (moved) await rm(trash, { recursive: true, force: true });
     return hadSession || removedLegacy;
   }

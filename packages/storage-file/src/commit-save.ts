@@ -18,8 +18,10 @@ import { assertRevision, planMessageWrite, toWireMessage } from '@channelcoder/s
 import { ensureDirectory, finishWrites, publish, startWrites, writeAt, writeFresh } from './durable-fs.js';
 import { encodeHead, type MessagesRef } from './head-file.js';
 import { isMessagesFileName, messagesFileName, type StorageLayout } from './layout.js';
+import { markSession, unmarkProject } from './list-groups.js';
 import { announceChange, listedFields, recordInIndex } from './list-index.js';
 import { realDirectory } from './no-follow.js';
+import { projectKeyOfCwd } from './project-key.js';
 import { readHead, readLegacyFile } from './session-reader.js';
 
 /**
@@ -63,6 +65,16 @@ export async function commitSave(
     writeMessages = () => writeFresh(path, data);
   }
   const head = Buffer.from(encodeHead(state, revision, ref), 'utf8');
+  // The per-prefix and per-project markers before anything is published (list-groups.ts); a save that
+  // changes the working directory moves the session to its new project (the old marker goes after).
+  const key = projectKeyOfCwd(state.metadata.cwd);
+  const oldKey =
+    current !== undefined
+      ? projectKeyOfCwd(current.head.info.metadata.cwd)
+      : projectKeyOfCwd(legacy?.metadata.cwd);
+  // An existing session staying in its project has its markers already (made when it was created or
+  // moved, or by a listing from the index's record of it).
+  if (current === undefined || oldKey !== key) markSession(layout, name, key);
   await announceChange(layout, name);
   const writes = await startWrites([
     () => writeFresh(layout.headTempPath(name), head),
@@ -78,7 +90,13 @@ export async function commitSave(
     Promise.allSettled([
       plan.mode === 'rewrite' ? removeOtherGenerations(dir, ref.messages) : undefined,
       legacy === undefined ? undefined : rm(layout.legacyPath(name), { force: true }),
-      recordInIndex(layout, name, listedFields({ ...state, messageCount: state.messages.length })),
+      recordInIndex(
+        layout,
+        name,
+        listedFields({ ...state, messageCount: state.messages.length }),
+        key ?? null,
+      ),
+      oldKey !== key ? Promise.resolve().then(() => unmarkProject(layout, name, oldKey)) : undefined,
     ]),
   );
 }

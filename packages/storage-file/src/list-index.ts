@@ -18,7 +18,7 @@
  * copies over whatever was appended to the old file after it read it: no line is lost to a rewrite.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
-import { lstat, open, rename, writeFile } from 'node:fs/promises';
+import { lstat, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionInfo } from '@channelcoder/session-core/model';
 import { encodeListCursor, type WireHeadInfo } from '@channelcoder/session-core/storage-kit';
@@ -53,6 +53,11 @@ export interface IndexLine {
   /** Stamp of the head file this line describes. */
   s: HeadStamp;
   f: ListedFields;
+  /**
+   * The session's project key (`null`: none), written by saves that keep the per-project markers
+   * (list-groups.ts); lines without it (older versions, listings) make a listing read the head for it.
+   */
+  k?: string | null;
 }
 
 export interface ListIndex {
@@ -86,8 +91,10 @@ export async function recordInIndex(
   layout: StorageLayout,
   name: string,
   fields: ListedFields,
+  key?: string | null,
 ): Promise<void> {
   const line: IndexLine = { n: name, s: headStamp(await lstat(layout.headPath(name))), f: fields };
+  if (key !== undefined) line.k = key;
   await appendLine(layout, JSON.stringify(line));
 }
 
@@ -101,14 +108,15 @@ export async function recordIntent(layout: StorageLayout, name: string): Promise
 
 /**
  * Announces a change before it is published. When the index cannot take the line (a link in its place,
- * disk full), the first-page order is withdrawn instead, so no listing trusts it; when even that fails,
- * the change is refused (nothing was published yet).
+ * disk full), the first-page order and the groups' stamp (list-groups.ts) are withdrawn instead, so no
+ * listing trusts them; when even that fails, the change is refused (nothing was published yet).
  */
 export async function announceChange(layout: StorageLayout, name: string): Promise<void> {
   try {
     await recordIntent(layout, name);
   } catch {
     await withdrawOrder(layout);
+    await rm(join(layout.root, NAMES.listGroups, NAMES.listGroupsStamp), { force: true });
   }
 }
 
@@ -150,6 +158,12 @@ export function readIndex(layout: StorageLayout): ListIndex {
   }
   const file = { ino, born, start: indexStart(bytes), bytes: bytes.length };
   return { ...parseIndexText(bytes.toString('utf8')), file };
+}
+
+/** An index file and a position in it: [inode, bytes] and [birth time, first bytes]. */
+export interface IndexFileMark {
+  log: [number, number];
+  logId: [number, string];
 }
 
 /** The first bytes of an index file, which tell two files on one inode apart. */
@@ -262,14 +276,14 @@ export async function rewriteIndex(
   lines: readonly IndexLine[],
   read: ListIndex,
   nonce: string,
-): Promise<void> {
+): Promise<IndexFileMark | undefined> {
   const path = indexPath(layout);
   let old: Awaited<ReturnType<typeof open>> | undefined;
   if (read.file !== undefined) {
     old = await open(path, constants.O_RDONLY | NOFOLLOW).catch(() => undefined);
     if (old === undefined || (await old.stat()).ino !== read.file.ino) {
       await old?.close();
-      return;
+      return undefined;
     }
   }
   try {
@@ -279,13 +293,20 @@ export async function rewriteIndex(
       [...read.pending].map((p) => `\n${JSON.stringify({ p })}`).join('');
     // Created exclusively (a unique name, never through a link); the rename replaces a link, not its target.
     await writeFile(temp, text, { mode: FILE_MODE, flag: 'wx' });
+    const bytes = Buffer.from(text, 'utf8');
+    const written = await lstat(temp);
     await rename(temp, path);
-    if (old === undefined || read.file === undefined) return;
+    const mark: IndexFileMark = {
+      log: [written.ino, bytes.length],
+      logId: [written.birthtimeMs, indexStart(bytes)],
+    };
+    if (old === undefined || read.file === undefined) return mark;
     const { size } = await old.stat();
-    if (size <= read.file.bytes) return;
+    if (size <= read.file.bytes) return mark;
     const late = Buffer.alloc(size - read.file.bytes);
     await old.read(late, 0, late.length, read.file.bytes);
     for (const line of late.toString('utf8').split('\n')) if (line !== '') await appendLine(layout, line);
+    return mark;
   } finally {
     await old?.close();
   }

@@ -28,7 +28,7 @@ import { firstPageFromOrder } from './first-page.js';
 import { isErrno } from './fs-errors.js';
 import { decodeHead } from './head-file.js';
 import type { StorageLayout } from './layout.js';
-import { namesFromGroups, prepareGroupsDir, refreshGroups } from './list-groups.js';
+import { candidateNames, restampAfterRewrite, sessionNamesOf, stampBeforeRewrite } from './list-groups.js';
 import {
   headStamp,
   type IndexLine,
@@ -49,6 +49,7 @@ import {
   writeOrder,
 } from './list-order.js';
 import { NOFOLLOW, RefusedLinkError } from './no-follow.js';
+import { projectKeyOfCwd } from './project-key.js';
 import { readLegacyFile } from './session-reader.js';
 
 const BATCH = 256;
@@ -56,7 +57,9 @@ const BATCH = 256;
 const REWRITE_AFTER_MISSES = 16;
 
 export async function listSessions(layout: StorageLayout, options?: ListOptions): Promise<SessionInfo[]> {
-  const { prefix, limit, after } = readListOptions(options);
+  const { prefix, limit, after, projectKey } = readListOptions(options);
+  if (projectKey !== undefined)
+    return pageSessionInfos(await listProject(layout, prefix, projectKey), options);
   if (limit !== undefined && after === undefined) {
     const page = await firstPageFromOrder(layout, options ?? {}, (name, index) =>
       freshEntry(layout, name, index),
@@ -73,18 +76,12 @@ export async function listSessions(layout: StorageLayout, options?: ListOptions)
 }
 
 /**
- * The sessions starting with `prefix`, from the markers of their group (list-groups.ts) when those are
- * known to be complete: each is read as a full listing reads it (heads read, the list index not: reading
- * it would cost every session's line). Undefined when the root must be read instead.
+ * The sessions starting with `prefix`, from the markers of their group (list-groups.ts), brought up to
+ * date first: each is read as a full listing reads it (heads read, the list index not: reading it would
+ * cost every session's line). Undefined when the root must be read instead.
  */
 async function listFromGroups(layout: StorageLayout, prefix: string): Promise<SessionInfo[] | undefined> {
-  let root: string | null;
-  try {
-    root = settledRootTime(layout);
-  } catch {
-    return undefined;
-  }
-  const names = namesFromGroups(layout, prefix, root);
+  const names = candidateNames(layout, { prefix });
   if (names === undefined) return undefined;
   const infos: SessionInfo[] = [];
   for (let start = 0; start < names.length; start += BATCH) {
@@ -97,6 +94,79 @@ async function listFromGroups(layout: StorageLayout, prefix: string): Promise<Se
   return infos;
 }
 
+/**
+ * The sessions of one project (starting with `prefix`): the project's markers when they can be brought
+ * up to date, else every session of the root; each head is read and its `metadata.cwd` checked, so a
+ * stale marker (a session moved or removed) is never listed. Sessions that cannot be read, links and
+ * sessions without `metadata.cwd` belong to no project.
+ */
+async function listProject(
+  layout: StorageLayout,
+  prefix: string,
+  projectKey: string,
+): Promise<SessionInfo[]> {
+  let names = candidateNames(layout, { prefix, projectKey });
+  if (names === undefined) {
+    try {
+      names = sessionNamesOf(readdirSync(layout.root, { withFileTypes: true })).filter((n) =>
+        n.startsWith(prefix),
+      );
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+  }
+  const infos: SessionInfo[] = [];
+  for (let start = 0; start < names.length; start += BATCH) {
+    if (start > 0) await yieldToEventLoop();
+    for (const name of names.slice(start, start + BATCH)) {
+      const info = await projectEntry(layout, name, projectKey);
+      if (info !== undefined) infos.push(info);
+    }
+  }
+  return infos;
+}
+
+/** The listing entry of `name` when it is a readable session of project `key`. */
+async function projectEntry(
+  layout: StorageLayout,
+  name: string,
+  key: string,
+): Promise<SessionInfo | undefined> {
+  if (!isValidSessionName(name)) return undefined;
+  const path = layout.headPath(name);
+  const folder = lstatSync(layout.sessionDir(name), { throwIfNoEntry: false });
+  if (folder?.isSymbolicLink()) return undefined;
+  if (folder?.isDirectory()) {
+    let text: string | undefined;
+    try {
+      text = readNoFollow(path);
+    } catch {
+      text = undefined; // no committed head (yet), a link, unreadable
+    }
+    if (text !== undefined) {
+      try {
+        const head = decodeHead(text, { name, location: path });
+        return projectKeyOfCwd(head.info.metadata.cwd) === key
+          ? sessionInfoFromHead(head.info, { name, path })
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  const legacyPath = layout.legacyPath(name);
+  if (lstatSync(legacyPath, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+  try {
+    const state = await readLegacyFile(legacyPath, name);
+    if (state === undefined || projectKeyOfCwd(state.metadata.cwd) !== key) return undefined;
+    const { messages, ...head } = state;
+    return sessionInfoFromHead({ ...head, messageCount: messages.length }, { name, path: legacyPath });
+  } catch {
+    return undefined;
+  }
+}
+
 const NO_INDEX: ListIndex = { entries: new Map(), lines: 0, pending: new Set() };
 
 /**
@@ -107,29 +177,18 @@ const NO_INDEX: ListIndex = { entries: new Map(), lines: 0, pending: new Set() }
 async function listAll(layout: StorageLayout, prefix: string, replaceOrder: boolean): Promise<SessionInfo[]> {
   const full = prefix === '';
   if (full) prepareOrderDir(layout);
-  prepareGroupsDir(layout);
   let root: string | null = null;
   let entries: Dirent[];
+  let index: ListIndex;
   try {
     // Taken before anything is read: a change after this moment moves the root or appends to the index.
     root = settledRootTime(layout);
+    index = readIndex(layout);
     entries = readdirSync(layout.root, { withFileTypes: true });
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
-  // Every session of the root, for the per-prefix groups (list-groups.ts).
-  refreshGroups(
-    layout,
-    entries.flatMap((e) => {
-      const legacy = (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json');
-      const name = legacy ? e.name.slice(0, -'.json'.length) : e.name;
-      const listed = legacy || e.isDirectory() || e.isSymbolicLink();
-      return listed && isValidSessionName(name) ? [name] : [];
-    }),
-    root,
-  );
-  const index = readIndex(layout);
   const wanted = (name: string) => name.startsWith(prefix) && isValidSessionName(name);
   // A linked entry is listed too (with `error`), never followed.
   const dirs = entries
@@ -166,8 +225,11 @@ async function listAll(layout: StorageLayout, prefix: string, replaceOrder: bool
   // Only a full listing has seen every session, so only it may replace the index or the order. Both are
   // caches: if they cannot be written (read-only root, disk full), listings stay correct, only slower.
   if (full && (misses >= REWRITE_AFTER_MISSES || index.lines > 2 * current.length + 1000)) {
-    // The rewrite moves the root's change time, so the order is written by the next full listing.
-    await rewriteIndex(layout, current, index, randomUUID()).catch(() => undefined);
+    // The rewrite moves the root's change time, so the order is written by the next full listing. The
+    // per-prefix and per-project markers' stamp moves onto the new index file (list-groups.ts).
+    const stamp = stampBeforeRewrite(layout);
+    const mark = await rewriteIndex(layout, current, index, randomUUID()).catch(() => undefined);
+    if (stamp !== undefined && mark !== undefined) restampAfterRewrite(layout, stamp, mark);
   } else if (full) {
     await refreshOrder(layout, orderHeader(index, root), infos, order, replaceOrder).catch(() => undefined);
   }

@@ -54,8 +54,10 @@ import {
 import { DIR_MODE, ensureDirectory, finishWrites, syncDirectory, writeFresh } from './durable-fs.js';
 import { isErrno } from './fs-errors.js';
 import { NAMES, type StorageLayout } from './layout.js';
+import { keyBeforeRemoval, markSession, unmarkSession } from './list-groups.js';
 import { announceChange } from './list-index.js';
 import { realDirectory } from './no-follow.js';
+import { projectKeyOfCwd } from './project-key.js';
 import type { SearchIndex } from './search-index.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
 import { loadTranscriptEntries } from './transcript-files.js';
@@ -113,12 +115,14 @@ export async function moveToTrash(
     await syncDirectory(target, fsync);
     await syncDirectory(trashRoot(layout), fsync);
 
+    const key = keyBeforeRemoval(layout, name);
     await announceChange(layout, name);
     // The 3.x file first: the folder (which load prefers) moving is the commit.
     if (hasLegacy) await rename(legacyPath, join(target, LEGACY_FILE));
     if (hasDir) await rename(dir, join(target, SESSION_DIR));
     await syncDirectory(target, fsync);
     await syncDirectory(layout.root, fsync);
+    unmarkSession(layout, name, key);
     return entry;
   });
 }
@@ -153,7 +157,8 @@ export async function restoreFromTrash(
     // A restore by another process under another name took it meanwhile.
     if (!hasDir && !hasLegacy) throw trashEntryNotFound(id, layout.root);
 
-    await indexWords(files, source, target, hasDir);
+    const key = await indexWords(files, source, target, hasDir);
+    markSession(layout, target, key);
     await announceChange(layout, target);
     try {
       if (hasDir) await rename(join(source, SESSION_DIR), layout.sessionDir(target));
@@ -275,9 +280,14 @@ async function listingEntry(layout: StorageLayout, name: string, hasDir: boolean
 /**
  * Before a restore commits: the words of the session (messages and transcripts) go to the search index
  * under the name it returns to, as a save would write them. A session that cannot be read has none
- * (search skips it like the scan does).
+ * (search skips it like the scan does). Returns the session's project key (for its markers).
  */
-async function indexWords(files: TrashFiles, source: string, target: string, hasDir: boolean): Promise<void> {
+async function indexWords(
+  files: TrashFiles,
+  source: string,
+  target: string,
+  hasDir: boolean,
+): Promise<string | undefined> {
   let state: SessionState | undefined;
   const transcripts: unknown[][] = [];
   try {
@@ -293,9 +303,10 @@ async function indexWords(files: TrashFiles, source: string, target: string, has
       state = await readLegacyFile(join(source, LEGACY_FILE), target);
     }
   } catch {
-    return;
+    return undefined;
   }
   if (state !== undefined) await files.searchIndex.beforeRestore(target, state, transcripts);
+  return projectKeyOfCwd(state?.metadata.cwd);
 }
 
 async function writeDurably(path: string, text: string, fsync: boolean): Promise<void> {

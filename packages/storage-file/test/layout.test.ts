@@ -128,6 +128,7 @@ describe('FILE_LAYOUT', () => {
       );
     });
     const state = stateWith(3, 'worked');
+    state.metadata.cwd = '/work/project'; // a project: its per-project marker
     await storage.save(state);
     state.messages.push(message('m3'));
     await storage.save(state);

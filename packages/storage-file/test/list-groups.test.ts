@@ -52,11 +52,17 @@ describe('list({ prefix }) through the per-prefix groups', () => {
     settle(root);
     await storage.list({ prefix: 'agent-a.' }); // stamps the groups
     expect(readdirSync(join(root, '.list-groups')).sort()).toEqual([
-      '.plain',
+      '.p-agent-a-',
+      '.p-agent-a.',
+      '.p-agent-ab',
+      '.p-agent-b.',
+      '.p-plain',
+      '.p-plainer',
+      '.seen',
       'agent-a.',
       'agent-ab.',
       'agent-b.',
-      'stamp.json',
+      'log-stamp.json',
     ]);
     for (const prefix of [
       'agent-a.',
@@ -64,6 +70,12 @@ describe('list({ prefix }) through the per-prefix groups', () => {
       'agent-',
       'agent-b.',
       'plain',
+      'pla',
+      'plainer',
+      'agent-a-',
+      'agent-a-l',
+      'agent-a-legacy-1',
+      'agent-a-legacy-10',
       'agent-ab.',
       'nothing.',
       'zz',
@@ -100,6 +112,9 @@ describe('list({ prefix }) through the per-prefix groups', () => {
       join(root, 'agent-a.legacy.json'),
       JSON.stringify(createSessionState({ name: 'agent-a.legacy' })),
     );
+    // Copied in by hand, not through the storage: nothing logs it, the root's change time shows it once
+    // it has settled.
+    settle(root);
     expect(names(await storage.list({ prefix: 'agent-a.' }))).toEqual(await expected(storage, 'agent-a.'));
     expect(names(await storage.list({ prefix: 'agent-a.' }))).toContain('agent-a.copied');
     settle(root);
@@ -132,7 +147,7 @@ describe('list({ prefix }) through the per-prefix groups', () => {
     await saveNew(storage, 'agent-a.1');
     settle(root);
     await storage.list({ prefix: 'agent-a.' });
-    writeFileSync(join(root, '.list-groups', 'stamp.json'), '{"root":');
+    writeFileSync(join(root, '.list-groups', 'log-stamp.json'), '{"v":');
     expect(names(await storage.list({ prefix: 'agent-a.' }))).toEqual(['agent-a.1']);
     rmSync(join(root, '.list-groups'), { recursive: true });
     settle(root);

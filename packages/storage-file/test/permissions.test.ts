@@ -41,6 +41,11 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     expect(mode(join(parent, 'deep'))).toBe(0o700);
     expect(mode(root)).toBe(0o700);
     expect(modes(root)).toEqual([
+      '.list-groups 700',
+      '.list-groups/.p-secret 700',
+      '.list-groups/.p-secret/secret 600',
+      '.list-groups/.seen 700',
+      '.list-groups/.seen/secret 600',
       '.list-index.jsonl 600',
       '.locks 700',
       '.search-index.jsonl 600',
@@ -65,6 +70,11 @@ describe('FileSessionStorage permissions (conversations hold secrets)', () => {
     const storage = new FileSessionStorage(root);
     await storage.save(await storage.load('old'));
     expect(modes(root)).toEqual([
+      '.list-groups 700',
+      '.list-groups/.p-old 700',
+      '.list-groups/.p-old/old 600',
+      '.list-groups/.seen 700',
+      '.list-groups/.seen/old 600',
       '.list-index.jsonl 600',
       '.locks 700',
       '.search-index.jsonl 600',

@@ -82,6 +82,7 @@ describe('FileSessionStorage transcripts (portable sessions)', () => {
     }
     expect(readdirSync(join(root, 'portable', 'transcripts')).every((f) => !f.includes('/'))).toBe(true);
     expect(readdirSync(root).sort()).toEqual([
+      '.list-groups',
       '.list-index.jsonl',
       '.locks',
       '.search-index.jsonl',
