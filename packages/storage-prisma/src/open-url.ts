@@ -5,6 +5,7 @@
  * `@prisma/adapter-pg` (PostgreSQL) or `@prisma/adapter-libsql` (SQLite), and applies the shipped
  * migrations first unless told not to.
  */
+import { createRequire } from 'node:module';
 import { StorageUnavailableError } from '@channelcoder/session-core';
 import { type DatabaseTarget, isValidSchemaName, PrismaUrlError, parseDatabaseUrl } from './database-url.js';
 import { importDriver, loadOrExplain } from './drivers.js';
@@ -106,6 +107,14 @@ interface Connectors {
   PrismaClient: ClientClass;
 }
 
+/** The `pg` module `@prisma/adapter-pg` itself uses (a dependency of it, resolved from it). */
+function adapterPg(): { Pool: new (config: object) => object } {
+  const require = createRequire(import.meta.url);
+  return createRequire(require.resolve('@prisma/adapter-pg'))('pg') as {
+    Pool: new (config: object) => object;
+  };
+}
+
 async function connectors(
   target: DatabaseTarget,
   options: OpenPrismaSessionStorageOptions,
@@ -131,20 +140,23 @@ async function connectors(
       ['@prisma/client'],
       () => import('./generated/postgresql/client.js'),
     );
-    // A pool per factory.connect(); ended when the client disconnects (or the migration run ends).
-    const make = (max: number) =>
-      new PrismaPg(
-        {
-          connectionString: target.connectionString,
-          max,
-          connectionTimeoutMillis: connectTimeoutMs,
-          keepAlive: true,
-        },
-        // Idle connections that die (server restart) are dropped by the pool; calls report failures.
-        { ...(schema === undefined ? {} : { schema }), onPoolError: () => {} },
-      );
+    const poolConfig = (max: number) => ({
+      connectionString: target.connectionString,
+      max,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+    });
+    // Idle connections that die (server restart) are dropped by the pool; calls report failures.
+    const adapterOptions = { ...(schema === undefined ? {} : { schema }), onPoolError: () => {} };
+    // The migration run: a pool of its own, ended when the run ends.
+    const make = (max: number) => new PrismaPg(poolConfig(max), adapterOptions);
+    // The storage's client: on a `pg` Pool made here (the adapter's own `pg`, so it is the class the adapter
+    // knows), so the storage runs its load and append statements on that pool (see underlyingPool); the
+    // adapter ends it when the client disconnects.
+    const { Pool } = adapterPg();
+    const pool = new Pool(poolConfig(poolSize));
     return {
-      factory: make(poolSize),
+      factory: new PrismaPg(pool, { ...adapterOptions, disposeExternalPool: true }),
       migrationFactory: () => make(1),
       schema,
       PrismaClient: PrismaClient as unknown as ClientClass,
@@ -204,6 +216,10 @@ function guardedClient(client: OwnedClient, closed: () => boolean): ChannelCoder
     },
     get _runtimeDataModel() {
       return c._runtimeDataModel;
+    },
+    // The adapter factory (its pg Pool and schema): the storage runs its load and append statements there.
+    get _engineConfig() {
+      return c._engineConfig;
     },
     $transaction: (...args: unknown[]) => open(c).$transaction(...args),
     $queryRawUnsafe: (...args: unknown[]) =>

@@ -113,11 +113,18 @@ describe('openPrismaSessionStorage on PostgreSQL', () => {
     expect(loaded.revision).toBe(1);
     expect((await storage.list()).map((s) => [s.name, s.messageCount])).toEqual([['invoice-help', 2]]);
     expect(typeof storage.appendTranscript).toBe('function');
+    // Its client runs on a pg Pool the storage reaches, so loads and appends run there as prepared statements.
+    const pool = (storage as unknown as { pool?: { ended?: boolean } }).pool;
+    expect(pool).toBeDefined();
+    await storage.appendTranscript?.('invoice-help', 'c1', [{ type: 'user', uuid: 'u1' }], 0);
+    expect(await storage.loadTranscript?.('invoice-help', 'c1')).toEqual([{ type: 'user', uuid: 'u1' }]);
 
     await opened.close();
     await opened.close();
+    expect(pool?.ended).toBe(true);
     // The client is gone: calls fail instead of quietly opening a new pool.
     expect(StorageUnavailableError.is(await errorOf(storage.list()))).toBe(true);
+    expect(StorageUnavailableError.is(await errorOf(storage.load('invoice-help')))).toBe(true);
   });
 
   it('a second open applies nothing and sees what the first stored (storage.close() closes too)', async () => {
