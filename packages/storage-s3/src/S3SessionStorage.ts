@@ -49,11 +49,18 @@ import {
   withLease,
 } from './head-lease.js';
 import { headText, readStoredHead, type StoredHead } from './head-record.js';
-import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
+import {
+  indexedHeadOf,
+  indexKeyFor,
+  parseIndexKey,
+  parseNamedKey,
+  projectKeyOfHead,
+  unverifiedIndexKey,
+} from './index-entry.js';
 import { KeyLayout, type PartRef, partIdOfKey, partSequence } from './keys.js';
 import { ObjectStore } from './object-store.js';
 import { planParts } from './part-plan.js';
-import { listSessions } from './session-listing.js';
+import { type ListingContext, listSessions, namedKeysFor } from './session-listing.js';
 import { TranscriptChunks } from './transcripts.js';
 import { S3Trash, trashedAsOf } from './trash.js';
 
@@ -122,10 +129,14 @@ export class S3SessionStorage implements SessionStorage {
   private readonly keys: KeyLayout;
   private readonly objects: ObjectStore;
   private readonly compactAfterParts: number;
+  /** `list({ projectKey })` reads only that project's entries (`by-project/`, see index-entry.ts). */
+  readonly listFilters: readonly 'projectKey'[] = ['projectKey'];
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly transcripts: TranscriptChunks;
   private readonly trash: S3Trash;
+  /** What `list()` needs; `indexState` remembers that the name-ordered entries are complete. */
+  private readonly listing: ListingContext;
 
   constructor(options: S3SessionStorageOptions) {
     const {
@@ -153,11 +164,20 @@ export class S3SessionStorage implements SessionStorage {
     this.objects = new ObjectStore(client, bucket, callTimeoutMs);
     this.compactAfterParts = compactAfterParts;
     this.transcripts = new TranscriptChunks(this.objects, this.keys);
+    this.listing = {
+      objects: this.objects,
+      keys: this.keys,
+      indexState: { complete: false },
+      projectKeyOf: (stored) => projectKeyOfHead(stored.info),
+      pathOf: (n) => this.pathOf(n),
+      readHead: (n, op) => this.readHead(n, op),
+    };
     this.trash = new S3Trash({
       objects: this.objects,
       keys: this.keys,
       pathOf: (n) => this.pathOf(n),
       indexKeysOf: (n, stored) => this.indexKeysOf(n, stored),
+      indexKeysByName: (n, op) => this.indexKeysByName(n, op),
       assertLease: (n, lease, current) => this.assertLease(n, lease, current),
     });
   }
@@ -306,15 +326,7 @@ export class S3SessionStorage implements SessionStorage {
    * sessions are listed with `error`.
    */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
-    return listSessions(
-      {
-        objects: this.objects,
-        keys: this.keys,
-        pathOf: (n) => this.pathOf(n),
-        readHead: (n, op) => this.readHead(n, op),
-      },
-      options,
-    );
+    return listSessions(this.listing, options);
   }
 
   /**
@@ -335,13 +347,8 @@ export class S3SessionStorage implements SessionStorage {
       stored = 'unreadable';
     }
     if (stored === undefined) return false;
-    const folder = this.keys.indexFolder();
     const entries =
-      stored === 'unreadable'
-        ? (await this.objects.listAllKeys(folder, 'remove')).filter(
-            (k) => parseIndexKey(folder, k)?.name === key,
-          )
-        : this.indexKeysOf(key, stored);
+      stored === 'unreadable' ? await this.indexKeysByName(key, 'remove') : this.indexKeysOf(key, stored);
     await mapBounded(entries, PARALLEL_READS, (k) => this.objects.delete(k, 'remove'));
     const headKey = this.keys.headKey(key);
     // A leased name keeps a lease-only head, so its lease (and the growth of its tokens) outlives the session.
@@ -621,12 +628,42 @@ export class S3SessionStorage implements SessionStorage {
     }
   }
 
-  /** The index entries a stored head may have (an inline document may have been indexed unverified). */
+  /**
+   * The listing entries a stored head may have: time-ordered (an inline document may have been indexed
+   * unverified), then name-ordered (`by-name/`, and `by-project/` with a cwd; see index-entry.ts).
+   */
   private indexKeysOf(name: string, stored: StoredHead): string[] {
     const folder = this.keys.indexFolder();
-    const key = indexKeyFor(folder, name, indexedHeadOf(stored.info, stored.info.messageCount));
+    const indexed = indexedHeadOf(stored.info, stored.info.messageCount);
+    const key = indexKeyFor(folder, name, indexed);
     const unverified = unverifiedIndexKey(folder, name, stored.info.metadata.lastActive);
-    return stored.layout.kind === 'parts' || key === unverified ? [key] : [key, unverified];
+    const named = namedKeysFor(this.keys, name, indexed, projectKeyOfHead(stored.info));
+    return stored.layout.kind === 'parts' || key === unverified
+      ? [key, ...named]
+      : [key, unverified, ...named];
+  }
+
+  /**
+   * Every listing entry stored under `name`, found by listing (for a head that does not validate, so
+   * does not say which it has): the time-ordered index and the project folders are listed whole.
+   */
+  private async indexKeysByName(name: string, operation: string): Promise<string[]> {
+    const index = this.keys.indexFolder();
+    const names = this.keys.namesFolder();
+    const projects = this.keys.projectsFolder();
+    const [timed, named, projected] = await Promise.all([
+      this.objects.listAllKeys(index, operation),
+      this.objects.listAllKeys(`${names}${name}!`, operation),
+      this.objects.listAllKeys(projects, operation),
+    ]);
+    return [
+      ...timed.filter((k) => parseIndexKey(index, k)?.name === name),
+      ...named.filter((k) => parseNamedKey(names, k)?.name === name),
+      ...projected.filter((k) => {
+        const folder = k.slice(0, k.indexOf('/', projects.length) + 1);
+        return parseNamedKey(folder, k)?.name === name;
+      }),
+    ];
   }
 
   private async moveIndexEntry(
@@ -636,13 +673,13 @@ export class S3SessionStorage implements SessionStorage {
     revision: number,
   ): Promise<void> {
     const operation = `save (revision ${revision} of "${name}" is stored; moving its listing entry failed)`;
-    const next = indexKeyFor(
-      this.keys.indexFolder(),
-      name,
-      indexedHeadOf({ ...state, revision }, state.messages.length),
-    );
-    const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => k !== next);
-    await this.objects.put(next, '', 'application/octet-stream', operation);
+    const indexed = indexedHeadOf({ ...state, revision }, state.messages.length);
+    const next = [
+      indexKeyFor(this.keys.indexFolder(), name, indexed),
+      ...namedKeysFor(this.keys, name, indexed, projectKeyOfHead(state)),
+    ];
+    const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => !next.includes(k));
+    await Promise.all(next.map((k) => this.objects.put(k, '', 'application/octet-stream', operation)));
     const [now] = await Promise.all([
       this.readHead(name, operation).then(
         (head) => ({ head }),
@@ -653,9 +690,8 @@ export class S3SessionStorage implements SessionStorage {
     // A writer that saved the next revision (or a remove) before our entry landed has already moved "its" old
     // entry, ours, which did not exist yet: without this check ours would stay behind as a stale entry.
     if (now === 'unknown' || now.head?.info.revision === revision) return;
-    if (now.head === undefined || !this.indexKeysOf(name, now.head).includes(next)) {
-      await this.objects.delete(next, operation);
-    }
+    const current = now.head === undefined ? [] : this.indexKeysOf(name, now.head);
+    await Promise.all(next.filter((k) => !current.includes(k)).map((k) => this.objects.delete(k, operation)));
   }
 
   /**
