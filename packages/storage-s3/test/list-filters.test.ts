@@ -44,7 +44,8 @@ const KEY_B = '-home-dev-billing';
 
 let clock = Date.UTC(2026, 10, 1);
 async function store(storage: S3SessionStorage, name: string, cwd?: string, lastActive?: number) {
-  const state = makeState({ messages: 2, lastActive: new Date(lastActive ?? (clock += 1000)) });
+  clock += 1000;
+  const state = makeState({ messages: 2, lastActive: new Date(lastActive ?? clock) });
   if (cwd !== undefined) state.metadata.cwd = cwd;
   await storage.save(state, name);
   return state;
