@@ -7,6 +7,8 @@
 //   4. lease acquire + release (uncontended, on a second s3rver with conditional writes enforced): requests and
 //      time, as a share of a ~600 ms CLI turn (target <= 1%)
 //   5. transcript appends vs a one-PUT-per-append reference store, and stored / raw bytes (bench/transcripts.mjs)
+//   6. list({ prefix }) and list({ projectKey }) of one project (5 sessions) with 1,000 sessions of other
+//      projects stored beside it vs none: median of interleaved pairs (target <= 1.2)
 import os from 'node:os';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createSessionState } from '@channelcoder/session-core';
@@ -168,6 +170,62 @@ async function benchList(storage, client, bucket) {
   return { ratio, same };
 }
 
+const OTHERS = Number(process.env.BENCH_OTHERS ?? 1000);
+const FILTER_PAIRS = 41;
+
+/** One project's sessions (named like the Agent SDK bridge's) with OTHERS sessions of other projects beside them, vs none. */
+async function benchFilteredList(storage) {
+  const own = '-home-dev-shop-api';
+  const fill = async (target, others) => {
+    await inBatches(5, 5, (i) => {
+      const state = makeState(4);
+      state.metadata.cwd = '/home/dev/shop-api';
+      state.metadata.lastActive = nextTick();
+      return target.save(state, `sdk-${own}.s${i}`);
+    });
+    await inBatches(others, 16, (i) => {
+      const state = makeState(4);
+      state.metadata.cwd = `/home/dev/other-${i % 100}`;
+      state.metadata.lastActive = nextTick();
+      return target.save(state, `sdk--home-dev-other-${i % 100}.s${i}`);
+    });
+  };
+  const started = performance.now();
+  const none = storage('bench-filter-none/');
+  const many = storage('bench-filter-many/');
+  await fill(none, 0);
+  await fill(many, OTHERS);
+  console.log(
+    `6. list of one project (5 sessions) with ${OTHERS} sessions of other projects vs none (filled in ${fmt((performance.now() - started) / 1000)} s)`,
+  );
+  const out = {};
+  for (const [label, options] of [
+    ['prefix', { prefix: `sdk-${own}.` }],
+    ['projectKey', { projectKey: own }],
+  ]) {
+    // Warm-up: each storage object checks once for sessions stored before the name-ordered entries.
+    const counts = [(await none.list(options)).length, (await many.list(options)).length];
+    const ratios = [];
+    const times = { none: [], many: [] };
+    for (let i = 0; i < FILTER_PAIRS; i++) {
+      const order = i % 2 === 0 ? ['none', 'many'] : ['many', 'none'];
+      const pair = {};
+      for (const which of order)
+        pair[which] = await timed(() => (which === 'none' ? none : many).list(options));
+      times.none.push(pair.none);
+      times.many.push(pair.many);
+      ratios.push(pair.many / pair.none);
+    }
+    const ratio = median(ratios);
+    out[label] = ratio;
+    console.log(
+      `   list({ ${label} }): ${fmt(median(times.many), 2)} ms with ${OTHERS} others vs ${fmt(median(times.none), 2)} ms without ` +
+        `(found ${counts.join(' / ')}); median of ${FILTER_PAIRS} pair ratios ${fmt(ratio, 2)} (target <= 1.2)`,
+    );
+  }
+  return out;
+}
+
 async function benchRequests(storage, log) {
   const state = makeState(10);
   log.length = 0;
@@ -295,7 +353,7 @@ try {
   console.log(
     `@channelcoder/storage-s3 benchmarks against s3rver at ${server.endpoint} (pid ${server.pid})\n`,
   );
-  // `node bench/run.mjs save` (or list, requests) runs one benchmark only.
+  // `node bench/run.mjs save` (or list, requests, lease, transcripts, filter) runs one benchmark only.
   const only = process.argv[2];
   const runs = (name) => only === undefined || only === name;
   const save = runs('save') ? await benchSaveSize(storage('bench-save/'), log) : undefined;
@@ -303,6 +361,7 @@ try {
   if (runs('requests')) await benchRequests(storage('bench-requests/'), log);
   const lease = runs('lease') ? await benchLease() : undefined;
   const transcripts = runs('transcripts') ? await benchTranscriptAppends() : undefined;
+  const filtered = runs('filter') ? await benchFilteredList(storage) : undefined;
   console.log('\nsummary');
   if (save !== undefined) {
     console.log(
@@ -332,6 +391,12 @@ try {
     console.log(
       `  transcript stored / raw bytes ${fmt(transcripts.bytes, 3)} (<= 0.25: ${verdict(transcripts.bytes <= 0.25)})`,
     );
+  }
+  if (filtered !== undefined) {
+    for (const [label, ratio] of Object.entries(filtered))
+      console.log(
+        `  list({ ${label} }) with ${OTHERS} others / none ${fmt(ratio, 2)} (<= 1.2: ${ratio <= 1.2 ? 'met' : 'MISSED'})`,
+      );
   }
   console.log(
     `  load average ${os

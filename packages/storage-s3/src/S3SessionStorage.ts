@@ -52,6 +52,7 @@ import { headText, readStoredHead, type StoredHead } from './head-record.js';
 import {
   indexedHeadOf,
   indexKeyFor,
+  namePath,
   parseIndexKey,
   parseNamedKey,
   projectKeyOfHead,
@@ -653,7 +654,7 @@ export class S3SessionStorage implements SessionStorage {
     const projects = this.keys.projectsFolder();
     const [timed, named, projected] = await Promise.all([
       this.objects.listAllKeys(index, operation),
-      this.objects.listAllKeys(`${names}${name}!`, operation),
+      this.objects.listAllKeys(`${names}${namePath(name)}!`, operation),
       this.objects.listAllKeys(projects, operation),
     ]);
     return [

@@ -115,8 +115,10 @@ export function parseIndexKey(folder: string, key: string): IndexEntry | undefin
  * Name-ordered entries, the same metadata under a key that starts with the session name, so a listing by
  * name prefix is a ListObjectsV2 with `Prefix` that reads only the matching names:
  *
- *   <prefix>by-name/<name>!<inverted lastActive>/<metadata>                      (every session)
- *   <prefix>by-project/<project segment>/<name>!<inverted lastActive>/<metadata>  (sessions with a cwd)
+ *   <prefix>by-name/<name path>!<inverted lastActive>/<metadata>                      (every session)
+ *   <prefix>by-project/<project segment>/<name path>!<inverted lastActive>/<metadata>  (sessions with a cwd)
+ *
+ * (`<name path>`: the name with a `/` after its separators, see {@link namePath}.)
  *
  * The project segment is the session's projectKey (the Claude Code folder name of `metadata.cwd`) when it
  * is 1–240 characters of `[A-Za-z0-9-]` (what `projectFolderName` produces), else `~` and the SHA-256 of
@@ -136,9 +138,28 @@ export function projectSegment(projectKey: string): string {
   return `~${createHash('sha256').update(projectKey, 'utf8').digest('hex')}`;
 }
 
-/** `<folder><name>!<inverted time>`: where a name-ordered entry sits in its folder. */
+/**
+ * A name (or name prefix) as a path in a name-ordered folder: a `/` after each `-` and after each `.` that
+ * does not follow a `-` (`sdk--home-dev-api.3f2a` → `sdk-/-/home-/dev-/api./3f2a`). Filesystem-backed
+ * servers (MinIO, s3rver) list a `Prefix` by reading the folder it ends in, so names that share a prefix up
+ * to a separator (the Agent SDK bridge's `<prefix><projectKey>.<sessionId>`) share a small folder instead of
+ * one folder of every session. Each output character depends only on the character and the one before it,
+ * so the path of a name prefix is a prefix of the path of every name that starts with it; no segment is
+ * `.` or `..` (a name has no `..`).
+ */
+export function namePath(name: string): string {
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    out += c;
+    if (c === '-' || (c === '.' && name[i - 1] !== '-')) out += '/';
+  }
+  return out;
+}
+
+/** `<folder><name path>!<inverted time>`: where a name-ordered entry sits in its folder. */
 export function namedPosition(folder: string, lastActive: number, name: string): string {
-  return `${folder}${name}!${invertTime(lastActive)}`;
+  return `${folder}${namePath(name)}!${invertTime(lastActive)}`;
 }
 
 /** A name-ordered entry key for a head (the metadata left out as for {@link indexKeyFor}). */
@@ -156,9 +177,11 @@ export function unverifiedNamedKey(folder: string, name: string, lastActive: Dat
 export function parseNamedKey(folder: string, key: string): IndexEntry | undefined {
   if (!key.startsWith(folder)) return undefined;
   const rest = key.slice(folder.length);
-  const match = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})!(\d{17})\/(.+)$/.exec(rest);
+  const match = /^([A-Za-z0-9][A-Za-z0-9._/-]{0,255})!(\d{17})\/(.+)$/.exec(rest);
   if (match === null) return undefined;
-  const [, name, inverted, meta] = match as unknown as [string, string, string, string];
+  const [, path, inverted, meta] = match as unknown as [string, string, string, string];
+  const name = path.replaceAll('/', '');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) || namePath(name) !== path) return undefined;
   return entryOf(key, name, inverted, meta);
 }
 

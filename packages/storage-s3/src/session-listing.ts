@@ -27,6 +27,7 @@ import {
   indexedHeadOf,
   indexKeyFor,
   namedKeyFor,
+  namePath,
   parseIndexKey,
   parseNamedKey,
   startAfterPosition,
@@ -241,7 +242,7 @@ async function listFiltered(ctx: ListingContext, filter: Filter): Promise<Sessio
   const folder =
     filter.projectKey === undefined ? ctx.keys.namesFolder() : ctx.keys.projectFolder(filter.projectKey);
   const entries: IndexEntry[] = [];
-  for (const key of await ctx.objects.listAllKeys(`${folder}${filter.prefix}`, OPERATION)) {
+  for (const key of await ctx.objects.listAllKeys(`${folder}${namePath(filter.prefix)}`, OPERATION)) {
     const entry = parseNamedKey(folder, key);
     if (entry !== undefined) entries.push(entry);
   }

@@ -56,7 +56,7 @@ describe('key layout', () => {
     await storage.save(addMessages(state, 2), 'laid-out');
     const keys = (await listAll(client, bucket, 'custom-root/')).sort();
     expect(keys).toHaveLength(5);
-    expect(keys[0]).toMatch(/^custom-root\/by-name\/laid-out!\d{17}\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
+    expect(keys[0]).toMatch(/^custom-root\/by-name\/laid-\/out!\d{17}\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
     expect(keys[1]).toMatch(/^custom-root\/index\/\d{17}!laid-out!\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
     expect(keys[2]).toBe('custom-root/sessions/laid-out/head.json');
     expect(keys[3]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000001-[0-9a-f]{8}\.jsonl$/);

@@ -94,7 +94,7 @@ describe('list({ projectKey }) and list({ prefix }) read only their own entries'
     const seen = recordReads(recorded);
     expect(names(await storage.list({ projectKey: KEY_A }))).toEqual(['a-1']);
     expect(names(await storage.list({ prefix: 'b-' }))).toEqual(['b-1']);
-    expect(seen.lists).toEqual([`${storage.prefix}by-project/${KEY_A}/`, `${storage.prefix}by-name/b-`]);
+    expect(seen.lists).toEqual([`${storage.prefix}by-project/${KEY_A}/`, `${storage.prefix}by-name/b-/`]);
     expect(seen.gets).toEqual([]);
     recorded.destroy();
   });
@@ -179,7 +179,7 @@ describe('sessions stored before the name-ordered entries (legacy data)', () => 
     const count = COPY_IN_BATCH + 15;
     const template = await store(writer, 'tpl', PROJECT_A, Date.UTC(2026, 0, 1));
     const head = await getText(client, bucket, `${prefix}sessions/tpl/head.json`);
-    const indexKey = (await listAll(client, bucket, `${prefix}index/`))[0]!;
+    const indexKey = (await listAll(client, bucket, `${prefix}index/`))[0]!; // names without separators
     await makeLegacy(writer);
     await writer.remove('tpl');
     // Plant `count` sessions the way the previous version stored them: a head and a time-ordered entry.
@@ -187,7 +187,7 @@ describe('sessions stored before the name-ordered entries (legacy data)', () => 
     for (let i = 0; i < count; i += 20) {
       await Promise.all(
         Array.from({ length: Math.min(20, count - i) }, async (_, j) => {
-          const name = `old-${String(i + j).padStart(3, '0')}`;
+          const name = `old${String(i + j).padStart(3, '0')}`;
           planted.push(name);
           await putText(client, bucket, `${prefix}sessions/${name}/head.json`, head);
           await putText(client, bucket, indexKey.replace('!tpl!', `!${name}!`), '');
@@ -202,7 +202,7 @@ describe('sessions stored before the name-ordered entries (legacy data)', () => 
     const copied = async () => (await listAll(client, bucket, `${prefix}by-name/`)).length;
     expect(await copied()).toBe(COPY_IN_BATCH);
     expect(await listAll(client, bucket, `${prefix}listing-indexes.json`)).toEqual([]);
-    expect(names(await reader.list({ prefix: 'old-01' }))).toHaveLength(10);
+    expect(names(await reader.list({ prefix: 'old01' }))).toHaveLength(10);
     expect(await copied()).toBe(count);
     expect(await listAll(client, bucket, `${prefix}listing-indexes.json`)).toHaveLength(1);
     expect(names(await reader.list({ projectKey: KEY_A })).sort()).toEqual(planted.sort());
