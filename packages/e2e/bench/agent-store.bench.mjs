@@ -1,5 +1,6 @@
 // The Agent SDK bridge (`toAgentSessionStore`) on file, Redis, S3 and PostgreSQL:
-//  1. `listSessions(projectKey)` with 1,000 sessions of other projects stored beside it vs none
+//  1. `listSessions(projectKey)` with 1,000 sessions of other projects stored beside it vs none (half
+//     stored through the bridge, half made by channelcoder in other working directories)
 //     (median of interleaved pairs; target ≤ 1.2), with the bridge's default (channelcoder sessions seen)
 //     and with `channelcoderSessions: false`;
 //  2. stored transcript bytes / raw JSONL bytes, over a session of real turns (the real claude CLI against
@@ -10,7 +11,12 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { MemorySessionStorage, session, toAgentSessionStore } from '@channelcoder/session-core';
+import {
+  createSessionState,
+  MemorySessionStorage,
+  session,
+  toAgentSessionStore,
+} from '@channelcoder/session-core';
 import {
   claudeBinary,
   MockAnthropicServer,
@@ -181,6 +187,23 @@ async function fill(store, projectKey, count, from = 0) {
   }
 }
 
+/** Sessions as `channelcoder` / `session()` store them: a name, a cwd, a chain of one Claude session. */
+async function fillChannelcoder(storage, cwd, count) {
+  for (let i = 0; i < count; i += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, count - i) }, (_, j) => {
+        const n = i + j;
+        const name = `cli-${cwd.split('-').at(-1)}-${n}`;
+        const state = createSessionState({ name, cwd });
+        const id = `11111111-0000-4000-8000-${String(n).padStart(12, '0')}`;
+        state.sessionChain = [id];
+        state.currentSessionId = id;
+        return storage.save(state, name);
+      }),
+    );
+  }
+}
+
 async function main() {
   const lines = await realTranscript();
   const raw = lines.reduce((n, line) => n + Buffer.byteLength(`${JSON.stringify(line)}\n`), 0);
@@ -195,9 +218,12 @@ async function main() {
       const b = await openStorage(crowded[k]);
       try {
         for (const { storage } of [a, b]) await fill(toAgentSessionStore(storage), PROJECT, OWN);
-        // 1,000 sessions of other projects (40 projects × 25) beside the crowded one.
+        // 1,000 sessions of other projects beside the crowded one: half stored through the bridge
+        // (20 projects × 25), half made by channelcoder (20 other working directories × 25).
         const crowdedStore = toAgentSessionStore(b.storage);
-        for (let p = 0; p < 40; p++) await fill(crowdedStore, `-home-dev-other-${p}`, OTHERS / 40, p * 1000);
+        for (let p = 0; p < 20; p++) await fill(crowdedStore, `-home-dev-other-${p}`, OTHERS / 40, p * 1000);
+        for (let p = 0; p < 20; p++)
+          await fillChannelcoder(b.storage, `/home/dev/made-by-cli-${p}`, OTHERS / 40);
 
         for (const [mode, options] of [
           ['default', {}],
