@@ -5,6 +5,7 @@ import {
   type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
+  type ListFilter,
   type ListOptions,
   normalizeSessionName,
   SessionConflictError,
@@ -35,6 +36,7 @@ import {
   type LeaseAttempt,
   readLeaseOptions,
   resolveSaveName,
+  sessionProjectKey,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
 import { mapBounded } from './bounded-parallel.js';
@@ -55,7 +57,6 @@ import {
   namePath,
   parseIndexKey,
   parseNamedKey,
-  projectKeyOfHead,
   unverifiedIndexKey,
 } from './index-entry.js';
 import { KeyLayout, type PartRef, partIdOfKey, partSequence } from './keys.js';
@@ -131,7 +132,7 @@ export class S3SessionStorage implements SessionStorage {
   private readonly objects: ObjectStore;
   private readonly compactAfterParts: number;
   /** `list({ projectKey })` reads only that project's entries (`by-project/`, see index-entry.ts). */
-  readonly listFilters: readonly 'projectKey'[] = ['projectKey'];
+  readonly listFilters: readonly ListFilter[] = ['projectKey'];
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly transcripts: TranscriptChunks;
@@ -169,7 +170,7 @@ export class S3SessionStorage implements SessionStorage {
       objects: this.objects,
       keys: this.keys,
       indexState: { complete: false },
-      projectKeyOf: (stored) => projectKeyOfHead(stored.info),
+      projectKeyOf: (stored) => sessionProjectKey(stored.info),
       pathOf: (n) => this.pathOf(n),
       readHead: (n, op) => this.readHead(n, op),
     };
@@ -638,7 +639,7 @@ export class S3SessionStorage implements SessionStorage {
     const indexed = indexedHeadOf(stored.info, stored.info.messageCount);
     const key = indexKeyFor(folder, name, indexed);
     const unverified = unverifiedIndexKey(folder, name, stored.info.metadata.lastActive);
-    const named = namedKeysFor(this.keys, name, indexed, projectKeyOfHead(stored.info));
+    const named = namedKeysFor(this.keys, name, indexed, sessionProjectKey(stored.info));
     return stored.layout.kind === 'parts' || key === unverified
       ? [key, ...named]
       : [key, unverified, ...named];
@@ -677,7 +678,7 @@ export class S3SessionStorage implements SessionStorage {
     const indexed = indexedHeadOf({ ...state, revision }, state.messages.length);
     const next = [
       indexKeyFor(this.keys.indexFolder(), name, indexed),
-      ...namedKeysFor(this.keys, name, indexed, projectKeyOfHead(state)),
+      ...namedKeysFor(this.keys, name, indexed, sessionProjectKey(state)),
     ];
     const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => !next.includes(k));
     await Promise.all(next.map((k) => this.objects.put(k, '', 'application/octet-stream', operation)));

@@ -12,7 +12,7 @@
  * session's head instead.
  */
 import { createHash } from 'node:crypto';
-import { projectFolderName, type SessionState } from '@channelcoder/session-core';
+import type { SessionState } from '@channelcoder/session-core';
 
 /** Every valid JavaScript Date lies within ±8.64e15 ms of the epoch. */
 const MAX_TIME = 8_640_000_000_000_000;
@@ -125,12 +125,6 @@ export function parseIndexKey(folder: string, key: string): IndexEntry | undefin
  * the key. A listing of such a folder sorts its entries in memory: it costs the matching sessions, never
  * the others.
  */
-
-/** The projectKey of a head: the Claude Code folder name of its `metadata.cwd`, undefined without one. */
-export function projectKeyOfHead(head: { metadata: { cwd?: string } }): string | undefined {
-  const cwd = head.metadata.cwd;
-  return cwd === undefined ? undefined : projectFolderName(cwd);
-}
 
 /** The folder segment of a projectKey (collision-free: a hashed segment starts with `~`). */
 export function projectSegment(projectKey: string): string {

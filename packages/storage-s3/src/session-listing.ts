@@ -5,7 +5,6 @@
  * could not remove its previous entry). The head is the truth; stale entries found on the way are repaired.
  */
 import {
-  InvalidArgumentError,
   type ListOptions,
   SessionCorruptError,
   type SessionInfo,
@@ -76,8 +75,7 @@ type HeadTruth =
     };
 
 export async function listSessions(ctx: ListingContext, options?: ListOptions): Promise<SessionInfo[]> {
-  const { limit, after, prefix } = readListOptions(options);
-  const projectKey = readProjectKey(options);
+  const { limit, after, prefix, projectKey } = readListOptions(options);
   if (limit === 0) return [];
   if (prefix !== '' || projectKey !== undefined)
     return listFiltered(ctx, { limit, after, prefix, projectKey });
@@ -210,14 +208,6 @@ async function settleDuplicate(
  */
 async function repair(write: Promise<unknown>): Promise<void> {
   await write.catch(() => undefined);
-}
-
-function readProjectKey(options: ListOptions | undefined): string | undefined {
-  const value = (options as { projectKey?: unknown } | undefined)?.projectKey;
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string')
-    throw new InvalidArgumentError('list(): projectKey must be a string (a Claude Code project folder name)');
-  return value;
 }
 
 interface Filter {
