@@ -87,6 +87,12 @@ const MAX_LOAD_ATTEMPTS = 10;
 /** Head writes refused only because a lease write (a renew, say) changed the head meanwhile are retried. */
 const MAX_HEAD_WRITE_ATTEMPTS = 10;
 const LEASE_ONLY_METADATA = { [KIND_METADATA]: LEASE_ONLY_KIND };
+/**
+ * A lease this storage object holds with at least this long to run (by this process's clock) is trusted by
+ * fenced transcript appends without reading the head: another holder can take it only after it expires,
+ * and this margin absorbs clock skew between writers (see the README's lease section).
+ */
+const LEASE_TRUST_MS = 10_000;
 
 /** The head object as stored: a session's head (`stored`) or a lease-only head (`stored` undefined). */
 interface HeadRecord {
@@ -267,6 +273,7 @@ export class S3SessionStorage implements SessionStorage {
       // A retried PUT whose first attempt did commit is refused by its own condition: that is a success.
       if (now?.stored?.writeId === writeId) break;
       if (lease !== undefined && !isCurrent(lease, now?.lease)) {
+        this.doubtedLeases.add(lease);
         await dropPart();
         throw new LeaseLostError(key, lease.token);
       }
@@ -392,7 +399,7 @@ export class S3SessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     fencingToken(key, options);
     const lease = options?.lease;
-    if (lease !== undefined) {
+    if (lease !== undefined && !this.holdsForSure(key, lease)) {
       // Transcript parts are objects of their own: the lease is checked in the head just before the append
       // (not atomically with it, unlike saves; see the README's lease section).
       const record = await this.readHeadRecord(key, 'appendTranscript');
@@ -492,10 +499,31 @@ export class S3SessionStorage implements SessionStorage {
 
   /** @throws LeaseLostError unless `lease` is the one the head carries and it has not expired. */
   private assertLease(name: string, lease: SessionLease, current: HeadLease | undefined): void {
+    const lost = (why: string) => {
+      this.doubtedLeases.add(lease);
+      return new LeaseLostError(name, lease.token, why);
+    };
     if (current === undefined || current.token !== lease.token)
-      throw new LeaseLostError(name, lease.token, 'another holder took it or it was released');
-    if (!isLive(current)) throw new LeaseLostError(name, lease.token, 'it expired');
+      throw lost('another holder took it or it was released');
+    if (!isLive(current)) throw lost('it expired');
   }
+
+  /**
+   * True when `lease` is one this storage object took for `name`, has not been released or found lost, and
+   * by this process's clock stays valid for at least {@link LEASE_TRUST_MS}: no other holder can take it
+   * before then, so a fenced transcript append skips the head read (the check is not atomic anyway).
+   */
+  private holdsForSure(name: string, lease: SessionLease): boolean {
+    return (
+      lease.name === name &&
+      this.leaseHeads.has(lease) &&
+      !this.doubtedLeases.has(lease) &&
+      lease.expiresAt.getTime() - Date.now() >= LEASE_TRUST_MS
+    );
+  }
+
+  /** Leases released, or seen lost, through this storage object: fenced appends read the head again. */
+  private readonly doubtedLeases = new WeakSet<SessionLease>();
 
   /** The head each held lease last wrote or saw (renew and release try it first: one PUT). */
   private readonly leaseHeads = new WeakMap<SessionLease, { etag: string; text: string }>();
@@ -570,6 +598,7 @@ export class S3SessionStorage implements SessionStorage {
         return new Date(expiresAt);
       },
       release: async () => {
+        this.doubtedLeases.add(handle);
         await this.rewriteLease(handle, (current) =>
           current?.token === taken.token && current.id === taken.id
             ? { ...current, expiresAt: 0 }
