@@ -250,10 +250,10 @@ async function benchRequests(storage, log) {
   const listing = log.length;
   console.log('3. requests (HTTP requests counted by an SDK middleware)');
   console.log(
-    `   save, new session:                     ${create}  (GET head 404, PUT part, PUT head, PUT index, GET head)`,
+    `   save, new session:                     ${create}  (GET head 404, PUT part, PUT head, PUT 2 listing entries (time-ordered, by-name; a 3rd, by-project, with a cwd), GET head)`,
   );
   console.log(
-    `   save, appending:                       ${append}  (GET head, PUT part, PUT head, PUT index, DELETE old index + GET head)`,
+    `   save, appending:                       ${append}  (GET head, PUT part, PUT head, PUT 2 listing entries, DELETE the 2 old ones + GET head)`,
   );
   console.log(`   load, session with 2 parts:            ${load}  (GET head, GET 2 parts in parallel)`);
   console.log(`   load, session with 16 parts:           ${loadMany}`);
