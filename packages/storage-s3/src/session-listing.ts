@@ -30,6 +30,7 @@ import {
   parseIndexKey,
   parseNamedKey,
   startAfterPosition,
+  unverifiedNamedKey,
 } from './index-entry.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';
@@ -298,6 +299,12 @@ async function describeNamed(
     await repair(ctx.objects.delete(entry.key, OPERATION));
     return undefined;
   }
+  const key = truth.namedKeys.find((k) => k.startsWith(folder));
+  if (key !== undefined && key !== entry.key) {
+    // Written for an older head: the entry the head calls for replaces it.
+    await repair(ctx.objects.put(key, '', 'application/octet-stream', OPERATION));
+    await repair(ctx.objects.delete(entry.key, OPERATION));
+  }
   return infoFromIndex(ctx, entry.name, truth.head);
 }
 
@@ -368,10 +375,17 @@ export async function ensureNamedEntries(ctx: ListingContext): Promise<IndexEntr
   const left = all.slice(COPY_IN_BATCH);
   await mapBounded(batch, 8, async (entry) => {
     const truth = await readTruth(ctx, entry.name);
-    if (truth.kind !== 'valid') {
-      if (truth.kind === 'unreadable') left.push(entry); // listed from its time-ordered entry, with its error
+    if (truth.kind === 'unreadable') {
+      // A damaged head names no project: a `by-name/` entry without metadata lists it with its error.
+      await ctx.objects.put(
+        unverifiedNamedKey(ctx.keys.namesFolder(), entry.name, entry.lastActive),
+        '',
+        'application/octet-stream',
+        OPERATION,
+      );
       return;
     }
+    if (truth.kind !== 'valid') return;
     // The project's entry first: a name-ordered entry is what marks a session as copied in.
     for (const key of truth.namedKeys.slice().reverse())
       await ctx.objects.put(key, '', 'application/octet-stream', OPERATION);

@@ -171,6 +171,24 @@ describe('sessions stored before the name-ordered entries (legacy data)', () => 
     recorded.destroy();
   });
 
+  it('copies in a damaged session too (listed by name with its error), so the copy-in finishes', async () => {
+    const prefix = uniquePrefix('legacy-damaged');
+    const writer = fresh(prefix);
+    await store(writer, 'fine', PROJECT_A);
+    await store(writer, 'broken', PROJECT_A);
+    await makeLegacy(writer);
+    await putText(client, bucket, `${prefix}sessions/broken/head.json`, '{ not json');
+
+    const reader = fresh(prefix);
+    expect(names(await reader.list({ projectKey: KEY_A }))).toEqual(['fine']);
+    expect(await listAll(client, bucket, `${prefix}listing-indexes.json`)).toHaveLength(1);
+    const byName = await reader.list({ prefix: 'broken' });
+    expect(byName).toHaveLength(1);
+    expect(byName[0]?.error).toBeDefined();
+    expect(await reader.remove('broken')).toBe(true);
+    expect(await reader.list({ prefix: 'broken' })).toEqual([]);
+  });
+
   it(`copies in at most ${COPY_IN_BATCH} per listing and still answers for the rest`, async () => {
     const prefix = uniquePrefix('legacy-many');
     const writer = fresh(prefix);
