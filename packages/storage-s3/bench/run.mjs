@@ -7,6 +7,8 @@
 //   4. lease acquire + release (uncontended, on a second s3rver with conditional writes enforced): requests and
 //      time, as a share of a ~600 ms CLI turn (target <= 1%)
 //   5. transcript appends vs a one-PUT-per-append reference store, and stored / raw bytes (bench/transcripts.mjs)
+//   6. list({ prefix }) and list({ projectKey }) of one project (5 sessions) with 1,000 sessions of other
+//      projects stored beside it vs none: median of interleaved pairs (target <= 1.2)
 import os from 'node:os';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createSessionState } from '@channelcoder/session-core';
@@ -168,6 +170,62 @@ async function benchList(storage, client, bucket) {
   return { ratio, same };
 }
 
+const OTHERS = Number(process.env.BENCH_OTHERS ?? 1000);
+const FILTER_PAIRS = 41;
+
+/** One project's sessions (named like the Agent SDK bridge's) with OTHERS sessions of other projects beside them, vs none. */
+async function benchFilteredList(storage) {
+  const own = '-home-dev-shop-api';
+  const fill = async (target, others) => {
+    await inBatches(5, 5, (i) => {
+      const state = makeState(4);
+      state.metadata.cwd = '/home/dev/shop-api';
+      state.metadata.lastActive = nextTick();
+      return target.save(state, `sdk-${own}.s${i}`);
+    });
+    await inBatches(others, 16, (i) => {
+      const state = makeState(4);
+      state.metadata.cwd = `/home/dev/other-${i % 100}`;
+      state.metadata.lastActive = nextTick();
+      return target.save(state, `sdk--home-dev-other-${i % 100}.s${i}`);
+    });
+  };
+  const started = performance.now();
+  const none = storage('bench-filter-none/');
+  const many = storage('bench-filter-many/');
+  await fill(none, 0);
+  await fill(many, OTHERS);
+  console.log(
+    `6. list of one project (5 sessions) with ${OTHERS} sessions of other projects vs none (filled in ${fmt((performance.now() - started) / 1000)} s)`,
+  );
+  const out = {};
+  for (const [label, options] of [
+    ['prefix', { prefix: `sdk-${own}.` }],
+    ['projectKey', { projectKey: own }],
+  ]) {
+    // Warm-up: each storage object checks once for sessions stored before the name-ordered entries.
+    const counts = [(await none.list(options)).length, (await many.list(options)).length];
+    const ratios = [];
+    const times = { none: [], many: [] };
+    for (let i = 0; i < FILTER_PAIRS; i++) {
+      const order = i % 2 === 0 ? ['none', 'many'] : ['many', 'none'];
+      const pair = {};
+      for (const which of order)
+        pair[which] = await timed(() => (which === 'none' ? none : many).list(options));
+      times.none.push(pair.none);
+      times.many.push(pair.many);
+      ratios.push(pair.many / pair.none);
+    }
+    const ratio = median(ratios);
+    out[label] = ratio;
+    console.log(
+      `   list({ ${label} }): ${fmt(median(times.many), 2)} ms with ${OTHERS} others vs ${fmt(median(times.none), 2)} ms without ` +
+        `(found ${counts.join(' / ')}); median of ${FILTER_PAIRS} pair ratios ${fmt(ratio, 2)} (target <= 1.2)`,
+    );
+  }
+  return out;
+}
+
 async function benchRequests(storage, log) {
   const state = makeState(10);
   log.length = 0;
@@ -192,10 +250,10 @@ async function benchRequests(storage, log) {
   const listing = log.length;
   console.log('3. requests (HTTP requests counted by an SDK middleware)');
   console.log(
-    `   save, new session:                     ${create}  (GET head 404, PUT part, PUT head, PUT index, GET head)`,
+    `   save, new session:                     ${create}  (GET head 404, PUT part, PUT head, PUT 2 listing entries (time-ordered, by-name; a 3rd, by-project, with a cwd), GET head)`,
   );
   console.log(
-    `   save, appending:                       ${append}  (GET head, PUT part, PUT head, PUT index, DELETE old index + GET head)`,
+    `   save, appending:                       ${append}  (GET head, PUT part, PUT head, PUT 2 listing entries, DELETE the 2 old ones + GET head)`,
   );
   console.log(`   load, session with 2 parts:            ${load}  (GET head, GET 2 parts in parallel)`);
   console.log(`   load, session with 16 parts:           ${loadMany}`);
@@ -295,7 +353,7 @@ try {
   console.log(
     `@channelcoder/storage-s3 benchmarks against s3rver at ${server.endpoint} (pid ${server.pid})\n`,
   );
-  // `node bench/run.mjs save` (or list, requests) runs one benchmark only.
+  // `node bench/run.mjs save` (or list, requests, lease, transcripts, filter) runs one benchmark only.
   const only = process.argv[2];
   const runs = (name) => only === undefined || only === name;
   const save = runs('save') ? await benchSaveSize(storage('bench-save/'), log) : undefined;
@@ -303,6 +361,7 @@ try {
   if (runs('requests')) await benchRequests(storage('bench-requests/'), log);
   const lease = runs('lease') ? await benchLease() : undefined;
   const transcripts = runs('transcripts') ? await benchTranscriptAppends() : undefined;
+  const filtered = runs('filter') ? await benchFilteredList(storage) : undefined;
   console.log('\nsummary');
   if (save !== undefined) {
     console.log(
@@ -324,14 +383,20 @@ try {
   if (transcripts !== undefined) {
     const verdict = (ok) => (ok ? 'met' : 'MISSED');
     console.log(
-      `  transcript append at 300 / at 10 entries ${fmt(transcripts.growth, 2)} (<= 1.2: ${verdict(transcripts.growth <= 1.2)})`,
+      `  transcript append at 300 / at 10 entries ${fmt(transcripts.growth, 2)} (<= 1.2: ${verdict(transcripts.growth <= 1.2)}; reference ${fmt(transcripts.refGrowth, 2)})`,
     );
     console.log(
-      `  300 appends, adapter / reference ${fmt(transcripts.total, 2)} (<= 1.0: ${verdict(transcripts.total <= 1)})`,
+      `  300 appends, adapter / reference: median pair ratio ${fmt(transcripts.total, 2)} (<= 1.0: ${verdict(transcripts.total <= 1)}; totals ${fmt(transcripts.totalOfSums, 2)})`,
     );
     console.log(
       `  transcript stored / raw bytes ${fmt(transcripts.bytes, 3)} (<= 0.25: ${verdict(transcripts.bytes <= 0.25)})`,
     );
+  }
+  if (filtered !== undefined) {
+    for (const [label, ratio] of Object.entries(filtered))
+      console.log(
+        `  list({ ${label} }) with ${OTHERS} others / none ${fmt(ratio, 2)} (<= 1.2: ${ratio <= 1.2 ? 'met' : 'MISSED'})`,
+      );
   }
   console.log(
     `  load average ${os

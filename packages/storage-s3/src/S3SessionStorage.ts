@@ -5,6 +5,7 @@ import {
   type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
+  type ListFilter,
   type ListOptions,
   normalizeSessionName,
   SessionConflictError,
@@ -35,6 +36,7 @@ import {
   type LeaseAttempt,
   readLeaseOptions,
   resolveSaveName,
+  sessionProjectKey,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
 import { mapBounded } from './bounded-parallel.js';
@@ -49,11 +51,18 @@ import {
   withLease,
 } from './head-lease.js';
 import { headText, readStoredHead, type StoredHead } from './head-record.js';
-import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
+import {
+  indexedHeadOf,
+  indexKeyFor,
+  namePath,
+  parseIndexKey,
+  parseNamedKey,
+  unverifiedIndexKey,
+} from './index-entry.js';
 import { KeyLayout, type PartRef, partIdOfKey, partSequence } from './keys.js';
 import { ObjectStore } from './object-store.js';
 import { planParts } from './part-plan.js';
-import { listSessions } from './session-listing.js';
+import { type ListingContext, listSessions, namedKeysFor } from './session-listing.js';
 import { TranscriptChunks } from './transcripts.js';
 import { S3Trash, trashedAsOf } from './trash.js';
 
@@ -78,6 +87,12 @@ const MAX_LOAD_ATTEMPTS = 10;
 /** Head writes refused only because a lease write (a renew, say) changed the head meanwhile are retried. */
 const MAX_HEAD_WRITE_ATTEMPTS = 10;
 const LEASE_ONLY_METADATA = { [KIND_METADATA]: LEASE_ONLY_KIND };
+/**
+ * A lease this storage object holds with at least this long to run (by this process's clock) is trusted by
+ * fenced transcript appends without reading the head: another holder can take it only after it expires,
+ * and this margin absorbs clock skew between writers (see the README's lease section).
+ */
+const LEASE_TRUST_MS = 10_000;
 
 /** The head object as stored: a session's head (`stored`) or a lease-only head (`stored` undefined). */
 interface HeadRecord {
@@ -122,10 +137,14 @@ export class S3SessionStorage implements SessionStorage {
   private readonly keys: KeyLayout;
   private readonly objects: ObjectStore;
   private readonly compactAfterParts: number;
+  /** `list({ projectKey })` reads only that project's entries (`by-project/`, see index-entry.ts). */
+  readonly listFilters: readonly ListFilter[] = ['projectKey'];
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
   private readonly transcripts: TranscriptChunks;
   private readonly trash: S3Trash;
+  /** What `list()` needs; `indexState` remembers that the name-ordered entries are complete. */
+  private readonly listing: ListingContext;
 
   constructor(options: S3SessionStorageOptions) {
     const {
@@ -153,11 +172,20 @@ export class S3SessionStorage implements SessionStorage {
     this.objects = new ObjectStore(client, bucket, callTimeoutMs);
     this.compactAfterParts = compactAfterParts;
     this.transcripts = new TranscriptChunks(this.objects, this.keys);
+    this.listing = {
+      objects: this.objects,
+      keys: this.keys,
+      indexState: { complete: false },
+      projectKeyOf: (stored) => sessionProjectKey(stored.info),
+      pathOf: (n) => this.pathOf(n),
+      readHead: (n, op) => this.readHead(n, op),
+    };
     this.trash = new S3Trash({
       objects: this.objects,
       keys: this.keys,
       pathOf: (n) => this.pathOf(n),
       indexKeysOf: (n, stored) => this.indexKeysOf(n, stored),
+      indexKeysByName: (n, op) => this.indexKeysByName(n, op),
       assertLease: (n, lease, current) => this.assertLease(n, lease, current),
     });
   }
@@ -245,6 +273,7 @@ export class S3SessionStorage implements SessionStorage {
       // A retried PUT whose first attempt did commit is refused by its own condition: that is a success.
       if (now?.stored?.writeId === writeId) break;
       if (lease !== undefined && !isCurrent(lease, now?.lease)) {
+        this.doubtedLeases.add(lease);
         await dropPart();
         throw new LeaseLostError(key, lease.token);
       }
@@ -306,15 +335,7 @@ export class S3SessionStorage implements SessionStorage {
    * sessions are listed with `error`.
    */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
-    return listSessions(
-      {
-        objects: this.objects,
-        keys: this.keys,
-        pathOf: (n) => this.pathOf(n),
-        readHead: (n, op) => this.readHead(n, op),
-      },
-      options,
-    );
+    return listSessions(this.listing, options);
   }
 
   /**
@@ -335,13 +356,8 @@ export class S3SessionStorage implements SessionStorage {
       stored = 'unreadable';
     }
     if (stored === undefined) return false;
-    const folder = this.keys.indexFolder();
     const entries =
-      stored === 'unreadable'
-        ? (await this.objects.listAllKeys(folder, 'remove')).filter(
-            (k) => parseIndexKey(folder, k)?.name === key,
-          )
-        : this.indexKeysOf(key, stored);
+      stored === 'unreadable' ? await this.indexKeysByName(key, 'remove') : this.indexKeysOf(key, stored);
     await mapBounded(entries, PARALLEL_READS, (k) => this.objects.delete(k, 'remove'));
     const headKey = this.keys.headKey(key);
     // A leased name keeps a lease-only head, so its lease (and the growth of its tokens) outlives the session.
@@ -383,7 +399,7 @@ export class S3SessionStorage implements SessionStorage {
     const key = normalizeSessionName(name);
     fencingToken(key, options);
     const lease = options?.lease;
-    if (lease !== undefined) {
+    if (lease !== undefined && !this.holdsForSure(key, lease)) {
       // Transcript parts are objects of their own: the lease is checked in the head just before the append
       // (not atomically with it, unlike saves; see the README's lease section).
       const record = await this.readHeadRecord(key, 'appendTranscript');
@@ -483,10 +499,31 @@ export class S3SessionStorage implements SessionStorage {
 
   /** @throws LeaseLostError unless `lease` is the one the head carries and it has not expired. */
   private assertLease(name: string, lease: SessionLease, current: HeadLease | undefined): void {
+    const lost = (why: string) => {
+      this.doubtedLeases.add(lease);
+      return new LeaseLostError(name, lease.token, why);
+    };
     if (current === undefined || current.token !== lease.token)
-      throw new LeaseLostError(name, lease.token, 'another holder took it or it was released');
-    if (!isLive(current)) throw new LeaseLostError(name, lease.token, 'it expired');
+      throw lost('another holder took it or it was released');
+    if (!isLive(current)) throw lost('it expired');
   }
+
+  /**
+   * True when `lease` is one this storage object took for `name`, has not been released or found lost, and
+   * by this process's clock stays valid for at least {@link LEASE_TRUST_MS}: no other holder can take it
+   * before then, so a fenced transcript append skips the head read (the check is not atomic anyway).
+   */
+  private holdsForSure(name: string, lease: SessionLease): boolean {
+    return (
+      lease.name === name &&
+      this.leaseHeads.has(lease) &&
+      !this.doubtedLeases.has(lease) &&
+      lease.expiresAt.getTime() - Date.now() >= LEASE_TRUST_MS
+    );
+  }
+
+  /** Leases released, or seen lost, through this storage object: fenced appends read the head again. */
+  private readonly doubtedLeases = new WeakSet<SessionLease>();
 
   /** The head each held lease last wrote or saw (renew and release try it first: one PUT). */
   private readonly leaseHeads = new WeakMap<SessionLease, { etag: string; text: string }>();
@@ -561,6 +598,7 @@ export class S3SessionStorage implements SessionStorage {
         return new Date(expiresAt);
       },
       release: async () => {
+        this.doubtedLeases.add(handle);
         await this.rewriteLease(handle, (current) =>
           current?.token === taken.token && current.id === taken.id
             ? { ...current, expiresAt: 0 }
@@ -621,12 +659,42 @@ export class S3SessionStorage implements SessionStorage {
     }
   }
 
-  /** The index entries a stored head may have (an inline document may have been indexed unverified). */
+  /**
+   * The listing entries a stored head may have: time-ordered (an inline document may have been indexed
+   * unverified), then name-ordered (`by-name/`, and `by-project/` with a cwd; see index-entry.ts).
+   */
   private indexKeysOf(name: string, stored: StoredHead): string[] {
     const folder = this.keys.indexFolder();
-    const key = indexKeyFor(folder, name, indexedHeadOf(stored.info, stored.info.messageCount));
+    const indexed = indexedHeadOf(stored.info, stored.info.messageCount);
+    const key = indexKeyFor(folder, name, indexed);
     const unverified = unverifiedIndexKey(folder, name, stored.info.metadata.lastActive);
-    return stored.layout.kind === 'parts' || key === unverified ? [key] : [key, unverified];
+    const named = namedKeysFor(this.keys, name, indexed, sessionProjectKey(stored.info));
+    return stored.layout.kind === 'parts' || key === unverified
+      ? [key, ...named]
+      : [key, unverified, ...named];
+  }
+
+  /**
+   * Every listing entry stored under `name`, found by listing (for a head that does not validate, so
+   * does not say which it has): the time-ordered index and the project folders are listed whole.
+   */
+  private async indexKeysByName(name: string, operation: string): Promise<string[]> {
+    const index = this.keys.indexFolder();
+    const names = this.keys.namesFolder();
+    const projects = this.keys.projectsFolder();
+    const [timed, named, projected] = await Promise.all([
+      this.objects.listAllKeys(index, operation),
+      this.objects.listAllKeys(`${names}${namePath(name)}!`, operation),
+      this.objects.listAllKeys(projects, operation),
+    ]);
+    return [
+      ...timed.filter((k) => parseIndexKey(index, k)?.name === name),
+      ...named.filter((k) => parseNamedKey(names, k)?.name === name),
+      ...projected.filter((k) => {
+        const folder = k.slice(0, k.indexOf('/', projects.length) + 1);
+        return parseNamedKey(folder, k)?.name === name;
+      }),
+    ];
   }
 
   private async moveIndexEntry(
@@ -636,13 +704,13 @@ export class S3SessionStorage implements SessionStorage {
     revision: number,
   ): Promise<void> {
     const operation = `save (revision ${revision} of "${name}" is stored; moving its listing entry failed)`;
-    const next = indexKeyFor(
-      this.keys.indexFolder(),
-      name,
-      indexedHeadOf({ ...state, revision }, state.messages.length),
-    );
-    const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => k !== next);
-    await this.objects.put(next, '', 'application/octet-stream', operation);
+    const indexed = indexedHeadOf({ ...state, revision }, state.messages.length);
+    const next = [
+      indexKeyFor(this.keys.indexFolder(), name, indexed),
+      ...namedKeysFor(this.keys, name, indexed, sessionProjectKey(state)),
+    ];
+    const old = stored === undefined ? [] : this.indexKeysOf(name, stored).filter((k) => !next.includes(k));
+    await Promise.all(next.map((k) => this.objects.put(k, '', 'application/octet-stream', operation)));
     const [now] = await Promise.all([
       this.readHead(name, operation).then(
         (head) => ({ head }),
@@ -653,9 +721,8 @@ export class S3SessionStorage implements SessionStorage {
     // A writer that saved the next revision (or a remove) before our entry landed has already moved "its" old
     // entry, ours, which did not exist yet: without this check ours would stay behind as a stale entry.
     if (now === 'unknown' || now.head?.info.revision === revision) return;
-    if (now.head === undefined || !this.indexKeysOf(name, now.head).includes(next)) {
-      await this.objects.delete(next, operation);
-    }
+    const current = now.head === undefined ? [] : this.indexKeysOf(name, now.head);
+    await Promise.all(next.filter((k) => !current.includes(k)).map((k) => this.objects.delete(k, operation)));
   }
 
   /**

@@ -11,6 +11,7 @@
  * pass S3's 1,024-byte limit, the metadata is replaced by `~` ("unverified"): `list()` then reads that
  * session's head instead.
  */
+import { createHash } from 'node:crypto';
 import type { SessionState } from '@channelcoder/session-core';
 
 /** Every valid JavaScript Date lies within ±8.64e15 ms of the epoch. */
@@ -71,7 +72,13 @@ export function indexedHeadOf(head: Omit<SessionState, 'messages'>, messageCount
 export function indexKeyFor(folder: string, name: string, head: IndexedHead): string {
   // A mirror-failure message does not belong in a key (length, characters): the head carries it.
   if (head.transcriptError !== undefined) return unverifiedIndexKey(folder, name, head.lastActive);
-  const position = indexPosition(folder, head.lastActive.getTime(), name);
+  return withMeta(indexPosition(folder, head.lastActive.getTime(), name), head, () =>
+    unverifiedIndexKey(folder, name, head.lastActive),
+  );
+}
+
+/** `<position>/<metadata segments>`, or `unverified()` when that passes S3's key length limit. */
+function withMeta(position: string, head: IndexedHead, unverified: () => string): string {
   const meta = Buffer.from(
     JSON.stringify([
       head.revision,
@@ -86,9 +93,7 @@ export function indexKeyFor(folder: string, name: string, head: IndexedHead): st
   const segments: string[] = [];
   for (let i = 0; i < meta.length; i += SEGMENT) segments.push(meta.slice(i, i + SEGMENT));
   const key = `${position}/${segments.join('/')}`;
-  return Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES
-    ? key
-    : unverifiedIndexKey(folder, name, head.lastActive);
+  return Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES ? key : unverified();
 }
 
 /** An entry that only fixes the position; `list()` reads the head to describe it. */
@@ -103,6 +108,78 @@ export function parseIndexKey(folder: string, key: string): IndexEntry | undefin
   const match = /^(\d{17})!([A-Za-z0-9][A-Za-z0-9._-]{0,127})!\/(.+)$/.exec(rest);
   if (match === null) return undefined;
   const [, inverted, name, meta] = match as unknown as [string, string, string, string];
+  return entryOf(key, name, inverted, meta);
+}
+
+/*
+ * Name-ordered entries, the same metadata under a key that starts with the session name, so a listing by
+ * name prefix is a ListObjectsV2 with `Prefix` that reads only the matching names:
+ *
+ *   <prefix>by-name/<name path>!<inverted lastActive>/<metadata>                      (every session)
+ *   <prefix>by-project/<project segment>/<name path>!<inverted lastActive>/<metadata>  (sessions with a cwd)
+ *
+ * (`<name path>`: the name with a `/` after its separators, see {@link namePath}.)
+ *
+ * The project segment is the session's projectKey (the Claude Code folder name of `metadata.cwd`) when it
+ * is 1–240 characters of `[A-Za-z0-9-]` (what `projectFolderName` produces), else `~` and the SHA-256 of
+ * the key. A listing of such a folder sorts its entries in memory: it costs the matching sessions, never
+ * the others.
+ */
+
+/** The folder segment of a projectKey (collision-free: a hashed segment starts with `~`). */
+export function projectSegment(projectKey: string): string {
+  if (/^[A-Za-z0-9-]{1,240}$/.test(projectKey)) return projectKey;
+  return `~${createHash('sha256').update(projectKey, 'utf8').digest('hex')}`;
+}
+
+/**
+ * A name (or name prefix) as a path in a name-ordered folder: a `/` after each `-` and after each `.` that
+ * does not follow a `-` (`sdk--home-dev-api.3f2a` → `sdk-/-/home-/dev-/api./3f2a`). Filesystem-backed
+ * servers (MinIO, s3rver) list a `Prefix` by reading the folder it ends in, so names that share a prefix up
+ * to a separator (the Agent SDK bridge's `<prefix><projectKey>.<sessionId>`) share a small folder instead of
+ * one folder of every session. Each output character depends only on the character and the one before it,
+ * so the path of a name prefix is a prefix of the path of every name that starts with it; no segment is
+ * `.` or `..` (a name has no `..`).
+ */
+export function namePath(name: string): string {
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    out += c;
+    if (c === '-' || (c === '.' && name[i - 1] !== '-')) out += '/';
+  }
+  return out;
+}
+
+/** `<folder><name path>!<inverted time>`: where a name-ordered entry sits in its folder. */
+export function namedPosition(folder: string, lastActive: number, name: string): string {
+  return `${folder}${namePath(name)}!${invertTime(lastActive)}`;
+}
+
+/** A name-ordered entry key for a head (the metadata left out as for {@link indexKeyFor}). */
+export function namedKeyFor(folder: string, name: string, head: IndexedHead): string {
+  const unverified = () => unverifiedNamedKey(folder, name, head.lastActive);
+  if (head.transcriptError !== undefined) return unverified();
+  return withMeta(namedPosition(folder, head.lastActive.getTime(), name), head, unverified);
+}
+
+export function unverifiedNamedKey(folder: string, name: string, lastActive: Date): string {
+  return `${namedPosition(folder, lastActive.getTime(), name)}/${UNVERIFIED}`;
+}
+
+/** Decodes a name-ordered entry key (of `folder`); undefined for anything else. */
+export function parseNamedKey(folder: string, key: string): IndexEntry | undefined {
+  if (!key.startsWith(folder)) return undefined;
+  const rest = key.slice(folder.length);
+  const match = /^([A-Za-z0-9][A-Za-z0-9._/-]{0,255})!(\d{17})\/(.+)$/.exec(rest);
+  if (match === null) return undefined;
+  const [, path, inverted, meta] = match as unknown as [string, string, string, string];
+  const name = path.replaceAll('/', '');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) || namePath(name) !== path) return undefined;
+  return entryOf(key, name, inverted, meta);
+}
+
+function entryOf(key: string, name: string, inverted: string, meta: string): IndexEntry | undefined {
   const lastActive = new Date(MAX_TIME - Number(inverted));
   if (Number.isNaN(lastActive.getTime())) return undefined;
   const head = meta === UNVERIFIED ? undefined : decodeMeta(meta.replaceAll('/', ''), lastActive);

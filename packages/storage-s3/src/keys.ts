@@ -2,6 +2,7 @@
  * Object keys of one storage (see the layout in `S3SessionStorage`). Names reach this module only after
  * `normalizeSessionName`, so a key can never leave `<prefix>sessions/<name>/` or `<prefix>index/`.
  */
+import { projectSegment } from './index-entry.js';
 
 /** A part id: `<sequence, 10 digits>-<8 hex>`; the sequence is the revision whose save wrote the part. */
 const PART_ID = /^(\d{10})-([0-9a-f]{8})$/;
@@ -48,6 +49,29 @@ export class KeyLayout {
     return `${this.prefix}index/`;
   }
 
+  /** Name-ordered listing entries of every session (see index-entry.ts). */
+  namesFolder(): string {
+    return `${this.prefix}by-name/`;
+  }
+
+  /** Name-ordered listing entries of the sessions of every project, one folder per project. */
+  projectsFolder(): string {
+    return `${this.prefix}by-project/`;
+  }
+
+  /** The entries of the sessions whose `metadata.cwd` maps to `projectKey`. */
+  projectFolder(projectKey: string): string {
+    return `${this.projectsFolder()}${projectSegment(projectKey)}/`;
+  }
+
+  /**
+   * Written once every session stored before the name-ordered entries existed has been copied into them
+   * (see session-listing.ts): from then on a filtered listing reads only its own folder.
+   */
+  indexStateKey(): string {
+    return `${this.prefix}listing-indexes.json`;
+  }
+
   /** One small JSON object per trash entry (see trash.ts). */
   trashEntriesFolder(): string {
     return `${this.prefix}trash-entries/`;
@@ -72,6 +96,9 @@ export const KEY_LAYOUT: readonly ((keys: KeyLayout) => string)[] = [
   (k) => k.headKey('<name>'),
   (k) => k.partKey('<name>', '<seq>-<nonce>'),
   (k) => `${k.indexFolder()}<17 digits>!<name>!/<metadata>`,
+  (k) => `${k.namesFolder()}<name path>!<17 digits>/<metadata>`,
+  (k) => `${k.projectsFolder()}<project>/<name path>!<17 digits>/<metadata>`,
+  (k) => k.indexStateKey(),
   (k) => k.transcriptSeqKey('<name>', '<claude id>', '<seq>'),
   (k) => k.trashEntryKey('<id>'),
   (k) => `${k.trashFolder('<id>')}…`,
@@ -84,6 +111,8 @@ export const KEY_PLACEHOLDERS: Readonly<Record<string, string>> = {
   '<nonce>': '[0-9a-f]{8}',
   '<17 digits>': '\\d{17}',
   '<metadata>': '(?:~|[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)',
+  '<name path>': '[A-Za-z0-9][A-Za-z0-9._/-]{0,255}',
+  '<project>': '(?:[A-Za-z0-9-]{1,240}|~[0-9a-f]{64})',
   '<claude id>': '[A-Za-z0-9._-]+',
   '<id>': '\\d{8}T\\d{9}Z-[0-9a-f]{12}',
   '…': '(?:head\\.json|parts/.+|transcripts/.+)',

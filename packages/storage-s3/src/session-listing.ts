@@ -11,18 +11,26 @@ import {
   UnsupportedFormatError,
 } from '@channelcoder/session-core';
 import {
+  compareListPositions,
   corruptSessionInfo,
   encodeListCursor,
+  type ListPosition,
+  positionOf,
   readListOptions,
 } from '@channelcoder/session-core/storage-kit';
+import { mapBounded } from './bounded-parallel.js';
 import type { StoredHead } from './head-record.js';
 import {
   type IndexEntry,
   type IndexedHead,
   indexedHeadOf,
   indexKeyFor,
+  namedKeyFor,
+  namePath,
   parseIndexKey,
+  parseNamedKey,
   startAfterPosition,
+  unverifiedNamedKey,
 } from './index-entry.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';
@@ -30,6 +38,10 @@ import type { ObjectStore } from './object-store.js';
 export interface ListingContext {
   objects: ObjectStore;
   keys: KeyLayout;
+  /** Whether this process has seen the name-ordered entries complete (see {@link ensureNamedEntries}). */
+  indexState: { complete: boolean };
+  /** The projectKey of a stored head (from `metadata.cwd`), or undefined. */
+  projectKeyOf(stored: StoredHead): string | undefined;
   /** `s3://bucket/key` of a session's head, shown as `SessionInfo.path`. */
   pathOf(name: string): string;
   /** The stored head, or undefined when there is none. @throws SessionCorruptError, UnsupportedFormatError */
@@ -37,16 +49,37 @@ export interface ListingContext {
 }
 
 const OPERATION = 'list';
+
+/** The name-ordered entries of a head: `by-name/…`, then `by-project/…` when it has a projectKey. */
+export function namedKeysFor(
+  keys: KeyLayout,
+  name: string,
+  head: IndexedHead,
+  projectKey: string | undefined,
+): string[] {
+  const out = [namedKeyFor(keys.namesFolder(), name, head)];
+  if (projectKey !== undefined) out.push(namedKeyFor(keys.projectFolder(projectKey), name, head));
+  return out;
+}
 const MAX_KEYS = 1000;
 
 type HeadTruth =
   | { kind: 'missing' }
   | { kind: 'unreadable'; error: unknown }
-  | { kind: 'valid'; head: IndexedHead; key: string };
+  | {
+      kind: 'valid';
+      head: IndexedHead;
+      key: string;
+      projectKey: string | undefined;
+      /** The name-ordered entries the head should have: `by-name/…` then, with a cwd, `by-project/…`. */
+      namedKeys: string[];
+    };
 
 export async function listSessions(ctx: ListingContext, options?: ListOptions): Promise<SessionInfo[]> {
-  const { limit, after, prefix } = readListOptions(options);
+  const { limit, after, prefix, projectKey } = readListOptions(options);
   if (limit === 0) return [];
+  if (prefix !== '' || projectKey !== undefined)
+    return listFiltered(ctx, { limit, after, prefix, projectKey });
   const folder = ctx.keys.indexFolder();
   const out: SessionInfo[] = [];
   const emitted = new Map<string, IndexEntry>();
@@ -101,7 +134,14 @@ async function readTruth(ctx: ListingContext, name: string): Promise<HeadTruth> 
     const stored = await ctx.readHead(name, OPERATION);
     if (stored === undefined) return { kind: 'missing' };
     const head = indexedHeadOf(stored.info, stored.info.messageCount);
-    return { kind: 'valid', head, key: indexKeyFor(ctx.keys.indexFolder(), name, head) };
+    const projectKey = ctx.projectKeyOf(stored);
+    return {
+      kind: 'valid',
+      head,
+      key: indexKeyFor(ctx.keys.indexFolder(), name, head),
+      projectKey,
+      namedKeys: namedKeysFor(ctx.keys, name, head, projectKey),
+    };
   } catch (err) {
     if (SessionCorruptError.is(err) || UnsupportedFormatError.is(err))
       return { kind: 'unreadable', error: err };
@@ -169,4 +209,195 @@ async function settleDuplicate(
  */
 async function repair(write: Promise<unknown>): Promise<void> {
   await write.catch(() => undefined);
+}
+
+interface Filter {
+  limit: number | undefined;
+  after: ListPosition | undefined;
+  prefix: string;
+  projectKey: string | undefined;
+}
+
+/** How many sessions stored before the name-ordered entries one listing copies in (see below). */
+export const COPY_IN_BATCH = 200;
+
+/**
+ * A listing by name prefix and/or projectKey: one ListObjectsV2 (per 1,000 matches) of the name-ordered
+ * folder — `by-project/<project>/<prefix>` or `by-name/<prefix>` — sorted in memory. Sessions of other
+ * projects and names are never read. Until every older session has been copied in (see
+ * {@link ensureNamedEntries}), those not copied yet are added from the time-ordered index (and, for a
+ * projectKey, their heads).
+ */
+async function listFiltered(ctx: ListingContext, filter: Filter): Promise<SessionInfo[]> {
+  const pending = await ensureNamedEntries(ctx);
+  const folder =
+    filter.projectKey === undefined ? ctx.keys.namesFolder() : ctx.keys.projectFolder(filter.projectKey);
+  const entries: IndexEntry[] = [];
+  for (const key of await ctx.objects.listAllKeys(`${folder}${namePath(filter.prefix)}`, OPERATION)) {
+    const entry = parseNamedKey(folder, key);
+    if (entry !== undefined) entries.push(entry);
+  }
+  const byName = new Map<string, IndexEntry[]>();
+  for (const entry of entries) {
+    const same = byName.get(entry.name);
+    if (same === undefined) byName.set(entry.name, [entry]);
+    else same.push(entry);
+  }
+  const candidates: Candidate[] = [];
+  for (const [name, same] of byName) {
+    if (same.length === 1) candidates.push({ entry: same[0]!, folder });
+    else {
+      const settled = await settleNamed(ctx, folder, name, same, filter.projectKey);
+      if (settled !== undefined) candidates.push(settled);
+    }
+  }
+  for (const entry of pending) {
+    if (byName.has(entry.name) || !entry.name.startsWith(filter.prefix)) continue;
+    if (filter.projectKey === undefined) candidates.push({ entry, folder: ctx.keys.indexFolder() });
+    else {
+      const truth = await readTruth(ctx, entry.name);
+      if (truth.kind === 'valid' && truth.projectKey === filter.projectKey)
+        candidates.push({ entry: verifiedEntry(entry, truth.head), folder: ctx.keys.indexFolder() });
+    }
+  }
+  candidates.sort((a, b) => compareListPositions(positionOf(a.entry), positionOf(b.entry)));
+  const out: SessionInfo[] = [];
+  for (const { entry, folder: from } of candidates) {
+    if (filter.after !== undefined && compareListPositions(positionOf(entry), filter.after) <= 0) continue;
+    const info = entry.verified
+      ? infoFromIndex(ctx, entry.name, entry.head)
+      : await describeNamed(ctx, entry, from, filter.projectKey);
+    if (info === undefined) continue;
+    out.push(info);
+    if (filter.limit !== undefined && out.length >= filter.limit) break;
+  }
+  return out;
+}
+
+interface Candidate {
+  entry: IndexEntry;
+  /** The folder the entry was read from (a time-ordered entry for a session not copied in yet). */
+  folder: string;
+}
+
+function verifiedEntry(entry: IndexEntry, head: IndexedHead): IndexEntry {
+  return { key: entry.key, name: entry.name, lastActive: head.lastActive, verified: true, head };
+}
+
+/** An unverified name-ordered entry: the head describes it; an entry the head disowns is repaired. */
+async function describeNamed(
+  ctx: ListingContext,
+  entry: IndexEntry,
+  folder: string,
+  projectKey: string | undefined,
+): Promise<SessionInfo | undefined> {
+  if (folder === ctx.keys.indexFolder()) return describe(ctx, entry);
+  const truth = await readTruth(ctx, entry.name);
+  const where = { name: entry.name, path: ctx.pathOf(entry.name) };
+  if (truth.kind === 'unreadable') return corruptSessionInfo(where, truth.error, entry.lastActive);
+  if (truth.kind === 'missing' || (projectKey !== undefined && truth.projectKey !== projectKey)) {
+    await repair(ctx.objects.delete(entry.key, OPERATION));
+    return undefined;
+  }
+  const key = truth.namedKeys.find((k) => k.startsWith(folder));
+  if (key !== undefined && key !== entry.key) {
+    // Written for an older head: the entry the head calls for replaces it.
+    await repair(ctx.objects.put(key, '', 'application/octet-stream', OPERATION));
+    await repair(ctx.objects.delete(entry.key, OPERATION));
+  }
+  return infoFromIndex(ctx, entry.name, truth.head);
+}
+
+/** A name with several entries in one folder: keep the one the head names, delete the others. */
+async function settleNamed(
+  ctx: ListingContext,
+  folder: string,
+  name: string,
+  same: IndexEntry[],
+  projectKey: string | undefined,
+): Promise<Candidate | undefined> {
+  const truth = await readTruth(ctx, name);
+  if (truth.kind === 'unreadable') {
+    // A damaged head: one entry shows the damage, the others go.
+    await Promise.all(same.slice(1).map((e) => repair(ctx.objects.delete(e.key, OPERATION))));
+    return { entry: { ...same[0]!, verified: false }, folder };
+  }
+  const keep =
+    truth.kind === 'valid' && (projectKey === undefined || truth.projectKey === projectKey)
+      ? truth.namedKeys.find((k) => k.startsWith(folder))
+      : undefined;
+  await Promise.all(
+    same.filter((e) => e.key !== keep).map((e) => repair(ctx.objects.delete(e.key, OPERATION))),
+  );
+  if (keep === undefined || truth.kind !== 'valid') return undefined;
+  if (!same.some((e) => e.key === keep))
+    await repair(ctx.objects.put(keep, '', 'application/octet-stream', OPERATION));
+  return {
+    entry: { key: keep, name, lastActive: truth.head.lastActive, verified: true, head: truth.head },
+    folder,
+  };
+}
+
+/**
+ * Sessions stored before this version of the package have time-ordered entries only. Until a marker object
+ * says they have all been copied into the name-ordered folders, each filtered listing copies in up to
+ * {@link COPY_IN_BATCH} of them (a GET of each head, then its name-ordered entries) and returns the
+ * time-ordered entries of those still left, which the listing then includes itself. The check lists the
+ * time-ordered index and the `by-name/` folder (keys only); once done, the marker is written and the check
+ * is one GET per process.
+ */
+export async function ensureNamedEntries(ctx: ListingContext): Promise<IndexEntry[]> {
+  if (ctx.indexState.complete) return [];
+  const marker = await ctx.objects.getText(ctx.keys.indexStateKey(), OPERATION);
+  if (marker !== undefined) {
+    ctx.indexState.complete = true;
+    return [];
+  }
+  const indexFolder = ctx.keys.indexFolder();
+  const namesFolder = ctx.keys.namesFolder();
+  const [timed, named] = await Promise.all([
+    ctx.objects.listAllKeys(indexFolder, OPERATION),
+    ctx.objects.listAllKeys(namesFolder, OPERATION),
+  ]);
+  const copied = new Set<string>();
+  for (const key of named) {
+    const entry = parseNamedKey(namesFolder, key);
+    if (entry !== undefined) copied.add(entry.name);
+  }
+  const legacy = new Map<string, IndexEntry>();
+  for (const key of timed) {
+    const entry = parseIndexKey(indexFolder, key);
+    if (entry !== undefined && !copied.has(entry.name) && !legacy.has(entry.name))
+      legacy.set(entry.name, entry);
+  }
+  const all = [...legacy.values()];
+  const batch = all.slice(0, COPY_IN_BATCH);
+  const left = all.slice(COPY_IN_BATCH);
+  await mapBounded(batch, 8, async (entry) => {
+    const truth = await readTruth(ctx, entry.name);
+    if (truth.kind === 'unreadable') {
+      // A damaged head names no project: a `by-name/` entry without metadata lists it with its error.
+      await ctx.objects.put(
+        unverifiedNamedKey(ctx.keys.namesFolder(), entry.name, entry.lastActive),
+        '',
+        'application/octet-stream',
+        OPERATION,
+      );
+      return;
+    }
+    if (truth.kind !== 'valid') return;
+    // The project's entry first: a name-ordered entry is what marks a session as copied in.
+    for (const key of truth.namedKeys.slice().reverse())
+      await ctx.objects.put(key, '', 'application/octet-stream', OPERATION);
+  });
+  if (left.length === 0) {
+    await ctx.objects.put(
+      ctx.keys.indexStateKey(),
+      JSON.stringify({ namedEntries: 'complete', at: new Date().toISOString() }),
+      'application/json',
+      OPERATION,
+    );
+    ctx.indexState.complete = true;
+  }
+  return left;
 }

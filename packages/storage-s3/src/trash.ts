@@ -56,7 +56,7 @@ import {
 import { mapBounded } from './bounded-parallel.js';
 import { type HeadLease, isLeaseOnly, KIND_METADATA, LEASE_ONLY_KIND, leaseOf } from './head-lease.js';
 import { readStoredHead, type StoredHead } from './head-record.js';
-import { indexedHeadOf, indexKeyFor, parseIndexKey, unverifiedIndexKey } from './index-entry.js';
+import { unverifiedIndexKey, unverifiedNamedKey } from './index-entry.js';
 import type { KeyLayout } from './keys.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -83,6 +83,8 @@ export interface TrashDeps {
   pathOf(name: string): string;
   /** The listing entries a stored head may have. */
   indexKeysOf(name: string, stored: StoredHead): string[];
+  /** Every listing entry stored under the name, found by listing (for a head that does not validate). */
+  indexKeysByName(name: string, operation: string): Promise<string[]>;
   /** @throws LeaseLostError unless `lease` is the head's current, unexpired lease. */
   assertLease(name: string, lease: SessionLease, current: HeadLease | undefined): void;
 }
@@ -213,10 +215,7 @@ export class S3Trash {
       } catch (err) {
         if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
         // A damaged head does not say which listing entry it has: find them by name (as remove() does).
-        const index = this.d.keys.indexFolder();
-        entries = (await this.d.objects.listAllKeys(index, op)).filter(
-          (k) => parseIndexKey(index, k)?.name === name,
-        );
+        entries = await this.d.indexKeysByName(name, op);
       }
       await mapBounded(entries, PARALLEL, (k) => this.d.objects.delete(k, op));
     }
@@ -272,17 +271,22 @@ export class S3Trash {
     entry: TrashEntry,
     op: string,
   ): Promise<void> {
-    const folder = this.d.keys.indexFolder();
-    let index: string;
+    let index: string[];
     try {
       const stored = readStoredHead(name, head.text, head.etag, this.d.pathOf(name));
-      index = indexKeyFor(folder, name, indexedHeadOf(stored.info, stored.info.messageCount));
+      // The first key is the time-ordered entry; an inline head's unverified alternative is not written.
+      const unverified = unverifiedIndexKey(this.d.keys.indexFolder(), name, stored.info.metadata.lastActive);
+      index = this.d.indexKeysOf(name, stored).filter((k, i) => i === 0 || k !== unverified);
     } catch (err) {
       if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
       // A damaged session is listed by position only; list() reads its head and shows the damage.
-      index = unverifiedIndexKey(folder, name, entry.session.lastActive);
+      const at = entry.session.lastActive;
+      index = [
+        unverifiedIndexKey(this.d.keys.indexFolder(), name, at),
+        unverifiedNamedKey(this.d.keys.namesFolder(), name, at),
+      ];
     }
-    await this.d.objects.put(index, '', 'application/octet-stream', op);
+    await Promise.all(index.map((k) => this.d.objects.put(k, '', 'application/octet-stream', op)));
     await this.discard(id, op);
   }
 

@@ -47,7 +47,7 @@ async function partKeys(storage: S3SessionStorage, name: string): Promise<string
 const ids = (s: SessionState) => s.messages.map((m) => m.id);
 
 describe('key layout', () => {
-  it('keeps a head, numbered parts and one index entry per session, all under the prefix', async () => {
+  it('keeps a head, numbered parts, a time-ordered and a name-ordered entry per session, all under the prefix', async () => {
     const storage = fresh({ prefix: 'custom-root' });
     made.push(storage);
     expect(storage.prefix).toBe('custom-root/');
@@ -55,11 +55,12 @@ describe('key layout', () => {
     await storage.save(state, 'laid-out');
     await storage.save(addMessages(state, 2), 'laid-out');
     const keys = (await listAll(client, bucket, 'custom-root/')).sort();
-    expect(keys).toHaveLength(4);
-    expect(keys[0]).toMatch(/^custom-root\/index\/\d{17}!laid-out!\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
-    expect(keys[1]).toBe('custom-root/sessions/laid-out/head.json');
-    expect(keys[2]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000001-[0-9a-f]{8}\.jsonl$/);
-    expect(keys[3]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000002-[0-9a-f]{8}\.jsonl$/);
+    expect(keys).toHaveLength(5);
+    expect(keys[0]).toMatch(/^custom-root\/by-name\/laid-\/out!\d{17}\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
+    expect(keys[1]).toMatch(/^custom-root\/index\/\d{17}!laid-out!\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/);
+    expect(keys[2]).toBe('custom-root/sessions/laid-out/head.json');
+    expect(keys[3]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000001-[0-9a-f]{8}\.jsonl$/);
+    expect(keys[4]).toMatch(/^custom-root\/sessions\/laid-out\/parts\/0000000002-[0-9a-f]{8}\.jsonl$/);
     const head = await headOf(storage, 'laid-out');
     expect(head.parts.map((p) => p.count)).toEqual([2, 2]);
     expect(head.revision).toBe(2);
@@ -99,6 +100,7 @@ describe('KEY_LAYOUT', () => {
     };
 
     const state = makeState({ messages: 3 });
+    state.metadata.cwd = '/home/dev/shop-api';
     await storage.save(state, 'worked');
     for (let i = 0; i < 3; i++) await storage.save(addMessages(state, 1), 'worked'); // compacts
     await storage.appendTranscript('worked', 'plain-id', [{ type: 'user' }, { type: 'assistant' }], 0);
@@ -112,6 +114,9 @@ describe('KEY_LAYOUT', () => {
     await snapshot();
     await leaseOnly.release();
     expect((await storage.list()).map((s) => s.name)).toEqual(['worked']);
+    expect((await storage.list({ projectKey: '-home-dev-shop-api' } as never)).map((s) => s.name)).toEqual([
+      'worked',
+    ]);
     await storage.save(makeState({ messages: 2 }), 'binned');
     await storage.appendTranscript('binned', 'plain-id', [{ type: 'user' }], 0);
     const restored = await storage.moveToTrash('binned');

@@ -129,6 +129,44 @@ describe('S3SessionStorage leases (conditional writes enforced)', () => {
     await next.release();
   });
 
+  it('skips the head read of a fenced append while its own lease has over 10 s to run, not after release', async () => {
+    const counted = makeClient(conditional.endpoint);
+    try {
+      const mine = new S3SessionStorage({ client: counted, bucket: storage.bucket, prefix: storage.prefix });
+      const lease = await mine.lease('held', { ttlMs: 60_000 });
+      await mine.save(createSessionState({ name: 'held' }), 'held', { lease });
+      await mine.appendTranscript('held', 'claude-1', [{ n: 0 }], 0, { lease });
+      const counter = countRequests(counted);
+      await mine.appendTranscript('held', 'claude-1', [{ n: 1 }], 1, { lease });
+      expect(counter.requests.map((r) => r.method)).toEqual(['PUT']);
+      // A lease with little time left is checked in the head, as is one this object did not take.
+      const other = new S3SessionStorage({ client: counted, bucket: storage.bucket, prefix: storage.prefix });
+      counter.reset();
+      await other.appendTranscript('held', 'claude-1', [{ n: 2 }], 2, { lease });
+      expect(counter.requests.filter((r) => r.method === 'GET').length).toBeGreaterThan(0);
+      await lease.release();
+      counter.reset();
+      await expect(mine.appendTranscript('held', 'claude-1', [{ n: 3 }], 3, { lease })).rejects.toSatisfy(
+        LeaseLostError.is,
+      );
+      expect(counter.requests.map((r) => r.method)).toEqual(['GET']);
+      expect(counter.requests[0]?.path).toMatch(/head\.json$/);
+      const short = await mine.lease('held', { ttlMs: 5_000 });
+      counter.reset();
+      await mine.appendTranscript('held', 'claude-1', [{ n: 3 }], 3, { lease: short });
+      // The head read, then (this object has not seen the other's append) the catch-up LIST and GET, the PUT.
+      expect(counter.requests[0]).toMatchObject({
+        method: 'GET',
+        path: expect.stringMatching(/head\.json$/),
+      });
+      expect(counter.requests.at(-1)?.method).toBe('PUT');
+      await short.release();
+      expect(await mine.loadTranscript('held', 'claude-1')).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
+    } finally {
+      counted.destroy();
+    }
+  });
+
   it('costs 2 requests to acquire and 1 to release', async () => {
     const counted = makeClient(conditional.endpoint);
     try {

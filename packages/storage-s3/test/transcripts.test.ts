@@ -115,7 +115,7 @@ describe('transcripts', () => {
     }
   });
 
-  it('a writer that lost its number reads only the parts it missed; a fenced append adds one GET', async () => {
+  it('a writer that lost its number reads only the parts it missed; a fenced append adds one GET near expiry', async () => {
     const storage = await withSession();
     const counting = makeClient(endpoint);
     try {
@@ -137,13 +137,21 @@ describe('transcripts', () => {
       const lease = await twin.lease('portable', { ttlMs: 60_000 });
       counter.reset();
       await twin.appendTranscript('portable', CLAUDE_ID, [line(23)], 23, { lease });
+      // Its own lease with over 10 s to run: no head read.
       expect(counter.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
-        'GET head.json',
         'PUT 0000000024.part',
       ]);
       await lease.release();
+      const short = await twin.lease('portable', { ttlMs: 5_000 });
+      counter.reset();
+      await twin.appendTranscript('portable', CLAUDE_ID, [line(24)], 24, { lease: short });
+      expect(counter.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual([
+        'GET head.json',
+        'PUT 0000000025.part',
+      ]);
+      await short.release();
       expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
-        Array.from({ length: 24 }, (_, i) => line(i)),
+        Array.from({ length: 25 }, (_, i) => line(i)),
       );
     } finally {
       counting.destroy();
