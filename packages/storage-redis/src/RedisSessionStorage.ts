@@ -37,6 +37,7 @@ import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { takeRedisLease } from './leases.js';
 import { type IndexContext, LIST_DROP_BUDGET, listByPrefix, migrateNames, walkIndex } from './list-index.js';
+import { packMessages, parseMessageElements } from './message-elements.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
 import { readSession } from './session-read.js';
@@ -84,7 +85,10 @@ function droppedSoFar(dropped: number): string | undefined {
  * Key layout (`P` = `prefix`, default `channelcoder:`; `<name>` = the validated session name):
  * - `P{<name>}:head` — STRING: the session head as JSON (`toWireHead`: chain, metadata, usage, revision,
  *   messageCount, lastMessageId). Never holds messages.
- * - `P{<name>}:messages` — LIST: one JSON message per element, oldest first (absent while there are none).
+ * - `P{<name>}:messages` — LIST: the messages as JSON, oldest first, packed: each element is one or more
+ *   messages joined by commas (at most 16 KiB, or one longer message), so the elements joined by commas
+ *   form the JSON array of the messages; earlier versions stored one per element, which reads the same
+ *   (absent while there are none).
  * - `P{<name>}:transcripts` — SET: the Claude session ids with a stored transcript (optional capability).
  * - `P{<name>}:transcript:<claudeSessionId>` — LIST: one compressed chunk of JSON lines per append (older
  *   transcripts: one plain JSON line per element); `…\0uuids` beside it, a HASH: its index (`#count`, uuids).
@@ -108,7 +112,7 @@ function droppedSoFar(dropped: number): string | undefined {
  *
  * Round trips: a save is one script call when this storage object last saved or loaded that revision of
  * the session, else a GET of the head plus the script. `load` runs no script over the data: one pipeline
- * (head, length, first chunk, head again) for up to 256 messages, one more for the remaining chunks, so no
+ * (head, length, first chunk, head again) for up to 32 list elements, one more for the remaining chunks, so no
  * command holds the server long whatever the session's size; with `slidingTtl` a small script sent
  * alongside sets the new expiry. `list` reads the index and the heads of one page (pipelined), never a message list.
  *
@@ -188,9 +192,11 @@ export class RedisSessionStorage implements SessionStorage {
           }
           const plan = planMessageWrite(basis.head, state);
           const head = JSON.stringify(toWireHead({ ...state, revision: state.revision + 1 }));
-          const messages = state.messages
-            .slice(plan.mode === 'append' ? plan.from : 0)
-            .map((m) => JSON.stringify(toWireMessage(m)));
+          const messages = packMessages(
+            state.messages
+              .slice(plan.mode === 'append' ? plan.from : 0)
+              .map((m) => JSON.stringify(toWireMessage(m))),
+          );
           const member = indexMember(state.metadata.lastActive.getTime(), key);
           if (deadline.passed()) throw new Error('the deadline passed before the save was sent');
           const result = await this.scripts
@@ -238,7 +244,8 @@ export class RedisSessionStorage implements SessionStorage {
       ]);
       if (stored === undefined) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
       const ctx = { name: key, location: keys.head };
-      const state = assembleState(stored.head, stored.messages, ctx);
+      const messages = parseMessageElements(stored.elements, { name: key, location: keys.messages });
+      const state = assembleState(stored.head, messages, ctx);
       this.bases.set(key, basisOf(stored.head, ctx));
       return state;
     });

@@ -9,7 +9,7 @@
 export interface SessionKeys {
   /** STRING: the session head as JSON (everything but the messages, plus messageCount and lastMessageId). */
   head: string;
-  /** LIST: one JSON message per element, oldest first. */
+  /** LIST: JSON messages, oldest first, packed several per element (see message-elements.ts). */
   messages: string;
   /** SET: the Claude session ids that have a stored transcript. */
   transcripts: string;

@@ -9,6 +9,7 @@
  * named from the transcripts key inside the scripts; they share its hash tag, hence its slot.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { ELEMENT_BYTES } from './message-elements.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -54,7 +55,9 @@ end
 /**
  * KEYS: head, messages, transcripts, lease [, order, members]
  * ARGV: expected sha1 of the stored head ('' = nothing stored), 'append'|'rewrite', new head JSON,
- *       ttl in ms ('0' = no expiry), name, index member, fencing token ('' = no lease), messages to append…
+ *       ttl in ms ('0' = no expiry), name, index member, fencing token ('' = no lease), message list
+ *       elements to append… (see message-elements.ts; in append mode the first is merged into the list's
+ *       last element when both together stay within ELEMENT_BYTES: a copy of at most that many bytes)
  * Returns {1} when written; {0, storedHead} (or {0} when nothing is stored) when the stored head is not the
  * one the plan was made against, so the caller re-plans without another read; {-1} when the fencing token
  * is not the current lease's (nothing written).
@@ -67,8 +70,17 @@ if current then
 elseif ARGV[1] ~= '' then
   return {0}
 end
-if ARGV[2] == 'rewrite' then redis.call('DEL', KEYS[2]) end
-for i = 8, #ARGV, 1000 do
+local first = 8
+if ARGV[2] == 'rewrite' then
+  redis.call('DEL', KEYS[2])
+elseif #ARGV >= first then
+  local last = redis.call('LINDEX', KEYS[2], -1)
+  if last and string.len(last) + 1 + string.len(ARGV[first]) <= ${ELEMENT_BYTES} then
+    redis.call('LSET', KEYS[2], -1, last .. ',' .. ARGV[first])
+    first = first + 1
+  end
+end
+for i = first, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('SET', KEYS[1], ARGV[3])
@@ -286,7 +298,7 @@ return 1
 `;
 
 const COMMANDS = {
-  save: { name: 'channelcoderSessionsSaveV2', lua: SAVE },
+  save: { name: 'channelcoderSessionsSaveV3', lua: SAVE },
   acquireLease: { name: 'channelcoderSessionsAcquireLeaseV1', lua: ACQUIRE_LEASE },
   renewLease: { name: 'channelcoderSessionsRenewLeaseV1', lua: RENEW_LEASE },
   releaseLease: { name: 'channelcoderSessionsReleaseLeaseV1', lua: RELEASE_LEASE },

@@ -64,7 +64,10 @@ describe('key layout', () => {
     const head = JSON.parse((await client.get(keys.head))!) as Record<string, unknown>;
     expect(head).not.toHaveProperty('messages');
     expect(head).toMatchObject({ revision: 1, messageCount: 3, lastMessageId: state.messages[2]?.id });
-    const stored = (await client.lrange(keys.messages, 0, -1)).map((m) => JSON.parse(m).id);
+    // Messages are packed several to an element: the elements joined by commas are their JSON array.
+    const elements = await client.lrange(keys.messages, 0, -1);
+    expect(elements).toHaveLength(1);
+    const stored = (JSON.parse(`[${elements.join(',')}]`) as { id: string }[]).map((m) => m.id);
     expect(stored).toEqual(state.messages.map((m) => m.id));
     const member = await client.hget(index.members, 'laid-out');
     expect(await client.zrange(index.order, '0', '-1')).toEqual([member]);
@@ -155,12 +158,18 @@ describe('incremental saves', () => {
   it('sends only the new messages and the head', async () => {
     const state = makeState({ messages: 40 });
     await storage.save(state, 'growing');
-    expect(scriptMessages()).toHaveLength(40);
+    const ids = (elements: string[]) =>
+      (JSON.parse(`[${elements.join(',')}]`) as { id: string }[]).map((m) => m.id);
+    expect(ids(scriptMessages())).toEqual(state.messages.map((m) => m.id));
+    const list = sessionKeys(prefix, 'growing').messages;
+    const elementsBefore = await client.llen(list);
     addMessages(state, 2);
     log.reset();
     await storage.save(state, 'growing');
-    expect(scriptMessages().map((m) => JSON.parse(m).id)).toEqual(state.messages.slice(40).map((m) => m.id));
-    expect(await client.llen(sessionKeys(prefix, 'growing').messages)).toBe(42);
+    expect(ids(scriptMessages())).toEqual(state.messages.slice(40).map((m) => m.id));
+    // The two small messages were merged into the list's last element, which had room.
+    expect(await client.llen(list)).toBe(elementsBefore);
+    expect(ids(await client.lrange(list, 0, -1))).toEqual(state.messages.map((m) => m.id));
   });
 
   it('replaces the stored list after clear()', async () => {
