@@ -1,7 +1,9 @@
 // The Agent SDK bridge (`toAgentSessionStore`) on file, Redis, S3 and PostgreSQL:
-//  1. `listSessions(projectKey)` with 1,000 sessions of other projects stored beside it vs none
+//  1. `listSessions(projectKey)` with 1,000 sessions of other projects stored beside it vs none (half
+//     stored through the bridge, half made by channelcoder in other working directories)
 //     (median of interleaved pairs; target ≤ 1.2), with the bridge's default (channelcoder sessions seen)
 //     and with `channelcoderSessions: false`;
+//     and against a store built like the SDK's reference design (reference-stores.mjs; target ≤ 1.5);
 //  2. stored transcript bytes / raw JSONL bytes, over a session of real turns (the real claude CLI against
 //     the in-repo mock API, 4 turns), measured in the backend itself (target ≤ 0.25).
 // Redis and PostgreSQL: CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL, or private servers;
@@ -10,7 +12,12 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { MemorySessionStorage, session, toAgentSessionStore } from '@channelcoder/session-core';
+import {
+  createSessionState,
+  MemorySessionStorage,
+  session,
+  toAgentSessionStore,
+} from '@channelcoder/session-core';
 import {
   claudeBinary,
   MockAnthropicServer,
@@ -23,6 +30,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startS3rver } from '../../storage-s3/test/support/s3rver-launcher.mjs';
 import { openStorage } from '../test/support/open-storage.mjs';
+import { openReferenceStore } from './reference-stores.mjs';
 
 const OTHERS = Number(process.env.BENCH_OTHERS ?? 1000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
@@ -181,6 +189,23 @@ async function fill(store, projectKey, count, from = 0) {
   }
 }
 
+/** Sessions as `channelcoder` / `session()` store them: a name, a cwd, a chain of one Claude session. */
+async function fillChannelcoder(storage, cwd, count) {
+  for (let i = 0; i < count; i += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, count - i) }, (_, j) => {
+        const n = i + j;
+        const name = `cli-${cwd.split('-').at(-1)}-${n}`;
+        const state = createSessionState({ name, cwd });
+        const id = `11111111-0000-4000-8000-${String(n).padStart(12, '0')}`;
+        state.sessionChain = [id];
+        state.currentSessionId = id;
+        return storage.save(state, name);
+      }),
+    );
+  }
+}
+
 async function main() {
   const lines = await realTranscript();
   const raw = lines.reduce((n, line) => n + Buffer.byteLength(`${JSON.stringify(line)}\n`), 0);
@@ -195,9 +220,12 @@ async function main() {
       const b = await openStorage(crowded[k]);
       try {
         for (const { storage } of [a, b]) await fill(toAgentSessionStore(storage), PROJECT, OWN);
-        // 1,000 sessions of other projects (40 projects × 25) beside the crowded one.
+        // 1,000 sessions of other projects beside the crowded one: half stored through the bridge
+        // (20 projects × 25), half made by channelcoder (20 other working directories × 25).
         const crowdedStore = toAgentSessionStore(b.storage);
-        for (let p = 0; p < 40; p++) await fill(crowdedStore, `-home-dev-other-${p}`, OTHERS / 40, p * 1000);
+        for (let p = 0; p < 20; p++) await fill(crowdedStore, `-home-dev-other-${p}`, OTHERS / 40, p * 1000);
+        for (let p = 0; p < 20; p++)
+          await fillChannelcoder(b.storage, `/home/dev/made-by-cli-${p}`, OTHERS / 40);
 
         for (const [mode, options] of [
           ['default', {}],
@@ -224,6 +252,43 @@ async function main() {
             target: '≤ 1.2',
           });
         }
+
+        // Ours (both modes, the crowded storage) ÷ a store built like the SDK's reference design, holding
+        // the same project's sessions and 1,000 sessions of other projects. The SDK publishes reference
+        // stores for S3, Redis and PostgreSQL only.
+        const reference = kind === 'file' ? undefined : await openReferenceStore(crowded[k]);
+        if (reference !== undefined)
+          try {
+            await fill(reference, PROJECT, OWN);
+            for (let p = 0; p < 40; p++) await fill(reference, `-home-dev-other-${p}`, OTHERS / 40, p * 1000);
+            for (const [mode, options] of [
+              ['default', {}],
+              ['channelcoderSessions: false', { channelcoderSessions: false }],
+            ]) {
+              const ours = toAgentSessionStore(b.storage, options);
+              const check = [await ours.listSessions(PROJECT), await reference.listSessions(PROJECT)];
+              if (check[0].length !== OWN || check[1].length !== OWN)
+                throw new Error(
+                  `${kind}: listed ${check[0].length} and ${check[1].length} (reference), expected ${OWN}`,
+                );
+              const ratios = [];
+              for (let i = 0; i < PAIRS + 2; i++) {
+                const first = i % 2 === 0;
+                const tR = first ? await time(() => reference.listSessions(PROJECT)) : 0;
+                const tO = await time(() => ours.listSessions(PROJECT));
+                const tR2 = first ? tR : await time(() => reference.listSessions(PROJECT));
+                if (i >= 2) ratios.push(tO / tR2);
+              }
+              rows.push({
+                kind,
+                measure: `listSessions, ${OTHERS} others: ours ÷ reference design (${mode})`,
+                value: median(ratios),
+                target: '≤ 1.5',
+              });
+            }
+          } finally {
+            await reference.close();
+          }
 
         // Stored transcript bytes ÷ raw: the backend's bytes with the transcript minus without it.
         // The session exists first (its head is not counted), then its transcript is stored.

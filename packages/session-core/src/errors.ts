@@ -241,6 +241,8 @@ const CAPABILITY_SIGNATURES: Record<string, string> = {
     'async loadTranscript(name, claudeSessionId): Promise<unknown[] | null> (with appendTranscript)',
   lease: 'async lease(name, options): Promise<SessionLease>',
   search: 'async search(query, options): Promise<SearchResult[]>',
+  'list({ projectKey })':
+    "readonly listFilters = ['projectKey'] (with list() keeping a per-project index of metadata.cwd)",
 };
 
 /** An optional storage method (remove, exists, transcripts, …) was needed but the storage lacks it. */

@@ -170,6 +170,7 @@ export {
 export {
   type DeleteTranscriptOptions,
   type LeaseInfo,
+  type ListFilter,
   type ListOptions,
   type SearchOptions,
   type SearchResult,

@@ -1,6 +1,13 @@
 /** The listing order and cursors shared by adapters: newest `lastActive` first, ties by name ascending. */
-import { InvalidArgumentError } from './errors.js';
-import type { ListOptions, SessionInfo } from './storage.js';
+import { CapabilityError, InvalidArgumentError } from './errors.js';
+import {
+  type ListOptions,
+  type SessionInfo,
+  type SessionStorage,
+  storageCapabilities,
+  storageLabel,
+} from './storage.js';
+import { projectFolderName } from './transcripts/folder-name.js';
 
 export interface ListPosition {
   /** lastActive in epoch milliseconds. */
@@ -39,19 +46,38 @@ export function readListOptions(options: ListOptions = {}): {
   limit: number | undefined;
   after: ListPosition | undefined;
   prefix: string;
+  /** `ListOptions.projectKey`, checked; undefined when not given. */
+  projectKey: string | undefined;
 } {
-  const { limit, cursor, prefix } = options;
+  const { limit, cursor, prefix, projectKey } = options;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new InvalidArgumentError(`list(): limit must be a non-negative integer, got ${String(limit)}`);
   }
   if (prefix !== undefined && typeof prefix !== 'string') {
     throw new InvalidArgumentError('list(): prefix must be a string');
   }
+  if (projectKey !== undefined && (typeof projectKey !== 'string' || projectKey === '')) {
+    throw new InvalidArgumentError(
+      `list(): projectKey must be a non-empty string (a Claude Code project folder name such as ` +
+        `"-home-me-repo"), got ${JSON.stringify(projectKey)}`,
+    );
+  }
   return {
     limit,
     after: cursor === undefined || cursor === '' ? undefined : decodeListCursor(cursor),
     prefix: prefix ?? '',
+    projectKey,
   };
+}
+
+/**
+ * The project a stored session belongs to for `list({ projectKey })`: the Claude Code project folder name
+ * of its `metadata.cwd` (`projectFolderName`), or undefined for a session without a cwd. Takes a
+ * `SessionState` or a stored head, whose metadata both carry `cwd`.
+ */
+export function sessionProjectKey(source: { metadata: { cwd?: string } }): string | undefined {
+  const cwd = source.metadata.cwd;
+  return cwd === undefined || cwd === '' ? undefined : projectFolderName(cwd);
 }
 
 /**
@@ -79,11 +105,19 @@ export function positionOf(info: { lastActive: Date; name: string }): ListPositi
  * revived and cursors filled in. Storages that page are passed through untouched.
  */
 export async function listSessionInfos(
-  storage: { list(options?: ListOptions): Promise<SessionInfo[]> },
+  storage: SessionStorage,
   options: ListOptions = {},
 ): Promise<SessionInfo[]> {
-  const { limit, cursor, prefix } = options;
-  const paging = limit !== undefined || (cursor !== undefined && cursor !== '') || prefix !== undefined;
+  const { limit, cursor, prefix, projectKey } = options;
+  if (projectKey !== undefined && !storageCapabilities(storage).listByProject) {
+    readListOptions(options);
+    throw new CapabilityError('list({ projectKey })', storageLabel(storage));
+  }
+  const paging =
+    limit !== undefined ||
+    (cursor !== undefined && cursor !== '') ||
+    prefix !== undefined ||
+    projectKey !== undefined;
   const listed = paging ? await storage.list(options) : await storage.list();
   if (listed.every((info) => typeof info.cursor === 'string')) return listed;
   // Checked before the second call, so bad options fail the same way as on a paging storage.

@@ -13,7 +13,7 @@ import {
   type SessionLease,
   type WriteOptions,
 } from './lease.js';
-import { pageSessionInfos } from './list-order.js';
+import { pageSessionInfos, readListOptions, sessionProjectKey } from './list-order.js';
 import { normalizeSessionName } from './names.js';
 import { assertRevision, planMessageWrite, resolveSaveName } from './save-plan.js';
 import { assembleState, fromWireHead, toWireHead, toWireMessage } from './serialize.js';
@@ -99,9 +99,16 @@ export class MemorySessionStorage implements SessionStorage {
     return assembleState(record.head, record.messages, { name: key, location: `memory:${key}` });
   }
 
+  /** `list({ projectKey })` filters by each record's `metadata.cwd` (the reference for adapters' indexes). */
+  readonly listFilters = ['projectKey'] as const;
+
   async list(options?: ListOptions): Promise<SessionInfo[]> {
+    const { projectKey } = readListOptions(options);
     const infos: SessionInfo[] = [];
-    for (const [name, record] of this.records) infos.push(recordInfo(name, record));
+    for (const [name, record] of this.records) {
+      if (projectKey !== undefined && recordProjectKey(name, record) !== projectKey) continue;
+      infos.push(recordInfo(name, record));
+    }
     return pageSessionInfos(infos, options);
   }
 
@@ -253,6 +260,15 @@ function recordInfo(name: string, record: MemoryRecord): SessionInfo {
   } catch (err) {
     if (!SessionCorruptError.is(err) && !UnsupportedFormatError.is(err)) throw err;
     return corruptSessionInfo(where, err);
+  }
+}
+
+/** The project of a stored record; a corrupt head belongs to none. */
+function recordProjectKey(name: string, record: MemoryRecord): string | undefined {
+  try {
+    return sessionProjectKey(fromWireHead(record.head, { name }));
+  } catch {
+    return undefined;
   }
 }
 

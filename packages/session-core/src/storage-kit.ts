@@ -23,6 +23,7 @@ export {
   pageSessionInfos,
   positionOf,
   readListOptions,
+  sessionProjectKey,
 } from './list-order.js';
 export {
   assertRevision,

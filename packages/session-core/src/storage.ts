@@ -14,7 +14,18 @@ export interface ListOptions {
   cursor?: string;
   /** Only names starting with this text (taken literally: no glob or LIKE meaning). */
   prefix?: string;
+  /**
+   * Only sessions whose `metadata.cwd` maps to this Claude Code project folder name
+   * (`projectFolderName(cwd)`, the `<folder>` of `~/.claude/projects/<folder>`, which the Agent SDK calls
+   * `projectKey`); sessions without a cwd match none. ANDed with the other options, in the same order and
+   * with the same cursors. Honoured by storages whose `listFilters` includes `'projectKey'` (they keep a
+   * per-project index, so other projects' sessions are not read); others ignore it.
+   */
+  projectKey?: string;
 }
+
+/** A `ListOptions` filter a storage can declare in `SessionStorage.listFilters`. */
+export type ListFilter = 'projectKey';
 
 export interface SessionInfo {
   name: string;
@@ -181,6 +192,8 @@ export interface SessionStorage {
   loadTranscript?: TranscriptStorage['loadTranscript'];
   /** The `TranscriptAppendOptions.dedupe` modes `appendTranscript` honours (absent: positional appends only). */
   readonly transcriptAppendModes?: readonly TranscriptAppendMode[];
+  /** The `ListOptions` filters `list` honours from an index (absent: `prefix`, `limit` and `cursor` only). */
+  readonly listFilters?: readonly ListFilter[];
   /**
    * Takes the session's exclusive lease (DESIGN 10); optional capability. Never blocks load, list or exists.
    * @throws SessionBusyError when another holder keeps it past `options.waitMs`.
@@ -252,6 +265,8 @@ export interface StorageCapabilities {
   readRevision: boolean;
   peekLease: boolean;
   deleteTranscript: boolean;
+  /** `list({ projectKey })` is honoured (`listFilters` includes `'projectKey'`). */
+  listByProject: boolean;
 }
 
 /** The methods of the trash capability. */
@@ -271,6 +286,7 @@ export function storageCapabilities(storage: SessionStorage): StorageCapabilitie
     readRevision: typeof storage.readRevision === 'function',
     peekLease: typeof storage.peekLease === 'function',
     deleteTranscript: typeof storage.deleteTranscript === 'function',
+    listByProject: Array.isArray(storage.listFilters) && storage.listFilters.includes('projectKey'),
   };
 }
 

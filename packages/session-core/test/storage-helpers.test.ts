@@ -106,6 +106,7 @@ describe('capabilities and errors', () => {
       readRevision: false,
       peekLease: false,
       deleteTranscript: false,
+      listByProject: false,
     });
     expect(() => requireCapability(minimal, 'remove')).toThrow(CapabilityError);
     expect(() => requireCapability(minimal, 'remove')).toThrow(/does not implement "remove"/);
@@ -117,7 +118,11 @@ describe('capabilities and errors', () => {
       readRevision: true,
       peekLease: true,
       deleteTranscript: true,
+      listByProject: true,
     });
+    expect(
+      storageCapabilities({ ...minimal, listFilters: ['other'] as unknown as ['projectKey'] }).listByProject,
+    ).toBe(false);
     const partial = { ...minimal, moveToTrash: memory.moveToTrash.bind(memory) };
     expect(storageCapabilities(partial).trash).toBe(false);
   });

@@ -13,6 +13,7 @@ import { formatUpgradeSpec } from './specs/format-upgrade.js';
 import { incrementalSpec } from './specs/incremental.js';
 import { leaseSpec } from './specs/lease.js';
 import { listSpec } from './specs/list.js';
+import { listProjectSpec } from './specs/list-project.js';
 import { namesSpec } from './specs/names.js';
 import { peekLeaseSpec } from './specs/peek-lease.js';
 import { readRevisionSpec } from './specs/read-revision.js';
@@ -30,6 +31,7 @@ const SPECS: Record<Concern, { title: string; spec: Spec; needsBackdoor?: boolea
   names: { title: 'session names', spec: namesSpec },
   saveWithoutName: { title: 'save without a name', spec: saveWithoutNameSpec },
   list: { title: 'list', spec: listSpec },
+  listProject: { title: 'list({ projectKey }) (listFilters)', spec: listProjectSpec },
   corruption: { title: 'corrupt entries', spec: corruptionSpec, needsBackdoor: true },
   removeExists: { title: 'remove and exists', spec: removeExistsSpec },
   conflict: { title: 'revision conflicts', spec: conflictSpec },

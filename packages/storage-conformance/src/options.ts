@@ -6,6 +6,7 @@ export const CONCERNS = [
   'names',
   'saveWithoutName',
   'list',
+  'listProject',
   'corruption',
   'removeExists',
   'conflict',

@@ -36,7 +36,13 @@ import {
 } from '../errors.js';
 import { SerialQueue } from '../session/serial-queue.js';
 import { createSessionState, type SessionState } from '../state.js';
-import { type SessionInfo, type SessionStorage, storageLabel, type TranscriptStorage } from '../storage.js';
+import {
+  type SessionInfo,
+  type SessionStorage,
+  storageCapabilities,
+  storageLabel,
+  type TranscriptStorage,
+} from '../storage.js';
 import { projectFolderName } from './folder-name.js';
 import { transcriptCapability } from './mirror.js';
 
@@ -291,6 +297,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   /** Sessions made by channelcoder, by stored name (see `channelcoderSessions`). */
   private readonly ccSessions = new Map<string, ChannelcoderSession>();
   private readonly byUuid: boolean;
+  private readonly listByProject: boolean;
   readonly delete?: (key: AgentSessionKey) => Promise<void>;
 
   constructor(
@@ -300,6 +307,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     private readonly withChannelcoder: boolean,
   ) {
     this.byUuid = storage.transcriptAppendModes?.includes('uuid') === true;
+    this.listByProject = storageCapabilities(storage).listByProject;
     if (typeof storage.remove === 'function') this.delete = (key) => this.remove(key);
   }
 
@@ -353,9 +361,12 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   /**
    * The channelcoder sessions of a project: every listed session outside `namePrefix` is read once, and
    * again only when its listing entry changes; those whose `metadata.cwd` maps to the projectKey match.
+   * A storage with a per-project index (`listFilters` has `'projectKey'`) lists only that project's
+   * sessions; any other lists every session.
    */
   private async channelcoderSessions(projectKey: string): Promise<ChannelcoderSession[]> {
-    const infos = await this.storage.list();
+    const byProject = this.listByProject;
+    const infos = byProject ? await this.storage.list({ projectKey }) : await this.storage.list();
     const out: ChannelcoderSession[] = [];
     const listed = new Set<string>();
     for (const info of infos) {
@@ -391,7 +402,9 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       }
       if (session.projectKey === projectKey) out.push(session);
     }
-    for (const name of this.ccSessions.keys()) if (!listed.has(name)) this.ccSessions.delete(name);
+    for (const [name, session] of this.ccSessions)
+      if (!listed.has(name) && (!byProject || session.projectKey === projectKey))
+        this.ccSessions.delete(name);
     return out;
   }
 
@@ -614,9 +627,11 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   async listSessions(projectKey: string): Promise<Array<{ sessionId: string; mtime: number }>> {
-    const [infos, legacy] = await Promise.all([
+    // The bridge's sessions, those of earlier versions' names and channelcoder's, read side by side.
+    const [infos, legacy, made] = await Promise.all([
       this.storage.list({ prefix: this.projectPrefix(projectKey) }),
       this.storage.list({ prefix: this.legacyProjectPrefix(projectKey) }),
+      this.withChannelcoder ? this.channelcoderSessions(projectKey) : [],
     ]);
     const out: Array<{ sessionId: string; mtime: number }> = [];
     const seen = new Set<string>();
@@ -627,12 +642,10 @@ class AgentSessionStoreBridge implements AgentSessionStore {
       seen.add(info.currentSessionId);
       out.push({ sessionId: info.currentSessionId, mtime: info.lastActive.getTime() });
     }
-    if (this.withChannelcoder) {
-      for (const session of await this.channelcoderSessions(projectKey)) {
-        if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
-        seen.add(session.currentSessionId);
-        out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
-      }
+    for (const session of made) {
+      if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
+      seen.add(session.currentSessionId);
+      out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
     }
     return out;
   }

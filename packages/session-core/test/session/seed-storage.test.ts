@@ -4,9 +4,11 @@
  * says which method to add, `session.exists()` answers from the listing.
  */
 import { describe, expect, it } from 'vitest';
-import { CapabilityError } from '../../src/errors.js';
+import { CapabilityError, InvalidArgumentError } from '../../src/errors.js';
+import { MemorySessionStorage } from '../../src/memory-storage.js';
 import { session } from '../../src/session/factory.js';
 import { createSessionState } from '../../src/state.js';
+import { projectFolderName } from '../../src/transcripts/folder-name.js';
 import { SeedStyleStorage } from './support/storages.js';
 
 async function seeded(): Promise<SeedStyleStorage> {
@@ -37,6 +39,29 @@ describe('session statics on a storage that does not page', () => {
     expect(rest.map((i) => i.name)).toEqual(['alpha']);
     expect(await session.list({ storage, limit: 3, cursor: rest.at(-1)?.cursor ?? '' })).toEqual([]);
     expect((await session.list({ storage, prefix: 'g' })).map((i) => i.name)).toEqual(['gamma']);
+  });
+
+  it('list({ projectKey }) names what the storage lacks; a bad projectKey is an InvalidArgumentError', async () => {
+    const storage = await seeded();
+    const err = await session.list({ storage, projectKey: '-home-dev-repo' }).catch((e: unknown) => e);
+    expect(CapabilityError.is(err), String(err)).toBe(true);
+    expect(String(err)).toContain("listFilters = ['projectKey']");
+    const bad = await session.list({ storage, projectKey: '' }).catch((e: unknown) => e);
+    expect(InvalidArgumentError.is(bad), String(bad)).toBe(true);
+  });
+
+  it('list({ projectKey }) on the memory storage lists the sessions of that cwd', async () => {
+    const storage = new MemorySessionStorage();
+    for (const [name, cwd] of [
+      ['here', '/home/dev/repo'],
+      ['there', '/home/dev/other'],
+      ['nowhere', undefined],
+    ] as const) {
+      const state = createSessionState({ name, ...(cwd === undefined ? {} : { cwd }) });
+      await storage.save(state, name);
+    }
+    const listed = await session.list({ storage, projectKey: projectFolderName('/home/dev/repo') });
+    expect(listed.map((i) => i.name)).toEqual(['here']);
   });
 
   it('list() rejects a bad limit the same way as on a paging storage', async () => {

@@ -217,6 +217,52 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       );
     });
 
+    it('with a per-project index, reads only the project’s sessions; without one, every session', async () => {
+      for (const indexed of [true, false]) {
+        const storage = new MemorySessionStorage();
+        await channelcoderSession(storage, 'shop-review', CWD);
+        for (let i = 0; i < 5; i++) await channelcoderSession(storage, `other-${i}`, `/srv/other-${i}`);
+        const calls: Array<Record<string, unknown>> = [];
+        const loads: string[] = [];
+        const spied = Object.assign(Object.create(storage) as MemorySessionStorage, {
+          listFilters: indexed ? storage.listFilters : undefined,
+          list: (options?: Record<string, unknown>) => {
+            calls.push({ ...options });
+            return storage.list(options);
+          },
+          load: (name: string) => {
+            loads.push(name);
+            return storage.load(name);
+          },
+        });
+        const store = toAgentSessionStore(spied);
+        const listed = await store.listSessions(KEY.projectKey);
+        expect(listed.map((s) => s.sessionId)).toEqual([CLAUDE_2]);
+        const unfiltered = calls.filter((c) => c.projectKey === undefined && c.prefix === undefined);
+        if (indexed) {
+          expect(calls).toContainEqual({ projectKey: KEY.projectKey });
+          expect(unfiltered).toEqual([]);
+          expect(loads).toEqual(['shop-review']);
+        } else {
+          expect(unfiltered.length).toBeGreaterThan(0);
+          expect(loads.sort()).toEqual([
+            'other-0',
+            'other-1',
+            'other-2',
+            'other-3',
+            'other-4',
+            'shop-review',
+          ]);
+        }
+        // A session that moves to another cwd leaves the project's listing.
+        const moved = await storage.load('shop-review');
+        moved.metadata.cwd = '/srv/elsewhere';
+        moved.metadata.lastActive = new Date(moved.metadata.lastActive.getTime() + 1000);
+        await storage.save(moved, 'shop-review');
+        expect(await store.listSessions(KEY.projectKey)).toEqual([]);
+      }
+    });
+
     it('channelcoderSessions: false shows only the sessions the bridge stored', async () => {
       const storage = new MemorySessionStorage();
       await channelcoderSession(storage, 'shop-review', CWD);
