@@ -4,6 +4,7 @@ import {
   type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
+  type ListFilter,
   type ListOptions,
   normalizeSessionName,
   SessionConflictError,
@@ -30,6 +31,7 @@ import {
   fromWireHead,
   planMessageWrite,
   resolveSaveName,
+  sessionProjectKey,
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
@@ -38,6 +40,7 @@ import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js
 import { takeRedisLease } from './leases.js';
 import { type IndexContext, LIST_DROP_BUDGET, listByPrefix, migrateNames, walkIndex } from './list-index.js';
 import { packMessages, parseMessageElements } from './message-elements.js';
+import { copyProjects, listByProject } from './project-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
 import { readSession } from './session-read.js';
@@ -128,6 +131,8 @@ export class RedisSessionStorage implements SessionStorage {
   readonly timeoutMs: number;
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
+  /** `list({ projectKey })` reads a per-project index (see the README's Listing section). */
+  readonly listFilters: readonly ListFilter[] = ['projectKey'];
   private readonly client: RedisClient;
   private readonly scripts: SessionScripts;
   private readonly cluster: boolean;
@@ -198,11 +203,21 @@ export class RedisSessionStorage implements SessionStorage {
               .map((m) => JSON.stringify(toWireMessage(m))),
           );
           const member = indexMember(state.metadata.lastActive.getTime(), key);
+          const project = sessionProjectKey(state) ?? '';
           if (deadline.passed()) throw new Error('the deadline passed before the save was sent');
           const result = await this.scripts
             .save(
               this.saveKeys(keys),
-              { expectedSha: basis.sha, mode: plan.mode, head, ttlMs: this.ttlMs, name: key, member, token },
+              {
+                expectedSha: basis.sha,
+                mode: plan.mode,
+                head,
+                ttlMs: this.ttlMs,
+                name: key,
+                member,
+                token,
+                project,
+              },
               messages,
             )
             .catch(corruptIfWrongType(key, keys));
@@ -219,7 +234,7 @@ export class RedisSessionStorage implements SessionStorage {
                 lastMessageId: state.messages.at(-1)?.id,
               },
             });
-            if (this.cluster) await this.putIndexAfterSave(key, member, state.revision);
+            if (this.cluster) await this.putIndexAfterSave(key, member, project, state.revision);
             return key;
           }
           // Someone else wrote (or the remembered head was stale): plan again against what is stored.
@@ -263,6 +278,8 @@ export class RedisSessionStorage implements SessionStorage {
       'list()',
       async (deadline) => {
         const walk = { maxDrops: LIST_DROP_BUDGET, progress, answered: deadline.answered };
+        if (options?.projectKey !== undefined)
+          return (await listByProject(this.indexContext(), options, walk)).infos;
         return (await listByPrefix(this.indexContext(), options, walk)).infos;
       },
       () => droppedSoFar(progress.dropped),
@@ -298,8 +315,9 @@ export class RedisSessionStorage implements SessionStorage {
    * applications that use `ttlSeconds` and rarely list, or after a mass expiry. It works in steps of
    * {@link PRUNE_STEP} index entries, each with its own `timeoutMs`, so an index of any size is pruned
    * without one long call; `maxDrops` stops it early. Before that it completes the name index that
-   * `list({ prefix })` reads, for sessions indexed by versions that did not keep it (also in steps; a
-   * prefixed `list()` does the same a bounded part at a time).
+   * `list({ prefix })` reads, and the project index `list({ projectKey })` reads, for sessions indexed by
+   * versions that did not keep them (also in steps; a prefixed or project `list()` does the same a bounded
+   * part at a time).
    */
   async pruneIndex(options: { maxDrops?: number } = {}): Promise<number> {
     const maxDrops = options.maxDrops ?? Number.POSITIVE_INFINITY;
@@ -307,6 +325,12 @@ export class RedisSessionStorage implements SessionStorage {
     while (
       !(await withAvailability(this.client, this.timeoutMs, 'pruneIndex()', () =>
         migrateNames(this.indexContext(), 5),
+      ))
+    );
+    // Then files sessions indexed before the project index existed under their project (same steps).
+    while (
+      !(await withAvailability(this.client, this.timeoutMs, 'pruneIndex()', () =>
+        copyProjects(this.indexContext(), 2),
       ))
     );
     let dropped = 0;
@@ -530,10 +554,15 @@ export class RedisSessionStorage implements SessionStorage {
     return { client: this.client, scripts: this.scripts, prefix: this.prefix, cluster: this.cluster };
   }
 
-  private async putIndexAfterSave(key: string, member: string, revision: number): Promise<void> {
+  private async putIndexAfterSave(
+    key: string,
+    member: string,
+    project: string,
+    revision: number,
+  ): Promise<void> {
     const { order, members } = indexKeys(this.prefix);
     try {
-      await this.scripts.putIndex([order, members], key, member);
+      await this.scripts.putIndex([order, members], key, member, project);
     } catch (err) {
       throw new StorageUnavailableError(
         'Redis',
