@@ -1,5 +1,5 @@
 /**
- * load() of RedisSessionStorage (the built package) vs JSON.parse of the same stored lines, measured side by
+ * load() of RedisSessionStorage (the built package) vs JSON.parse of each stored message's JSON text, measured side by
  * side: each round runs both back to back, alternating which goes first. Two ratios (target <= 3): of wall
  * times, and of CPU times (this process's, plus the Redis server's from INFO cpu for the load), each of the
  * fastest run of each side. On a loaded machine a load waits for a CPU at every socket hop while the parse
@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createSessionState } from '@channelcoder/session-core';
-import { newMessageId } from '@channelcoder/session-core/storage-kit';
+import { newMessageId, toWireMessage } from '@channelcoder/session-core/storage-kit';
 import { Redis } from 'ioredis';
 import { RedisSessionStorage } from '../dist/index.js';
 
@@ -37,6 +37,11 @@ export function bigState(count) {
   return state;
 }
 
+/** The JSON text of each message of `state`, as a save stores it. */
+export function messageLines(state) {
+  return state.messages.map((message) => JSON.stringify(toWireMessage(message)));
+}
+
 /** load() of a `messages`-message session on the Redis at `url` vs JSON.parse of its stored lines. */
 export async function measureRedisLoad(url, { messages = 20_000, rounds = 9 } = {}) {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
@@ -44,8 +49,10 @@ export async function measureRedisLoad(url, { messages = 20_000, rounds = 9 } = 
   const prefix = `cc-bench-gate:${process.pid}:`;
   try {
     const storage = new RedisSessionStorage({ client, prefix, timeoutMs: 60_000 });
-    await storage.save(bigState(messages), 'big');
-    const lines = await client.lrange(`${prefix}{big}:messages`, 0, -1);
+    const state = bigState(messages);
+    await storage.save(state, 'big');
+    // The stored JSON text of each message (the list packs several per element, joined by commas).
+    const lines = messageLines(state);
     const headText = await client.get(`${prefix}{big}:head`);
     const load = async () => {
       const state = await storage.load('big');

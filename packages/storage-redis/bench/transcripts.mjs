@@ -6,6 +6,8 @@
 //      bytes, and MEMORY USAGE of the list vs the same lines stored one plain line per element (target <= 0.25)
 //   3. list({ prefix }) of one project's 20 sessions with 1,000 sessions of other projects vs none
 //      (target <= 1.2)
+//   4. list({ projectKey }) of one project's 20 sessions (by metadata.cwd) with 1,000 sessions of other
+//      projects vs none (target <= 1.2)
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createSessionState } from '@channelcoder/session-core';
@@ -211,6 +213,49 @@ async function benchPrefix(client, prefix) {
   return { alone: median(a), crowded: median(c), ratio: median(c) / median(a) };
 }
 
+/** 4. list({ projectKey }) of 20 sessions, with 1,000 sessions of other projects (other cwds) vs none. */
+async function benchProject(client, prefix) {
+  const alone = new RedisSessionStorage({ client, prefix: `${prefix}alone:` });
+  const crowded = new RedisSessionStorage({ client, prefix: `${prefix}crowded:` });
+  const inCwd = (clock, cwd) => {
+    const state = session(clock);
+    state.metadata.cwd = cwd;
+    return state;
+  };
+  let clock = Date.UTC(2026, 0, 1);
+  // The other projects' sessions are older and newer than the project's, and their names interleave.
+  for (let i = 0; i < 500; i++) {
+    clock += 1000;
+    await crowded.save(inCwd(clock, `/home/dev/project-${i % 50}`), `s${i}-other`);
+  }
+  for (let i = 0; i < 20; i++) {
+    clock += 1000;
+    await alone.save(inCwd(clock, '/home/dev/shop-api'), `s${i}`);
+    await crowded.save(inCwd(clock, '/home/dev/shop-api'), `s${i}`);
+  }
+  for (let i = 500; i < 1000; i++) {
+    clock += 1000;
+    await crowded.save(inCwd(clock, `/home/dev/project-${i % 50}`), `s${i}-other`);
+  }
+  const options = { projectKey: '-home-dev-shop-api' };
+  for (const s of [alone, crowded])
+    if ((await s.list(options)).length !== 20) throw new Error('wrong listing');
+  const a = [];
+  const c = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const runA = async () => a.push(await timed(() => alone.list(options)));
+    const runC = async () => c.push(await timed(() => crowded.list(options)));
+    if (round % 2 === 0) {
+      await runA();
+      await runC();
+    } else {
+      await runC();
+      await runA();
+    }
+  }
+  return { alone: median(a), crowded: median(c), ratio: median(c) / median(a) };
+}
+
 const server = await redisUrl();
 const client = new Redis(server.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
 client.on('error', () => {});
@@ -222,14 +267,16 @@ try {
   const append = await benchAppend(storage);
   const bytes = await benchBytes(client, storage, `${prefix}t:`);
   const list = await benchPrefix(client, `${prefix}l:`);
+  const project = await benchProject(client, `${prefix}p:`);
   const elementRatio = bytes.stored / bytes.raw;
   const memoryRatio = bytes.memory / bytes.plainMemory;
   console.log(
     [
-      `@channelcoder/storage-redis transcript and prefix-listing benchmarks (${ROUNDS} interleaved rounds, load average ${loadavg()[0].toFixed(2)})`,
+      `@channelcoder/storage-redis transcript, prefix- and project-listing benchmarks (${ROUNDS} interleaved rounds, load average ${loadavg()[0].toFixed(2)})`,
       `1. appendTranscript of one turn at 10 entries: ${fmt(append.short)}, at 300-${append.longAt} entries: ${fmt(append.long)}; ratio ${append.ratio.toFixed(2)} (target <= 1.2) ${verdict(append.ratio <= 1.2)}`,
       `2. stored / raw bytes of 400 lines in ${bytes.elements} appends: list elements ${bytes.stored} / ${bytes.raw} = ${elementRatio.toFixed(3)}; MEMORY USAGE ${bytes.memory} vs ${bytes.plainMemory} plain = ${memoryRatio.toFixed(3)} (target <= 0.25) ${verdict(elementRatio <= 0.25 && memoryRatio <= 0.25)}`,
       `3. list({ prefix }) of 20 sessions with 1,000 other projects' sessions: ${fmt(list.crowded)}, with none: ${fmt(list.alone)}; ratio ${list.ratio.toFixed(2)} (target <= 1.2) ${verdict(list.ratio <= 1.2)}`,
+      `4. list({ projectKey }) of 20 sessions with 1,000 other projects' sessions: ${fmt(project.crowded)}, with none: ${fmt(project.alone)}; ratio ${project.ratio.toFixed(2)} (target <= 1.2) ${verdict(project.ratio <= 1.2)}`,
     ].join('\n'),
   );
 } finally {

@@ -4,6 +4,7 @@ import {
   type LeaseInfo,
   LeaseLostError,
   type LeaseOptions,
+  type ListFilter,
   type ListOptions,
   normalizeSessionName,
   SessionConflictError,
@@ -30,6 +31,7 @@ import {
   fromWireHead,
   planMessageWrite,
   resolveSaveName,
+  sessionProjectKey,
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
@@ -37,6 +39,8 @@ import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { takeRedisLease } from './leases.js';
 import { type IndexContext, LIST_DROP_BUDGET, listByPrefix, migrateNames, walkIndex } from './list-index.js';
+import { packMessages, parseMessageElements } from './message-elements.js';
+import { copyProjects, listByProject } from './project-index.js';
 import { BasisCache, basisOf, NOTHING_STORED, type SaveBasis, sha1Hex } from './save-basis.js';
 import { type RedisClient, SessionScripts } from './scripts.js';
 import { readSession } from './session-read.js';
@@ -84,7 +88,10 @@ function droppedSoFar(dropped: number): string | undefined {
  * Key layout (`P` = `prefix`, default `channelcoder:`; `<name>` = the validated session name):
  * - `P{<name>}:head` — STRING: the session head as JSON (`toWireHead`: chain, metadata, usage, revision,
  *   messageCount, lastMessageId). Never holds messages.
- * - `P{<name>}:messages` — LIST: one JSON message per element, oldest first (absent while there are none).
+ * - `P{<name>}:messages` — LIST: the messages as JSON, oldest first, packed: each element is one or more
+ *   messages joined by commas (at most 16 KiB, or one longer message), so the elements joined by commas
+ *   form the JSON array of the messages; earlier versions stored one per element, which reads the same
+ *   (absent while there are none).
  * - `P{<name>}:transcripts` — SET: the Claude session ids with a stored transcript (optional capability).
  * - `P{<name>}:transcript:<claudeSessionId>` — LIST: one compressed chunk of JSON lines per append (older
  *   transcripts: one plain JSON line per element); `…\0uuids` beside it, a HASH: its index (`#count`, uuids).
@@ -108,7 +115,7 @@ function droppedSoFar(dropped: number): string | undefined {
  *
  * Round trips: a save is one script call when this storage object last saved or loaded that revision of
  * the session, else a GET of the head plus the script. `load` runs no script over the data: one pipeline
- * (head, length, first chunk, head again) for up to 256 messages, one more for the remaining chunks, so no
+ * (head, length, first chunk, head again) for up to 32 list elements, one more for the remaining chunks, so no
  * command holds the server long whatever the session's size; with `slidingTtl` a small script sent
  * alongside sets the new expiry. `list` reads the index and the heads of one page (pipelined), never a message list.
  *
@@ -124,6 +131,8 @@ export class RedisSessionStorage implements SessionStorage {
   readonly timeoutMs: number;
   /** Transcript appends honour `dedupe: 'uuid'` (see `appendTranscript`). */
   readonly transcriptAppendModes: readonly TranscriptAppendMode[] = ['uuid'];
+  /** `list({ projectKey })` reads a per-project index (see the README's Listing section). */
+  readonly listFilters: readonly ListFilter[] = ['projectKey'];
   private readonly client: RedisClient;
   private readonly scripts: SessionScripts;
   private readonly cluster: boolean;
@@ -188,15 +197,27 @@ export class RedisSessionStorage implements SessionStorage {
           }
           const plan = planMessageWrite(basis.head, state);
           const head = JSON.stringify(toWireHead({ ...state, revision: state.revision + 1 }));
-          const messages = state.messages
-            .slice(plan.mode === 'append' ? plan.from : 0)
-            .map((m) => JSON.stringify(toWireMessage(m)));
+          const messages = packMessages(
+            state.messages
+              .slice(plan.mode === 'append' ? plan.from : 0)
+              .map((m) => JSON.stringify(toWireMessage(m))),
+          );
           const member = indexMember(state.metadata.lastActive.getTime(), key);
+          const project = sessionProjectKey(state) ?? '';
           if (deadline.passed()) throw new Error('the deadline passed before the save was sent');
           const result = await this.scripts
             .save(
               this.saveKeys(keys),
-              { expectedSha: basis.sha, mode: plan.mode, head, ttlMs: this.ttlMs, name: key, member, token },
+              {
+                expectedSha: basis.sha,
+                mode: plan.mode,
+                head,
+                ttlMs: this.ttlMs,
+                name: key,
+                member,
+                token,
+                project,
+              },
               messages,
             )
             .catch(corruptIfWrongType(key, keys));
@@ -213,7 +234,7 @@ export class RedisSessionStorage implements SessionStorage {
                 lastMessageId: state.messages.at(-1)?.id,
               },
             });
-            if (this.cluster) await this.putIndexAfterSave(key, member, state.revision);
+            if (this.cluster) await this.putIndexAfterSave(key, member, project, state.revision);
             return key;
           }
           // Someone else wrote (or the remembered head was stale): plan again against what is stored.
@@ -238,7 +259,8 @@ export class RedisSessionStorage implements SessionStorage {
       ]);
       if (stored === undefined) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
       const ctx = { name: key, location: keys.head };
-      const state = assembleState(stored.head, stored.messages, ctx);
+      const messages = parseMessageElements(stored.elements, { name: key, location: keys.messages });
+      const state = assembleState(stored.head, messages, ctx);
       this.bases.set(key, basisOf(stored.head, ctx));
       return state;
     });
@@ -256,6 +278,8 @@ export class RedisSessionStorage implements SessionStorage {
       'list()',
       async (deadline) => {
         const walk = { maxDrops: LIST_DROP_BUDGET, progress, answered: deadline.answered };
+        if (options?.projectKey !== undefined)
+          return (await listByProject(this.indexContext(), options, walk)).infos;
         return (await listByPrefix(this.indexContext(), options, walk)).infos;
       },
       () => droppedSoFar(progress.dropped),
@@ -291,8 +315,9 @@ export class RedisSessionStorage implements SessionStorage {
    * applications that use `ttlSeconds` and rarely list, or after a mass expiry. It works in steps of
    * {@link PRUNE_STEP} index entries, each with its own `timeoutMs`, so an index of any size is pruned
    * without one long call; `maxDrops` stops it early. Before that it completes the name index that
-   * `list({ prefix })` reads, for sessions indexed by versions that did not keep it (also in steps; a
-   * prefixed `list()` does the same a bounded part at a time).
+   * `list({ prefix })` reads, and the project index `list({ projectKey })` reads, for sessions indexed by
+   * versions that did not keep them (also in steps; a prefixed or project `list()` does the same a bounded
+   * part at a time).
    */
   async pruneIndex(options: { maxDrops?: number } = {}): Promise<number> {
     const maxDrops = options.maxDrops ?? Number.POSITIVE_INFINITY;
@@ -300,6 +325,12 @@ export class RedisSessionStorage implements SessionStorage {
     while (
       !(await withAvailability(this.client, this.timeoutMs, 'pruneIndex()', () =>
         migrateNames(this.indexContext(), 5),
+      ))
+    );
+    // Then files sessions indexed before the project index existed under their project (same steps).
+    while (
+      !(await withAvailability(this.client, this.timeoutMs, 'pruneIndex()', () =>
+        copyProjects(this.indexContext(), 2),
       ))
     );
     let dropped = 0;
@@ -523,10 +554,15 @@ export class RedisSessionStorage implements SessionStorage {
     return { client: this.client, scripts: this.scripts, prefix: this.prefix, cluster: this.cluster };
   }
 
-  private async putIndexAfterSave(key: string, member: string, revision: number): Promise<void> {
+  private async putIndexAfterSave(
+    key: string,
+    member: string,
+    project: string,
+    revision: number,
+  ): Promise<void> {
     const { order, members } = indexKeys(this.prefix);
     try {
-      await this.scripts.putIndex([order, members], key, member);
+      await this.scripts.putIndex([order, members], key, member, project);
     } catch (err) {
       throw new StorageUnavailableError(
         'Redis',

@@ -9,7 +9,7 @@
 export interface SessionKeys {
   /** STRING: the session head as JSON (everything but the messages, plus messageCount and lastMessageId). */
   head: string;
-  /** LIST: one JSON message per element, oldest first. */
+  /** LIST: JSON messages, oldest first, packed several per element (see message-elements.ts). */
   messages: string;
   /** SET: the Claude session ids that have a stored transcript. */
   transcripts: string;
@@ -35,6 +35,16 @@ export interface IndexKeys {
    * `order` member copied, or `complete`. Absent: not started.
    */
   namesState: string;
+  /**
+   * HASH: `<name>` → the project key (`sessionProjectKey`: the Claude Code project folder of its
+   * `metadata.cwd`; '' for none) its index entry was filed under, so a save that changes the cwd moves it.
+   */
+  projects: string;
+  /**
+   * STRING: how far `projects` and the project ZSETs have been filled from `order` for sessions indexed
+   * before they existed: the last `order` member copied, or `complete`. Absent: not started.
+   */
+  projectsState: string;
 }
 
 export function sessionKeys(prefix: string, name: string): SessionKeys {
@@ -99,7 +109,17 @@ export function indexKeys(prefix: string): IndexKeys {
     members: `${prefix}{index}:members`,
     names: `${prefix}{index}:names`,
     namesState: `${prefix}{index}:names-state`,
+    projects: `${prefix}{index}:projects`,
+    projectsState: `${prefix}{index}:projects-state`,
   };
+}
+
+/**
+ * ZSET, every score 0, members as in `order`: the sessions of one project (see `IndexKeys.projects`), in
+ * listing order. Beside `order` (same hash tag); the scripts derive the same name.
+ */
+export function projectIndexKey(prefix: string, projectKey: string): string {
+  return `${prefix}{index}:project:${projectKey}`;
 }
 
 // Dates span ±8.64e15 ms; shifting by that range and inverting gives a non-negative number of at most
@@ -147,6 +167,9 @@ export const KEY_LAYOUT: readonly KeyKind[] = [
   { type: 'HASH', key: (p) => indexKeys(p).members },
   { type: 'ZSET', key: (p) => indexKeys(p).names },
   { type: 'STRING', key: (p) => indexKeys(p).namesState },
+  { type: 'HASH', key: (p) => indexKeys(p).projects },
+  { type: 'ZSET', key: (p) => projectIndexKey(p, '<projectKey>') },
+  { type: 'STRING', key: (p) => indexKeys(p).projectsState },
   { type: 'STRING', key: (p, n, _c, t) => trashedKeys(p, n, t).head },
   { type: 'LIST', key: (p, n, _c, t) => trashedKeys(p, n, t).messages },
   { type: 'SET', key: (p, n, _c, t) => trashedKeys(p, n, t).transcripts },

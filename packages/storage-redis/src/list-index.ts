@@ -17,6 +17,7 @@ import {
   fromWireHead,
   readListOptions,
   sessionInfoFromHead,
+  sessionProjectKey,
 } from '@channelcoder/session-core/storage-kit';
 import { indexKeys, indexMember, parseIndexMember, sessionKeys } from './keys.js';
 import type { RedisClient, SessionScripts } from './scripts.js';
@@ -29,13 +30,13 @@ export interface IndexContext {
   cluster: boolean;
 }
 
-interface Candidate {
+export interface Candidate {
   member: string;
   name: string;
   lastActive: number;
 }
 
-interface HeadRead {
+export interface HeadRead {
   head: string | null;
   /** The name's current member per the `members` hash. */
   current: string | null;
@@ -67,6 +68,11 @@ export interface WalkOptions {
    * under a prefix (see {@link listByPrefix}).
    */
   members?: readonly string[];
+  /**
+   * Only sessions whose head's project key is this (read from each head: the whole-index fallback of a
+   * project listing while the project index is being filled for older data).
+   */
+  projectKey?: string;
 }
 
 export interface WalkResult {
@@ -122,6 +128,7 @@ export async function walkIndex(
     for (const [i, c] of candidates.entries()) {
       const r = reads[i]!;
       if (r.error === undefined && (r.head === null || r.current !== c.member)) stale.push(c);
+      else if (walk.projectKey !== undefined && headProject(r) !== walk.projectKey) continue;
       else if (limit === undefined || result.infos.length < limit) result.infos.push(toInfo(ctx, c, r));
     }
     const budget = Math.max(0, (walk.maxDrops ?? Number.POSITIVE_INFINITY) - result.dropped);
@@ -148,7 +155,7 @@ export async function walkIndex(
   return result;
 }
 
-function toInfo(ctx: IndexContext, c: Candidate, read: HeadRead): SessionInfo {
+export function toInfo(ctx: IndexContext, c: Candidate, read: HeadRead): SessionInfo {
   const where = { name: c.name, path: sessionKeys(ctx.prefix, c.name).head };
   const cursor = encodeListCursor({ lastActive: c.lastActive, name: c.name });
   try {
@@ -163,7 +170,17 @@ function toInfo(ctx: IndexContext, c: Candidate, read: HeadRead): SessionInfo {
   }
 }
 
-async function readHeads(ctx: IndexContext, candidates: Candidate[]): Promise<HeadRead[]> {
+/** The project key of a head that was read ('' for none; undefined when it does not validate). */
+export function headProject(read: HeadRead): string | undefined {
+  if (read.error !== undefined || read.head === null) return undefined;
+  try {
+    return sessionProjectKey(fromWireHead(read.head, { name: '(listing)' })) ?? '';
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readHeads(ctx: IndexContext, candidates: Candidate[]): Promise<HeadRead[]> {
   if (candidates.length === 0) return [];
   const { members } = indexKeys(ctx.prefix);
   const names = candidates.map((c) => c.name);
@@ -202,10 +219,11 @@ function failed(err: unknown): Omit<HeadRead, 'current'> {
   throw err;
 }
 
-function dropStale(ctx: IndexContext, stale: Candidate[]): Promise<number> {
+/** Drops stale index entries (see DROP_STALE); with `project`, from that project's ZSET too. */
+export function dropStale(ctx: IndexContext, stale: Candidate[], project = ''): Promise<number> {
   const { order, members } = indexKeys(ctx.prefix);
   const heads = ctx.cluster ? [] : stale.map((c) => sessionKeys(ctx.prefix, c.name).head);
-  return ctx.scripts.dropStale([order, members, ...heads], stale);
+  return ctx.scripts.dropStale([order, members, ...heads], stale, project);
 }
 
 /** Index entries one migration step copies into the name index (one short script). */

@@ -9,6 +9,7 @@
  * named from the transcripts key inside the scripts; they share its hash tag, hence its slot.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { ELEMENT_BYTES } from './message-elements.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -30,19 +31,37 @@ local function set_expiry(head, messages, transcripts, at)
     if at > 0 then redis.call('PEXPIREAT', key, at) else redis.call('PERSIST', key) end
   end
 end
--- The name index P{index}:names lives beside P{index}:order (same hash tag, hence the same slot).
-local function names_key(order)
-  return string.sub(order, 1, -(string.len('order') + 1)) .. 'names'
+-- The other index keys live beside P{index}:order (same hash tag, hence the same slot): names, projects,
+-- project:<projectKey>.
+local function index_key(order, suffix)
+  return string.sub(order, 1, -(string.len('order') + 1)) .. suffix
 end
-local function put_index(order, members, name, member)
+local function names_key(order)
+  return index_key(order, 'names')
+end
+-- Forgets the project recorded for name (P{index}:projects) and its member old in that project's ZSET.
+local function drop_project(order, name, old)
+  local projects = index_key(order, 'projects')
+  local project = redis.call('HGET', projects, name)
+  if project then
+    if project ~= '' and old then redis.call('ZREM', index_key(order, 'project:' .. project), old) end
+    redis.call('HDEL', projects, name)
+  end
+end
+-- project: the session's project key ('' = none), recorded so the next save or remove finds its entry.
+local function put_index(order, members, name, member, project)
   local old = redis.call('HGET', members, name)
   if old and old ~= member then redis.call('ZREM', order, old) end
   redis.call('ZADD', order, 0, member)
   redis.call('HSET', members, name, member)
   redis.call('ZADD', names_key(order), 0, name)
+  drop_project(order, name, old)
+  if project ~= '' then redis.call('ZADD', index_key(order, 'project:' .. project), 0, member) end
+  redis.call('HSET', index_key(order, 'projects'), name, project)
 end
 local function drop_index(order, members, name)
   local old = redis.call('HGET', members, name)
+  drop_project(order, name, old)
   if old then
     redis.call('ZREM', order, old)
     redis.call('HDEL', members, name)
@@ -54,7 +73,10 @@ end
 /**
  * KEYS: head, messages, transcripts, lease [, order, members]
  * ARGV: expected sha1 of the stored head ('' = nothing stored), 'append'|'rewrite', new head JSON,
- *       ttl in ms ('0' = no expiry), name, index member, fencing token ('' = no lease), messages to append…
+ *       ttl in ms ('0' = no expiry), name, index member, fencing token ('' = no lease), project key
+ *       ('' = none), message list
+ *       elements to append… (see message-elements.ts; in append mode the first is merged into the list's
+ *       last element when both together stay within ELEMENT_BYTES: a copy of at most that many bytes)
  * Returns {1} when written; {0, storedHead} (or {0} when nothing is stored) when the stored head is not the
  * one the plan was made against, so the caller re-plans without another read; {-1} when the fencing token
  * is not the current lease's (nothing written).
@@ -67,14 +89,23 @@ if current then
 elseif ARGV[1] ~= '' then
   return {0}
 end
-if ARGV[2] == 'rewrite' then redis.call('DEL', KEYS[2]) end
-for i = 8, #ARGV, 1000 do
+local first = 9
+if ARGV[2] == 'rewrite' then
+  redis.call('DEL', KEYS[2])
+elseif #ARGV >= first then
+  local last = redis.call('LINDEX', KEYS[2], -1)
+  if last and string.len(last) + 1 + string.len(ARGV[first]) <= ${ELEMENT_BYTES} then
+    redis.call('LSET', KEYS[2], -1, last .. ',' .. ARGV[first])
+    first = first + 1
+  end
+end
+for i = first, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 redis.call('SET', KEYS[1], ARGV[3])
 local ttl = tonumber(ARGV[4])
 set_expiry(KEYS[1], KEYS[2], KEYS[3], ttl > 0 and expire_at(ttl) or 0)
-if #KEYS >= 6 then put_index(KEYS[5], KEYS[6], ARGV[5], ARGV[6]) end
+if #KEYS >= 6 then put_index(KEYS[5], KEYS[6], ARGV[5], ARGV[6], ARGV[8]) end
 return {1}
 `;
 
@@ -88,9 +119,9 @@ set_expiry(KEYS[1], KEYS[2], KEYS[3], expire_at(tonumber(ARGV[1])))
 return 1
 `;
 
-/** KEYS: order, members. ARGV: name, member. The index half of a save, for Cluster clients. */
+/** KEYS: order, members. ARGV: name, member, project key. The index half of a save, for Cluster clients. */
 const PUT_INDEX = `${HELPERS}
-put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
 return 1
 `;
 
@@ -111,27 +142,33 @@ return 1
 `;
 
 /**
- * KEYS: order, members [, head_1 … head_n]. ARGV: member_1, name_1, … member_n, name_n.
+ * KEYS: order, members [, head_1 … head_n]. ARGV: project key ('' = none), member_1, name_1, … member_n, name_n.
+ * With a project key (a project listing), each dropped member also leaves that project's ZSET; a name
+ * whose current member is dropped leaves its recorded project either way.
  * Drops index members whose session is gone (expired or removed) or that are not their name's current
  * member (and the name from the name index with its current member); returns how many it dropped. With the head keys given (one server), a member that is current
  * while its head exists is kept (a save raced the listing), so cleanup never hides a live session. On a
  * Cluster the heads live in other slots and are not given.
  */
-const DROP_STALE = `
+const DROP_STALE = `${HELPERS}
 local checked = #KEYS > 2
 local dropped = 0
-for i = 1, #ARGV / 2 do
-  local member, name = ARGV[2 * i - 1], ARGV[2 * i]
+local listed = nil
+if ARGV[1] ~= '' then listed = index_key(KEYS[1], 'project:' .. ARGV[1]) end
+for i = 1, (#ARGV - 1) / 2 do
+  local member, name = ARGV[2 * i], ARGV[2 * i + 1]
   local keep = false
   if redis.call('HGET', KEYS[2], name) == member then
     if checked and redis.call('EXISTS', KEYS[2 + i]) == 1 then keep = true
     else
+      drop_project(KEYS[1], name, member)
       redis.call('HDEL', KEYS[2], name)
-      redis.call('ZREM', string.sub(KEYS[1], 1, -(string.len('order') + 1)) .. 'names', name)
+      redis.call('ZREM', names_key(KEYS[1]), name)
     end
   end
   if not keep then
     redis.call('ZREM', KEYS[1], member)
+    if listed then redis.call('ZREM', listed, member) end
     dropped = dropped + 1
   end
 end
@@ -204,7 +241,8 @@ return {1}
  * The reverse rename: trash keys (KEYS 1-3) back to a session's keys (KEYS 4-6), with the session's expiry.
  * KEYS: trash head, trash messages, trash transcripts, head, messages, transcripts
  *       [, order, members, trash order, trash entries]
- * ARGV: entry id, trash index member, ttl in ms ('0' = no expiry), target name, listing index member
+ * ARGV: entry id, trash index member, ttl in ms ('0' = no expiry), target name, listing index member,
+ *       project key ('' = none)
  * Returns 1 when restored; -1 when a session is stored under the target name; -2 when the trashed session
  * is gone (purged or expired). Nothing changes unless 1.
  */
@@ -223,7 +261,7 @@ if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[6]
 local ttl = tonumber(ARGV[3])
 set_expiry(KEYS[4], KEYS[5], KEYS[6], ttl > 0 and expire_at(ttl) or 0)
 if #KEYS >= 10 then
-  put_index(KEYS[7], KEYS[8], ARGV[4], ARGV[5])
+  put_index(KEYS[7], KEYS[8], ARGV[4], ARGV[5], ARGV[6])
   redis.call('ZREM', KEYS[9], ARGV[2])
   redis.call('HDEL', KEYS[10], ARGV[1])
 end
@@ -270,11 +308,11 @@ return 1
 /**
  * The index half of a move (Cluster clients): KEYS order, members, trash order, trash entries; ARGV name,
  * entry id, entry JSON, trash member. With ARGV[5] = 'restore' it is the index half of a restore instead:
- * ARGV name, entry id, listing member, trash member.
+ * ARGV name, entry id, listing member, trash member, 'restore', project key ('' = none).
  */
 const TRASH_INDEX = `${HELPERS}
 if ARGV[5] == 'restore' then
-  put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[3])
+  put_index(KEYS[1], KEYS[2], ARGV[1], ARGV[3], ARGV[6])
   redis.call('ZREM', KEYS[3], ARGV[4])
   redis.call('HDEL', KEYS[4], ARGV[2])
 else
@@ -286,20 +324,20 @@ return 1
 `;
 
 const COMMANDS = {
-  save: { name: 'channelcoderSessionsSaveV2', lua: SAVE },
+  save: { name: 'channelcoderSessionsSaveV3', lua: SAVE },
   acquireLease: { name: 'channelcoderSessionsAcquireLeaseV1', lua: ACQUIRE_LEASE },
   renewLease: { name: 'channelcoderSessionsRenewLeaseV1', lua: RENEW_LEASE },
   releaseLease: { name: 'channelcoderSessionsReleaseLeaseV1', lua: RELEASE_LEASE },
   touch: { name: 'channelcoderSessionsTouchV1', lua: TOUCH },
-  putIndex: { name: 'channelcoderSessionsPutIndexV1', lua: PUT_INDEX },
-  remove: { name: 'channelcoderSessionsRemoveV1', lua: REMOVE },
-  dropIndex: { name: 'channelcoderSessionsDropIndexV1', lua: DROP_INDEX },
-  dropStale: { name: 'channelcoderSessionsDropStaleV2', lua: DROP_STALE },
-  moveToTrash: { name: 'channelcoderSessionsMoveToTrashV1', lua: MOVE_TO_TRASH },
-  restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV1', lua: RESTORE_FROM_TRASH },
+  putIndex: { name: 'channelcoderSessionsPutIndexV2', lua: PUT_INDEX },
+  remove: { name: 'channelcoderSessionsRemoveV2', lua: REMOVE },
+  dropIndex: { name: 'channelcoderSessionsDropIndexV2', lua: DROP_INDEX },
+  dropStale: { name: 'channelcoderSessionsDropStaleV3', lua: DROP_STALE },
+  moveToTrash: { name: 'channelcoderSessionsMoveToTrashV2', lua: MOVE_TO_TRASH },
+  restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV2', lua: RESTORE_FROM_TRASH },
   purgeTrashed: { name: 'channelcoderSessionsPurgeTrashedV1', lua: PURGE_TRASHED },
   restoreCopy: { name: 'channelcoderSessionsRestoreCopyV1', lua: RESTORE_COPY },
-  trashIndex: { name: 'channelcoderSessionsTrashIndexV1', lua: TRASH_INDEX },
+  trashIndex: { name: 'channelcoderSessionsTrashIndexV2', lua: TRASH_INDEX },
 } as const;
 
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;
@@ -351,6 +389,8 @@ export class SessionScripts {
       member: string;
       /** The fencing token of the lease the save is made under. */
       token: number | undefined;
+      /** The session's project key ('' = none), for the per-project index. */
+      project: string;
     },
     messages: string[],
   ): Promise<{ written: true } | { written: false; storedHead: Buffer | null } | { leaseLost: true }> {
@@ -365,6 +405,7 @@ export class SessionScripts {
         args.name,
         args.member,
         args.token ?? '',
+        args.project,
         ...messages,
       ],
       true,
@@ -379,8 +420,8 @@ export class SessionScripts {
     await this.call('touch', keys, [ttlMs]);
   }
 
-  async putIndex(keys: string[], name: string, member: string): Promise<void> {
-    await this.call('putIndex', keys, [name, member]);
+  async putIndex(keys: string[], name: string, member: string, project: string): Promise<void> {
+    await this.call('putIndex', keys, [name, member, project]);
   }
 
   async remove(keys: string[], name: string): Promise<boolean> {
@@ -392,8 +433,12 @@ export class SessionScripts {
   }
 
   /** See DROP_STALE; resolves how many index members were dropped. */
-  async dropStale(keys: string[], entries: { member: string; name: string }[]): Promise<number> {
-    const args = entries.flatMap((e) => [e.member, e.name]);
+  async dropStale(
+    keys: string[],
+    entries: { member: string; name: string }[],
+    project = '',
+  ): Promise<number> {
+    const args = [project, ...entries.flatMap((e) => [e.member, e.name])];
     return (await this.call('dropStale', keys, args)) as number;
   }
 
@@ -449,7 +494,7 @@ export class SessionScripts {
   /** See RESTORE_FROM_TRASH. */
   async restoreFromTrash(
     keys: string[],
-    args: { id: string; trashMember: string; ttlMs: number; name: string; member: string },
+    args: { id: string; trashMember: string; ttlMs: number; name: string; member: string; project: string },
   ): Promise<'restored' | 'name-taken' | 'gone'> {
     const reply = (await this.call('restoreFromTrash', keys, [
       args.id,
@@ -457,6 +502,7 @@ export class SessionScripts {
       args.ttlMs,
       args.name,
       args.member,
+      args.project,
     ])) as number;
     return reply === 1 ? 'restored' : reply === -1 ? 'name-taken' : 'gone';
   }

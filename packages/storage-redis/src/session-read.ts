@@ -1,8 +1,8 @@
 /**
  * load(): reads a session without a server-side script. A script that runs `LRANGE 0 -1` copies the whole
  * message list inside the server and blocks every other client until it is done (about a second for a
- * 20,000-message session). Here the list is read with plain commands in chunks of {@link CHUNK} elements,
- * pipelined, so other clients' commands run between the chunks; the head is read before and after, and
+ * 20,000-message session). Here the list is read with plain commands in chunks of {@link MESSAGE_CHUNK}
+ * elements (each at most `ELEMENT_BYTES` unless it is one longer message: see message-elements.ts), pipelined, so other clients' commands run between the chunks; the head is read before and after, and
  * since every save rewrites the head (its revision grows), an unchanged head proves that the chunks belong
  * to that revision. A save that lands in between makes the read start again; after {@link OPTIMISTIC_ATTEMPTS}
  * such races (a stream of saves to one session, which leases prevent in normal use) it reads in one MULTI,
@@ -10,8 +10,13 @@
  */
 import type { RedisClient } from './scripts.js';
 
-/** List elements per LRANGE: bounds the time one command holds the server. */
+/** Transcript list elements per LRANGE: bounds the time one command holds the server. */
 export const CHUNK = 256;
+/**
+ * Message list elements per LRANGE: with elements of at most `ELEMENT_BYTES` (16 KiB), one command sends
+ * at most 512 KiB (plus any single message longer than that).
+ */
+export const MESSAGE_CHUNK = 32;
 const OPTIMISTIC_ATTEMPTS = 3;
 
 export interface SessionReadKeys {
@@ -22,12 +27,13 @@ export interface SessionReadKeys {
 export interface StoredSession {
   /** The head as stored (bytes: its sha1 is the save basis). */
   head: Buffer;
-  messages: string[];
+  /** The list's elements as stored (see message-elements.ts). */
+  elements: Buffer[];
 }
 
 /**
  * The session's head and every message of the same revision, or undefined when no head is stored.
- * Round trips: one for up to {@link CHUNK} messages, two beyond.
+ * Round trips: one for up to {@link MESSAGE_CHUNK} elements, two beyond.
  */
 export async function readSession(
   client: RedisClient,
@@ -39,32 +45,32 @@ export async function readSession(
         .pipeline()
         .getBuffer(keys.head)
         .llen(keys.messages)
-        .lrange(keys.messages, 0, CHUNK - 1)
+        .lrangeBuffer(keys.messages, 0, MESSAGE_CHUNK - 1)
         .getBuffer(keys.head),
     );
     const before = first[0] as Buffer | null;
     const length = first[1] as number;
-    const messages = first[2] as string[];
+    const elements = first[2] as Buffer[];
     if (!sameBytes(before, first[3] as Buffer | null)) continue;
     if (before === null) return undefined;
-    if (length <= CHUNK) return { head: before, messages };
+    if (length <= MESSAGE_CHUNK) return { head: before, elements };
 
     const rest = client.pipeline();
-    for (let from = CHUNK; from < length; from += CHUNK) {
-      rest.lrange(keys.messages, from, Math.min(from + CHUNK, length) - 1);
+    for (let from = MESSAGE_CHUNK; from < length; from += MESSAGE_CHUNK) {
+      rest.lrangeBuffer(keys.messages, from, Math.min(from + MESSAGE_CHUNK, length) - 1);
     }
     rest.getBuffer(keys.head);
     const replies = await exec(rest);
     if (!sameBytes(before, replies.at(-1) as Buffer | null)) continue;
     for (let i = 0; i < replies.length - 1; i++) {
-      for (const message of replies[i] as string[]) messages.push(message);
+      for (const element of replies[i] as Buffer[]) elements.push(element);
     }
-    return { head: before, messages };
+    return { head: before, elements };
   }
-  const [head, messages] = await exec(
-    client.multi().getBuffer(keys.head).lrange(keys.messages, 0, -1) as unknown as Pipeline,
+  const [head, elements] = await exec(
+    client.multi().getBuffer(keys.head).lrangeBuffer(keys.messages, 0, -1) as unknown as Pipeline,
   );
-  return head === null ? undefined : { head: head as Buffer, messages: messages as string[] };
+  return head === null ? undefined : { head: head as Buffer, elements: elements as Buffer[] };
 }
 
 export type Pipeline = ReturnType<RedisClient['pipeline']>;

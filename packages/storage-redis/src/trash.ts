@@ -31,6 +31,7 @@ import {
   readTrashPurgeOptions,
   restoreNameTaken,
   sessionInfoFromHead,
+  sessionProjectKey,
   trashEntryFromJSON,
   trashEntryNotFound,
   trashEntryToJSON,
@@ -150,6 +151,8 @@ export async function restoreFromTrash(
   const trash = trashIndexKeys(ctx.prefix);
   const trashMember = indexMember(entry.trashedAt.getTime(), entry.id);
   const member = indexMember(entry.session.lastActive.getTime(), target);
+  // The trashed head does not change while in the trash: its project is the restored session's.
+  const project = await trashedProject(ctx, trashed.head, entry.name);
   const session = [
     trashed.head,
     trashed.messages,
@@ -160,7 +163,7 @@ export async function restoreFromTrash(
   ];
   const outcome = await ctx.scripts.restoreFromTrash(
     ctx.cluster ? session : [...session, index.order, index.members, trash.order, trash.entries],
-    { id: entry.id, trashMember, ttlMs: ctx.ttlMs, name: target, member },
+    { id: entry.id, trashMember, ttlMs: ctx.ttlMs, name: target, member, project },
   );
   if (outcome === 'name-taken') {
     throw restoreNameTaken(target, await storedRevision(ctx, keys.head));
@@ -169,7 +172,7 @@ export async function restoreFromTrash(
   if (ctx.cluster)
     await ctx.scripts.trashIndex(
       [index.order, index.members, trash.order, trash.entries],
-      [target, entry.id, member, trashMember, 'restore'],
+      [target, entry.id, member, trashMember, 'restore', project],
     );
   return target;
 }
@@ -186,6 +189,7 @@ async function restoreAcrossSlots(ctx: TrashContext, entry: TrashEntry, target: 
     throw restoreNameTaken(target, await storedRevision(ctx, keys.head));
   const head = await ctx.client.dumpBuffer(trashed.head);
   if (head === null) throw trashEntryNotFound(entry.id, 'Redis');
+  const project = await trashedProject(ctx, trashed.head, entry.name);
   const messages = await ctx.client.dumpBuffer(trashed.messages);
   const set = await ctx.client.dumpBuffer(trashed.transcripts);
   const pairs: (string | Buffer)[] = [];
@@ -211,9 +215,27 @@ async function restoreAcrossSlots(ctx: TrashContext, entry: TrashEntry, target: 
   );
   await ctx.scripts.trashIndex(
     [index.order, index.members, trash.order, trash.entries],
-    [target, entry.id, indexMember(entry.session.lastActive.getTime(), target), trashMember, 'restore'],
+    [
+      target,
+      entry.id,
+      indexMember(entry.session.lastActive.getTime(), target),
+      trashMember,
+      'restore',
+      project,
+    ],
   );
   return target;
+}
+
+/** The project key of a trashed session ('' for none, or when its head does not validate). */
+async function trashedProject(ctx: TrashContext, headKey: string, name: string): Promise<string> {
+  const text = await ctx.client.get(headKey);
+  if (text === null) return '';
+  try {
+    return sessionProjectKey(fromWireHead(text, { name, location: headKey })) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 export async function purgeTrash(ctx: TrashContext, options?: TrashPurgeOptions): Promise<number> {

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
 import { indexKeys, indexMember, sessionKeys } from '../src/keys.js';
 import { LIST_DROP_BUDGET } from '../src/list-index.js';
-import { CHUNK } from '../src/session-read.js';
+import { ELEMENT_BYTES } from '../src/message-elements.js';
+import { CHUNK, MESSAGE_CHUNK } from '../src/session-read.js';
 import { connect, uniquePrefix } from './support/fixtures.js';
 
 let server: PrivateRedis;
@@ -42,29 +43,43 @@ async function commandCalls(): Promise<Record<string, number>> {
 const SCRIPT_COMMANDS = ['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'];
 
 describe('load of a large session', () => {
-  it('runs no script and reads the messages in chunks of at most CHUNK elements', async () => {
+  it('runs no script and reads the messages in chunks of at most MESSAGE_CHUNK bounded elements', async () => {
     const storage = new RedisSessionStorage({ client, prefix: uniquePrefix('big') });
     const state = makeState({ messages: 0 });
-    for (let i = 0; i < 5_000; i++) {
-      state.messages.push({
-        id: `m${i}`,
-        role: i % 2 === 0 ? 'user' : 'assistant',
-        content: `message ${i}`,
-        timestamp: new Date(1_700_000_000_000 + i),
-        sessionId: 'c1',
-      });
-    }
+    const add = (count: number) => {
+      for (let n = 0; n < count; n++) {
+        const i = state.messages.length;
+        state.messages.push({
+          id: `m${i}`,
+          role: i % 2 === 0 ? 'user' : 'assistant',
+          content: `message ${i} ${'x'.repeat(i % 300)}`,
+          timestamp: new Date(1_700_000_000_000 + i),
+          sessionId: 'c1',
+        });
+      }
+    };
+    // Saved at once, then grown two messages a save (a turn), as sessions grow.
+    add(4_000);
     await storage.save(state, 'big');
+    for (let turn = 0; turn < 500; turn++) {
+      add(2);
+      await storage.save(state, 'big');
+    }
+    const list = sessionKeys(storage.prefix, 'big').messages;
+    const elements = await client.lrangeBuffer(list, 0, -1);
+    // Packed: every element within ELEMENT_BYTES, and far fewer elements than messages.
+    for (const element of elements) expect(element.length).toBeLessThanOrEqual(ELEMENT_BYTES);
+    expect(elements.length).toBeLessThan(5_000 / 20);
     await client.config('RESETSTAT');
 
     const loaded = await new RedisSessionStorage({ client, prefix: storage.prefix }).load('big');
     expect(loaded.messages).toHaveLength(5_000);
-    expect(loaded.messages.at(-1)?.content).toBe('message 4999');
+    expect(loaded.messages.map((m) => m.id)).toEqual(state.messages.map((m) => m.id));
 
     const calls = await commandCalls();
     for (const name of SCRIPT_COMMANDS) expect(calls[name] ?? 0, name).toBe(0);
-    // Every LRANGE covered at most CHUNK elements: 5,000 messages need exactly ceil(5000 / CHUNK) of them.
-    expect(calls.lrange).toBe(Math.ceil(5_000 / CHUNK));
+    // Every LRANGE covered at most MESSAGE_CHUNK elements: exactly ceil(elements / MESSAGE_CHUNK) of them.
+    expect(calls.lrange).toBe(Math.ceil(elements.length / MESSAGE_CHUNK));
   });
 
   it('reads the revision stored at one instant even while saves land between its chunks', async () => {
@@ -77,7 +92,8 @@ describe('load of a large session', () => {
         state.messages.push({
           id: `m${k}`,
           role: 'user',
-          content: `m${k}`,
+          // Long enough that the list spans several chunks of MESSAGE_CHUNK elements.
+          content: `m${k} ${'y'.repeat(2_000)}`,
           timestamp: new Date(1_700_000_000_000 + k),
           sessionId: 'c1',
         });
@@ -85,6 +101,7 @@ describe('load of a large session', () => {
     };
     add(3 * CHUNK);
     await writer.save(state, 'racing');
+    expect(await client.llen(sessionKeys(prefix, 'racing').messages)).toBeGreaterThan(2 * MESSAGE_CHUNK);
     const reader = new RedisSessionStorage({ client, prefix });
     const loads: Promise<unknown>[] = [];
     for (let round = 0; round < 20; round++) {

@@ -6,7 +6,14 @@ import { addMessages, makeState } from '@channelcoder/storage-conformance';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RedisSessionStorage } from '../src/index.js';
-import { indexKeys, KEY_LAYOUT, type KeyKind, sessionKeys, transcriptKey } from '../src/keys.js';
+import {
+  indexKeys,
+  KEY_LAYOUT,
+  type KeyKind,
+  projectIndexKey,
+  sessionKeys,
+  transcriptKey,
+} from '../src/keys.js';
 import { type CommandLog, recordCommands } from './support/command-log.js';
 import { connect, deletePrefix, uniquePrefix } from './support/fixtures.js';
 
@@ -33,7 +40,7 @@ function scriptMessages(): string[] {
   const save = log.commands.filter((c) => c.name === 'eval' || c.name === 'evalsha').at(-1);
   if (save === undefined) throw new Error('no script call recorded');
   const numKeys = Number(save.args[1]);
-  return save.args.slice(2 + numKeys + 7).map(String);
+  return save.args.slice(2 + numKeys + 8).map(String);
 }
 
 describe('key layout', () => {
@@ -55,7 +62,10 @@ describe('key layout', () => {
       members: `${prefix}{index}:members`,
       names: `${prefix}{index}:names`,
       namesState: `${prefix}{index}:names-state`,
+      projects: `${prefix}{index}:projects`,
+      projectsState: `${prefix}{index}:projects-state`,
     });
+    expect(projectIndexKey(prefix, '-home-dev-repo')).toBe(`${prefix}{index}:project:-home-dev-repo`);
     expect(await client.type(keys.head)).toBe('string');
     expect(await client.type(keys.messages)).toBe('list');
     expect(await client.type(index.order)).toBe('zset');
@@ -64,7 +74,10 @@ describe('key layout', () => {
     const head = JSON.parse((await client.get(keys.head))!) as Record<string, unknown>;
     expect(head).not.toHaveProperty('messages');
     expect(head).toMatchObject({ revision: 1, messageCount: 3, lastMessageId: state.messages[2]?.id });
-    const stored = (await client.lrange(keys.messages, 0, -1)).map((m) => JSON.parse(m).id);
+    // Messages are packed several to an element: the elements joined by commas are their JSON array.
+    const elements = await client.lrange(keys.messages, 0, -1);
+    expect(elements).toHaveLength(1);
+    const stored = (JSON.parse(`[${elements.join(',')}]`) as { id: string }[]).map((m) => m.id);
     expect(stored).toEqual(state.messages.map((m) => m.id));
     const member = await client.hget(index.members, 'laid-out');
     expect(await client.zrange(index.order, '0', '-1')).toEqual([member]);
@@ -96,10 +109,13 @@ describe('key layout', () => {
         `^${literal(kind.key(prefix, NAME, ID, TRASH))
           .replaceAll(literal(NAME), '[^{}]+')
           .replaceAll(literal(TRASH), '[A-Za-z0-9._-]+')
-          .replaceAll(literal(ID), '[^\u0000]+')}$`,
+          .replaceAll(literal(ID), '[^\u0000]+')
+          .replaceAll(literal('<projectKey>'), '.+')}$`,
       ),
     }));
-    await storage.save(makeState({ messages: 3 }), 'worked');
+    const worked = makeState({ messages: 3 });
+    worked.metadata.cwd = '/home/dev/repo';
+    await storage.save(worked, 'worked');
     await storage.appendTranscript('worked', 'plain-id', [{ type: 'user' }, { type: 'assistant' }], 0);
     await storage.appendTranscript('worked', 'agent-id', [{ type: 'user', uuid: randomUUID() }], 0, {
       dedupe: 'uuid',
@@ -116,6 +132,7 @@ describe('key layout', () => {
     });
     await storage.moveToTrash('binned');
     await storage.list({ prefix: 'wor' });
+    await storage.list({ projectKey: '-home-dev-repo' });
 
     const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
     const seen = new Set<KeyKind>();
@@ -142,6 +159,7 @@ describe('key layout', () => {
         `${prefix}{index}:members`,
         `${prefix}{index}:names`,
         `${prefix}{index}:order`,
+        `${prefix}{index}:projects`,
         `${prefix}{one}:head`,
         `${prefix}{one}:messages`,
         `${prefix}{two}:head`,
@@ -155,12 +173,18 @@ describe('incremental saves', () => {
   it('sends only the new messages and the head', async () => {
     const state = makeState({ messages: 40 });
     await storage.save(state, 'growing');
-    expect(scriptMessages()).toHaveLength(40);
+    const ids = (elements: string[]) =>
+      (JSON.parse(`[${elements.join(',')}]`) as { id: string }[]).map((m) => m.id);
+    expect(ids(scriptMessages())).toEqual(state.messages.map((m) => m.id));
+    const list = sessionKeys(prefix, 'growing').messages;
+    const elementsBefore = await client.llen(list);
     addMessages(state, 2);
     log.reset();
     await storage.save(state, 'growing');
-    expect(scriptMessages().map((m) => JSON.parse(m).id)).toEqual(state.messages.slice(40).map((m) => m.id));
-    expect(await client.llen(sessionKeys(prefix, 'growing').messages)).toBe(42);
+    expect(ids(scriptMessages())).toEqual(state.messages.slice(40).map((m) => m.id));
+    // The two small messages were merged into the list's last element, which had room.
+    expect(await client.llen(list)).toBe(elementsBefore);
+    expect(ids(await client.lrange(list, 0, -1))).toEqual(state.messages.map((m) => m.id));
   });
 
   it('replaces the stored list after clear()', async () => {
