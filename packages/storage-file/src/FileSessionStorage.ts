@@ -38,7 +38,7 @@ import { isErrno, toStorageError } from './fs-errors.js';
 import { StorageLayout } from './layout.js';
 import { keyBeforeRemoval, unmarkSession } from './list-groups.js';
 import { announceChange } from './list-index.js';
-import { listSessions } from './list-sessions.js';
+import { listLayout } from './list-only.js';
 import { realDirectory } from './no-follow.js';
 import { type FileSessionStorageOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { SearchIndex } from './search-index.js';
@@ -186,11 +186,7 @@ export class FileSessionStorage implements SessionStorage {
 
   /** Metadata only (heads), newest `lastActive` first, ties by name; corrupt entries carry `error`. */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
-    try {
-      return await listSessions(this.layout, options);
-    } catch (err) {
-      throw toStorageError(err, 'list()');
-    }
+    return listLayout(this.layout, options);
   }
 
   /** Removes the session (its directory and any 3.x file); resolves false when there was none. */

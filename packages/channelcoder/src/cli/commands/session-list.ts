@@ -1,15 +1,18 @@
 /**
- * `session list` (alias `--list-sessions`). It starts often and should start fast: it loads the session
- * model (not the whole session core) and the file storage, and the trash listing or help text only when
- * asked for them (cli-startup.test.ts checks what it loads).
+ * `session list` (alias `--list-sessions`). It starts often and should start fast: on the file storage it
+ * loads the session model and the file storage's listing (`listFileSessions`: no writer, lease, transcript
+ * or search code), another storage's adapter only when the URL names one, and the trash listing or help
+ * text only when asked for them (cli-startup.test.ts checks what it loads).
  */
-import type { SessionInfo } from '@channelcoder/session-core/model';
-import { parseCommand, positiveInteger, STORAGE_OPTIONS, stringOption } from '../args.js';
+import { resolve } from 'node:path';
+import type { ListOptions, SessionInfo } from '@channelcoder/session-core/model';
+import { listFileSessions } from '@channelcoder/storage-file/list';
+import { type ParsedValues, parseCommand, positiveInteger, STORAGE_OPTIONS, stringOption } from '../args.js';
 import { EXIT } from '../exit-status.js';
 import type { CliIo } from '../io.js';
 import { formatCost, relativeTime, styledTable } from '../output/format.js';
 import { styleFor } from '../output/style.js';
-import { storageSpecOf, withStorage } from '../storage.js';
+import { storageSpecOf } from '../storage-spec.js';
 
 const LIST_OPTIONS = {
   ...STORAGE_OPTIONS,
@@ -31,48 +34,64 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
   if (values.trash === true)
     return (await import('./session-trash.js')).listTrashCommand(values, limit, prefix, io);
   const spec = storageSpecOf(values, io);
-  return withStorage(spec, async ({ storage, label }) => {
-    const infos = await storage.list({
-      ...(limit === undefined ? {} : { limit }),
-      ...(prefix === undefined ? {} : { prefix }),
-    });
-    if (values.json === true) {
-      io.stdout.write(`${JSON.stringify(infos.map(infoJson), null, 2)}\n`);
-      return EXIT.ok;
-    }
-    if (infos.length === 0) {
-      io.stdout.write(`No sessions in ${label}.\n`);
-      return EXIT.ok;
-    }
-    const now = new Date();
-    const rows = infos.map((info) => [
-      info.name,
-      info.error === undefined ? String(info.messageCount) : '?',
-      relativeTime(info.lastActive, now),
-      formatCost(info.totalCostUsd),
-      info.error !== undefined
-        ? `corrupt: ${info.error}`
-        : `${info.currentSessionId ?? '-'}${info.transcriptError === undefined ? '' : ' (transcript not mirrored)'}`,
-    ]);
-    const style = styleFor(io.stdout, io.env);
-    io.stdout.write(
-      styledTable(style, ['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
-        'left',
-        'right',
-        'left',
-        'right',
-        'left',
-      ]),
-    );
-    io.stdout.write(`${style.bold(totalLine(infos, limit))}\n`);
-    // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
-    for (const info of infos.filter((i) => i.transcriptError !== undefined)) {
-      io.stdout.write(
-        `${style.yellow(`${info.name}: the last transcript mirror failed (${info.transcriptError}); the next turn retries it.`)}\n`,
-      );
-    }
+  const options: ListOptions = {
+    ...(limit === undefined ? {} : { limit }),
+    ...(prefix === undefined ? {} : { prefix }),
+  };
+  if (spec.kind === 'file' && spec.dir !== undefined) {
+    // What `new FileSessionStorage(dir).list(options)` lists, without loading the rest of the storage.
+    return printList(await listFileSessions(spec.dir, options), resolve(spec.dir), values, limit, io);
+  }
+  const { withStorage } = await import('../storage.js');
+  return withStorage(spec, async ({ storage, label }) =>
+    printList(await storage.list(options), label, values, limit, io),
+  );
+}
+
+/** Prints a listing (`label`: where the sessions are, for the empty case) and resolves with the exit code. */
+function printList(
+  infos: SessionInfo[],
+  label: string,
+  values: ParsedValues,
+  limit: number | undefined,
+  io: CliIo,
+): number {
+  if (values.json === true) {
+    io.stdout.write(`${JSON.stringify(infos.map(infoJson), null, 2)}\n`);
     return EXIT.ok;
-  });
+  }
+  if (infos.length === 0) {
+    io.stdout.write(`No sessions in ${label}.\n`);
+    return EXIT.ok;
+  }
+  const now = new Date();
+  const rows = infos.map((info) => [
+    info.name,
+    info.error === undefined ? String(info.messageCount) : '?',
+    relativeTime(info.lastActive, now),
+    formatCost(info.totalCostUsd),
+    info.error !== undefined
+      ? `corrupt: ${info.error}`
+      : `${info.currentSessionId ?? '-'}${info.transcriptError === undefined ? '' : ' (transcript not mirrored)'}`,
+  ]);
+  const style = styleFor(io.stdout, io.env);
+  io.stdout.write(
+    styledTable(style, ['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
+      'left',
+      'right',
+      'left',
+      'right',
+      'left',
+    ]),
+  );
+  io.stdout.write(`${style.bold(totalLine(infos, limit))}\n`);
+  // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
+  for (const info of infos.filter((i) => i.transcriptError !== undefined)) {
+    io.stdout.write(
+      `${style.yellow(`${info.name}: the last transcript mirror failed (${info.transcriptError}); the next turn retries it.`)}\n`,
+    );
+  }
+  return EXIT.ok;
 }
 
 /** `N sessions · M messages · $cost total` (of the listed page when `--limit` cut it). */

@@ -12,7 +12,6 @@ import {
 } from '@channelcoder/session-core';
 import { parseCommand, STORAGE_OPTIONS, stringOption } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { HELP } from '../help.js';
 import type { CliIo } from '../io.js';
 import { relativeTime, styledTable } from '../output/format.js';
 import { styleFor } from '../output/style.js';
@@ -122,6 +121,8 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
     [1, 1],
   );
   if (values.help === true) {
+    // Loaded only here: `run --session NAME --force` uses this module's trash helpers and no help text.
+    const { HELP } = await import('../help.js');
     io.stdout.write(`${HELP['session restore']}\n`);
     return EXIT.ok;
   }
