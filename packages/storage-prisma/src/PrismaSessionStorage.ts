@@ -628,7 +628,38 @@ export class PrismaSessionStorage implements SessionStorage {
     if (limit === 0 || !NAME_ALPHABET.test(prefix)) return [];
     // Without the column the option is not declared (listFilters) and, as the contract says, ignored.
     const projectKey = this.byProject ? requested : undefined;
-    if (projectKey !== undefined) await this.fillProjectKeys();
+    if (projectKey !== undefined) {
+      if (this.sql !== undefined && this.pool !== undefined) {
+        // On the pool: the check for rows stored before project_key runs beside the listing; only when
+        // there are such rows are they filled in and the listing read again.
+        const [pending, entries] = await Promise.all([
+          this.pendingProjectKeys(this.sql, this.pool),
+          this.collect(prefix, after, limit, projectKey),
+        ]);
+        if (!pending) return entries;
+      }
+      await this.fillProjectKeys();
+    }
+    return this.collect(prefix, after, limit, projectKey);
+  }
+
+  private async pendingProjectKeys(sql: PostgresStatements, pool: PgPool): Promise<boolean> {
+    try {
+      const text = sql.pendingProjectKeys;
+      const { rows } = await pool.query({ name: this.named(text), text, rowMode: 'array' });
+      return (rows[0] as unknown[] | undefined)?.[0] === true;
+    } catch (err) {
+      throw toStorageError(err, 'list({ projectKey })');
+    }
+  }
+
+  /** The listing's entries, page by page until `limit` entries are found or the rows run out. */
+  private async collect(
+    prefix: string,
+    after: ListPosition | undefined,
+    limit: number | undefined,
+    projectKey: string | undefined,
+  ): Promise<SessionInfo[]> {
     const entries: SessionInfo[] = [];
     let position = after;
     for (;;) {
@@ -681,6 +712,8 @@ export class PrismaSessionStorage implements SessionStorage {
     take: number | undefined,
     projectKey?: string,
   ): Promise<ListRow[]> {
+    if (this.sql !== undefined && this.pool !== undefined)
+      return this.listRowsOnPool(this.sql, this.pool, prefix, after, take, projectKey);
     // Trashed sessions' rows (`~trash~<id>`, see trash.ts) sort after every name: outside every range.
     const filters: Record<string, unknown>[] = [{ name: { gte: prefix, lt: prefix + NAME_END } }];
     if (projectKey !== undefined) filters.push({ projectKey });
@@ -695,6 +728,37 @@ export class PrismaSessionStorage implements SessionStorage {
         select: { name: true, head: true, lastActive: true },
         ...(take === undefined ? {} : { take }),
       })) as ListRow[];
+    } catch (err) {
+      throw toStorageError(err, 'list()');
+    }
+  }
+
+  /** listRows as one prepared statement on the pool (see PostgresStatements.listing). */
+  private async listRowsOnPool(
+    sql: PostgresStatements,
+    pool: PgPool,
+    prefix: string,
+    after: ListPosition | undefined,
+    take: number | undefined,
+    projectKey: string | undefined,
+  ): Promise<ListRow[]> {
+    const text = sql.listing({
+      project: projectKey !== undefined,
+      after: after !== undefined,
+      limit: take !== undefined,
+    });
+    const values: unknown[] = [prefix, prefix + NAME_END];
+    if (projectKey !== undefined) values.push(projectKey);
+    // UTC text: `timestamp(3)` holds UTC, and the pool would send a Date in this process's time zone.
+    if (after !== undefined) values.push(new Date(after.lastActive).toISOString(), after.name);
+    if (take !== undefined) values.push(take);
+    try {
+      const { rows } = await pool.query({ name: this.named(text), text, values, rowMode: 'array' });
+      return (rows as Array<[string, string, number]>).map(([name, head, at]) => ({
+        name,
+        head,
+        lastActive: new Date(Number(at)),
+      }));
     } catch (err) {
       throw toStorageError(err, 'list()');
     }

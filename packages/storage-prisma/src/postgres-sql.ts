@@ -119,6 +119,10 @@ export class PostgresStatements {
   readonly loadTranscript: string;
   readonly loadChunks: string;
   readonly loadTranscriptRows: string;
+  /** Whether any session row still has no `project_key` (stored before the column). */
+  readonly pendingProjectKeys: string;
+  readonly #sessions: string;
+  readonly #listings = new Map<string, string>();
 
   constructor(schema: string | undefined) {
     const q = schema === undefined ? '' : `"${schema}".`;
@@ -191,6 +195,34 @@ export class PostgresStatements {
         coalesce(max("o"."line"), -1)::int AS "last", '[' || coalesce(string_agg("o"."entry", ','), '') || ']' AS "body"
       FROM (SELECT "line", "entry" FROM ${lines}
         WHERE "session_name" = $1::text AND "claude_session_id" = $2::text ORDER BY "line") "o"`;
+    this.#sessions = sessions;
+    this.pendingProjectKeys = `SELECT EXISTS (SELECT 1 FROM ${sessions} WHERE "project_key" IS NULL) AS "pending"`;
+  }
+
+  /**
+   * A listing in listing order (newest `last_active` first, ties by name), as rows `[name, head, last_active
+   * in epoch ms]`: $1 and $2 bound the names (`name >= $1 AND name < $2`), then, each only when asked for and
+   * numbered in this order, the project key, the cursor's `last_active` (UTC text) and name, and the limit.
+   * One text per combination, so each is planned for what it filters on.
+   */
+  listing(filters: { project: boolean; after: boolean; limit: boolean }): string {
+    const key = `${Number(filters.project)}${Number(filters.after)}${Number(filters.limit)}`;
+    const known = this.#listings.get(key);
+    if (known !== undefined) return known;
+    let n = 2;
+    const where = ['"name" >= $1::text', '"name" < $2::text'];
+    if (filters.project) where.push(`"project_key" = $${++n}::text`);
+    if (filters.after) {
+      const at = ++n;
+      const name = ++n;
+      where.push(
+        `("last_active" < $${at}::timestamp(3) OR ("last_active" = $${at}::timestamp(3) AND "name" > $${name}::text))`,
+      );
+    }
+    const text = `SELECT "name", "head", (extract(epoch FROM "last_active") * 1000)::float8 AS "at" FROM ${this.#sessions}
+      WHERE ${where.join(' AND ')} ORDER BY "last_active" DESC, "name" ASC${filters.limit ? ` LIMIT $${++n}::int` : ''}`;
+    this.#listings.set(key, text);
+    return text;
   }
 }
 

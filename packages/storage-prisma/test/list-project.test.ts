@@ -105,6 +105,45 @@ describe.each(['postgresql', 'sqlite'] as const)('list({ projectKey }) on %s', (
   });
 
   if (kind === 'postgresql') {
+    it('lists on the pool as one prepared statement, paging by cursor in any process time zone', async () => {
+      const db = await postgresDatabase(inject('databaseUrl'), { log: true });
+      opened.push(db);
+      const storage = new PrismaSessionStorage({ prisma: db.prisma, schema: db.schema ?? '' });
+      for (let i = 0; i < 5; i++) await save(storage, `p${i}`, i % 2 === 0 ? REPO : OTHER, i * 1000 + 7);
+      const zone = process.env.TZ;
+      process.env.TZ = 'America/New_York';
+      try {
+        db.queries.length = 0;
+        const pages: string[][] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await storage.list({ limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+          if (page.length === 0) break;
+          pages.push(page.map((e) => e.name));
+          cursor = page.at(-1)?.cursor;
+        }
+        expect(pages).toEqual([['p4', 'p3'], ['p2', 'p1'], ['p0']]);
+        expect(
+          (
+            await storage.list({
+              projectKey: repo,
+              limit: 1,
+              cursor: (await storage.list({ projectKey: repo }))[0]?.cursor ?? '',
+            })
+          ).map((e) => e.name),
+        ).toEqual(['p2']);
+        const [first] = await storage.list({ prefix: 'p4' });
+        expect(first?.lastActive.getTime()).toBe(Date.UTC(2026, 0, 1) + 4007);
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+      const listings = db.queries.filter((q) => /^SELECT "name", "head"/.test(q.trim()));
+      expect(listings.length).toBeGreaterThan(0);
+      expect(listings.some((q) => q.includes('"project_key" = $3::text'))).toBe(true);
+      expect(db.queries.some((q) => q.includes('"project_key" IS NULL'))).toBe(true);
+    });
+
     it('reads one project through the project index (EXPLAIN), with 1,000 newer sessions of other projects', async () => {
       const { db, storage } = await open();
       await save(storage, 'template', REPO, 0);
