@@ -68,10 +68,24 @@ export const CHECKS: Record<string, (project: GuideProject, run: number) => Prom
 
 /** At Claude Code's own prompt (interactive mode): one question, its answer, then `/exit`. */
 export async function talkToClaudeCode(t: Terminal): Promise<void> {
-  await t.waitFor(/shift\+tab to cycle|\? for shortcuts/, 60_000);
+  // A resumed conversation may already show an earlier answer to the same question: the reply to this one
+  // is the one with a higher turn number (the mock numbers its replies by the request's user turns).
+  const answered = (screen: string) =>
+    Math.max(
+      0,
+      ...[...screen.matchAll(/turn (\d+): Any open questions from the terminal\?/g)].map((m) => Number(m[1])),
+    );
+  const before = answered(await t.waitFor(/shift\+tab to cycle|\? for shortcuts/, 60_000));
   await t.keys('Any open questions from the terminal?');
   await t.keys('Enter');
-  await t.waitFor(/turn \d+: Any open questions from the terminal\?/, 60_000);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const screen = await t.screen();
+    if (answered(screen) > before) break;
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for the answer to the question. Screen:\n${screen}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await t.keys('/exit');
   await t.waitFor(/\/exit/);
   await t.keys('Enter');
