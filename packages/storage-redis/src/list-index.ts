@@ -36,6 +36,24 @@ export interface Candidate {
   lastActive: number;
 }
 
+/**
+ * Index members as candidates (the names under `prefix`) and members not written by this layout (`foreign`:
+ * nothing to list, and nothing that should stay in the index).
+ */
+export function splitMembers(
+  members: readonly string[],
+  prefix = '',
+): { candidates: Candidate[]; foreign: string[] } {
+  const candidates: Candidate[] = [];
+  const foreign: string[] = [];
+  for (const member of members) {
+    const parsed = parseIndexMember(member);
+    if (parsed === undefined) foreign.push(member);
+    else if (parsed.name.startsWith(prefix)) candidates.push({ member, ...parsed });
+  }
+  return { candidates, foreign };
+}
+
 export interface HeadRead {
   head: string | null;
   /** The name's current member per the `members` hash. */
@@ -115,14 +133,7 @@ export async function walkIndex(
     if (members.length === 0) break;
     from = `(${members.at(-1)}`;
     read += members.length;
-    const candidates: Candidate[] = [];
-    const foreign: string[] = [];
-    for (const member of members) {
-      const parsed = parseIndexMember(member);
-      // Not written by this layout: nothing to list, and nothing that should stay in the index.
-      if (parsed === undefined) foreign.push(member);
-      else if (parsed.name.startsWith(prefix)) candidates.push({ member, ...parsed });
-    }
+    const { candidates, foreign } = splitMembers(members, prefix);
     const reads = await readHeads(ctx, candidates);
     const stale: Candidate[] = [];
     for (const [i, c] of candidates.entries()) {

@@ -16,13 +16,14 @@
  */
 import type { ListOptions } from '@channelcoder/session-core';
 import { readListOptions } from '@channelcoder/session-core/storage-kit';
-import { indexKeys, indexMember, parseIndexMember, projectIndexKey } from './keys.js';
+import { indexKeys, indexMember, projectIndexKey } from './keys.js';
 import {
   type Candidate,
   dropStale,
   headProject,
   type IndexContext,
   readHeads,
+  splitMembers,
   toInfo,
   type WalkOptions,
   type WalkResult,
@@ -93,11 +94,7 @@ export async function copyProjects(ctx: IndexContext, maxSteps: number): Promise
       0,
       COPY_STEP,
     );
-    const candidates: Candidate[] = [];
-    for (const member of members) {
-      const parsed = parseIndexMember(member);
-      if (parsed !== undefined) candidates.push({ member, ...parsed });
-    }
+    const { candidates } = splitMembers(members);
     const reads = await readHeads(ctx, candidates);
     const triples: string[] = [];
     for (const [i, c] of candidates.entries()) {
@@ -139,13 +136,7 @@ export async function listByProject(
     const members = await ctx.client.zrangebylex(zset, from, '+', 'LIMIT', 0, batch);
     if (members.length === 0) break;
     from = `(${members.at(-1)}`;
-    const candidates: Candidate[] = [];
-    const foreign: string[] = [];
-    for (const member of members) {
-      const parsed = parseIndexMember(member);
-      if (parsed === undefined) foreign.push(member);
-      else if (parsed.name.startsWith(prefix)) candidates.push({ member, ...parsed });
-    }
+    const { candidates, foreign } = splitMembers(members, prefix);
     const reads = await readHeads(ctx, candidates);
     const stale: Candidate[] = [];
     const moved: string[] = [];
