@@ -7,7 +7,8 @@
 //  2. stored transcript bytes / raw JSONL bytes, over a session of real turns (the real claude CLI against
 //     the in-repo mock API, 4 turns), measured in the backend itself (target ≤ 0.25).
 // Redis and PostgreSQL: CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL, or private servers;
-// a private s3rver always. BENCH_OTHERS (default 1000) and BENCH_PAIRS (default 15) scale it.
+// a private s3rver always. BENCH_OTHERS (default 1000) and BENCH_PAIRS (default 15) scale it; BENCH_BACKENDS
+// (a comma-separated list of file, redis, s3, postgresql; default all) picks the backends.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,11 @@ const OTHERS = Number(process.env.BENCH_OTHERS ?? 1000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const PROJECT = '-home-dev-shop-api';
 const OWN = 5;
+const KINDS = ['file', 'redis', 's3', 'postgresql'];
+const BACKENDS = (process.env.BENCH_BACKENDS ?? KINDS.join(',')).split(',').map((k) => k.trim());
+for (const kind of BACKENDS)
+  if (!KINDS.includes(kind))
+    throw new Error(`BENCH_BACKENDS: unknown backend "${kind}" (use ${KINDS.join(', ')})`);
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
 /** Real transcript lines: 4 turns of the real claude CLI against the mock, mirrored into memory. */
@@ -62,23 +68,27 @@ async function realTranscript() {
 async function backends() {
   const redisUrl = process.env.CHANNELCODER_TEST_REDIS_URL;
   const databaseUrl = process.env.CHANNELCODER_TEST_DATABASE_URL;
+  const uses = (kind) => BACKENDS.includes(kind);
   const [redis, postgres, s3] = await Promise.all([
-    redisUrl ? undefined : startPrivateRedis(),
-    databaseUrl ? undefined : startPostgresServer(),
-    startS3rver({ enforceConditionalWrites: true }),
+    redisUrl || !uses('redis') ? undefined : startPrivateRedis(),
+    databaseUrl || !uses('postgresql') ? undefined : startPostgresServer(),
+    uses('s3') ? startS3rver({ enforceConditionalWrites: true }) : undefined,
   ]);
-  const stop = () => Promise.all([redis?.destroy(), postgres?.destroy(), s3.stop()]);
-  const redisBase = redisUrl || redis.url;
-  const pgBase = databaseUrl || postgres.url;
+  const stop = () => Promise.all([redis?.destroy(), postgres?.destroy(), s3?.stop()]);
+  const redisBase = redisUrl || redis?.url;
+  const pgBase = databaseUrl || postgres?.url;
   const specs = (label) => {
-    const dir = mkdtempSync(join(tmpdir(), `cc-bench-${label}-`));
     const schema = `cc_bench_${unique()}`;
     return [
-      { kind: 'file', dir },
-      { kind: 'redis', url: redisBase, prefix: `cc-bench:${unique()}:` },
-      { kind: 's3', endpoint: s3.endpoint, bucket: s3.bucket, prefix: `cc-bench/${unique()}/` },
-      { kind: 'postgresql', url: `${pgBase}${pgBase.includes('?') ? '&' : '?'}schema=${schema}`, schema },
-    ];
+      uses('file') && { kind: 'file', dir: mkdtempSync(join(tmpdir(), `cc-bench-${label}-`)) },
+      uses('redis') && { kind: 'redis', url: redisBase, prefix: `cc-bench:${unique()}:` },
+      uses('s3') && { kind: 's3', endpoint: s3.endpoint, bucket: s3.bucket, prefix: `cc-bench/${unique()}/` },
+      uses('postgresql') && {
+        kind: 'postgresql',
+        url: `${pgBase}${pgBase.includes('?') ? '&' : '?'}schema=${schema}`,
+        schema,
+      },
+    ].filter(Boolean);
   };
   return { specs, stop, pgBase };
 }

@@ -77,7 +77,8 @@ export interface S3SessionStorageOptions {
   compactAfterParts?: number;
   /**
    * Upper bound in milliseconds for one S3 call including the SDK's retries; default 30,000. Past it the
-   * operation fails with `StorageUnavailableError`, whatever the client's own timeouts are.
+   * operation fails with `StorageUnavailableError`, whatever the client's own timeouts are. Calls that start
+   * within a tenth of it (at most 1 s) share one abort timer, so a call may run up to that much longer.
    */
   callTimeoutMs?: number;
 }

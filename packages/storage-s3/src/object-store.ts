@@ -3,6 +3,8 @@
  * answers, everything else (connection refused, timeouts, 5xx after the SDK's retries, access denied, a
  * missing bucket) is a StorageUnavailableError carrying the SDK's error as `cause`.
  */
+
+import { setMaxListeners } from 'node:events';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -31,11 +33,15 @@ export interface KeyPage {
 }
 
 export class ObjectStore {
+  private readonly deadlines: CallDeadlines;
+
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
-    private readonly callTimeoutMs: number,
-  ) {}
+    callTimeoutMs: number,
+  ) {
+    this.deadlines = new CallDeadlines(callTimeoutMs);
+  }
 
   /** The object's text and ETag, or undefined when there is no such key. */
   async getText(key: string, operation: string): Promise<StoredText | undefined> {
@@ -192,7 +198,38 @@ export class ObjectStore {
 
   private sendOptions(): { abortSignal: AbortSignal } {
     // Bounds one call including the SDK's retries, whatever the client's own timeouts are.
-    return { abortSignal: AbortSignal.timeout(this.callTimeoutMs) };
+    return { abortSignal: this.deadlines.signal() };
+  }
+}
+
+/**
+ * Abort signals that bound each call to `timeoutMs` (up to `timeoutMs + window` at most), shared by the calls
+ * that start in the same window: one timer per window instead of one per call, so a busy process (one PUT
+ * per transcript append) does not pay a timer and a signal on every call. The window is a tenth of the
+ * timeout, at most 1 s.
+ */
+class CallDeadlines {
+  private readonly windowMs: number;
+  private current: { signal: AbortSignal; until: number } | undefined;
+
+  constructor(private readonly timeoutMs: number) {
+    this.windowMs = Math.min(1_000, timeoutMs / 10);
+  }
+
+  signal(): AbortSignal {
+    const now = performance.now();
+    const current = this.current;
+    if (current !== undefined && now < current.until) return current.signal;
+    const controller = new AbortController();
+    // Many calls in flight may listen to one signal (the SDK removes its listener when a call ends).
+    setMaxListeners(0, controller.signal);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The S3 call did not finish in time', 'TimeoutError')),
+      this.timeoutMs + this.windowMs,
+    );
+    timer.unref();
+    this.current = { signal: controller.signal, until: now + this.windowMs };
+    return controller.signal;
   }
 }
 

@@ -38,8 +38,11 @@ import type { ObjectStore } from './object-store.js';
 export interface ListingContext {
   objects: ObjectStore;
   keys: KeyLayout;
-  /** Whether this process has seen the name-ordered entries complete (see {@link ensureNamedEntries}). */
-  indexState: { complete: boolean };
+  /**
+   * Whether this process has seen the name-ordered entries complete (see {@link ensureNamedEntries}), and
+   * the check in progress, which listings that start meanwhile share.
+   */
+  indexState: { complete: boolean; checking?: Promise<IndexEntry[]> | undefined };
   /** The projectKey of a stored head (from `metadata.cwd`), or undefined. */
   projectKeyOf(stored: StoredHead): string | undefined;
   /** `s3://bucket/key` of a session's head, shown as `SessionInfo.path`. */
@@ -229,7 +232,7 @@ export const COPY_IN_BATCH = 200;
  * projectKey, their heads).
  */
 async function listFiltered(ctx: ListingContext, filter: Filter): Promise<SessionInfo[]> {
-  const pending = await ensureNamedEntries(ctx);
+  const pending = ctx.indexState.complete ? [] : await ensureNamedEntries(ctx);
   const folder =
     filter.projectKey === undefined ? ctx.keys.namesFolder() : ctx.keys.projectFolder(filter.projectKey);
   const entries: IndexEntry[] = [];
@@ -344,10 +347,21 @@ async function settleNamed(
  * {@link COPY_IN_BATCH} of them (a GET of each head, then its name-ordered entries) and returns the
  * time-ordered entries of those still left, which the listing then includes itself. The check lists the
  * time-ordered index and the `by-name/` folder (keys only); once done, the marker is written and the check
- * is one GET per process.
+ * is one GET per process. Listings that start while a check runs share it (the Agent SDK bridge starts
+ * three at once).
  */
-export async function ensureNamedEntries(ctx: ListingContext): Promise<IndexEntry[]> {
-  if (ctx.indexState.complete) return [];
+export function ensureNamedEntries(ctx: ListingContext): Promise<IndexEntry[]> | IndexEntry[] {
+  const state = ctx.indexState;
+  if (state.complete) return [];
+  if (state.checking === undefined) {
+    state.checking = checkNamedEntries(ctx).finally(() => {
+      state.checking = undefined;
+    });
+  }
+  return state.checking;
+}
+
+async function checkNamedEntries(ctx: ListingContext): Promise<IndexEntry[]> {
   const marker = await ctx.objects.getText(ctx.keys.indexStateKey(), OPERATION);
   if (marker !== undefined) {
     ctx.indexState.complete = true;

@@ -91,6 +91,30 @@ describe('an unreachable endpoint', () => {
   });
 });
 
+describe('the call timeout', () => {
+  it('bounds each of many calls in flight at once, with no listener warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    cleanups.push(async () => void process.off('warning', onWarning));
+    const storage = storageAt(await silentEndpoint(), 'hung', { callTimeoutMs: 400 });
+    // 24 calls that start in one window share one signal; 8 more start in later windows.
+    const early = Array.from({ length: 24 }, (_, i) => failure(storage.load(`s${i}`)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const late = Array.from({ length: 8 }, (_, i) => failure(storage.exists(`t${i}`)));
+    for (const err of await Promise.all([...early, ...late])) {
+      expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+      expect((err as Error).message).toContain('did not finish in time');
+    }
+    expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+  });
+
+  it('rejects a timeout that is not a positive number', () => {
+    for (const callTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => storageAt('http://127.0.0.1:1', 'b', { callTimeoutMs })).toThrow(/callTimeoutMs/);
+  });
+});
+
 describe('throttling and 5xx answers', () => {
   it('are retried by the SDK: 503 twice, then the request goes through', async () => {
     let failures = 0;

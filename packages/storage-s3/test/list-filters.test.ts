@@ -171,6 +171,39 @@ describe('sessions stored before the name-ordered entries (legacy data)', () => 
     recorded.destroy();
   });
 
+  it('listings started together share one check: one marker GET, one listing of each index', async () => {
+    const prefix = uniquePrefix('legacy-together');
+    const writer = fresh(prefix);
+    await store(writer, 'old-a', PROJECT_A);
+    await store(writer, 'old-b', PROJECT_B);
+    await makeLegacy(writer);
+
+    const recorded = makeClient(endpoint);
+    const reader = new S3SessionStorage({ client: recorded, bucket, prefix });
+    const seen = recordReads(recorded);
+    // What the Agent SDK bridge does: its names, earlier names and the project, side by side.
+    const [a, b, old] = await Promise.all([
+      reader.list({ projectKey: KEY_A }),
+      reader.list({ projectKey: KEY_B }),
+      reader.list({ prefix: 'old-' }),
+    ]);
+    expect([names(a), names(b), names(old)]).toEqual([['old-a'], ['old-b'], ['old-b', 'old-a']]);
+    // One marker GET and one GET of each head copied in, not one per listing.
+    expect([...seen.gets].sort()).toEqual([
+      `/${bucket}/${prefix}listing-indexes.json`,
+      `/${bucket}/${prefix}sessions/old-a/head.json`,
+      `/${bucket}/${prefix}sessions/old-b/head.json`,
+    ]);
+    expect(seen.lists.filter((l) => l === `${prefix}index/`)).toHaveLength(1);
+    expect(seen.lists.filter((l) => l === `${prefix}by-name/`)).toHaveLength(1);
+    // Once the marker is known, a listing is one ListObjectsV2 and nothing else.
+    seen.lists.length = 0;
+    seen.gets.length = 0;
+    expect(names(await reader.list({ projectKey: KEY_A }))).toEqual(['old-a']);
+    expect(seen).toEqual({ lists: [`${prefix}by-project/${KEY_A}/`], gets: [] });
+    recorded.destroy();
+  });
+
   it('copies in a damaged session too (listed by name with its error), so the copy-in finishes', async () => {
     const prefix = uniquePrefix('legacy-damaged');
     const writer = fresh(prefix);
