@@ -7,7 +7,8 @@
 //  2. stored transcript bytes / raw JSONL bytes, over a session of real turns (the real claude CLI against
 //     the in-repo mock API, 4 turns), measured in the backend itself (target ≤ 0.25).
 // Redis and PostgreSQL: CHANNELCODER_TEST_REDIS_URL / CHANNELCODER_TEST_DATABASE_URL, or private servers;
-// a private s3rver always. BENCH_OTHERS (default 1000) and BENCH_PAIRS (default 15) scale it.
+// a private s3rver always. BENCH_OTHERS (default 1000) and BENCH_PAIRS (default 15) scale it; BENCH_BACKENDS
+// (comma-separated, e.g. `redis`) runs only those backends (default all four).
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ const OTHERS = Number(process.env.BENCH_OTHERS ?? 1000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const PROJECT = '-home-dev-shop-api';
 const OWN = 5;
+const ONLY = process.env.BENCH_BACKENDS?.split(',').map((s) => s.trim());
+const wanted = (kind) => ONLY === undefined || ONLY.includes(kind);
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
 /** Real transcript lines: 4 turns of the real claude CLI against the mock, mirrored into memory. */
@@ -63,22 +66,23 @@ async function backends() {
   const redisUrl = process.env.CHANNELCODER_TEST_REDIS_URL;
   const databaseUrl = process.env.CHANNELCODER_TEST_DATABASE_URL;
   const [redis, postgres, s3] = await Promise.all([
-    redisUrl ? undefined : startPrivateRedis(),
-    databaseUrl ? undefined : startPostgresServer(),
-    startS3rver({ enforceConditionalWrites: true }),
+    redisUrl || !wanted('redis') ? undefined : startPrivateRedis(),
+    databaseUrl || !wanted('postgresql') ? undefined : startPostgresServer(),
+    wanted('s3') ? startS3rver({ enforceConditionalWrites: true }) : undefined,
   ]);
-  const stop = () => Promise.all([redis?.destroy(), postgres?.destroy(), s3.stop()]);
-  const redisBase = redisUrl || redis.url;
-  const pgBase = databaseUrl || postgres.url;
+  const stop = () => Promise.all([redis?.destroy(), postgres?.destroy(), s3?.stop()]);
+  const redisBase = redisUrl || redis?.url;
+  const pgBase = databaseUrl || postgres?.url;
   const specs = (label) => {
     const dir = mkdtempSync(join(tmpdir(), `cc-bench-${label}-`));
     const schema = `cc_bench_${unique()}`;
-    return [
+    const all = [
       { kind: 'file', dir },
       { kind: 'redis', url: redisBase, prefix: `cc-bench:${unique()}:` },
-      { kind: 's3', endpoint: s3.endpoint, bucket: s3.bucket, prefix: `cc-bench/${unique()}/` },
+      { kind: 's3', endpoint: s3?.endpoint, bucket: s3?.bucket, prefix: `cc-bench/${unique()}/` },
       { kind: 'postgresql', url: `${pgBase}${pgBase.includes('?') ? '&' : '?'}schema=${schema}`, schema },
     ];
+    return all.filter((spec) => wanted(spec.kind));
   };
   return { specs, stop, pgBase };
 }
