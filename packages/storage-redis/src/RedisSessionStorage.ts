@@ -30,7 +30,6 @@ import {
   fencingToken,
   fromWireHead,
   planMessageWrite,
-  readListOptions,
   resolveSaveName,
   sessionProjectKey,
   toWireHead,
@@ -278,10 +277,8 @@ export class RedisSessionStorage implements SessionStorage {
    * {@link LIST_DROP_BUDGET} stale index entries per call (see the class notes on expiry).
    */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
-    if (fastEligible(this.indexContext(), options)) {
-      // Validated first, so a bad option is the same typed error on either path.
-      if (readListOptions(options).limit === 0) return [];
-      const infos = await this.fastLister.list(options!);
+    if (!this.cluster && fastEligible(options)) {
+      const infos = await this.fastLister.list(options);
       if (infos !== undefined) return infos;
     }
     const progress = { dropped: 0 };

@@ -6,8 +6,8 @@
  * the script cannot answer as the full walk would (index not complete yet, more sessions than
  * {@link FAST_MAX}, a stale, foreign or orphaned index entry, a head that is missing or of another type, a
  * session filed under another project) comes back unanswered and is listed by the full walk
- * (`listByPrefix` / `listByProject`), which also cleans up what it meets. Standalone servers only: the
- * script reads heads it finds on the way (no cluster client can route that).
+ * (`listByPrefix` / `listByProject`), which also cleans up what it meets. Standalone servers only (the adapter
+ * asks it only without a cluster client): the script reads heads it finds on the way (no cluster client can route that).
  */
 import type { ListOptions, SessionInfo } from '@channelcoder/session-core';
 import {
@@ -25,31 +25,37 @@ export const FAST_MAX = 200;
 
 /**
  * KEYS: names, members, names-state, projects-state, then the ZSET of each project listing.
- * ARGV: the key prefix, FAST_MAX, then per listing three values: `n` and the name prefix, or `p` and the
- * KEYS index of its project ZSET; then the page size (0: no limit).
- * Replies per listing `{0}` (not answered: list by the full walk) or `{1, member, head, member, head, …}`:
- * the page's index members in listing order and their heads.
+ * ARGV: the key prefix, FAST_MAX, the completeness bits the caller already saw (1: the name index is
+ * complete, 2: the project index is; a copy never goes back, so those are not read again), then per listing three values: `n` and the name prefix, or `p` and the KEYS index of
+ * its project ZSET; then the page size (0: no limit).
+ * Replies the completeness bits, then per listing `{0}` (not answered: list by the full walk) or
+ * `{1, member, head, member, head, …}`: the page's index members in listing order and their heads (read
+ * with one MGET; a head of another type reads as nil, so that listing goes the full walk, which reports it).
  */
 const LIST_FAST = `
-local keyPrefix, cap = ARGV[1], tonumber(ARGV[2])
-local namesDone = redis.call('GET', KEYS[3]) == 'complete'
-local projectsDone = redis.call('GET', KEYS[4]) == 'complete'
+local keyPrefix, cap, known = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local namesDone = known % 2 == 1 or redis.call('GET', KEYS[3]) == 'complete'
+local projectsDone = known >= 2 or redis.call('GET', KEYS[4]) == 'complete'
 local function page(members, limit)
-  local out = {1}
   local n = #members
   if limit > 0 and limit < n then n = limit end
+  local heads = {}
   for i = 1, n do
     local m = members[i]
     if string.len(m) <= 18 or string.sub(m, 18, 18) ~= ':' then return {0} end
-    local ok, head = pcall(redis.call, 'GET', keyPrefix .. '{' .. string.sub(m, 19) .. '}:head')
-    if not ok or not head then return {0} end
-    out[#out + 1] = m
-    out[#out + 1] = head
+    heads[i] = keyPrefix .. '{' .. string.sub(m, 19) .. '}:head'
+  end
+  local values = redis.call('MGET', unpack(heads))
+  local out = {1}
+  for i = 1, n do
+    if not values[i] then return {0} end
+    out[2 * i] = members[i]
+    out[2 * i + 1] = values[i]
   end
   return out
 end
-local replies = {}
-for q = 3, #ARGV, 3 do
+local replies = {(namesDone and 1 or 0) + (projectsDone and 2 or 0)}
+for q = 4, #ARGV, 3 do
   local kind, value, limit = ARGV[q], ARGV[q + 1], tonumber(ARGV[q + 2])
   local reply = {0}
   if kind == 'n' and namesDone then
@@ -84,14 +90,14 @@ return replies
 `;
 
 interface Pending {
-  options: ListOptions;
+  options: Query;
   resolve: (infos: SessionInfo[] | undefined) => void;
   reject: (err: unknown) => void;
 }
 
 /** Whether a listing can be asked of the script (see the module notes). */
-export function fastEligible(ctx: IndexContext, options: ListOptions | undefined): boolean {
-  if (ctx.cluster || options === undefined || options.cursor !== undefined) return false;
+export function fastEligible(options: ListOptions | undefined): options is ListOptions {
+  if (options === undefined || options.cursor !== undefined) return false;
   if (options.projectKey !== undefined) return true;
   return options.prefix !== undefined && options.prefix !== '';
 }
@@ -102,16 +108,34 @@ export function fastEligible(ctx: IndexContext, options: ListOptions | undefined
  */
 export class FastLister {
   private pending: Pending[] = [];
+  /** Bit 1: the name index is complete; bit 2: the project index is (once a reply said so; never undone). */
+  private complete = 0;
+  /**
+   * Decoded heads by index member: a head read again byte for byte at the same index position is not
+   * decoded again (listing the same sessions repeatedly costs the read, not the validation).
+   */
+  private readonly decoded = new Map<string, Decoded>();
+  private readonly indexKeys: readonly string[];
 
   constructor(
     private readonly ctx: IndexContext,
     private readonly run: <T>(work: () => Promise<T>) => Promise<T>,
-  ) {}
+  ) {
+    const keys = indexKeys(ctx.prefix);
+    this.indexKeys = [keys.names, keys.members, keys.namesState, keys.projectsState];
+  }
 
-  /** The listing, or undefined when the script could not answer it (list it by the full walk). */
+  /**
+   * The listing, or undefined when the script could not answer it (list it by the full walk).
+   *
+   * @throws InvalidArgumentError for bad options (as the full walk).
+   */
   list(options: ListOptions): Promise<SessionInfo[] | undefined> {
+    const { limit, prefix, projectKey } = readListOptions(options);
+    if (limit === 0) return Promise.resolve([]);
+    const query = { limit, prefix, projectKey };
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ options, resolve, reject }) === 1) queueMicrotask(() => this.flush());
+      if (this.pending.push({ options: query, resolve, reject }) === 1) queueMicrotask(() => this.flush());
     });
   }
 
@@ -135,55 +159,94 @@ export class FastLister {
   }
 
   private async send(batch: Pending[]): Promise<unknown[]> {
-    const keys = indexKeys(this.ctx.prefix);
-    const scriptKeys = [keys.names, keys.members, keys.namesState, keys.projectsState];
-    const args: (string | number)[] = [this.ctx.prefix, FAST_MAX];
+    const scriptKeys = [...this.indexKeys];
+    const args: (string | number)[] = [this.ctx.prefix, FAST_MAX, this.complete];
     for (const { options } of batch) {
-      const { limit, prefix, projectKey } = readListOptions(options);
+      const { limit, prefix, projectKey } = options;
       if (projectKey !== undefined) {
         scriptKeys.push(projectIndexKey(this.ctx.prefix, projectKey));
         // With a prefix too, the page is cut after filtering by name.
         args.push('p', scriptKeys.length, prefix === '' ? (limit ?? 0) : 0);
       } else args.push('n', prefix, limit ?? 0);
     }
-    return (await this.ctx.scripts.custom(
+    const [complete, ...replies] = (await this.ctx.scripts.custom(
       'channelcoderSessionsListFastV1',
       LIST_FAST,
       scriptKeys,
       args,
-    )) as unknown[];
+    )) as [number, ...unknown[]];
+    this.complete |= complete;
+    return replies;
   }
 
-  private decode(options: ListOptions, reply: unknown): SessionInfo[] | undefined {
-    const { limit, prefix, projectKey } = readListOptions(options);
+  private decode({ limit, prefix, projectKey }: Query, reply: unknown): SessionInfo[] | undefined {
     if (!Array.isArray(reply) || reply[0] !== 1) return undefined;
     const infos: SessionInfo[] = [];
     for (let i = 1; i + 1 < reply.length; i += 2) {
       const member = reply[i] as string;
       const head = reply[i + 1] as string;
-      const parsed = parseIndexMember(member);
-      if (parsed === undefined) return undefined;
-      if (!parsed.name.startsWith(prefix)) continue;
+      let known = this.decoded.get(member);
+      if (known === undefined || known.head !== head) {
+        const parsed = parseIndexMember(member);
+        if (parsed === undefined) return undefined;
+        known = this.decodeHead(member, parsed, head);
+        if (known.info.error === undefined) this.remember(member, known);
+      }
+      if (!known.info.name.startsWith(prefix)) continue;
       if (limit !== undefined && infos.length >= limit) break;
-      const c = { member, ...parsed };
-      if (projectKey === undefined) {
-        infos.push(toInfo(this.ctx, c, { head, current: member }));
-        continue;
-      }
       // A project listing lists the head's project only: another one goes the full walk (it refiles it).
-      const path = sessionKeys(this.ctx.prefix, parsed.name).head;
-      let decoded: ReturnType<typeof fromWireHead>;
-      try {
-        decoded = fromWireHead(head, { name: parsed.name, location: path });
-      } catch {
-        return undefined;
-      }
-      if ((sessionProjectKey(decoded) ?? '') !== projectKey) return undefined;
-      const info = sessionInfoFromHead(decoded, { name: parsed.name, path });
-      // The index position is what paging follows, so the cursor comes from it (as in `toInfo`).
-      info.cursor = encodeListCursor({ lastActive: parsed.lastActive, name: parsed.name });
-      infos.push(info);
+      if (projectKey !== undefined && known.project !== projectKey) return undefined;
+      infos.push(copyInfo(known.info));
     }
     return infos;
   }
+
+  private decodeHead(member: string, parsed: { name: string; lastActive: number }, head: string): Decoded {
+    const path = sessionKeys(this.ctx.prefix, parsed.name).head;
+    try {
+      const decoded = fromWireHead(head, { name: parsed.name, location: path });
+      const info = sessionInfoFromHead(decoded, { name: parsed.name, path });
+      // The index position is what paging follows, so the cursor comes from it (as in `toInfo`).
+      info.cursor = encodeListCursor({ lastActive: parsed.lastActive, name: parsed.name });
+      return { member, head, info, project: sessionProjectKey(decoded) ?? '' };
+    } catch {
+      // Listed with `error` set, as the full walk lists it (and never as any project's).
+      return { member, head, info: toInfo(this.ctx, { member, ...parsed }, { head, current: member }) };
+    }
+  }
+
+  private remember(member: string, decoded: Decoded): void {
+    if (this.decoded.size >= MEMO_SIZE && !this.decoded.has(member)) this.decoded.clear();
+    this.decoded.set(member, decoded);
+  }
+}
+
+/** A listing's options, checked. */
+interface Query {
+  limit: number | undefined;
+  prefix: string;
+  projectKey: string | undefined;
+}
+
+/** Heads decoded before, kept at most (then forgotten all at once). */
+const MEMO_SIZE = 2000;
+
+/** A head as decoded for a listing, with what it was decoded from. */
+interface Decoded {
+  member: string;
+  head: string;
+  info: SessionInfo;
+  /** `sessionProjectKey` of the head ('' for none); undefined for a head that does not decode. */
+  project?: string;
+}
+
+/** A listing entry the caller owns (the remembered one stays as decoded). */
+function copyInfo(info: SessionInfo): SessionInfo {
+  const copy = {
+    ...info,
+    created: new Date(info.created.getTime()),
+    lastActive: new Date(info.lastActive.getTime()),
+  };
+  if (info.tags !== undefined) copy.tags = [...info.tags];
+  return copy;
 }
