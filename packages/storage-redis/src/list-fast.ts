@@ -25,7 +25,7 @@ export const FAST_MAX = 200;
 
 /**
  * KEYS: names, members, names-state, projects-state, then the ZSET of each project listing.
- * ARGV: the key prefix, FAST_MAX, the completeness bits the caller already saw (1: the name index is
+ * ARGV: FAST_MAX, the completeness bits the caller already saw (1: the name index is
  * complete, 2: the project index is; a copy never goes back, so those are not read again), then per listing three values: `n` and the name prefix, or `p` and the KEYS index of
  * its project ZSET; then the page size (0: no limit).
  * Replies the completeness bits, then per listing `{0}` (not answered: list by the full walk) or
@@ -33,7 +33,9 @@ export const FAST_MAX = 200;
  * with one MGET; a head of another type reads as nil, so that listing goes the full walk, which reports it).
  */
 const LIST_FAST = `
-local keyPrefix, cap, known = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+-- The session keys' prefix, from the index key's (as the client sent it, with any client-side key prefix).
+local keyPrefix = string.sub(KEYS[1], 1, -(string.len('{index}:names') + 1))
+local cap, known = tonumber(ARGV[1]), tonumber(ARGV[2])
 local namesDone = known % 2 == 1 or redis.call('GET', KEYS[3]) == 'complete'
 local projectsDone = known >= 2 or redis.call('GET', KEYS[4]) == 'complete'
 local function page(members, limit)
@@ -55,7 +57,7 @@ local function page(members, limit)
   return out
 end
 local replies = {(namesDone and 1 or 0) + (projectsDone and 2 or 0)}
-for q = 4, #ARGV, 3 do
+for q = 3, #ARGV, 3 do
   local kind, value, limit = ARGV[q], ARGV[q + 1], tonumber(ARGV[q + 2])
   local reply = {0}
   if kind == 'n' and namesDone then
@@ -160,7 +162,7 @@ export class FastLister {
 
   private async send(batch: Pending[]): Promise<unknown[]> {
     const scriptKeys = [...this.indexKeys];
-    const args: (string | number)[] = [this.ctx.prefix, FAST_MAX, this.complete];
+    const args: (string | number)[] = [FAST_MAX, this.complete];
     for (const { options } of batch) {
       const { limit, prefix, projectKey } = options;
       if (projectKey !== undefined) {

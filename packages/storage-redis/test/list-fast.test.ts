@@ -75,6 +75,31 @@ describe('listings asked side by side', () => {
     }
   });
 
+  it('finds the heads on a client with its own keyPrefix (derived from the keys the client sent)', async () => {
+    const keyPrefix = uniquePrefix('kp');
+    prefixes.push(keyPrefix);
+    const prefixed = connect(inject('redisUrl'), { keyPrefix });
+    try {
+      const storage = new RedisSessionStorage({ client: prefixed, prefix: 'app:' });
+      for (let i = 0; i < 3; i++) await storage.save(inProject(REPO), `k${i}`);
+      await Promise.all([storage.list({ prefix: 'k' }), storage.list({ projectKey: repo })]);
+      const log = recordCommands(prefixed);
+      try {
+        const [byName, byProject] = await Promise.all([
+          storage.list({ prefix: 'k' }),
+          storage.list({ projectKey: repo }),
+        ]);
+        expect(log.names()).toEqual(['evalsha']);
+        expect(byName.map((i) => i.name)).toEqual(['k2', 'k1', 'k0']);
+        expect(byProject.map((i) => i.name)).toEqual(['k2', 'k1', 'k0']);
+      } finally {
+        log.restore();
+      }
+    } finally {
+      await prefixed.quit();
+    }
+  });
+
   it('pages with limit, and combines a project with a prefix', async () => {
     const storage = fresh();
     for (let i = 0; i < 8; i++) await storage.save(inProject(REPO), `${i % 2 === 0 ? 'x' : 'y'}-${i}`);
