@@ -353,6 +353,49 @@ const TURN_NUMBERS = ['costUsd', 'durationMs', 'inputTokens', 'outputTokens'] as
 const TURN_KEYS = new Set<string>([...TURN_NUMBERS, 'isError', 'error']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
 
+/** `text[at…at+width)` as a decimal number, or -1 when any of those characters is not a digit. */
+function digitsAt(text: string, at: number, width: number): number {
+  let n = 0;
+  for (let i = at; i < at + width; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The epoch milliseconds of a timestamp exactly as `Date#toISOString` writes one
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`), without the general date parser (about a fifth of its time, and loads of
+ * long sessions parse one per message). Undefined for anything else, and for the values where `new Date`
+ * does more than read the fields (years before 1000, days past the 28th, which it rolls into the next
+ * month when the month is shorter), so callers fall back to `new Date(text)` and get the same result.
+ */
+function isoMillis(text: string): number | undefined {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 || // .
+    text.charCodeAt(23) !== 90 // Z
+  )
+    return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const ms = digitsAt(text, 20, 3);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23)
+    return undefined;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
 /**
  * The common case of `readMessage` without building a field path per field: a current-format message with
  * only known fields, every one well-formed. Anything else (including every error) returns undefined and
@@ -367,7 +410,7 @@ function readCurrentMessage(raw: unknown): Message | undefined {
     return undefined;
   if ((role !== 'user' && role !== 'assistant') || typeof timestamp !== 'string' || !ISO_DATE.test(timestamp))
     return undefined;
-  const date = new Date(timestamp);
+  const date = new Date(isoMillis(timestamp) ?? timestamp);
   if (Number.isNaN(date.getTime())) return undefined;
   const msg: Message = { id, role, content, timestamp: date, sessionId };
   if (turn === undefined || turn === null) return msg;

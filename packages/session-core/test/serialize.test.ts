@@ -133,6 +133,45 @@ describe('head + messages (incremental adapters)', () => {
     expect(info.metadata.lastActive).toBeInstanceOf(Date);
   });
 
+  it('reads message timestamps exactly as new Date() does, in every form', () => {
+    const state = sample();
+    const texts = [
+      '2026-01-01T00:00:00.000Z',
+      '2026-12-31T23:59:59.999Z',
+      '1999-02-28T12:00:00.500Z',
+      '2024-02-29T00:00:00.000Z', // a leap day
+      '2026-02-30T00:00:00.000Z', // rolls into March, as new Date() does
+      '2026-04-31T10:00:00.000Z',
+      '2026-01-01T24:00:00.000Z', // the end of the day
+      '0050-01-01T00:00:00.000Z', // a two-digit year is not 1950
+      '2026-01-01T00:00:00Z',
+      '2026-01-01T00:00:00.000+02:00',
+      '2026-01-01T00:00:00.123456Z',
+    ];
+    const two = (n: number) => String(n).padStart(2, '0');
+    for (let year = 1000; year <= 9999; year += 997)
+      for (let month = 1; month <= 12; month++)
+        texts.push(
+          `${year}-${two(month)}-${two(((month * 5) % 28) + 1)}T${two(month + 11)}:${two(month * 4)}:${two(59 - month)}.${String(month * 83).padStart(3, '0')}Z`,
+        );
+    const base = toWireMessage(state.messages[0]!);
+    const messages = texts.map((timestamp, i) => JSON.stringify({ ...base, id: `m${i}`, timestamp }));
+    const head = JSON.stringify({ ...toWireHead(state), messageCount: texts.length });
+    const loaded = assembleState(head, messages, { name: 'dates' });
+    expect(loaded.messages.map((m) => m.timestamp.getTime())).toEqual(
+      texts.map((t) => new Date(t).getTime()),
+    );
+    expect(() =>
+      assembleState(
+        JSON.stringify({ ...toWireHead(state), messageCount: 1 }),
+        [JSON.stringify({ ...base, timestamp: '2026-13-01T00:00:00.000Z' })],
+        {
+          name: 'bad',
+        },
+      ),
+    ).toThrow(/timestamp/);
+  });
+
   it('treats a head whose messageCount disagrees with the messages as corrupt (a torn write)', () => {
     const state = sample();
     const head = JSON.stringify(toWireHead(state));

@@ -38,6 +38,7 @@ import {
 import { isWrongType, withAvailability } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { takeRedisLease } from './leases.js';
+import { FastLister, fastEligible } from './list-fast.js';
 import { type IndexContext, LIST_DROP_BUDGET, listByPrefix, migrateNames, walkIndex } from './list-index.js';
 import { packMessages, parseMessageElements } from './message-elements.js';
 import { copyProjects, listByProject } from './project-index.js';
@@ -138,6 +139,8 @@ export class RedisSessionStorage implements SessionStorage {
   private readonly cluster: boolean;
   private readonly ttlMs: number;
   private readonly bases = new BasisCache();
+  /** Prefix and project listings asked in one tick, answered by one script call (see list-fast.ts). */
+  private readonly fastLister: FastLister;
 
   constructor(options: RedisSessionStorageOptions) {
     const { client, prefix = 'channelcoder:', ttlSeconds, slidingTtl = true, timeoutMs = 5000 } = options;
@@ -166,6 +169,9 @@ export class RedisSessionStorage implements SessionStorage {
     this.ttlMs = ttlSeconds === undefined ? 0 : Math.max(1, Math.round(ttlSeconds * 1000));
     this.cluster = (client as { isCluster?: boolean }).isCluster === true;
     this.scripts = new SessionScripts(client);
+    this.fastLister = new FastLister(this.indexContext(), (work) =>
+      withAvailability(this.client, this.timeoutMs, 'list()', work),
+    );
   }
 
   /**
@@ -271,6 +277,10 @@ export class RedisSessionStorage implements SessionStorage {
    * {@link LIST_DROP_BUDGET} stale index entries per call (see the class notes on expiry).
    */
   async list(options?: ListOptions): Promise<SessionInfo[]> {
+    if (!this.cluster && fastEligible(options)) {
+      const infos = await this.fastLister.list(options);
+      if (infos !== undefined) return infos;
+    }
     const progress = { dropped: 0 };
     return withAvailability(
       this.client,

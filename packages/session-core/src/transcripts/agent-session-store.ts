@@ -183,6 +183,8 @@ const MAX_DIRECT_ID = 96;
  * `lastActive` is at least this old, so a burst of appends costs one head write per second, not one each.
  */
 export const MTIME_RESOLUTION_MS = 1000;
+/** Projects whose name prefixes the bridge keeps (then forgets them all at once). */
+const KNOWN_PROJECTS = 256;
 /** How many loaded main transcripts the bridge remembers the uuids of, to recognize a fork on resume. */
 const RECENT_LOADS = 4;
 /** Head saves that lost to another writer are retried this many times (with a short random pause). */
@@ -296,6 +298,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   private readonly noMessagesYet = new Set<string>();
   /** Sessions made by channelcoder, by stored name (see `channelcoderSessions`). */
   private readonly ccSessions = new Map<string, ChannelcoderSession>();
+  private readonly prefixes = new Map<string, { own: string; legacy: string }>();
   private readonly byUuid: boolean;
   private readonly listByProject: boolean;
   readonly delete?: (key: AgentSessionKey) => Promise<void>;
@@ -313,7 +316,21 @@ class AgentSessionStoreBridge implements AgentSessionStore {
 
   /** The stored names of one project start with this (its segment never contains `.`). */
   private projectPrefix(projectKey: string): string {
-    return `${this.prefix}${agentKeySegment(projectKey)}.`;
+    return this.prefixesOf(projectKey).own;
+  }
+
+  /** The project's name prefixes, readable and earlier versions' (hashed), computed once per project. */
+  private prefixesOf(projectKey: string): { own: string; legacy: string } {
+    let known = this.prefixes.get(projectKey);
+    if (known === undefined) {
+      if (this.prefixes.size >= KNOWN_PROJECTS) this.prefixes.clear();
+      known = {
+        own: `${this.prefix}${agentKeySegment(projectKey)}.`,
+        legacy: `${this.prefix}${digest(projectKey)}-`,
+      };
+      this.prefixes.set(projectKey, known);
+    }
+    return known;
   }
 
   /** The opaque name earlier versions stored the session under. */
@@ -322,7 +339,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   private legacyProjectPrefix(projectKey: string): string {
-    return `${this.prefix}${digest(projectKey)}-`;
+    return this.prefixesOf(projectKey).legacy;
   }
 
   /**

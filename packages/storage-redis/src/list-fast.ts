@@ -1,0 +1,254 @@
+/**
+ * One round trip for the common listings: `list({ prefix })` and `list({ projectKey })` without a cursor,
+ * over at most {@link FAST_MAX} sessions each. The listings asked for in the same tick (e.g. the Agent SDK
+ * bridge's own names, earlier versions' names and the project's channelcoder sessions, asked side by side)
+ * go to the server as ONE call of a read-only script, which reads their index entries and heads. A listing
+ * the script cannot answer as the full walk would (index not complete yet, more sessions than
+ * {@link FAST_MAX}, a stale, foreign or orphaned index entry, a head that is missing or of another type, a
+ * session filed under another project) comes back unanswered and is listed by the full walk
+ * (`listByPrefix` / `listByProject`), which also cleans up what it meets. Standalone servers only (the adapter
+ * asks it only without a cluster client): the script reads heads it finds on the way (no cluster client can route that).
+ */
+import type { ListOptions, SessionInfo } from '@channelcoder/session-core';
+import {
+  encodeListCursor,
+  fromWireHead,
+  readListOptions,
+  sessionInfoFromHead,
+  sessionProjectKey,
+} from '@channelcoder/session-core/storage-kit';
+import { indexKeys, parseIndexMember, projectIndexKey, sessionKeys } from './keys.js';
+import { type IndexContext, toInfo } from './list-index.js';
+
+/** Sessions one fast listing reads at most (their heads, in one script call); more go the full walk. */
+export const FAST_MAX = 200;
+
+/**
+ * KEYS: names, members, names-state, projects-state, then the ZSET of each project listing.
+ * ARGV: FAST_MAX, the completeness bits the caller already saw (1: the name index is
+ * complete, 2: the project index is; a copy never goes back, so those are not read again), then per listing three values: `n` and the name prefix, or `p` and the KEYS index of
+ * its project ZSET; then the page size (0: no limit).
+ * Replies the completeness bits, then per listing `{0}` (not answered: list by the full walk) or
+ * `{1, member, head, member, head, …}`: the page's index members in listing order and their heads (read
+ * with one MGET; a head of another type reads as nil, so that listing goes the full walk, which reports it).
+ */
+const LIST_FAST = `
+-- The session keys' prefix, from the index key's (as the client sent it, with any client-side key prefix).
+local keyPrefix = string.sub(KEYS[1], 1, -(string.len('{index}:names') + 1))
+local cap, known = tonumber(ARGV[1]), tonumber(ARGV[2])
+local namesDone = known % 2 == 1 or redis.call('GET', KEYS[3]) == 'complete'
+local projectsDone = known >= 2 or redis.call('GET', KEYS[4]) == 'complete'
+local function page(members, limit)
+  local n = #members
+  if limit > 0 and limit < n then n = limit end
+  local heads = {}
+  for i = 1, n do
+    local m = members[i]
+    if string.len(m) <= 18 or string.sub(m, 18, 18) ~= ':' then return {0} end
+    heads[i] = keyPrefix .. '{' .. string.sub(m, 19) .. '}:head'
+  end
+  local values = redis.call('MGET', unpack(heads))
+  local out = {1}
+  for i = 1, n do
+    if not values[i] then return {0} end
+    out[2 * i] = members[i]
+    out[2 * i + 1] = values[i]
+  end
+  return out
+end
+local replies = {(namesDone and 1 or 0) + (projectsDone and 2 or 0)}
+for q = 3, #ARGV, 3 do
+  local kind, value, limit = ARGV[q], ARGV[q + 1], tonumber(ARGV[q + 2])
+  local reply = {0}
+  if kind == 'n' and namesDone then
+    local names = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. value, '(' .. value .. '\\255', 'LIMIT', 0, cap + 1)
+    if #names == 0 then
+      reply = {1}
+    elseif #names <= cap then
+      local members = redis.call('HMGET', KEYS[2], unpack(names))
+      local complete = true
+      for i = 1, #names do if not members[i] then complete = false end end
+      if complete then
+        table.sort(members)
+        reply = page(members, limit)
+      end
+    end
+  elseif kind == 'p' and projectsDone then
+    local members = redis.call('ZRANGEBYLEX', KEYS[tonumber(value)], '-', '+', 'LIMIT', 0, cap + 1)
+    if #members == 0 then
+      reply = {1}
+    elseif #members <= cap then
+      local names = {}
+      for i, m in ipairs(members) do names[i] = string.sub(m, 19) end
+      local current = redis.call('HMGET', KEYS[2], unpack(names))
+      local fresh = true
+      for i = 1, #members do if current[i] ~= members[i] then fresh = false end end
+      if fresh then reply = page(members, limit) end
+    end
+  end
+  replies[#replies + 1] = reply
+end
+return replies
+`;
+
+interface Pending {
+  options: Query;
+  resolve: (infos: SessionInfo[] | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Whether a listing can be asked of the script (see the module notes). */
+export function fastEligible(options: ListOptions | undefined): options is ListOptions {
+  if (options === undefined || options.cursor !== undefined) return false;
+  if (options.projectKey !== undefined) return true;
+  return options.prefix !== undefined && options.prefix !== '';
+}
+
+/**
+ * Gathers the listings asked in one tick and sends them as one script call. `run` wraps the call (the
+ * adapter's deadline and error mapping).
+ */
+export class FastLister {
+  private pending: Pending[] = [];
+  /** Bit 1: the name index is complete; bit 2: the project index is (once a reply said so; never undone). */
+  private complete = 0;
+  /**
+   * Decoded heads by index member: a head read again byte for byte at the same index position is not
+   * decoded again (listing the same sessions repeatedly costs the read, not the validation).
+   */
+  private readonly decoded = new Map<string, Decoded>();
+  private readonly indexKeys: readonly string[];
+
+  constructor(
+    private readonly ctx: IndexContext,
+    private readonly run: <T>(work: () => Promise<T>) => Promise<T>,
+  ) {
+    const keys = indexKeys(ctx.prefix);
+    this.indexKeys = [keys.names, keys.members, keys.namesState, keys.projectsState];
+  }
+
+  /**
+   * The listing, or undefined when the script could not answer it (list it by the full walk).
+   *
+   * @throws InvalidArgumentError for bad options (as the full walk).
+   */
+  list(options: ListOptions): Promise<SessionInfo[] | undefined> {
+    const { limit, prefix, projectKey } = readListOptions(options);
+    if (limit === 0) return Promise.resolve([]);
+    const query = { limit, prefix, projectKey };
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ options: query, resolve, reject }) === 1) queueMicrotask(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.run(() => this.send(batch)).then(
+      (replies) => {
+        for (const [i, p] of batch.entries()) {
+          try {
+            p.resolve(this.decode(p.options, replies[i]));
+          } catch (err) {
+            p.reject(err);
+          }
+        }
+      },
+      (err) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  }
+
+  private async send(batch: Pending[]): Promise<unknown[]> {
+    const scriptKeys = [...this.indexKeys];
+    const args: (string | number)[] = [FAST_MAX, this.complete];
+    for (const { options } of batch) {
+      const { limit, prefix, projectKey } = options;
+      if (projectKey !== undefined) {
+        scriptKeys.push(projectIndexKey(this.ctx.prefix, projectKey));
+        // With a prefix too, the page is cut after filtering by name.
+        args.push('p', scriptKeys.length, prefix === '' ? (limit ?? 0) : 0);
+      } else args.push('n', prefix, limit ?? 0);
+    }
+    const [complete, ...replies] = (await this.ctx.scripts.custom(
+      'channelcoderSessionsListFastV1',
+      LIST_FAST,
+      scriptKeys,
+      args,
+    )) as [number, ...unknown[]];
+    this.complete |= complete;
+    return replies;
+  }
+
+  private decode({ limit, prefix, projectKey }: Query, reply: unknown): SessionInfo[] | undefined {
+    if (!Array.isArray(reply) || reply[0] !== 1) return undefined;
+    const infos: SessionInfo[] = [];
+    for (let i = 1; i + 1 < reply.length; i += 2) {
+      const member = reply[i] as string;
+      const head = reply[i + 1] as string;
+      let known = this.decoded.get(member);
+      if (known === undefined || known.head !== head) {
+        const parsed = parseIndexMember(member);
+        if (parsed === undefined) return undefined;
+        known = this.decodeHead(member, parsed, head);
+        if (known.info.error === undefined) this.remember(member, known);
+      }
+      if (!known.info.name.startsWith(prefix)) continue;
+      if (limit !== undefined && infos.length >= limit) break;
+      // A project listing lists the head's project only: another one goes the full walk (it refiles it).
+      if (projectKey !== undefined && known.project !== projectKey) return undefined;
+      infos.push(copyInfo(known.info));
+    }
+    return infos;
+  }
+
+  private decodeHead(member: string, parsed: { name: string; lastActive: number }, head: string): Decoded {
+    const path = sessionKeys(this.ctx.prefix, parsed.name).head;
+    try {
+      const decoded = fromWireHead(head, { name: parsed.name, location: path });
+      const info = sessionInfoFromHead(decoded, { name: parsed.name, path });
+      // The index position is what paging follows, so the cursor comes from it (as in `toInfo`).
+      info.cursor = encodeListCursor({ lastActive: parsed.lastActive, name: parsed.name });
+      return { member, head, info, project: sessionProjectKey(decoded) ?? '' };
+    } catch {
+      // Listed with `error` set, as the full walk lists it (and never as any project's).
+      return { member, head, info: toInfo(this.ctx, { member, ...parsed }, { head, current: member }) };
+    }
+  }
+
+  private remember(member: string, decoded: Decoded): void {
+    if (this.decoded.size >= MEMO_SIZE && !this.decoded.has(member)) this.decoded.clear();
+    this.decoded.set(member, decoded);
+  }
+}
+
+/** A listing's options, checked. */
+interface Query {
+  limit: number | undefined;
+  prefix: string;
+  projectKey: string | undefined;
+}
+
+/** Heads decoded before, kept at most (then forgotten all at once). */
+const MEMO_SIZE = 2000;
+
+/** A head as decoded for a listing, with what it was decoded from. */
+interface Decoded {
+  member: string;
+  head: string;
+  info: SessionInfo;
+  /** `sessionProjectKey` of the head ('' for none); undefined for a head that does not decode. */
+  project?: string;
+}
+
+/** A listing entry the caller owns (the remembered one stays as decoded). */
+function copyInfo(info: SessionInfo): SessionInfo {
+  const copy = {
+    ...info,
+    created: new Date(info.created.getTime()),
+    lastActive: new Date(info.lastActive.getTime()),
+  };
+  if (info.tags !== undefined) copy.tags = [...info.tags];
+  return copy;
+}
