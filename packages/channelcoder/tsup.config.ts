@@ -115,9 +115,9 @@ export default defineConfig([
   {
     // The commands that start most often, each as one file with all it imports, tree-shaken to what that
     // command uses: `session list` loads one module of about 80 KB instead of a dozen shared chunks of
-    // 140 KB that also hold other commands' code, and a turn (`run`, `stream`, `interactive`) about 340 KB
-    // instead of 20 modules of 390 KB (the Agent SDK store, the memory storage, the chain runner and the
-    // storage URL adapters' code are not in it). They import nothing on demand themselves (the dispatcher
+    // 140 KB that also hold other commands' code, and a turn (`run`, `stream`, `interactive`) one of about
+    // 340 KB instead of 20 modules of 390 KB (the Agent SDK store and other commands' code are not in it):
+    // a tenth of a turn's CPU time before `claude` starts. They import nothing on demand themselves (the dispatcher
     // passes in those loaders), so nothing of the rest of the executable is copied into them. Their copies
     // of the CLI's and the core's modules are recognised across copies: errors by `ChannelCoderError.is`
     // and `UsageError.is`, never by `instanceof`.
