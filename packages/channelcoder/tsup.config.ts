@@ -23,26 +23,39 @@ const workspaceSources: Plugin = {
 };
 
 /**
- * `node:crypto` and `node:zlib`, loaded on their first use instead of when a module importing them is
- * evaluated. Setting up either costs about 2 ms of a start of 60, and most commands never call them
- * (`session list` reaches modules that import them for saves, leases and transcripts, not for listing).
- * Each import of them in the executable gets a module of the same exports whose functions load the real
- * module (`process.getBuiltinModule`, Node >= 20.16) when called, and whose objects (`zlib.constants`)
- * read through to it: the same functions and values, called the same way.
+ * Node's built-in modules, reached through `process.getBuiltinModule` (Node >= 20.16) instead of an ESM
+ * `import`: the same functions and values, called the same way, for less work at start.
+ * - `node:crypto` and `node:zlib` load on their first use instead of when a module importing them is
+ *   evaluated. Setting up either costs about 2 ms of a start of 60, and most commands never call them
+ *   (`session list` reaches modules that import them for saves, leases and transcripts, not for listing).
+ * - Every other built-in is taken as loaded, but without the ESM wrapper Node builds for an `import` of it,
+ *   which reads each of its exports: for `node:fs` that reads `fs.ReadStream` and so loads Node's whole
+ *   stream implementation (about 3 ms), which the CLI's own code never touches on `--help` or `session list`.
+ * Each import gets a module of the same exports. A plain value is the module's own (`readFileSync`, a
+ * class, `constants`: `instanceof` and identity hold), read when the importing chunk is evaluated and kept
+ * only if used. A value behind a getter (`fs.ReadStream`, `fs.promises`), and every value of a lazy module,
+ * is a function that calls or constructs the real one, or an object that reads through to it, on use.
  */
-const LAZY_BUILTINS = /^(?:node:)?(crypto|zlib)$/;
-const lazyBuiltins: Plugin = {
-  name: 'lazy-builtins',
+const LAZY_BUILTINS = new Set(['crypto', 'zlib']);
+const builtins: Plugin = {
+  name: 'builtins',
   setup(build) {
-    build.onResolve({ filter: LAZY_BUILTINS }, (args) => ({
-      path: `node:${LAZY_BUILTINS.exec(args.path)?.[1]}`,
-      namespace: 'lazy-builtin',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+    build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'builtin' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const id = JSON.stringify(args.path);
+      const lazy = LAZY_BUILTINS.has(args.path.slice('node:'.length));
       const real = createRequire(import.meta.url)(args.path) as Record<string, unknown>;
-      const lines = [`const real = () => process.getBuiltinModule(${JSON.stringify(args.path)});`];
-      for (const [name, value] of Object.entries(real)) {
-        if (!/^[A-Za-z_$][\w$]*$/.test(name) || name === 'default') continue;
+      const lines = lazy
+        ? [`const real = () => process.getBuiltinModule(${id});`]
+        : [`const mod = process.getBuiltinModule(${id});`, 'const real = () => mod;'];
+      for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(real))) {
+        if (!/^[A-Za-z_$][\w$]*$/.test(name) || name === 'default' || descriptor.enumerable !== true)
+          continue;
+        if (!lazy && 'value' in descriptor) {
+          lines.push(`export const ${name} = /* @__PURE__ */ (() => mod.${name})();`);
+          continue;
+        }
+        const value = real[name];
         if (typeof value === 'function') {
           lines.push(
             `export function ${name}(...args) { return new.target === undefined ? real().${name}.apply(this, args) : Reflect.construct(real().${name}, args, new.target); }`,
@@ -55,6 +68,21 @@ const lazyBuiltins: Plugin = {
       }
       return { contents: lines.join('\n'), loader: 'js' };
     });
+  },
+};
+
+/**
+ * The dispatcher's imports of `session list` and of the turn commands, left to the files the separate
+ * build below writes (dist/session-list.js and dist/turn.js, beside the executable's other files).
+ */
+const ownFileCommands: Plugin = {
+  name: 'own-file-commands',
+  setup(build) {
+    build.onResolve({ filter: /\/commands\/(session-list|turn)\.js$/ }, (args) =>
+      args.importer.endsWith(join('src', 'cli', 'main.ts'))
+        ? { path: `./${args.path.slice('./commands/'.length)}`, external: true }
+        : undefined,
+    );
   },
 };
 
@@ -80,8 +108,26 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     noExternal: [/^@channelcoder\/(session-core|storage-file)(\/|$)/],
-    esbuildPlugins: [workspaceSources, lazyBuiltins],
-    // Keeps `node:` imports for lazyBuiltins to see (tsup would otherwise strip the prefix and mark them external).
+    esbuildPlugins: [workspaceSources, builtins, ownFileCommands],
+    // Keeps `node:` imports for the builtins plugin to see (tsup would otherwise strip the prefix and mark them external).
+    removeNodeProtocol: false,
+  },
+  {
+    // The commands that start most often, each as one file with all it imports, tree-shaken to what that
+    // command uses: `session list` loads one module of about 80 KB instead of a dozen shared chunks of
+    // 140 KB that also hold other commands' code, and a turn (`run`, `stream`, `interactive`) one of about
+    // 340 KB instead of 20 modules of 390 KB (the Agent SDK store and other commands' code are not in it):
+    // a tenth of a turn's CPU time before `claude` starts. They import nothing on demand themselves (the dispatcher
+    // passes in those loaders), so nothing of the rest of the executable is copied into them. Their copies
+    // of the CLI's and the core's modules are recognised across copies: errors by `ChannelCoderError.is`
+    // and `UsageError.is`, never by `instanceof`.
+    entry: { 'session-list': 'src/cli/commands/session-list.ts', turn: 'src/cli/commands/turn.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    splitting: false,
+    noExternal: [/^@channelcoder\/(session-core|storage-file)(\/|$)/],
+    esbuildPlugins: [workspaceSources, builtins],
     removeNodeProtocol: false,
   },
 ]);

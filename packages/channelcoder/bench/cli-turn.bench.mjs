@@ -6,6 +6,9 @@
 //          claude turn, save, transcript mirroring)
 // The two run back to back in each pair, the order alternating from pair to pair; the figure is the median
 // of the pairs' wall-time ratios (CLI / bare), beside the ratio of the medians. Target: <= 1.05.
+// Each pair also times `node -e 0`, Node's own start-up, which any CLI written for Node pays before its
+// first line runs and a bare `claude` does not: (node -e 0 + bare) / bare is the floor no such CLI can go
+// below, printed beside the figure, with what the CLI adds beyond that floor.
 // BENCH_TURN_PAIRS (default 15) sets the pairs measured, after 2 unmeasured ones.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -75,34 +78,47 @@ try {
   const cli = (i) =>
     timed(process.execPath, [CLI, 'run', `cli turn ${i}`, '--load-session', 'bench'], env, sandbox.cwd);
 
+  const nodeStart = () => timed(process.execPath, ['-e', '0'], env, sandbox.cwd);
+
   const ratios = [];
+  const floors = [];
   const bareMs = [];
   const cliMs = [];
+  const nodeMs = [];
   for (let i = 0; i < PAIRS + WARMUP; i++) {
     let b;
     let c;
+    let n;
     if (i % 2 === 0) {
+      n = await nodeStart();
       b = await bare(i);
       c = await cli(i);
     } else {
       c = await cli(i);
       b = await bare(i);
+      n = await nodeStart();
     }
     if (i < WARMUP) continue;
     bareMs.push(b.ms);
     cliMs.push(c.ms);
+    nodeMs.push(n.ms);
     ratios.push(c.ms / b.ms);
+    floors.push((n.ms + b.ms) / b.ms);
   }
   const ratio = median(ratios);
+  const floor = median(floors);
   console.log(
     [
       `One turn: channelcoder run --load-session vs claude -p --resume (real claude, mock API; ${PAIRS} pairs, ` +
         `order alternating; Node ${process.version}, ${cpus().length} cores, load ${loadavg()[0].toFixed(2)})`,
       `  claude -p --resume            median ${median(bareMs).toFixed(0).padStart(5)} ms`,
+      `  node -e 0                     median ${median(nodeMs).toFixed(0).padStart(5)} ms`,
       `  channelcoder run              median ${median(cliMs).toFixed(0).padStart(5)} ms`,
       `  median of pair ratios  ${ratio.toFixed(3)}  (ratio of medians ${(median(cliMs) / median(bareMs)).toFixed(3)}; ` +
         `pairs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})  ` +
         `target <= ${TARGET}: ${ratio <= TARGET ? 'met' : 'MISSED'}`,
+      `  floor (node -e 0 + bare) / bare  ${floor.toFixed(3)}  (median of pairs; a CLI on Node cannot go below it)` +
+        `  the CLI beyond the floor: ${(ratio / floor).toFixed(3)}, ${(median(cliMs) - median(bareMs) - median(nodeMs)).toFixed(0)} ms`,
     ].join('\n'),
   );
 } finally {

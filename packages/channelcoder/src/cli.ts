@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `channelcoder` executable. */
 import { readFileSync } from 'node:fs';
-import { processIo } from './cli/io.js';
+import { processIo, processStdoutStarted } from './cli/io.js';
 import { main } from './cli/main.js';
 
 // Each command loads its modules on demand (see ./cli/main.ts). Node's on-disk compile cache exists from
@@ -15,6 +15,8 @@ const version = (): string =>
     .version;
 
 main(process.argv.slice(2), processIo(), version).then((code) => {
-  // Exit explicitly: a storage client's reconnect timers must not keep a finished command alive.
-  process.stdout.write('', () => process.exit(code));
+  // Exit explicitly: a storage client's reconnect timers must not keep a finished command alive. Output
+  // written to `process.stdout` is flushed first; a command that never set it up wrote synchronously.
+  if (processStdoutStarted()) process.stdout.write('', () => process.exit(code));
+  else process.exit(code);
 });

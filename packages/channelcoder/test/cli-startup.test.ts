@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH } from './support/cli-world.js';
 
 const TRACE = join(import.meta.dirname, 'support', 'trace-modules.mjs');
+const TRACE_BUILTINS = join(import.meta.dirname, 'support', 'trace-builtins.cjs');
 const PACKAGES = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cc-cli-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,6 +73,26 @@ function packageOf(file: string): string {
   }
 }
 
+/** Node's own modules (`NativeModule net`, …) a run of the CLI loads, with stdout and stderr pipes. */
+function builtinsLoadedBy(args: string[]): { modules: string[]; stdout: string } {
+  const trace = join(dir, `builtins-${args.join('-')}.txt`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CHANNELCODER_HOME: join(dir, 'home'),
+    CHANNELCODER_TRACE_BUILTINS: trace,
+  };
+  delete env.CHANNELCODER_STORAGE;
+  delete env.NODE_OPTIONS;
+  const child = spawnSync(process.execPath, ['--require', TRACE_BUILTINS, CLI_PATH, ...args], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  expect(child.stderr).toBe('');
+  expect(child.status).toBe(0);
+  return { modules: readFileSync(trace, 'utf8').split('\n').filter(Boolean), stdout: child.stdout };
+}
+
 const within = (sources: Set<string>, folder: string) =>
   [...sources].filter((s) => s.startsWith(`${folder}/`)).sort();
 
@@ -79,7 +100,7 @@ describe('the CLI loads only what the command uses', () => {
   it('--help loads the dispatcher and the help texts, nothing else', () => {
     const { packages, sources } = loadedBy(['--help']);
     expect([...packages]).toEqual(['channelcoder']);
-    expect([...sources].sort()).toEqual([
+    expect([...sources].filter((s) => !/\/builtin:node:/.test(s)).sort()).toEqual([
       'channelcoder/src/cli.ts',
       'channelcoder/src/cli/exit-status.ts',
       'channelcoder/src/cli/help.ts',
@@ -131,11 +152,33 @@ describe('the CLI loads only what the command uses', () => {
         s === 'session-core/src/safety/redact.ts',
     );
     expect(machinery).toEqual([]);
-    // Besides sources, only the build's stand-ins for node:crypto and node:zlib (loaded on first call).
+    // Besides sources, only the build's stand-ins for Node's built-in modules (see tsup.config.ts).
     expect(
       [...sources].filter(
-        (s) => !/^(channelcoder|session-core|storage-file)\/src\//.test(s) && !/lazy-builtin:node:/.test(s),
+        (s) => !/^(channelcoder|session-core|storage-file)\/src\//.test(s) && !/\/builtin:node:/.test(s),
       ),
     ).toEqual([]);
+  });
+
+  it('session list and --help print to a pipe without setting up Node streams, and list from one module', () => {
+    for (const args of [['--help'], ['session', 'list']]) {
+      const { modules, stdout } = builtinsLoadedBy(args);
+      expect(stdout).not.toBe('');
+      // process.stdout on a pipe is a socket (net, stream); the output went out by writeSync instead. A
+      // built-in imported by the CLI's code is reached without Node's ESM wrapper, which would read
+      // fs.ReadStream and so load the streams as well.
+      expect(modules.filter((m) => /^NativeModule (net|stream|tty|internal\/fs\/streams)$/.test(m))).toEqual(
+        [],
+      );
+    }
+    // Beyond what --help loads, the list command is one module of the executable (its own build, see
+    // tsup.config.ts), not a dozen shared chunks.
+    const files = (args: string) =>
+      readFileSync(join(dir, `trace-${args}.txt`), 'utf8')
+        .split('\n')
+        .filter((url) => url.startsWith('file:') && url !== new URL(`file://${TRACE}`).href)
+        .map((url) => relative(join(CLI_PATH, '..'), fileURLToPath(url)));
+    const help = new Set(files('--help').filter((f) => !f.startsWith('help-')));
+    expect(files('session-list').filter((f) => !help.has(f))).toEqual(['session-list.js']);
   });
 });

@@ -7,7 +7,16 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 // Each command's module (and the packages it uses) is loaded only when that command runs, so `--help`
 // loads nothing but the help texts and `session list` nothing of `run`, `serve`, the templates or the help.
 const help = async () => (await import('./help.js')).HELP;
-const listCommand = async (): Promise<Command> => (await import('./commands/session-list.js')).listCommand;
+// `session list` is built as a module of its own (see ./commands/session-list.ts), given what it loads on demand.
+const listCommand = async (): Promise<Command> => {
+  const { listCommand } = await import('./commands/session-list.js');
+  return (args, io) =>
+    listCommand(args, io, {
+      help: () => import('./help.js'),
+      trash: () => import('./commands/session-trash.js'),
+      storage: () => import('./storage.js'),
+    });
+};
 
 const SESSION_COMMANDS: Record<string, () => Promise<Command>> = {
   list: listCommand,
@@ -49,7 +58,7 @@ async function dispatch(argv: string[], io: CliIo, version: string | (() => stri
         : topic === 'ui'
           ? (await import('./commands/ui.js')).UI_HELP
           : await help().then((HELP) => HELP[topic] ?? HELP.main);
-    (command === undefined ? io.stderr : io.stdout).write(`${text}\n`);
+    (command === undefined ? io.stderr : (io.printOut ?? io.stdout)).write(`${text}\n`);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
@@ -58,13 +67,17 @@ async function dispatch(argv: string[], io: CliIo, version: string | (() => stri
   }
   if (command === '--list-sessions') return (await listCommand())(rest, io);
   if (command === 'run' || command === 'stream' || command === 'interactive')
-    return (await import('./commands/turn.js')).turnCommand(command, rest, io);
+    return (await import('./commands/turn.js')).turnCommand(command, rest, io, {
+      help: () => import('./help.js'),
+      render: () => import('../templates/render.js'),
+      frontmatter: () => import('../templates/frontmatter.js'),
+    });
   if (command === 'serve') return (await import('./commands/serve.js')).serveCommand(rest, io);
   if (command === 'ui') return (await import('./commands/ui.js')).uiCommand(rest, io);
   if (command === 'session' || command === 'sessions') {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {
-      (sub === undefined ? io.stderr : io.stdout).write(`${(await help()).session}\n`);
+      (sub === undefined ? io.stderr : (io.printOut ?? io.stdout)).write(`${(await help()).session}\n`);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     }
     const handler = Object.hasOwn(SESSION_COMMANDS, sub) ? SESSION_COMMANDS[sub] : undefined;
@@ -120,7 +133,7 @@ async function report(err: unknown, io: CliIo): Promise<number> {
   if (ClaudeRunError.is(err) && io.env.CHANNELCODER_DEBUG !== undefined && err.stderr.trim() !== '') {
     io.stderr.write(`Claude Code's stderr:\n${redactUrl(err.stderr.trimEnd())}\n`);
   }
-  if (err instanceof UsageError) {
+  if (UsageError.is(err)) {
     const help = err.command === undefined ? 'channelcoder --help' : `channelcoder ${err.command} --help`;
     io.stderr.write(`Run \`${help}\` for usage.\n`);
   } else if (!ChannelCoderError.is(err) && io.env.CHANNELCODER_DEBUG !== undefined && err instanceof Error) {

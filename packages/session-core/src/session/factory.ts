@@ -16,7 +16,6 @@ import {
   type TrashListOptions,
 } from '../storage.js';
 import { loadSession, sessionExists } from './persistence.js';
-import { recoverTurns } from './recovery.js';
 import { ClaudeSession, type SessionConfig } from './session.js';
 import { planTurn } from './turn-plan.js';
 import type {
@@ -73,7 +72,7 @@ export function createSessionFactory(defaults: SessionFactoryDefaults): SessionF
     // Turns the local transcript has and the store lacks (a process died after Claude answered) are
     // adopted now; the next save or turn writes them.
     const location = planTurn(loaded.state, config.defaults, undefined, false).options;
-    s.adoptRecovered(await recoverTurns(loaded.state, location));
+    await s.recoverFromTranscript(location);
     return s;
   };
 

@@ -130,6 +130,15 @@ export class ClaudeSession implements Session {
     this.dirty = true;
   }
 
+  /**
+   * Adopts the turns the local transcript has and the state lacks (see recoverTurnsSince), keeping where
+   * the read ended: the check before the next turn then reads only what the transcript gained since,
+   * instead of the whole transcript a second time.
+   */
+  async recoverFromTranscript(location: Pick<RunOptions, 'env' | 'cwd'>): Promise<void> {
+    this.adoptRecovered(await recoverTurnsSince(this.current, location, this.transcriptMark));
+  }
+
   on(event: 'error', listener: SessionErrorListener): this {
     if (event !== 'error') throw new InvalidArgumentError(`session.on(): unknown event "${String(event)}".`);
     this.transcripts.on(listener);

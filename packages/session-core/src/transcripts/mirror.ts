@@ -141,9 +141,12 @@ export class TranscriptMirror {
         );
         if (lines === null || lines.length === 0) continue;
         const own = source.name === ownName ? `${source.name}\u0000${source.claudeSessionId}` : undefined;
-        if (existing !== undefined && (await transcriptEnd(existing, wanted)).line >= lines.length) {
-          // Local is current (or ahead: its extra lines are mirrored after the turn).
-          if (own !== undefined) this.positions.set(own, { line: lines.length });
+        const local = existing === undefined ? undefined : await transcriptEnd(existing, wanted);
+        if (local !== undefined && local.line >= lines.length) {
+          // Local is current (or ahead: its extra lines are mirrored after the turn). When it holds exactly
+          // the stored lines, the next mirror reads on from its end instead of counting its lines again.
+          if (own !== undefined)
+            this.positions.set(own, local.line === lines.length ? local : { line: lines.length });
           return false;
         }
         const path = existing ?? transcriptPathFor(location, source.claudeSessionId);

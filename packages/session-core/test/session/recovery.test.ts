@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordTurn } from '../../src/chain.js';
+import { MemorySessionStorage } from '../../src/memory-storage.js';
 import { deserializeState, serializeState } from '../../src/serialize.js';
+import { session } from '../../src/session/factory.js';
 import {
   recoverTurns,
   recoverTurnsSince,
@@ -127,6 +129,23 @@ describe('recovering turns from the local transcript (DESIGN 11)', () => {
     expect(nothing.messages.at(-1)).toMatchObject({ id: 'p-2', turn: { isError: true, interrupted: true } });
     expect(nothing.pendingTurn).toBeUndefined();
     expect(nothing.currentSessionId).toBe(ID);
+  });
+
+  it('session.load() keeps where its read ended, so the first turn reads only what the transcript gained', async () => {
+    const env = configWith([
+      user('u1', '2026-01-01T00:00:05Z', 'one'),
+      assistant('2026-01-01T00:00:06Z', 'first'),
+      user('u2', '2026-01-01T00:00:20Z', 'two'),
+      assistant('2026-01-01T00:00:21Z', 'second'),
+    ]);
+    const storage = new MemorySessionStorage();
+    await storage.save(storedWithOneTurn());
+    const loaded = await session.load('s', { storage, defaults: { env } });
+    // The turn the store lacked is adopted, and the object holds the mark the turn's check starts from.
+    expect(loaded.messages().map((m) => m.content)).toEqual(['one', 'first', 'two', 'second']);
+    const file = join(env.CLAUDE_CONFIG_DIR as string, 'projects', '-work', `${ID}.jsonl`);
+    const holder = Reflect.get(loaded, 'transcriptMark') as TranscriptMarkHolder;
+    expect(holder.mark?.offset).toBe(readFileSync(file).indexOf('{"type":"user","uuid":"u2"'));
   });
 
   it('before each turn it reads only what the transcript gained, and finds what a whole read finds', async () => {

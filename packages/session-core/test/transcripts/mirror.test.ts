@@ -73,6 +73,21 @@ describe('TranscriptMirror', () => {
     expect(await storage.loadTranscript('own', ID)).toEqual([0, 1, 2, 3].map(line));
   });
 
+  it('after finding the local transcript as long as the stored one, mirrors on from its end', async () => {
+    await storage.appendTranscript('own', ID, [line(0), line(1)], 0);
+    const path = transcriptPathFor(location, ID);
+    await writeTranscriptAtomically(path, [line(0), line(1)]);
+    const mirror = new TranscriptMirror(storage);
+    expect(await mirror.restore([{ name: 'own', claudeSessionId: ID }], location, 'own')).toBe(false);
+    // The bytes already counted are not read again: split the first line in place (same size), which a
+    // count from the start would see as lines it cannot parse, then let the CLI append its next line.
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, `${text.slice(0, 5)}\n${text.slice(6)}`);
+    appendFileSync(path, jsonl(2, 3));
+    expect(await mirror.mirror('own', ID, location)).toMatchObject({ lines: 1, fromLine: 2 });
+    expect(await storage.loadTranscript('own', ID)).toEqual([0, 1, 2].map(line));
+  });
+
   it('replaces a local transcript shorter than the stored one, in its own folder', async () => {
     await storage.appendTranscript('own', ID, [0, 1, 2].map(line), 0);
     const elsewhere = { ...location, cwd: '/other/place' };

@@ -17,12 +17,19 @@ export interface PromptSource {
  * (used verbatim unless `--data` is given, then `{variables}` are filled in too). So `run /etc/hostname`
  * or `run .env` sends those words, never the file's contents. `undefined` when no prompt was given.
  */
+/** The template modules, loaded only for a template (they bring the YAML parser). */
+export interface PromptModules {
+  render: () => Promise<typeof import('../../templates/render.js')>;
+  frontmatter: () => Promise<typeof import('../../templates/frontmatter.js')>;
+}
+
 export async function promptSource(
   values: ParsedValues,
   positionals: string[],
   cwd: string,
   command: string,
-  stdin: NodeJS.ReadableStream,
+  stdin: () => NodeJS.ReadableStream,
+  modules: PromptModules,
 ): Promise<PromptSource | undefined> {
   const inline = stringOption(values, 'prompt');
   const file = stringOption(values, 'file');
@@ -40,15 +47,16 @@ export async function promptSource(
     if (!existsSync(resolved)) throw new UsageError(`Prompt file not found: ${path}`, command);
     // Errors name the file as the user typed it. The template parser (and its YAML library) is loaded only
     // for a template: an inline prompt's turn does not pay for it.
-    const { loadPromptTemplate } = await import('../../templates/render.js');
+    const { loadPromptTemplate } = await modules.render();
     return { template: await loadPromptTemplate(resolved, { name: path }), verbatim: false };
   }
-  const text = argument === '-' ? await readStdin(stdin) : (inline ?? argument);
+  // Standard input is set up only when read (`-`): setting it up loads Node's stream modules.
+  const text = argument === '-' ? await readStdin(stdin()) : (inline ?? argument);
   if (text === undefined) return undefined;
   if (text.trim() === '') throw new UsageError('The prompt is empty.', command);
   const hasData = Array.isArray(values.data) && values.data.length > 0;
   if (!hasData) return { template: { frontmatter: {}, body: text }, verbatim: true };
-  const { parsePromptTemplate } = await import('../../templates/frontmatter.js');
+  const { parsePromptTemplate } = await modules.frontmatter();
   return { template: parsePromptTemplate(text), verbatim: false };
 }
 

@@ -3,6 +3,10 @@
  * loads the session model and the file storage's listing (`listFileSessions`: no writer, lease, transcript
  * or search code), another storage's adapter only when the URL names one, and the trash listing or help
  * text only when asked for them (cli-startup.test.ts checks what it loads).
+ *
+ * The executable builds this module on its own, as one file holding everything it imports (tsup.config.ts):
+ * one module to load instead of a dozen shared chunks that also hold other commands' code. It therefore
+ * imports nothing on demand itself; the dispatcher passes in the loaders of the rest ({@link ListModules}).
  */
 import { resolve } from 'node:path';
 import type { ListOptions, SessionInfo } from '@channelcoder/session-core/model';
@@ -22,17 +26,23 @@ const LIST_OPTIONS = {
   trash: { type: 'boolean' },
 } as const;
 
-export async function listCommand(args: string[], io: CliIo): Promise<number> {
+/** The modules `session list` loads only when asked for them, each from the executable's shared chunks. */
+export interface ListModules {
+  help: () => Promise<typeof import('../help.js')>;
+  trash: () => Promise<typeof import('./session-trash.js')>;
+  storage: () => Promise<typeof import('../storage.js')>;
+}
+
+export async function listCommand(args: string[], io: CliIo, modules: ListModules): Promise<number> {
   const { values } = parseCommand('session list', args, LIST_OPTIONS, [0, 0]);
   if (values.help === true) {
-    const { HELP } = await import('../help.js');
+    const { HELP } = await modules.help();
     io.stdout.write(`${HELP['session list']}\n`);
     return EXIT.ok;
   }
   const limit = positiveInteger(values, 'limit', 'session list');
   const prefix = stringOption(values, 'prefix');
-  if (values.trash === true)
-    return (await import('./session-trash.js')).listTrashCommand(values, limit, prefix, io);
+  if (values.trash === true) return (await modules.trash()).listTrashCommand(values, limit, prefix, io);
   const spec = storageSpecOf(values, io);
   const options: ListOptions = {
     ...(limit === undefined ? {} : { limit }),
@@ -42,7 +52,7 @@ export async function listCommand(args: string[], io: CliIo): Promise<number> {
     // What `new FileSessionStorage(dir).list(options)` lists, without loading the rest of the storage.
     return printList(await listFileSessions(spec.dir, options), resolve(spec.dir), values, limit, io);
   }
-  const { withStorage } = await import('../storage.js');
+  const { withStorage } = await modules.storage();
   return withStorage(spec, async ({ storage, label }) =>
     printList(await storage.list(options), label, values, limit, io),
   );
@@ -56,12 +66,13 @@ function printList(
   limit: number | undefined,
   io: CliIo,
 ): number {
+  const out = io.printOut ?? io.stdout;
   if (values.json === true) {
-    io.stdout.write(`${JSON.stringify(infos.map(infoJson), null, 2)}\n`);
+    out.write(`${JSON.stringify(infos.map(infoJson), null, 2)}\n`);
     return EXIT.ok;
   }
   if (infos.length === 0) {
-    io.stdout.write(`No sessions in ${label}.\n`);
+    out.write(`No sessions in ${label}.\n`);
     return EXIT.ok;
   }
   const now = new Date();
@@ -74,23 +85,20 @@ function printList(
       ? `corrupt: ${info.error}`
       : `${info.currentSessionId ?? '-'}${info.transcriptError === undefined ? '' : ' (transcript not mirrored)'}`,
   ]);
-  const style = styleFor(io.stdout, io.env);
-  io.stdout.write(
-    styledTable(style, ['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
-      'left',
-      'right',
-      'left',
-      'right',
-      'left',
-    ]),
-  );
-  io.stdout.write(`${style.bold(totalLine(infos, limit))}\n`);
+  const style = styleFor(out, io.env);
+  let text = styledTable(style, ['NAME', 'MESSAGES', 'LAST ACTIVE', 'COST', 'CLAUDE SESSION'], rows, [
+    'left',
+    'right',
+    'left',
+    'right',
+    'left',
+  ]);
+  text += `${style.bold(totalLine(infos, limit))}\n`;
   // A session whose transcript did not reach the storage cannot be resumed on another machine yet.
   for (const info of infos.filter((i) => i.transcriptError !== undefined)) {
-    io.stdout.write(
-      `${style.yellow(`${info.name}: the last transcript mirror failed (${info.transcriptError}); the next turn retries it.`)}\n`,
-    );
+    text += `${style.yellow(`${info.name}: the last transcript mirror failed (${info.transcriptError}); the next turn retries it.`)}\n`;
   }
+  out.write(text);
   return EXIT.ok;
 }
 

@@ -34,17 +34,31 @@ import { startSpinner } from '../output/spinner.js';
 import { styleFor } from '../output/style.js';
 import { storageSpecOf, withheldStorageEnv, withStorage } from '../storage.js';
 import { UsageError } from '../usage-error.js';
-import { promptSource } from './prompt-source.js';
+import { type PromptModules, promptSource } from './prompt-source.js';
 import { runModeOptions } from './run-modes.js';
 import { hasTrash, moveToTrash } from './session-trash.js';
 
 export type TurnMode = 'run' | 'stream' | 'interactive';
 
+/**
+ * The modules a turn loads only when asked for them, passed in by the dispatcher: the executable builds
+ * this command as one file of its own (tsup.config.ts), which reaches the rest of the executable only
+ * through these (the templates bring the YAML parser, which an inline prompt's turn does not load).
+ */
+export interface TurnModules extends PromptModules {
+  help: () => Promise<typeof import('../help.js')>;
+}
+
 /** Runs `channelcoder run|stream|interactive …`; resolves with the exit code. */
-export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Promise<number> {
+export async function turnCommand(
+  mode: TurnMode,
+  args: string[],
+  io: CliIo,
+  modules: TurnModules,
+): Promise<number> {
   const { values, positionals } = parseCommand(mode, args, TURN_OPTIONS, [0, 1]);
   if (values.help === true) {
-    const { HELP } = await import('../help.js');
+    const { HELP } = await modules.help();
     io.stdout.write(`${HELP[mode]}\n`);
     return EXIT.ok;
   }
@@ -58,7 +72,7 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
   }
   if (values.force === true && newName === undefined)
     throw new UsageError('--force goes with --session NAME.', mode);
-  const source = await promptSource(values, positionals, io.cwd, mode, io.stdin);
+  const source = await promptSource(values, positionals, io.cwd, mode, () => io.stdin, modules);
   if (source === undefined && mode !== 'interactive') {
     throw new UsageError('Missing the prompt: give it as an argument, with -p, or as a FILE.md.', mode);
   }
@@ -77,7 +91,7 @@ export async function turnCommand(mode: TurnMode, args: string[], io: CliIo): Pr
     if (source !== undefined) {
       if (source.verbatim) prompt = source.template.body;
       else {
-        const { renderPromptTemplate } = await import('../../templates/render.js');
+        const { renderPromptTemplate } = await modules.render();
         const rendered = renderPromptTemplate(source.template, {
           data,
           // Raised permissions need the command line's consent (or its own --permission-mode).
