@@ -72,12 +72,16 @@ export function readListOptions(options: ListOptions = {}): {
 
 /**
  * The project a stored session belongs to for `list({ projectKey })`: the Claude Code project folder name
- * of its `metadata.cwd` (`projectFolderName`), or undefined for a session without a cwd. Takes a
- * `SessionState` or a stored head, whose metadata both carry `cwd`.
+ * of its `metadata.cwd` (`projectFolderName`) when it has a cwd, else its `metadata.projectKey` (when a
+ * non-empty string), else undefined (no project). Takes a `SessionState` or a stored head, whose metadata
+ * both carry these fields; pass the whole metadata, so every adapter files a session under the same key.
  */
-export function sessionProjectKey(source: { metadata: { cwd?: string } }): string | undefined {
-  const cwd = source.metadata.cwd;
-  return cwd === undefined || cwd === '' ? undefined : projectFolderName(cwd);
+export function sessionProjectKey(source: {
+  metadata: { cwd?: string; projectKey?: string };
+}): string | undefined {
+  const { cwd, projectKey } = source.metadata;
+  if (typeof cwd === 'string' && cwd !== '') return projectFolderName(cwd);
+  return typeof projectKey === 'string' && projectKey !== '' ? projectKey : undefined;
 }
 
 /**

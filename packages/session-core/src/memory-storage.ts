@@ -99,7 +99,7 @@ export class MemorySessionStorage implements SessionStorage {
     return assembleState(record.head, record.messages, { name: key, location: `memory:${key}` });
   }
 
-  /** `list({ projectKey })` filters by each record's `metadata.cwd` (the reference for adapters' indexes). */
+  /** `list({ projectKey })` filters by each record's `sessionProjectKey` (the reference for adapters' indexes). */
   readonly listFilters = ['projectKey'] as const;
 
   async list(options?: ListOptions): Promise<SessionInfo[]> {

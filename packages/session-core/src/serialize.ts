@@ -45,6 +45,8 @@ export interface WireMetadata {
   created: string;
   lastActive: string;
   cwd?: string;
+  /** Absent in documents written before it existed. */
+  projectKey?: string;
   parent?: ForkParent;
   tags?: string[];
   transcriptError?: string;
@@ -90,6 +92,7 @@ function toWireMetadata(md: SessionMetadata): WireMetadata {
   const wire: WireMetadata = { created: md.created.toISOString(), lastActive: md.lastActive.toISOString() };
   if (md.name !== undefined) wire.name = md.name;
   if (md.cwd !== undefined) wire.cwd = md.cwd;
+  if (md.projectKey !== undefined) wire.projectKey = md.projectKey;
   if (md.parent !== undefined) wire.parent = { ...md.parent };
   if (md.tags !== undefined) wire.tags = [...md.tags];
   if (md.transcriptError !== undefined) wire.transcriptError = md.transcriptError;
@@ -243,6 +246,8 @@ function readMetadata(r: WireReader, md: Record<string, unknown>): SessionMetada
   if (name !== undefined) out.name = name;
   const cwd = r.optionalString(md.cwd, 'metadata.cwd');
   if (cwd !== undefined) out.cwd = cwd;
+  const projectKey = r.optionalString(md.projectKey, 'metadata.projectKey');
+  if (projectKey !== undefined) out.projectKey = projectKey;
   if (md.tags !== undefined && md.tags !== null) out.tags = r.stringArray(md.tags, 'metadata.tags');
   const transcriptError = r.optionalString(md.transcriptError, 'metadata.transcriptError');
   if (transcriptError !== undefined) out.transcriptError = transcriptError;

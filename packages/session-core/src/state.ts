@@ -91,6 +91,12 @@ export interface SessionMetadata {
   lastActive: Date;
   /** Working directory the conversation runs in; the CLI files transcripts by it. */
   cwd?: string;
+  /**
+   * The Claude Code project folder name (the Agent SDK's `projectKey`) the session belongs to when it has
+   * no `cwd`: `list({ projectKey })` files it under this key (a `cwd`, when set, wins). The Agent SDK
+   * bridge (`toAgentSessionStore`) sets it on the sessions it stores.
+   */
+  projectKey?: string;
   parent?: ForkParent;
   tags?: string[];
   /**

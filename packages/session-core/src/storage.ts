@@ -17,7 +17,8 @@ export interface ListOptions {
   /**
    * Only sessions whose `metadata.cwd` maps to this Claude Code project folder name
    * (`projectFolderName(cwd)`, the `<folder>` of `~/.claude/projects/<folder>`, which the Agent SDK calls
-   * `projectKey`); sessions without a cwd match none. ANDed with the other options, in the same order and
+   * `projectKey`), or that have no cwd and this `metadata.projectKey` (see `sessionProjectKey`); sessions
+   * with neither match none. ANDed with the other options, in the same order and
    * with the same cursors. Honoured by storages whose `listFilters` includes `'projectKey'` (they keep a
    * per-project index, so other projects' sessions are not read); others ignore it.
    */

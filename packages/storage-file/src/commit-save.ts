@@ -21,7 +21,7 @@ import { isMessagesFileName, messagesFileName, type StorageLayout } from './layo
 import { markSession, unmarkProject } from './list-groups.js';
 import { announceChange, listedFields, recordInIndex } from './list-index.js';
 import { realDirectory } from './no-follow.js';
-import { projectKeyOfCwd } from './project-key.js';
+import { projectKeyOfMetadata } from './project-key.js';
 import { readHead, readLegacyFile } from './session-reader.js';
 
 /**
@@ -67,11 +67,11 @@ export async function commitSave(
   const head = Buffer.from(encodeHead(state, revision, ref), 'utf8');
   // The per-prefix and per-project markers before anything is published (list-groups.ts); a save that
   // changes the working directory moves the session to its new project (the old marker goes after).
-  const key = projectKeyOfCwd(state.metadata.cwd);
+  const key = projectKeyOfMetadata(state.metadata);
   const oldKey =
     current !== undefined
-      ? projectKeyOfCwd(current.head.info.metadata.cwd)
-      : projectKeyOfCwd(legacy?.metadata.cwd);
+      ? projectKeyOfMetadata(current.head.info.metadata)
+      : projectKeyOfMetadata(legacy?.metadata);
   // An existing session staying in its project has its markers already (made when it was created or
   // moved, or by a listing from the index's record of it).
   if (current === undefined || oldKey !== key) markSession(layout, name, key);

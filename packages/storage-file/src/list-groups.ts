@@ -8,7 +8,7 @@
  * .list-groups/<group>/<name>             an empty file per session in each of its groups: `.p-` + the
  *                                         name's first 8 characters, and for a name with a `.` the name
  *                                         up to its first `.` (included)
- * .list-groups/.projects/<key>/<name>     an empty file per session whose `metadata.cwd` maps to <key>
+ * .list-groups/.projects/<key>/<name>     an empty file per session whose project (`sessionProjectKey`) is <key>
  * .list-groups/.seen/<name>               the session's markers above were made (written after them)
  * .list-groups/log-stamp.json             how far the markers are known to be complete (below)
  * ```
@@ -74,7 +74,7 @@ import { NAMES, type StorageLayout } from './layout.js';
 import { type IndexFileMark, indexStart, type ListIndex, parseIndexText, readIndex } from './list-index.js';
 import { MAX_TAIL_BYTES, SETTLED_MS } from './list-order.js';
 import { NOFOLLOW } from './no-follow.js';
-import { projectKeyOfCwd } from './project-key.js';
+import { projectKeyOfMetadata } from './project-key.js';
 
 /** Every name is also in the bucket of its first {@link BUCKET_KEY} characters, `.p-<those>`. */
 const BUCKET_PREFIX = '.p-';
@@ -464,7 +464,7 @@ export function readKey(layout: StorageLayout, name: string): string | undefined
       } finally {
         closeSync(fd);
       }
-      return projectKeyOfCwd(decodeHead(text, { name, location: layout.headPath(name) }).info.metadata.cwd);
+      return projectKeyOfMetadata(decodeHead(text, { name, location: layout.headPath(name) }).info.metadata);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
     }
@@ -474,9 +474,9 @@ export function readKey(layout: StorageLayout, name: string): string | undefined
   if (!legacy.isFile()) return undefined;
   try {
     const doc = JSON.parse(readFileSync(layout.legacyPath(name), 'utf8')) as {
-      metadata?: { cwd?: unknown };
+      metadata?: { cwd?: unknown; projectKey?: unknown };
     };
-    return projectKeyOfCwd(doc.metadata?.cwd);
+    return projectKeyOfMetadata(doc.metadata);
   } catch {
     return undefined;
   }

@@ -49,7 +49,7 @@ import {
   writeOrder,
 } from './list-order.js';
 import { NOFOLLOW, RefusedLinkError } from './no-follow.js';
-import { projectKeyOfCwd } from './project-key.js';
+import { projectKeyOfMetadata } from './project-key.js';
 import { readLegacyFile } from './session-reader.js';
 
 const BATCH = 256;
@@ -147,7 +147,7 @@ async function projectEntry(
     if (text !== undefined) {
       try {
         const head = decodeHead(text, { name, location: path });
-        return projectKeyOfCwd(head.info.metadata.cwd) === key
+        return projectKeyOfMetadata(head.info.metadata) === key
           ? sessionInfoFromHead(head.info, { name, path })
           : undefined;
       } catch {
@@ -159,7 +159,7 @@ async function projectEntry(
   if (lstatSync(legacyPath, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
   try {
     const state = await readLegacyFile(legacyPath, name);
-    if (state === undefined || projectKeyOfCwd(state.metadata.cwd) !== key) return undefined;
+    if (state === undefined || projectKeyOfMetadata(state.metadata) !== key) return undefined;
     const { messages, ...head } = state;
     return sessionInfoFromHead({ ...head, messageCount: messages.length }, { name, path: legacyPath });
   } catch {

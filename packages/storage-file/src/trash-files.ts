@@ -57,7 +57,7 @@ import { NAMES, type StorageLayout } from './layout.js';
 import { keyBeforeRemoval, markSession, unmarkSession } from './list-groups.js';
 import { announceChange } from './list-index.js';
 import { realDirectory } from './no-follow.js';
-import { projectKeyOfCwd } from './project-key.js';
+import { projectKeyOfMetadata } from './project-key.js';
 import type { SearchIndex } from './search-index.js';
 import { readDirectoryState, readHead, readLegacyFile } from './session-reader.js';
 import { loadTranscriptEntries } from './transcript-files.js';
@@ -306,7 +306,7 @@ async function indexWords(
     return undefined;
   }
   if (state !== undefined) await files.searchIndex.beforeRestore(target, state, transcripts);
-  return projectKeyOfCwd(state?.metadata.cwd);
+  return projectKeyOfMetadata(state?.metadata);
 }
 
 async function writeDurably(path: string, text: string, fsync: boolean): Promise<void> {

@@ -630,24 +630,40 @@ export class PrismaSessionStorage implements SessionStorage {
     const projectKey = this.byProject ? requested : undefined;
     if (projectKey !== undefined) {
       if (this.sql !== undefined && this.pool !== undefined) {
-        // On the pool: the check for rows stored before project_key runs beside the listing; only when
-        // there are such rows are they filled in and the listing read again.
-        const [pending, entries] = await Promise.all([
-          this.pendingProjectKeys(this.sql, this.pool),
-          this.collect(prefix, after, limit, projectKey),
-        ]);
-        if (!pending) return entries;
+        // On the pool: the check for rows stored before project_key comes with the listing's first page,
+        // in one statement; only when there are such rows are they filled in and the listing read again.
+        const first = await this.projectPageOnPool(this.sql, this.pool, prefix, after, limit, projectKey);
+        if (!first.pending) return this.collect(prefix, after, limit, projectKey, first.rows);
       }
       await this.fillProjectKeys();
     }
     return this.collect(prefix, after, limit, projectKey);
   }
 
-  private async pendingProjectKeys(sql: PostgresStatements, pool: PgPool): Promise<boolean> {
+  /**
+   * The first page of a project listing on the pool (what {@link collect} asks for first), and whether any
+   * row still has no `project_key`, in one statement (PostgresStatements.projectListing).
+   */
+  private async projectPageOnPool(
+    sql: PostgresStatements,
+    pool: PgPool,
+    prefix: string,
+    after: ListPosition | undefined,
+    take: number | undefined,
+    projectKey: string,
+  ): Promise<{ pending: boolean; rows: ListRow[] }> {
+    const text = sql.projectListing({ after: after !== undefined, limit: take !== undefined });
+    const values: unknown[] = [prefix, prefix + NAME_END, projectKey];
+    // UTC text: `timestamp(3)` holds UTC, and the pool would send a Date in this process's time zone.
+    if (after !== undefined) values.push(new Date(after.lastActive).toISOString(), after.name);
+    if (take !== undefined) values.push(take);
     try {
-      const text = sql.pendingProjectKeys;
-      const { rows } = await pool.query({ name: this.named(text), text, rowMode: 'array' });
-      return (rows[0] as unknown[] | undefined)?.[0] === true;
+      const result = await pool.query({ name: this.named(text), text, values, rowMode: 'array' });
+      const rows = result.rows as Array<[boolean, string | null, string | null, number | null]>;
+      const out: ListRow[] = [];
+      for (const [, name, head, at] of rows)
+        if (name !== null) out.push({ name, head: head ?? '', lastActive: new Date(Number(at)) });
+      return { pending: rows[0]?.[0] === true, rows: out };
     } catch (err) {
       throw toStorageError(err, 'list({ projectKey })');
     }
@@ -659,12 +675,16 @@ export class PrismaSessionStorage implements SessionStorage {
     after: ListPosition | undefined,
     limit: number | undefined,
     projectKey: string | undefined,
+    /** The first page, when already read (same `after` and `limit`). */
+    firstPage?: ListRow[],
   ): Promise<SessionInfo[]> {
     const entries: SessionInfo[] = [];
     let position = after;
+    let given = firstPage;
     for (;;) {
       const want = limit === undefined ? undefined : limit - entries.length;
-      const rows = await this.listRows(prefix, position, want, projectKey);
+      const rows = given ?? (await this.listRows(prefix, position, want, projectKey));
+      given = undefined;
       for (const row of rows) if (row.name.startsWith(prefix)) entries.push(listEntry(row));
       const last = rows.at(-1);
       if (want === undefined || last === undefined || rows.length < want || entries.length >= (limit ?? 0))

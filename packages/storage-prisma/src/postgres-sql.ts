@@ -224,6 +224,22 @@ export class PostgresStatements {
     this.#listings.set(key, text);
     return text;
   }
+
+  /**
+   * {@link listing} of a project, as one statement that also tells whether any row still has no
+   * `project_key`: rows `[pending, name, head, last_active in epoch ms]` in listing order, or the single row
+   * `[pending, null, null, null]` when the listing is empty. Same parameters as `listing`.
+   */
+  projectListing(filters: { after: boolean; limit: boolean }): string {
+    const key = `p${Number(filters.after)}${Number(filters.limit)}`;
+    const known = this.#listings.get(key);
+    if (known !== undefined) return known;
+    const inner = this.listing({ project: true, ...filters });
+    const text = `SELECT "p"."pending", "s"."name", "s"."head", "s"."at" FROM (${this.pendingProjectKeys}) "p"
+      LEFT JOIN LATERAL (${inner}) "s" ON true ORDER BY "s"."at" DESC, "s"."name" ASC`;
+    this.#listings.set(key, text);
+    return text;
+  }
 }
 
 /** What an append statement found and did. */

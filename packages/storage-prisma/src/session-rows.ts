@@ -23,10 +23,11 @@ export function rowPath(name: string): string {
 }
 
 /**
- * The `project_key` column of a session: the project folder name of its `metadata.cwd`, or '' for a session
- * without one (NULL stays for rows not looked at yet: those stored before the column).
+ * The `project_key` column of a session: `sessionProjectKey` of its metadata (the project folder name of its
+ * `metadata.cwd`, else its `metadata.projectKey`), or '' for a session with neither (NULL stays for rows not
+ * looked at yet: those stored before the column).
  */
-export function projectKeyOf(source: { metadata: { cwd?: string } }): string {
+export function projectKeyOf(source: { metadata: { cwd?: string; projectKey?: string } }): string {
   return sessionProjectKey(source) ?? '';
 }
 

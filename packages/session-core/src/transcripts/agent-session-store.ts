@@ -299,6 +299,11 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   /** Sessions made by channelcoder, by stored name (see `channelcoderSessions`). */
   private readonly ccSessions = new Map<string, ChannelcoderSession>();
   private readonly prefixes = new Map<string, { own: string; legacy: string }>();
+  /**
+   * Projects whose bridge sessions were all found in their `list({ projectKey })` (each has
+   * `metadata.projectKey`): `listSessions` no longer runs their name-prefix listings.
+   */
+  private readonly indexedProjects = new Set<string>();
   private readonly byUuid: boolean;
   private readonly listByProject: boolean;
   readonly delete?: (key: AgentSessionKey) => Promise<void>;
@@ -382,8 +387,20 @@ class AgentSessionStoreBridge implements AgentSessionStore {
    * sessions; any other lists every session.
    */
   private async channelcoderSessions(projectKey: string): Promise<ChannelcoderSession[]> {
-    const byProject = this.listByProject;
+    const byProject = this.listByProject && projectKey !== '';
     const infos = byProject ? await this.storage.list({ projectKey }) : await this.storage.list();
+    return this.channelcoderOf(projectKey, infos, byProject);
+  }
+
+  /**
+   * {@link channelcoderSessions} from a listing already made: `infos` is the project's listing
+   * (`byProject`) or every session's.
+   */
+  private async channelcoderOf(
+    projectKey: string,
+    infos: readonly SessionInfo[],
+    byProject: boolean,
+  ): Promise<ChannelcoderSession[]> {
     const out: ChannelcoderSession[] = [];
     const listed = new Set<string>();
     for (const info of infos) {
@@ -543,8 +560,13 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   ): Promise<string> {
     const main = key.subpath === undefined || key.subpath === '';
     for (let attempt = 1; ; attempt++) {
-      const state = this.cache.get(name) ?? (await this.loadState(name)) ?? newState(name);
+      const state = this.cache.get(name) ?? (await this.loadState(name)) ?? newState(name, key.projectKey);
       let changed = state.revision === 0;
+      if (state.metadata.projectKey !== key.projectKey) {
+        // Sessions stored by earlier versions get it on their next save (then the project index has them).
+        state.metadata.projectKey = key.projectKey;
+        changed = true;
+      }
       if (fork !== undefined) {
         const parent = state.metadata.parent;
         if (parent === undefined && (state.revision === 0 || this.noMessagesYet.has(name))) {
@@ -644,27 +666,37 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 
   async listSessions(projectKey: string): Promise<Array<{ sessionId: string; mtime: number }>> {
-    // The bridge's sessions, those of earlier versions' names and channelcoder's, read side by side.
-    const [infos, legacy, made] = await Promise.all([
-      this.storage.list({ prefix: this.projectPrefix(projectKey) }),
-      this.storage.list({ prefix: this.legacyProjectPrefix(projectKey) }),
-      this.withChannelcoder ? this.channelcoderSessions(projectKey) : [],
+    if (!this.listByProject || projectKey === '') {
+      // The bridge's sessions, those of earlier versions' names and channelcoder's, read side by side.
+      const [infos, legacy, made] = await Promise.all([
+        this.storage.list({ prefix: this.projectPrefix(projectKey) }),
+        this.storage.list({ prefix: this.legacyProjectPrefix(projectKey) }),
+        this.withChannelcoder ? this.channelcoderSessions(projectKey) : [],
+      ]);
+      return listedSessions([...infos, ...legacy], made);
+    }
+    // One listing of the project gives the bridge's sessions (filed by their `metadata.projectKey`) and
+    // channelcoder's (by their cwd). Until the project's sessions stored by earlier versions (which lack
+    // the field) are known to be in it, its two name-prefix listings run beside it.
+    const { own, legacy } = this.prefixesOf(projectKey);
+    const checked = this.indexedProjects.has(projectKey);
+    const [infos, byOwn, byLegacy] = await Promise.all([
+      this.storage.list({ projectKey }),
+      checked ? undefined : this.storage.list({ prefix: own }),
+      checked ? undefined : this.storage.list({ prefix: legacy }),
     ]);
-    const out: Array<{ sessionId: string; mtime: number }> = [];
-    const seen = new Set<string>();
-    for (const info of [...infos, ...legacy]) {
-      // No currentSessionId: nothing was appended to the main transcript (a subagent-only session).
-      if (info.error !== undefined || info.currentSessionId === undefined) continue;
-      if (seen.has(info.currentSessionId)) continue;
-      seen.add(info.currentSessionId);
-      out.push({ sessionId: info.currentSessionId, mtime: info.lastActive.getTime() });
+    const bridge = infos.filter((i) => i.name.startsWith(own) || i.name.startsWith(legacy));
+    let fromPrefixes: SessionInfo[] = [];
+    if (byOwn !== undefined && byLegacy !== undefined) {
+      const indexed = new Set(bridge.map((i) => i.name));
+      fromPrefixes = [...byOwn, ...byLegacy].filter((i) => !indexed.has(i.name));
+      if (fromPrefixes.length === 0) {
+        if (this.indexedProjects.size >= KNOWN_PROJECTS) this.indexedProjects.clear();
+        this.indexedProjects.add(projectKey);
+      }
     }
-    for (const session of made) {
-      if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
-      seen.add(session.currentSessionId);
-      out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
-    }
-    return out;
+    const made = this.withChannelcoder ? await this.channelcoderOf(projectKey, infos, true) : [];
+    return listedSessions([...bridge, ...fromPrefixes], made);
   }
 
   async listSubkeys(key: { projectKey: string; sessionId: string }): Promise<string[]> {
@@ -713,7 +745,7 @@ class AgentSessionStoreBridge implements AgentSessionStore {
         await remove(name);
         return;
       }
-      await this.dropSubpath(name, key.subpath);
+      await this.dropSubpath(name, key.projectKey, key.subpath);
     });
   }
 
@@ -725,13 +757,14 @@ class AgentSessionStoreBridge implements AgentSessionStore {
    * transcript; a crash before it leaves them unreachable, as on a storage without it, where they stay
    * stored until the session is removed).
    */
-  private async dropSubpath(name: string, subpath: string): Promise<void> {
+  private async dropSubpath(name: string, projectKey: string, subpath: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const state = await this.loadState(name);
       if (state === undefined) return;
       const dropped = state.sessionChain.filter((entry) => subpathOf(entry) === subpath);
       if (dropped.length === 0) return;
       state.sessionChain = state.sessionChain.filter((entry) => !dropped.includes(entry));
+      state.metadata.projectKey = projectKey;
       try {
         await this.storage.save(state, name);
         this.cache.set(name, state);
@@ -747,8 +780,35 @@ class AgentSessionStoreBridge implements AgentSessionStore {
   }
 }
 
-function newState(name: string): SessionState {
-  return createSessionState({ name, tags: ['agent-sdk'] });
+/**
+ * `listSessions`' answer: the bridge's sessions with a main transcript (a currentSessionId; one without is
+ * subagent-only), then channelcoder's, each sessionId once.
+ */
+function listedSessions(
+  infos: readonly SessionInfo[],
+  made: readonly ChannelcoderSession[],
+): Array<{ sessionId: string; mtime: number }> {
+  const out: Array<{ sessionId: string; mtime: number }> = [];
+  const seen = new Set<string>();
+  for (const info of infos) {
+    if (info.error !== undefined || info.currentSessionId === undefined) continue;
+    if (seen.has(info.currentSessionId)) continue;
+    seen.add(info.currentSessionId);
+    out.push({ sessionId: info.currentSessionId, mtime: info.lastActive.getTime() });
+  }
+  for (const session of made) {
+    if (session.currentSessionId === undefined || seen.has(session.currentSessionId)) continue;
+    seen.add(session.currentSessionId);
+    out.push({ sessionId: session.currentSessionId, mtime: session.lastActive });
+  }
+  return out;
+}
+
+/** A new bridge session: tagged, and filed under its projectKey (`metadata.projectKey`) in project indexes. */
+function newState(name: string, projectKey: string): SessionState {
+  const state = createSessionState({ name, tags: ['agent-sdk'] });
+  state.metadata.projectKey = projectKey;
+  return state;
 }
 
 function pause(attempt: number): Promise<void> {

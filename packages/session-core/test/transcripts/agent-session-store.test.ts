@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CapabilityError } from '../../src/errors.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
@@ -272,6 +273,118 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       expect(() =>
         toAgentSessionStore(storage, { channelcoderSessions: 'no' as unknown as boolean }),
       ).toThrow(/channelcoderSessions must be true or false/);
+    });
+  });
+
+  describe('listSessions on a storage with a per-project index', () => {
+    /** A memory storage whose list() calls are recorded. */
+    function spied(indexed = true) {
+      const storage = new MemorySessionStorage();
+      const calls: Array<Record<string, unknown>> = [];
+      const spy = Object.assign(Object.create(storage) as MemorySessionStorage, {
+        listFilters: indexed ? storage.listFilters : undefined,
+        list: (options?: Record<string, unknown>) => {
+          calls.push({ ...options });
+          return storage.list(options);
+        },
+      });
+      return { storage, spy, calls };
+    }
+    const legacyName = (key: { projectKey: string; sessionId: string }) => {
+      const h = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 20);
+      return `sdk-${h(key.projectKey)}-${h(key.sessionId)}`;
+    };
+
+    it('files its sessions under metadata.projectKey; after the first call, one listing per call', async () => {
+      for (const channelcoderSessions of [true, false]) {
+        const { storage, spy, calls } = spied();
+        const store = toAgentSessionStore(spy, { channelcoderSessions });
+        await store.append(KEY, [E('1')]);
+        await store.append({ ...KEY, sessionId: 's2' }, [E('2')]);
+        await store.append({ ...KEY, sessionId: 'sub-only', subpath: 'subagents/agent-1' }, [E('3')]);
+        await store.append({ projectKey: 'elsewhere', sessionId: 's4' }, [E('4')]);
+        const cc = createSessionState({ name: 'made-here', cwd: '/home/user/app' });
+        cc.sessionChain = ['cc-1'];
+        cc.currentSessionId = 'cc-1';
+        await storage.save(cc, 'made-here');
+        expect((await storage.load(`sdk-${KEY.projectKey}.s2`)).metadata.projectKey).toBe(KEY.projectKey);
+        const expected = [KEY.sessionId, 's2', ...(channelcoderSessions ? ['cc-1'] : [])].sort();
+
+        calls.length = 0;
+        const first = await store.listSessions(KEY.projectKey);
+        expect(first.map((s) => s.sessionId).sort()).toEqual(expected);
+        expect(calls).toContainEqual({ projectKey: KEY.projectKey });
+        expect(calls).toContainEqual({ prefix: `sdk-${KEY.projectKey}.` });
+        for (let round = 0; round < 2; round++) {
+          calls.length = 0;
+          const again = await store.listSessions(KEY.projectKey);
+          expect(again.map((s) => s.sessionId).sort()).toEqual(expected);
+          expect(calls).toEqual([{ projectKey: KEY.projectKey }]);
+        }
+        // A subagent-only session stays unlisted when a main transcript comes: then it is listed.
+        await store.append({ ...KEY, sessionId: 'sub-only' }, [E('5')]);
+        calls.length = 0;
+        expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId).sort()).toEqual(
+          [...expected, 'sub-only'].sort(),
+        );
+        expect(calls).toEqual([{ projectKey: KEY.projectKey }]);
+        expect((await store.listSessions('elsewhere')).map((s) => s.sessionId)).toEqual(['s4']);
+      }
+    });
+
+    it('still lists sessions stored by earlier versions (no metadata.projectKey, readable or opaque name)', async () => {
+      const { storage, spy, calls } = spied();
+      // An earlier version's sessions: one under the readable name, one under the opaque name.
+      await toAgentSessionStore(storage).append(KEY, [E('1')]);
+      const readable = `sdk-${KEY.projectKey}.${KEY.sessionId}`;
+      const old = await storage.load(readable);
+      delete old.metadata.projectKey;
+      await storage.save(old, readable);
+      const opaqueKey = { ...KEY, sessionId: 'opaque-1' };
+      const opaque = createSessionState({ name: legacyName(opaqueKey), tags: ['agent-sdk'] });
+      opaque.sessionChain = ['main'];
+      opaque.currentSessionId = opaqueKey.sessionId;
+      await storage.save(opaque, legacyName(opaqueKey));
+      await storage.appendTranscript(legacyName(opaqueKey), 'main', [E('o1')], 0);
+      // And an earlier version's subagent-only session: never listed.
+      const sub = createSessionState({ name: 'sub', tags: ['agent-sdk'] });
+      sub.sessionChain = ['sub.YQ'];
+      await storage.save(sub, `sdk-${KEY.projectKey}.sub-only`);
+      expect(await storage.list({ projectKey: KEY.projectKey })).toEqual([]);
+
+      const store = toAgentSessionStore(spy);
+      const ids = async () => (await store.listSessions(KEY.projectKey)).map((s) => s.sessionId).sort();
+      const both = [KEY.sessionId, 'opaque-1'].sort();
+      for (let round = 0; round < 2; round++) {
+        calls.length = 0;
+        expect(await ids()).toEqual(both);
+        // Not all of the project's sessions are in its index: the name-prefix listings keep running.
+        expect(calls).toHaveLength(3);
+        expect(calls).toContainEqual({ prefix: legacyName(opaqueKey).slice(0, -20) });
+      }
+      // A save through the bridge fills the field: once every session is indexed, one listing per call.
+      await store.append(KEY, [E('2')]);
+      await store.append(opaqueKey, [E('o2')]);
+      await store.append({ ...KEY, sessionId: 'sub-only', subpath: 'subagents/a' }, [E('s1')]);
+      expect((await storage.load(readable)).metadata.projectKey).toBe(KEY.projectKey);
+      expect((await storage.load(legacyName(opaqueKey))).metadata.projectKey).toBe(KEY.projectKey);
+      expect(await ids()).toEqual(both);
+      calls.length = 0;
+      expect(await ids()).toEqual(both);
+      expect(calls).toEqual([{ projectKey: KEY.projectKey }]);
+      expect(await store.load(opaqueKey)).toEqual([E('o1'), E('o2')]);
+    });
+
+    it('a storage without the index keeps the name-prefix listings on every call', async () => {
+      const { spy, calls } = spied(false);
+      const store = toAgentSessionStore(spy, { channelcoderSessions: false });
+      await store.append(KEY, [E('1')]);
+      for (let round = 0; round < 2; round++) {
+        calls.length = 0;
+        expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toEqual([KEY.sessionId]);
+        expect(calls).toHaveLength(2);
+        expect(calls.every((c) => c.projectKey === undefined && typeof c.prefix === 'string')).toBe(true);
+      }
     });
   });
 

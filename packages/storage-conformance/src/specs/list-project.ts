@@ -130,6 +130,56 @@ export function listProjectSpec<S extends SessionStorage>(ctx: SpecContext<S>): 
     expect(names(await storage.list())).toContain('first');
   });
 
+  it('files a session without a cwd under its metadata.projectKey; a cwd wins; a save moves it', async (t) => {
+    const storage = await projectListing(t);
+    const keyed = (projectKey: string | undefined, cwd?: string): SessionState => {
+      const state = inProject(cwd, { lastActive: tick() });
+      if (projectKey !== undefined) state.metadata.projectKey = projectKey;
+      return state;
+    };
+    /** A key no cwd maps to (the Agent SDK accepts any string as a projectKey). */
+    const odd = 'not a folder/name';
+    await storage.save(keyed(repo), 'by-key');
+    await storage.save(keyed(other, REPO), 'cwd-wins');
+    await storage.save(keyed(odd), 'odd-key');
+    await storage.save(keyed(''), 'empty-key');
+    expect(names(await storage.list({ projectKey: repo }))).toEqual(['cwd-wins', 'by-key']);
+    expect(await storage.list({ projectKey: other })).toEqual([]);
+    expect(names(await storage.list({ projectKey: odd }))).toEqual(['odd-key']);
+    expect((await storage.load('by-key')).metadata.projectKey).toBe(repo);
+
+    // A save that adds the field files a session stored without it.
+    await storage.save(keyed(undefined), 'late');
+    expect(names(await storage.list({ projectKey: other }))).toEqual([]);
+    const late = await storage.load('late');
+    late.metadata.projectKey = other;
+    late.metadata.lastActive = tick();
+    await storage.save(late, 'late');
+    expect(names(await storage.list({ projectKey: other }))).toEqual(['late']);
+
+    // Changing it moves the session; dropping it (no cwd) leaves every project.
+    const moved = await storage.load('by-key');
+    moved.metadata.projectKey = other;
+    moved.metadata.lastActive = tick();
+    await storage.save(moved, 'by-key');
+    expect(names(await storage.list({ projectKey: repo }))).toEqual(['cwd-wins']);
+    expect(names(await storage.list({ projectKey: other }))).toEqual(['by-key', 'late']);
+    const dropped = await storage.load('by-key');
+    delete dropped.metadata.projectKey;
+    dropped.metadata.lastActive = tick();
+    await storage.save(dropped, 'by-key');
+    expect(names(await storage.list({ projectKey: other }))).toEqual(['late']);
+
+    // A cwd set later wins over the field; the field is kept.
+    const withCwd = await storage.load('late');
+    withCwd.metadata.cwd = REPO;
+    withCwd.metadata.lastActive = tick();
+    await storage.save(withCwd, 'late');
+    expect(await storage.list({ projectKey: other })).toEqual([]);
+    expect(names(await storage.list({ projectKey: repo }))).toEqual(['late', 'cwd-wins']);
+    expect((await storage.load('late')).metadata.projectKey).toBe(other);
+  });
+
   it('forgets removed sessions, and trashed ones until they are restored', async (t) => {
     const storage = await projectListing(t);
     await storage.save(inProject(REPO, { lastActive: tick() }), 'kept');
