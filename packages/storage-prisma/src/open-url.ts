@@ -61,7 +61,7 @@ export async function openPrismaSessionStorage(
   options: OpenPrismaSessionStorageOptions,
 ): Promise<OpenedPrismaSessionStorage> {
   const target = parseDatabaseUrl(options?.url);
-  const { factory, migrationFactory, schema, PrismaClient } = await connectors(target, options);
+  const { factory, migrationFactory, schema, PrismaClient, pool } = await connectors(target, options);
   let migration: MigrationResult | undefined;
   if (options.migrate !== false) {
     migration = await applyMigrations(migrationFactory(), schema === undefined ? {} : { schema });
@@ -69,9 +69,14 @@ export async function openPrismaSessionStorage(
   const client = new PrismaClient({ adapter: factory });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= client.$disconnect().catch((err: unknown) => {
-      throw toStorageError(err, 'close()');
-    });
+    closing ??= client
+      .$disconnect()
+      // The adapter ends the pool when its client had connected; loads and listings alone never connect
+      // it, so the pool is ended here then.
+      .then(() => (pool === undefined || pool.ended ? undefined : pool.end()))
+      .catch((err: unknown) => {
+        throw toStorageError(err, 'close()');
+      });
     return closing;
   };
   const storage = new OwnedPrismaSessionStorage(
@@ -105,13 +110,22 @@ interface Connectors {
   migrationFactory: () => MigrationAdapterFactory;
   schema: string | undefined;
   PrismaClient: ClientClass;
+  /** PostgreSQL: the `pg` Pool the storage's client and its own statements run on. */
+  pool?: OwnedPool;
+}
+
+/** The part of a `pg` Pool used here. */
+interface OwnedPool {
+  readonly ended: boolean;
+  end(): Promise<void>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** The `pg` module `@prisma/adapter-pg` itself uses (a dependency of it, resolved from it). */
-function adapterPg(): { Pool: new (config: object) => object } {
+function adapterPg(): { Pool: new (config: object) => OwnedPool } {
   const require = createRequire(import.meta.url);
   return createRequire(require.resolve('@prisma/adapter-pg'))('pg') as {
-    Pool: new (config: object) => object;
+    Pool: new (config: object) => OwnedPool;
   };
 }
 
@@ -155,7 +169,13 @@ async function connectors(
     // adapter ends it when the client disconnects.
     const { Pool } = adapterPg();
     const pool = new Pool(poolConfig(poolSize));
+    // An idle connection the server closes (a restart, an administrator) is an `error` event on the pool,
+    // which drops that connection; the next call opens a new one or fails with StorageUnavailableError.
+    // Without a listener the event would end the process. (The adapter adds its own once its client
+    // connects; loads and listings run on the pool before that.)
+    pool.on('error', () => {});
     return {
+      pool,
       factory: new PrismaPg(pool, { ...adapterOptions, disposeExternalPool: true }),
       migrationFactory: () => make(1),
       schema,
