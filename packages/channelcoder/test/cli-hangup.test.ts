@@ -1,14 +1,15 @@
 /**
  * A closed terminal loses no paid answer (DESIGN 11): the terminal of `channelcoder interactive` is closed
  * (the tmux server killed, so the pseudo-terminal's master closes and its foreground group gets SIGHUP)
- * right after Claude Code showed an answer, and `channelcoder run` gets SIGHUP while Claude answers and
- * while the answered turn is being saved. Each command ends with status 129, its lease is released or
+ * right after Claude Code showed an answer, and `channelcoder run` gets SIGHUP while Claude answers, as
+ * the answer arrives (the command is frozen while claude answers and exits, so the signal and the answer
+ * reach it together), and while the answered turn is being saved (Redis writes paused). Each command ends with status 129, its lease is released or
  * runs out, and the answered turn is in the session's storage (saved, or recovered from Claude's local
  * transcript by the next command on the session) exactly once; a turn Claude never finished is recorded
  * as interrupted. Real processes, real signals, the real `claude` CLI and the in-repo mock API.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type PrivateRedis, startPrivateRedis } from '@channelcoder/testkit';
 import { Redis } from 'ioredis';
@@ -20,8 +21,11 @@ import { openTerminal, type Terminal } from './support/tmux.js';
 vi.setConfig({ testTimeout: 120_000 });
 
 const EXIT_STATUS = join(import.meta.dirname, 'support', 'exit-status.mjs');
-/** The lease a dead command could not release runs out after this (instead of the default 30 s). */
-const LEASE = { CHANNELCODER_LEASE_TTL_MS: '3000' };
+/**
+ * The lease a dead command could not release runs out after this instead of the default 30 s (renewed
+ * every third of it, which leaves room on a busy machine).
+ */
+const LEASE = { CHANNELCODER_LEASE_TTL_MS: '8000' };
 
 let world: CliWorld;
 const terminals: Terminal[] = [];
@@ -114,6 +118,8 @@ describe('interactive: the terminal is closed after Claude Code showed an answer
     await t.close();
     const ended = JSON.parse(await waitForFile(status)) as { code: number | null; signal: string | null };
     expect(shellStatus(ended)).toBe(129);
+    // Claude Code went with the terminal: nothing it started keeps running in the project folder.
+    await until(() => processesIn(world.sandbox.cwd).length === 0, 'nothing runs in the project folder');
 
     // The next command on the session finds the turn (saved, or recovered from Claude's transcript).
     // The next command on the session waits out the lease the dead command held, finds the answered
@@ -180,6 +186,20 @@ function startCli(args: string[], env: NodeJS.ProcessEnv): Command {
 /** SIGHUP to the command's whole process group, as a terminal that hangs up sends it. */
 function hangUp(command: Command): void {
   process.kill(-(command.child.pid as number), 'SIGHUP');
+}
+
+/** PIDs of live processes whose working directory is `cwd`. */
+function processesIn(cwd: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === cwd && running(pid);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    });
 }
 
 /** Whether the process has a handler for SIGHUP (bit 1 of SigCgt in /proc/PID/status). */
