@@ -15,6 +15,9 @@ export const EXIT = {
   storage: 3,
   /** The session is busy: another process runs a turn of it (`--no-wait`, or `--wait` ran out). */
   busy: 4,
-  /** Interrupted by Ctrl-C (SIGINT); SIGTERM gives 143 and SIGHUP 129. The turn is recorded as interrupted. */
+  /**
+   * Interrupted by Ctrl-C (SIGINT); SIGTERM gives 143 and SIGHUP 129. The turn is recorded as interrupted,
+   * or as answered when Claude had answered before the signal.
+   */
   interrupted: 130,
 } as const;

@@ -63,7 +63,8 @@ Examples:
 
 Exit codes: 0 success, 1 Claude/run failure, 2 usage error, 3 storage error (after a completed turn
 the answer is still printed), 4 session busy (another process runs a turn of it), 130 interrupted by
-Ctrl-C (143 SIGTERM, 129 SIGHUP; the turn is recorded as interrupted).
+Ctrl-C (143 SIGTERM, 129 SIGHUP; the turn is recorded as interrupted, or as answered when Claude had
+answered; an answer not saved yet is recovered from Claude's transcript by the next turn).
 Run \`channelcoder <command> --help\` for a command's options.
 Claude is started from $CLAUDE_BIN, else \`claude\` on PATH.`,
 

@@ -21,7 +21,7 @@ export function successOutcome(result: ClaudeResult): TurnOutcome {
 
 /**
  * The outcome of a failed run, or `undefined` when the turn never reached Claude and must not be recorded
- * (invalid arguments). The CLI's cost and tokens are kept when it printed a result line. A resume the CLI
+ * (invalid arguments). A run interrupted after its successful result line arrived is an answered turn. The CLI's cost and tokens are kept when it printed a result line. A resume the CLI
  * did not know records no session id: the id it reports then names nothing that can be resumed.
  */
 export function failureOutcome(error: unknown): TurnOutcome | undefined {
@@ -30,7 +30,11 @@ export function failureOutcome(error: unknown): TurnOutcome | undefined {
   if (!ClaudeRunError.is(error)) return { isError: true, error: message };
   const runError = error as ClaudeRunError;
   const line = runError.resultLine;
-  const outcome: TurnOutcome = line ? successOutcome(toClaudeResult(line)) : {};
+  const answered = line === undefined ? undefined : toClaudeResult(line);
+  // Stopped (a signal to this process, an abort) after the CLI had printed a successful result line: the
+  // answer was complete and paid for, so the turn is recorded as answered, not as interrupted.
+  if (runError.interrupted && answered !== undefined && !answered.isError) return successOutcome(answered);
+  const outcome: TurnOutcome = answered ? successOutcome(answered) : {};
   outcome.isError = true;
   outcome.error = message;
   if (runError.interrupted) outcome.interrupted = true;

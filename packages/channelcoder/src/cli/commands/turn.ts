@@ -434,9 +434,19 @@ async function runMode(
       throw err;
     }
     if (ClaudeRunError.is(err) && s !== undefined) {
-      io.stderr.write(
-        `The ${err.interrupted ? 'interrupted' : 'failed'} turn was recorded in session "${s.name()}".\n`,
-      );
+      const answer = answeredBeforeStop(err);
+      if (answer !== undefined) {
+        // Claude had answered when the signal came (the answer is paid for): it was recorded as answered,
+        // and goes to stdout; the exit status still says the command was interrupted.
+        if (!wroteText && !json) io.stdout.write(`${answer}\n`);
+        io.stderr.write(
+          `Claude had answered before the interruption: the answered turn was recorded in session "${s.name()}".\n`,
+        );
+      } else {
+        io.stderr.write(
+          `The ${err.interrupted ? 'interrupted' : 'failed'} turn was recorded in session "${s.name()}".\n`,
+        );
+      }
     }
     throw err;
   }
@@ -460,6 +470,13 @@ async function runMode(
     io.stderr.write(`${style.green('✓')} ${style.dim(parts.join(' · '))}\n`);
   }
   return EXIT.ok;
+}
+
+/** The answer of a run stopped after Claude Code printed its successful result line, else undefined. */
+function answeredBeforeStop(err: ClaudeRunError): string | undefined {
+  const line = err.resultLine;
+  if (!err.interrupted || line === undefined || line.is_error === true) return undefined;
+  return typeof line.result === 'string' ? line.result : undefined;
 }
 
 function resultJson(
