@@ -7,9 +7,9 @@
 import { createSessionState, type SessionState, StorageUnavailableError } from '@channelcoder/session-core';
 import { newMessageId } from '@channelcoder/session-core/storage-kit';
 import { type PostgresServer, startPostgresServer } from '@channelcoder/testkit';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPrismaSessionStorage } from '../src/index.js';
-import { testPool } from './support/databases.js';
 
 let server: PostgresServer;
 let url: string;
@@ -39,16 +39,21 @@ function conversation(name: string): SessionState {
   return state;
 }
 
-/** The connections other than the asking one that are open to the server's database. */
+/**
+ * The connections other than the asking one that are open to the server's database. Asked on a client of its
+ * own whose `end()` resolves once its connection is closed (a pool's `end()` resolves earlier, and the server
+ * stopping right after would then end that connection under it).
+ */
 async function otherConnections(): Promise<number> {
-  const pool = testPool(server.url);
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
   try {
-    const { rows } = await pool.query<{ n: string }>(
+    const { rows } = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
     );
     return Number(rows[0]?.n);
   } finally {
-    await pool.end();
+    await client.end();
   }
 }
 
@@ -56,6 +61,12 @@ async function otherConnections(): Promise<number> {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 describe('openPrismaSessionStorage when PostgreSQL goes away', () => {
+  it('leaves no connection open after a migrating open and close()', async () => {
+    const opened = await openPrismaSessionStorage({ url });
+    await opened.close();
+    expect(await otherConnections()).toBe(0);
+  });
+
   it('survives idle connections dropped by a stopped server, fails calls while down, works after the restart', async () => {
     const opened = await openPrismaSessionStorage({ url, migrate: false });
     try {
