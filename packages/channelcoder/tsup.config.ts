@@ -72,16 +72,26 @@ const builtins: Plugin = {
 };
 
 /**
- * The dispatcher's imports of `session list` and of the turn commands, left to the files the separate
- * build below writes (dist/session-list.js and dist/turn.js, beside the executable's other files).
+ * The dispatcher's imports of `session list` and of the turn commands, left to the CommonJS files the
+ * last build below writes (dist/session-list.cjs and dist/turn.cjs, beside the executable's other files).
  */
 const ownFileCommands: Plugin = {
   name: 'own-file-commands',
   setup(build) {
     build.onResolve({ filter: /\/commands\/(session-list|turn)\.js$/ }, (args) =>
       args.importer.endsWith(join('src', 'cli', 'main.ts'))
-        ? { path: `./${args.path.slice('./commands/'.length)}`, external: true }
+        ? { path: `./${args.path.slice('./commands/'.length, -'.js'.length)}.cjs`, external: true }
         : undefined,
+    );
+  },
+};
+
+/** The executable's own files, loaded at run time from beside it: the other CommonJS files and the ES module build. */
+const besideExecutable: Plugin = {
+  name: 'beside-executable',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/([\w-]+\.cjs|cli-main\.js)$/ }, (args) =>
+      args.importer.endsWith(join('src', 'bin.ts')) ? { path: args.path, external: true } : undefined,
     );
   },
 };
@@ -96,14 +106,16 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    // The executable is ESM only (package "type": "module", bin → dist/cli.js). It carries its own copy of
-    // the session core and the file storage (the versions it was built and tested with), split per command
-    // like the CLI's own modules: resolving two packages' entries through node_modules and loading them as
-    // separate modules was most of a short command's start (`session list` 1.6× `node -e 0`, 1.3× bundled).
-    // The optional adapters, their clients, the server and `yaml` stay external: they are loaded only by the
-    // commands that use them, and adapters bring their own session core (errors are recognised across
-    // copies by `ChannelCoderError.is`, never by `instanceof`).
-    entry: ['src/cli.ts'],
+    // The commands' ES modules: dist/cli-main.js (the dispatcher and the error report, which the executable
+    // dist/cli.cjs loads for every command but the quick ones) and dist/cli.js (the same CLI as an ES module
+    // executable, for `node dist/cli.js`). They carry their own copy of the session core and the file
+    // storage (the versions they were built and tested with), split per command like the CLI's own
+    // modules: resolving two packages' entries through node_modules and loading them as separate modules
+    // was most of a short command's start (`session list` 1.6× `node -e 0`, 1.3× bundled). The optional
+    // adapters, their clients, the server and `yaml` stay external: they are loaded only by the commands
+    // that use them, and adapters bring their own session core (errors are recognised across copies by
+    // `ChannelCoderError.is`, never by `instanceof`).
+    entry: { cli: 'src/cli.ts', 'cli-main': 'src/cli-main.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
@@ -113,21 +125,32 @@ export default defineConfig([
     removeNodeProtocol: false,
   },
   {
-    // The commands that start most often, each as one file with all it imports, tree-shaken to what that
-    // command uses: `session list` loads one module of about 80 KB instead of a dozen shared chunks of
-    // 140 KB that also hold other commands' code, and a turn (`run`, `stream`, `interactive`) one of about
-    // 340 KB instead of 20 modules of 390 KB (the Agent SDK store and other commands' code are not in it):
-    // a tenth of a turn's CPU time before `claude` starts. They import nothing on demand themselves (the dispatcher
-    // passes in those loaders), so nothing of the rest of the executable is copied into them. Their copies
-    // of the CLI's and the core's modules are recognised across copies: errors by `ChannelCoderError.is`
-    // and `UsageError.is`, never by `instanceof`.
-    entry: { 'session-list': 'src/cli/commands/session-list.ts', turn: 'src/cli/commands/turn.ts' },
-    format: ['esm'],
+    // The executable (package "bin" → dist/cli.cjs) and the commands that start most often, as CommonJS
+    // files: Node loads them with `require`, without setting up its ES module loader, which reads every
+    // module through `node:fs/promises` (loading that is about a fifth of `session list`'s start). Each is
+    // one file with all it imports, tree-shaken to what it uses: `session list` loads one module of about
+    // 80 KB instead of a dozen shared chunks of 140 KB that also hold other commands' code, and a turn
+    // (`run`, `stream`, `interactive`) one of about 340 KB instead of 20 modules of 390 KB (the Agent SDK
+    // store and other commands' code are not in it). The modules they load on demand (the help texts, the
+    // trash, the storage opener, the templates) are files of this build too, loaded by the executable,
+    // which passes them in. Their copies of the CLI's and the core's modules are recognised across copies:
+    // errors by `ChannelCoderError.is` and `UsageError.is`, never by `instanceof`.
+    entry: {
+      cli: 'src/bin.ts',
+      'session-list': 'src/cli/commands/session-list.ts',
+      turn: 'src/cli/commands/turn.ts',
+      help: 'src/cli/help.ts',
+      'session-trash': 'src/cli/commands/session-trash.ts',
+      storage: 'src/cli/storage.ts',
+      render: 'src/templates/render.ts',
+      frontmatter: 'src/templates/frontmatter.ts',
+    },
+    format: ['cjs'],
     sourcemap: true,
     target: 'node20',
     splitting: false,
     noExternal: [/^@channelcoder\/(session-core|storage-file)(\/|$)/],
-    esbuildPlugins: [workspaceSources, builtins],
+    esbuildPlugins: [besideExecutable, workspaceSources, builtins],
     removeNodeProtocol: false,
   },
 ]);

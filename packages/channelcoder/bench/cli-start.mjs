@@ -1,7 +1,7 @@
 /**
  * The CLI's cold start next to Node's own: `channelcoder --help` and `channelcoder session list` (file
  * storage, a folder of 20 sessions) against `node -e 0`, each a fresh process of the built executable
- * (dist/cli.js, what the package's `bin` runs). The three run back to back in each round, in an order that
+ * (dist/cli.cjs, what the package's `bin` runs). The three run back to back in each round, in an order that
  * rotates from round to round, and each figure is the ratio of fastest runs (a command's / node's): on a
  * loaded machine a start is only ever slowed by other processes, so the fastest of interleaved runs is
  * each side's own cost. `clock: 'wall'` times whole processes (what a user waits); `clock: 'cpu'` takes
@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { createSessionState } from '@channelcoder/session-core';
 import { FileSessionStorage } from '@channelcoder/storage-file';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
 
 /** The target ratio of each command's start to `node -e 0`. */
 export const CLI_START_TARGET = 1.3;

@@ -22,7 +22,7 @@ import {
   offlineClaudeEnv,
 } from '@channelcoder/testkit';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const PAIRS = Number(process.env.BENCH_TURN_PAIRS ?? 15);
 const WARMUP = 2;
 const TARGET = 1.05;

@@ -33,7 +33,7 @@ import {
 import { startS3rver } from '../../storage-s3/test/support/s3rver-launcher.mjs';
 import { openStorageUrl } from '../dist/index.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const FLEET = 6;
 const FLEET_TURNS = Number(process.env.BENCH_FLEET_TURNS ?? 18);
 const LEASE_SAMPLES = Number(process.env.BENCH_LEASE_SAMPLES ?? 100);

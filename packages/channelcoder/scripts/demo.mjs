@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.cjs');
 const env = { ...process.env };
 const createdHome = env.CHANNELCODER_HOME === undefined;
 env.CHANNELCODER_HOME ??= mkdtempSync(join(tmpdir(), 'channelcoder-demo-'));

@@ -1,7 +1,8 @@
 /**
  * What a command loads. The executable carries its own copy of the session core and the file storage, so
  * the modules a command loads are the CLI's own files; their source maps say which sources they were built
- * from. `--help` loads the dispatcher and the help texts; `session list` on the file storage loads the list
+ * from. The quick commands run from CommonJS files without setting up Node's ES module loader.
+ * `--help` loads the dispatcher and the help texts; `session list` on the file storage loads the list
  * command, the argument parser, the storage URL parser, the file storage's listing and the session model —
  * nothing of `run`, `serve`, the templates, the help texts, `session()`, the Claude runner, transcript
  * adoption, or the file storage's writer, leases, transcripts, search index and trash.
@@ -16,13 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH } from './support/cli-world.js';
 
-const TRACE = join(import.meta.dirname, 'support', 'trace-modules.mjs');
+const TRACE = join(import.meta.dirname, 'support', 'trace-modules.cjs');
 const TRACE_BUILTINS = join(import.meta.dirname, 'support', 'trace-builtins.cjs');
 const PACKAGES = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cc-cli-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Loaded {
+  /** Whether Node's ES module loader was set up. */
+  esm: boolean;
   /** `name` of the package.json nearest above each loaded file. */
   packages: Set<string>;
   /** The sources the loaded files were built from, as `<package folder>/src/...`. */
@@ -38,7 +41,7 @@ function loadedBy(args: string[]): Loaded {
   };
   delete env.CHANNELCODER_STORAGE;
   delete env.NODE_OPTIONS;
-  const child = spawnSync(process.execPath, ['--import', TRACE, CLI_PATH, ...args], {
+  const child = spawnSync(process.execPath, ['--require', TRACE, CLI_PATH, ...args], {
     env,
     encoding: 'utf8',
   });
@@ -46,8 +49,9 @@ function loadedBy(args: string[]): Loaded {
   expect(child.status).toBe(0);
   const packages = new Set<string>();
   const sources = new Set<string>();
-  for (const url of readFileSync(trace, 'utf8').split('\n').filter(Boolean)) {
-    if (url === new URL(`file://${TRACE}`).href) continue;
+  const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  for (const url of lines) {
+    if (url === 'esm-loader') continue;
     const file = fileURLToPath(url);
     packages.add(packageOf(file));
     const map = `${file}.map`;
@@ -56,7 +60,7 @@ function loadedBy(args: string[]): Loaded {
       sources.add(relative(PACKAGES, resolve(join(file, '..'), source)));
     }
   }
-  return { packages, sources };
+  return { esm: lines.includes('esm-loader'), packages, sources };
 }
 
 /** `name` of the package.json nearest above a file. */
@@ -98,30 +102,32 @@ const within = (sources: Set<string>, folder: string) =>
 
 describe('the CLI loads only what the command uses', () => {
   it('--help loads the dispatcher and the help texts, nothing else', () => {
-    const { packages, sources } = loadedBy(['--help']);
+    const { esm, packages, sources } = loadedBy(['--help']);
+    expect(esm).toBe(false);
     expect([...packages]).toEqual(['channelcoder']);
     expect([...sources].filter((s) => !/\/builtin:node:/.test(s)).sort()).toEqual([
-      'channelcoder/src/cli.ts',
+      'channelcoder/src/bin.ts',
       'channelcoder/src/cli/exit-status.ts',
       'channelcoder/src/cli/help.ts',
       'channelcoder/src/cli/io.ts',
-      'channelcoder/src/cli/main.ts',
+      'channelcoder/src/cli/quick-dispatch.ts',
     ]);
   });
 
   it('session list loads no other package, and of the CLI only the list command and what it calls', () => {
-    const { packages, sources } = loadedBy(['session', 'list']);
+    const { esm, packages, sources } = loadedBy(['session', 'list']);
+    expect(esm).toBe(false);
     // The session core and the file storage are part of the executable: no package is resolved at start.
     expect([...packages]).toEqual(['channelcoder']);
     expect(within(sources, 'channelcoder/src')).toEqual([
-      'channelcoder/src/cli.ts',
+      'channelcoder/src/bin.ts',
       'channelcoder/src/cli/args.ts',
       'channelcoder/src/cli/commands/session-list.ts',
       'channelcoder/src/cli/exit-status.ts',
       'channelcoder/src/cli/io.ts',
-      'channelcoder/src/cli/main.ts',
       'channelcoder/src/cli/output/format.ts',
       'channelcoder/src/cli/output/style.ts',
+      'channelcoder/src/cli/quick-dispatch.ts',
       'channelcoder/src/cli/storage-spec.ts',
       'channelcoder/src/cli/usage-error.ts',
       'channelcoder/src/storage-url/parse.ts',
@@ -176,9 +182,48 @@ describe('the CLI loads only what the command uses', () => {
     const files = (args: string) =>
       readFileSync(join(dir, `trace-${args}.txt`), 'utf8')
         .split('\n')
-        .filter((url) => url.startsWith('file:') && url !== new URL(`file://${TRACE}`).href)
+        .filter((url) => url.startsWith('file:'))
         .map((url) => relative(join(CLI_PATH, '..'), fileURLToPath(url)));
-    const help = new Set(files('--help').filter((f) => !f.startsWith('help-')));
-    expect(files('session-list').filter((f) => !help.has(f))).toEqual(['session-list.js']);
+    expect(files('--help')).toEqual(['cli.cjs', 'help.cjs']);
+    expect(files('session-list')).toEqual(['cli.cjs', 'session-list.cjs']);
+  });
+});
+
+describe('the executable and the ES module build', () => {
+  const run = (cli: string, args: string[]) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CHANNELCODER_HOME: join(dir, 'home'), NO_COLOR: '1' };
+    delete env.CHANNELCODER_STORAGE;
+    delete env.NODE_OPTIONS;
+    const child = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
+    return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+  };
+  const esmCli = join(CLI_PATH, '..', 'cli.js');
+
+  it('other commands, and errors of the quick ones, go through the ES module build and say the same', () => {
+    for (const args of [
+      ['session', 'bogus'],
+      ['session', 'list', '--bogus'],
+      ['run', '--no-such-flag', 'hi'],
+      ['help', 'serve'],
+      ['--version'],
+      ['session', 'list', '--limit', '3'],
+    ]) {
+      const shipped = run(CLI_PATH, args);
+      expect(shipped, args.join(' ')).toEqual(run(esmCli, args));
+      expect(shipped.stdout + shipped.stderr).not.toBe('');
+    }
+    const bogus = run(CLI_PATH, ['session', 'list', '--bogus']);
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toBe(
+      'channelcoder: Unknown flag --bogus.\nRun `channelcoder session list --help` for usage.\n',
+    );
+  });
+
+  it('the package runs the CommonJS executable', () => {
+    const pkg = JSON.parse(readFileSync(join(CLI_PATH, '..', '..', 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    expect(resolve(join(CLI_PATH, '..', '..'), pkg.bin.channelcoder ?? '')).toBe(CLI_PATH);
+    expect(readFileSync(CLI_PATH, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ import { type Machine, MockAnthropicServer, makeMachine } from './support/machin
 const cliEntry = join(
   dirname(createRequire(import.meta.url).resolve('channelcoder/package.json')),
   'dist',
-  'cli.js',
+  'cli.cjs',
 );
 
 async function channelcoder(args: string[]): Promise<string> {

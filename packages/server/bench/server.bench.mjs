@@ -25,7 +25,7 @@ import { openStorageUrl } from 'channelcoder';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const PACKAGE_DIR = resolve(here, '..');
-const CLI = resolve(PACKAGE_DIR, '../channelcoder/dist/cli.js');
+const CLI = resolve(PACKAGE_DIR, '../channelcoder/dist/cli.cjs');
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 41);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);

@@ -1,25 +1,30 @@
 /** The `channelcoder` command: dispatch, error reporting and exit codes. */
 import { EXIT } from './exit-status.js';
 import type { CliIo } from './io.js';
+import { type QuickModules, quickDispatch } from './quick-dispatch.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 // Each command's module (and the packages it uses) is loaded only when that command runs, so `--help`
 // loads nothing but the help texts and `session list` nothing of `run`, `serve`, the templates or the help.
-const help = async () => (await import('./help.js')).HELP;
-// `session list` is built as a module of its own (see ./commands/session-list.ts), given what it loads on demand.
-const listCommand = async (): Promise<Command> => {
-  const { listCommand } = await import('./commands/session-list.js');
-  return (args, io) =>
-    listCommand(args, io, {
-      help: () => import('./help.js'),
-      trash: () => import('./commands/session-trash.js'),
-      storage: () => import('./storage.js'),
-    });
+// `session list` and the turn commands are built as files of their own (dist/session-list.cjs and
+// dist/turn.cjs, see tsup.config.ts), which the executable loads without the ES module loader.
+const QUICK: QuickModules = {
+  help: () => import('./help.js'),
+  sessionList: () => import('./commands/session-list.js'),
+  sessionTrash: () => import('./commands/session-trash.js'),
+  storage: () => import('./storage.js'),
+  turn: () => import('./commands/turn.js'),
+  render: () => import('../templates/render.js'),
+  frontmatter: () => import('../templates/frontmatter.js'),
 };
 
 const SESSION_COMMANDS: Record<string, () => Promise<Command>> = {
-  list: listCommand,
+  list: async () => {
+    const { listCommand } = await QUICK.sessionList();
+    return (args, io) =>
+      listCommand(args, io, { help: QUICK.help, trash: QUICK.sessionTrash, storage: QUICK.storage });
+  },
   show: async () => (await import('./commands/session-show.js')).showCommand,
   remove: async () => (await import('./commands/session-manage.js')).removeCommand,
   restore: async () => (await import('./commands/session-trash.js')).restoreCommand,
@@ -49,37 +54,22 @@ export async function main(
 }
 
 async function dispatch(argv: string[], io: CliIo, version: string | (() => string)): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    const topic = command === 'help' ? rest.join(' ') : '';
+  const quick = quickDispatch(argv, io, version, QUICK);
+  if (quick !== undefined) return quick;
+  const [command = '', ...rest] = argv;
+  if (command === 'help') {
+    const topic = rest.join(' ');
     const text =
       topic === 'serve'
         ? (await import('./commands/serve.js')).SERVE_HELP
-        : topic === 'ui'
-          ? (await import('./commands/ui.js')).UI_HELP
-          : await help().then((HELP) => HELP[topic] ?? HELP.main);
-    (command === undefined ? io.stderr : (io.printOut ?? io.stdout)).write(`${text}\n`);
-    return command === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (command === '--version' || command === '-v') {
-    io.stdout.write(`${typeof version === 'function' ? version() : version}\n`);
+        : (await import('./commands/ui.js')).UI_HELP;
+    (io.printOut ?? io.stdout).write(`${text}\n`);
     return EXIT.ok;
   }
-  if (command === '--list-sessions') return (await listCommand())(rest, io);
-  if (command === 'run' || command === 'stream' || command === 'interactive')
-    return (await import('./commands/turn.js')).turnCommand(command, rest, io, {
-      help: () => import('./help.js'),
-      render: () => import('../templates/render.js'),
-      frontmatter: () => import('../templates/frontmatter.js'),
-    });
   if (command === 'serve') return (await import('./commands/serve.js')).serveCommand(rest, io);
   if (command === 'ui') return (await import('./commands/ui.js')).uiCommand(rest, io);
   if (command === 'session' || command === 'sessions') {
-    const [sub, ...subArgs] = rest;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
-      (sub === undefined ? io.stderr : (io.printOut ?? io.stdout)).write(`${(await help()).session}\n`);
-      return sub === undefined ? EXIT.usage : EXIT.ok;
-    }
+    const [sub = '', ...subArgs] = rest;
     const handler = Object.hasOwn(SESSION_COMMANDS, sub) ? SESSION_COMMANDS[sub] : undefined;
     if (handler === undefined)
       throw await usageError(
@@ -110,7 +100,8 @@ async function usageError(
   return new UsageError(`${what}${name === undefined ? '.' : `: did you mean "${name}"?`}`, command);
 }
 
-async function report(err: unknown, io: CliIo): Promise<number> {
+/** Writes what `err` says to stderr (credentials redacted) and resolves with its exit code. */
+export async function report(err: unknown, io: CliIo): Promise<number> {
   const [
     { ChannelCoderError, ClaudeRunError },
     { redactUrl },

@@ -14,7 +14,7 @@ import {
   offlineClaudeEnv,
 } from '@channelcoder/testkit';
 
-export const CLI_PATH = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+export const CLI_PATH = join(import.meta.dirname, '..', '..', 'dist', 'cli.cjs');
 
 export interface CliResult {
   code: number | null;

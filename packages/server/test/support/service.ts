@@ -17,7 +17,7 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGE_DIR = resolve(here, '../..');
-export const CLI = resolve(PACKAGE_DIR, '../channelcoder/dist/cli.js');
+export const CLI = resolve(PACKAGE_DIR, '../channelcoder/dist/cli.cjs');
 
 export interface Service {
   readonly url: string;

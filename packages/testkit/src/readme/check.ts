@@ -154,7 +154,7 @@ export function readmeCheck(url: URL | string, options: ReadmeCheckOptions = {})
           if (problems.length) throw new Error(`${at}: ${problems.join('; ')}`);
           if (!runs) return;
           const { cwd, env } = await world();
-          const cli = join(workspace.root, 'packages', 'channelcoder', 'dist', 'cli.js');
+          const cli = join(workspace.root, 'packages', 'channelcoder', 'dist', 'cli.cjs');
           for (const c of commands) {
             if (c.kind !== 'run') continue;
             const argv = options.rewriteCommand?.(c.argv) ?? c.argv;
