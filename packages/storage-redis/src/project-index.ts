@@ -83,7 +83,10 @@ for i = 2, #ARGV, 3 do
   local name, member, project = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   redis.call('ZREM', from, member)
   if redis.call('HGET', KEYS[2], name) == member then
-    redis.call('ZREM', prefix .. 'project-listing:' .. ARGV[1], name)
+    local listing = prefix .. 'project-listing:' .. ARGV[1]
+    if redis.call('ZREM', listing, name) == 1 and redis.call('ZCARD', listing) == 1 then
+      redis.call('DEL', listing)
+    end
     redis.call('HSET', prefix .. 'projects', name, project)
     if project ~= '' then file_project(name, member, project) end
   end

@@ -44,14 +44,23 @@ end
 local function listing_key(order, project)
   return index_key(order, 'project-listing:' .. project)
 end
--- Forgets the project recorded for name (P{index}:projects) and its member old in that project's ZSET.
-local function drop_project(order, name, old)
+-- Takes name out of project's listing ZSET; a set left with its mark alone goes (a later listing builds it).
+local function unlist(order, project, name)
+  local listing = listing_key(order, project)
+  if redis.call('ZREM', listing, name) == 1 and redis.call('ZCARD', listing) == 1 then
+    redis.call('DEL', listing)
+  end
+end
+-- Forgets the project recorded for name (P{index}:projects) and its member old in that project's ZSET
+-- (refiled: the project it is filed under next, whose listing ZSET stays even if left with its mark alone).
+local function drop_project(order, name, old, refiled)
   local projects = index_key(order, 'projects')
   local project = redis.call('HGET', projects, name)
   if project then
     if project ~= '' then
       if old then redis.call('ZREM', index_key(order, 'project:' .. project), old) end
-      redis.call('ZREM', listing_key(order, project), name)
+      if project == refiled then redis.call('ZREM', listing_key(order, project), name)
+      else unlist(order, project, name) end
     end
     redis.call('HDEL', projects, name)
   end
@@ -69,7 +78,7 @@ local function put_index(order, members, name, member, project)
   redis.call('ZADD', order, 0, member)
   redis.call('HSET', members, name, member)
   redis.call('ZADD', names_key(order), 0, name)
-  drop_project(order, name, old)
+  drop_project(order, name, old, project)
   if project ~= '' then file_project(order, name, member, project) end
   redis.call('HSET', index_key(order, 'projects'), name, project)
 end

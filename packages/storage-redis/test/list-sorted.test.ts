@@ -201,6 +201,31 @@ describe('the listing set', () => {
     await check(['a', 'd'], ['b', 'o']);
   });
 
+  it('stays while the only session of its project is saved again, and goes with the last one', async () => {
+    const storage = fresh();
+    const only = inProject(REPO);
+    await storage.save(only, 'only');
+    await build(storage, repo);
+    only.metadata.lastActive = tick();
+    await storage.save(only, 'only');
+    const { infos, names } = await listed(storage, repo);
+    expect(names).toEqual(['sort_ro']);
+    expect(infos).toEqual(await walked(storage, repo));
+    await storage.remove('only');
+    expect(await client.exists(projectListingKey(storage.prefix, repo))).toBe(0);
+    expect(await storage.list({ projectKey: repo })).toEqual([]);
+    // Listed while empty, the set holds its mark alone and answers with nothing.
+    await storage.list({ projectKey: repo });
+    expect(await setNames(storage, repo)).toEqual(['']);
+    const empty = await listed(storage, repo);
+    expect(empty.names).toEqual(['sort_ro']);
+    expect(empty.infos).toEqual([]);
+    await storage.save(inProject(REPO), 'next');
+    const next = await listed(storage, repo);
+    expect(next.names).toEqual(['sort_ro']);
+    expect(next.infos.map((i) => i.name)).toEqual(['next']);
+  });
+
   it('is not built for a project of more sessions than one listing reads; those list by the walk', async () => {
     const storage = fresh();
     for (let i = 0; i < FAST_MAX + 2; i++) await storage.save(inProject(REPO), `many-${i}`);
