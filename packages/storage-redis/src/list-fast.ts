@@ -20,7 +20,7 @@
  * sessions. A server that refuses `SORT_RO` (before Redis 7.0, or an ACL without read access to every key,
  * which `SORT … GET` needs) keeps the script path.
  */
-import type { ListOptions, SessionInfo } from '@channelcoder/session-core';
+import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core';
 import {
   encodeListCursor,
   fromWireHead,
@@ -158,6 +158,8 @@ export class FastLister {
    * decoded again (listing the same sessions repeatedly costs the read, not the validation).
    */
   private readonly decoded = new Map<string, Decoded>();
+  /** The same for SORT_RO listings, by session name. */
+  private readonly byName = new Map<string, NamedHead>();
   private readonly indexKeys: readonly string[];
   /** Project listings may be read with SORT_RO (see the module notes); false once the server refused it. */
   private sortable: boolean;
@@ -254,7 +256,8 @@ export class FastLister {
     const count = 1 + (prefix === '' && limit !== undefined ? limit : FAST_MAX + 1);
     let reply: unknown;
     try {
-      reply = await (this.ctx.client as { call(...args: unknown[]): Promise<unknown> }).call(
+      // As bytes: a head is compared with the one decoded before without decoding its text first.
+      reply = await (this.ctx.client as { callBuffer(...args: unknown[]): Promise<unknown> }).callBuffer(
         'sort_ro',
         projectListingKey(this.ctx.prefix, projectKey!),
         'BY',
@@ -278,19 +281,21 @@ export class FastLister {
   }
 
   private decodeSorted({ limit, prefix, projectKey }: Query, reply: unknown): SortedOutcome {
-    if (!Array.isArray(reply) || reply[0] !== '') return 'unbuilt';
+    if (!Array.isArray(reply) || !Buffer.isBuffer(reply[0]) || reply[0].length !== 0) return 'unbuilt';
     if ((reply.length - 2) / 2 > FAST_MAX) return 'pause';
     const infos: SessionInfo[] = [];
-    let previous: Decoded | undefined;
+    let previous: NamedHead | undefined;
     for (let i = 2; i + 1 < reply.length; i += 2) {
-      const name = reply[i] as string;
-      const head = reply[i + 1] as string | null;
+      // Names are ASCII (core validates them; a head whose name is not valid goes the walk, see decodeNamed).
+      const name = (reply[i] as Buffer).toString('latin1');
+      const head = reply[i + 1] as Buffer | null;
       if (head === null) return 'walk'; // gone (expired, removed) or of another type
-      let known = this.decoded.get(name);
-      if (known === undefined || known.head !== head) {
+      let known = this.byName.get(name);
+      if (known === undefined || !known.bytes.equals(head)) {
         known = this.decodeNamed(name, head);
         if (known === undefined) return 'walk';
-        this.remember(name, known);
+        if (this.byName.size >= MEMO_SIZE) this.byName.clear();
+        this.byName.set(name, known);
       }
       if (known.project !== projectKey) return 'walk';
       if (previous !== undefined && !listedBefore(previous.info, known.info)) return 'pause';
@@ -303,16 +308,17 @@ export class FastLister {
   }
 
   /** A head read by name (SORT_RO); undefined when it does not decode (the full walk lists it). */
-  private decodeNamed(name: string, head: string): Decoded | undefined {
+  private decodeNamed(name: string, bytes: Buffer): NamedHead | undefined {
+    if (!isValidSessionName(name)) return undefined;
     const path = sessionKeys(this.ctx.prefix, name).head;
     try {
-      const decoded = fromWireHead(head, { name, location: path });
+      const decoded = fromWireHead(bytes.toString(), { name, location: path });
       const info = sessionInfoFromHead(decoded, { name, path });
       const lastActive = info.lastActive.getTime();
       if (!Number.isFinite(lastActive)) return undefined;
       // The index member is written from the head's lastActive, so this is the cursor the walk gives.
       info.cursor = encodeListCursor({ lastActive, name });
-      return { member: name, head, info, project: sessionProjectKey(decoded) ?? '' };
+      return { bytes, info, project: sessionProjectKey(decoded) ?? '' };
     } catch {
       return undefined;
     }
@@ -423,6 +429,14 @@ interface Decoded {
   project?: string;
 }
 
+/** A head as decoded for a SORT_RO listing, with the bytes it was decoded from. */
+interface NamedHead {
+  bytes: Buffer;
+  info: SessionInfo;
+  /** `sessionProjectKey` of the head ('' for none). */
+  project: string;
+}
+
 /** Whether `a` comes before `b` in listing order (newest lastActive first, ties by name). */
 function listedBefore(a: SessionInfo, b: SessionInfo): boolean {
   const ta = a.lastActive.getTime();
@@ -437,11 +451,19 @@ function isReplyError(err: unknown): err is Error {
 
 /** A listing entry the caller owns (the remembered one stays as decoded). */
 function copyInfo(info: SessionInfo): SessionInfo {
-  const copy = {
-    ...info,
+  // Field by field, in the order `sessionInfoFromHead` writes them (a spread costs more, per entry).
+  const copy: SessionInfo = {
+    name: info.name,
+    path: info.path,
     created: new Date(info.created.getTime()),
     lastActive: new Date(info.lastActive.getTime()),
+    messageCount: info.messageCount,
   };
+  if ('totalCostUsd' in info) copy.totalCostUsd = info.totalCostUsd;
+  if ('cursor' in info) copy.cursor = info.cursor;
+  if (info.currentSessionId !== undefined) copy.currentSessionId = info.currentSessionId;
   if (info.tags !== undefined) copy.tags = [...info.tags];
+  if (info.transcriptError !== undefined) copy.transcriptError = info.transcriptError;
+  if (info.error !== undefined) copy.error = info.error;
   return copy;
 }
