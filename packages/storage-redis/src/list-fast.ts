@@ -252,8 +252,10 @@ export class FastLister {
   /** The project's listing from its listing ZSET and heads: one SORT_RO. */
   private async sorted(query: Query): Promise<SortedOutcome> {
     const { limit, prefix, projectKey } = query;
-    // The member '' first, then the page (a prefix filters after reading) or one more than FAST_MAX.
-    const count = 1 + (prefix === '' && limit !== undefined ? limit : FAST_MAX + 1);
+    // The member '' first, then the page (a prefix filters after reading) or one more than FAST_MAX: one
+    // command never reads more heads than that.
+    const page = prefix === '' && limit !== undefined && limit <= FAST_MAX ? limit : FAST_MAX + 1;
+    const count = 1 + page;
     let reply: unknown;
     try {
       // As bytes: a head is compared with the one decoded before without decoding its text first.

@@ -68,10 +68,16 @@ async function listed(storage: RedisSessionStorage, projectKey: string, extra = 
   const log = recordCommands(client);
   try {
     const infos = await storage.list({ projectKey, ...extra });
-    return { infos, names: log.names(), roundTrips: log.roundTrips() };
+    return { infos, names: log.names(), roundTrips: log.roundTrips(), commands: [...log.commands] };
   } finally {
     log.restore();
   }
+}
+
+/** The LIMIT count of the listing's SORT_RO. */
+function recordedCount(run: { commands: { name: string; args: unknown[] }[] }): number {
+  const args = run.commands.find((c) => c.name === 'sort_ro')!.args.map(String);
+  return Number(args[args.indexOf('LIMIT') + 2]);
 }
 
 /** The names in the project's listing set, in its order ('' first). */
@@ -224,6 +230,25 @@ describe('the listing set', () => {
     const next = await listed(storage, repo);
     expect(next.names).toEqual(['sort_ro']);
     expect(next.infos.map((i) => i.name)).toEqual(['next']);
+  });
+
+  it('built, then grown past what one listing reads: pages within it, the rest by the walk', async () => {
+    const storage = fresh();
+    for (let i = 0; i < 3; i++) await storage.save(inProject(REPO), `grown-${i}`);
+    await build(storage, repo);
+    for (let i = 3; i < FAST_MAX + 3; i++) await storage.save(inProject(REPO), `grown-${i}`);
+    const page = await listed(storage, repo, { limit: 10 });
+    expect(page.names).toEqual(['sort_ro']);
+    expect(page.infos).toEqual(await walked(storage, repo, { limit: 10 }));
+    const large = await listed(storage, repo, { limit: FAST_MAX + 50 });
+    const sort = large.names.indexOf('sort_ro');
+    expect(sort).toBe(0);
+    // That SORT_RO read at most FAST_MAX + 1 heads after the mark.
+    expect(recordedCount(large)).toBe(FAST_MAX + 2);
+    expect(large.infos).toEqual(await walked(storage, repo, { limit: FAST_MAX + 50 }));
+    const all = await storage.list({ projectKey: repo });
+    expect(all).toHaveLength(FAST_MAX + 3);
+    expect(all).toEqual(await walked(storage, repo));
   });
 
   it('is not built for a project of more sessions than one listing reads; those list by the walk', async () => {
