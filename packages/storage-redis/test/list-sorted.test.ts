@@ -5,7 +5,7 @@
  * head gone, corrupt, of another type or of another project, an unusual order, too many sessions, a
  * server that refuses the command) goes to the walk.
  */
-import { projectFolderName, type SessionInfo } from '@channelcoder/session-core';
+import { projectFolderName, type SessionInfo, toAgentSessionStore } from '@channelcoder/session-core';
 import { makeState, tick } from '@channelcoder/storage-conformance';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -158,6 +158,34 @@ describe('a project listing asked alone', () => {
       }
     } finally {
       await prefixed.quit();
+    }
+  });
+});
+
+describe("the Agent SDK bridge's listSessions", () => {
+  it('is one SORT_RO once it knows the project, in both modes', async () => {
+    const storage = fresh();
+    const project = '-home-dev-shop-api';
+    const ids = [0, 1, 2].map((n) => `00000000-0000-4000-8000-00000000000${n}`);
+    const bridge = toAgentSessionStore(storage);
+    for (const sessionId of ids)
+      await bridge.append({ projectKey: project, sessionId }, [
+        { type: 'user', uuid: `u-${sessionId}`, message: { content: 'hello' } },
+      ]);
+    await storage.save(inProject(OTHER), 'elsewhere');
+    for (const options of [{}, { channelcoderSessions: false }]) {
+      const store = toAgentSessionStore(storage, options);
+      // The first call also runs the name-prefix listings; the second builds the project's listing set.
+      for (let i = 0; i < 2; i++) await store.listSessions(project);
+      const log = recordCommands(client);
+      try {
+        const listed = await store.listSessions(project);
+        expect(log.names()).toEqual(['sort_ro']);
+        expect(log.roundTrips()).toBe(1);
+        expect(listed.map((s) => s.sessionId)).toEqual([...ids].reverse());
+      } finally {
+        log.restore();
+      }
     }
   });
 });
