@@ -291,6 +291,49 @@ describe('the listing set', () => {
   });
 });
 
+describe('after any mix of writes', () => {
+  it('lists what the walk lists, operation after operation (seeded random sequence)', async () => {
+    const storage = fresh();
+    let seed = 20261203;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const cwds = [REPO, OTHER, undefined];
+    const names = Array.from({ length: 10 }, (_, i) => `r${i}`);
+    const trashed: string[] = [];
+    let shared = tick();
+    let sorted = 0;
+    for (let step = 0; step < 150; step++) {
+      const name = names[random(names.length)]!;
+      const op = random(10);
+      if (op < 5) {
+        // A save: new or again, in a random project (or none), sometimes at the same instant as another.
+        if (random(3) === 0) shared = tick();
+        const state = inProject(REPO, random(2) === 0 ? shared : tick());
+        const cwd = cwds[random(cwds.length)];
+        if (cwd === undefined) delete state.metadata.cwd;
+        else state.metadata.cwd = cwd;
+        state.revision = (await storage.readRevision(name)) ?? 0;
+        await storage.save(state, name);
+      } else if (op === 5) await storage.remove(name);
+      else if (op === 6) {
+        const entry = await storage.moveToTrash(name);
+        if (entry !== undefined) trashed.push(entry.id);
+      } else if (op === 7 && trashed.length > 0) {
+        await storage.restoreFromTrash(trashed.pop()!).catch(() => {}); // the name may be taken again
+      } else if (op === 8) await client.del(sessionKeys(storage.prefix, name).head); // as an expiry would
+      for (const project of [repo, other]) {
+        const run = await listed(storage, project);
+        if (run.names.length === 1 && run.names[0] === 'sort_ro') sorted += 1;
+        expect(run.infos, `step ${step}, ${project}`).toEqual(await walked(storage, project));
+      }
+    }
+    // Most listings were the one command (the rest met a removed head, or built a set).
+    expect(sorted).toBeGreaterThan(250);
+  });
+});
+
 describe('entries the SORT_RO reply does not vouch for', () => {
   it('an expired session: the walk lists without it and drops it from the set, then one SORT_RO again', async () => {
     const prefix = uniquePrefix('sorted-ttl');
