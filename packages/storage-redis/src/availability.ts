@@ -104,6 +104,44 @@ export async function withAvailability<T>(
   }
 }
 
+/**
+ * {@link withAvailability} for reads that change nothing and need no deadline of their own (a listing's one
+ * command): the same deadline and errors, with one timer and one promise, for the hot path of frequent
+ * small reads. Waits for readiness first, as withAvailability does, when the client is not ready.
+ */
+export function withReadDeadline<T>(
+  client: RedisClient,
+  timeoutMs: number,
+  operation: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (client.status !== 'ready') return withAvailability(client, timeoutMs, operation, work);
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(new StorageUnavailableError(BACKEND, operation, new Error(`no reply within ${timeoutMs} ms`)));
+    }, timeoutMs);
+    let pending: Promise<T>;
+    try {
+      pending = work();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        if (!settled) resolve(value);
+      },
+      (err) => {
+        clearTimeout(timer);
+        if (settled) return;
+        reject(ChannelCoderError.is(err) ? err : new StorageUnavailableError(BACKEND, operation, err));
+      },
+    );
+  });
+}
+
 /** True for the server's answer to a command on a key that holds another Redis type. */
 export function isWrongType(err: unknown): boolean {
   return err instanceof Error && /WRONGTYPE/.test(err.message);
