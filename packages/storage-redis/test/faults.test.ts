@@ -173,6 +173,45 @@ describe('a listing answered after the deadline', () => {
     }
     expect((await storage.list({ projectKey })).map((i) => i.name)).toEqual(['listed']);
   });
+
+  it('fails each listing at its own deadline: a shorter one after a longer one still fails first', async () => {
+    const server = await privateServer();
+    const patient = new RedisSessionStorage({
+      client: track(connect(server.url)),
+      prefix: 'p:',
+      timeoutMs: 8000,
+    });
+    const hasty = new RedisSessionStorage({
+      client: track(connect(server.url)),
+      prefix: 'p:',
+      timeoutMs: 300,
+    });
+    const blocker = track(new Redis(server.url));
+    const state = makeState({ messages: 2 });
+    state.metadata.cwd = '/home/dev/repo';
+    await patient.save(state, 'listed');
+    const projectKey = '-home-dev-repo';
+    for (let i = 0; i < 3; i++) await Promise.all([patient.list({ projectKey }), hasty.list({ projectKey })]);
+    await blocker.ping();
+
+    let answered = false;
+    const busy = blocker
+      .eval(
+        "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 2000000 " +
+          "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
+        0,
+      )
+      .then(() => {
+        answered = true;
+      });
+    await new Promise((r) => setTimeout(r, 100));
+    const long = patient.list({ projectKey }); // asked first, with the later deadline
+    const err = await hasty.list({ projectKey }).catch((e: unknown) => e);
+    expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+    expect(answered).toBe(false);
+    expect((await long).map((i) => i.name)).toEqual(['listed']); // answered once the server is free
+    await busy;
+  });
 });
 
 describe('durability', () => {
