@@ -35,7 +35,7 @@ import {
   toWireHead,
   toWireMessage,
 } from '@channelcoder/session-core/storage-kit';
-import { isWrongType, withAvailability } from './availability.js';
+import { isWrongType, withAvailability, withReadDeadline } from './availability.js';
 import { indexKeys, indexMember, type SessionKeys, sessionKeys } from './keys.js';
 import { takeRedisLease } from './leases.js';
 import { FastLister, fastEligible } from './list-fast.js';
@@ -170,7 +170,7 @@ export class RedisSessionStorage implements SessionStorage {
     this.cluster = (client as { isCluster?: boolean }).isCluster === true;
     this.scripts = new SessionScripts(client);
     this.fastLister = new FastLister(this.indexContext(), (work) =>
-      withAvailability(this.client, this.timeoutMs, 'list()', work),
+      withReadDeadline(this.client, this.timeoutMs, 'list()', work),
     );
   }
 

@@ -104,6 +104,88 @@ export async function withAvailability<T>(
   }
 }
 
+/** A read waiting for its reply, with the instant (ms) it fails at. */
+interface WaitingRead {
+  at: number;
+  expire: () => void;
+}
+
+/** The reads {@link withReadDeadline} waits for, and the one timer that fails those past their instant. */
+const waiting = new Set<WaitingRead>();
+let watchdog: NodeJS.Timeout | undefined;
+/** When the watchdog wakes (ms). */
+let watchdogAt = 0;
+
+function watch(delayMs: number): void {
+  watchdogAt = Date.now() + delayMs;
+  watchdog = setTimeout(expireWaiting, Math.max(1, delayMs));
+  // The pending command keeps the process alive; the watchdog alone should not.
+  watchdog.unref?.();
+}
+
+function expireWaiting(): void {
+  watchdog = undefined;
+  const now = Date.now();
+  let next = Number.POSITIVE_INFINITY;
+  for (const read of waiting) {
+    if (read.at <= now) {
+      waiting.delete(read);
+      read.expire();
+    } else next = Math.min(next, read.at);
+  }
+  if (next !== Number.POSITIVE_INFINITY) watch(next - now);
+}
+
+/**
+ * {@link withAvailability} for reads that change nothing (a listing's one command or script call): the
+ * same deadline and errors, for the hot path of frequent small reads. Instead of a timer per call, one
+ * timer for all of them wakes at the earliest instant a waiting read fails at (a read that ends sooner
+ * only leaves the set), so a call costs a set entry and one promise. Waits for readiness first, as
+ * withAvailability does, when the client is not ready.
+ */
+export function withReadDeadline<T>(
+  client: RedisClient,
+  timeoutMs: number,
+  operation: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (client.status !== 'ready') return withAvailability(client, timeoutMs, operation, work);
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const read: WaitingRead = {
+      at: Date.now() + timeoutMs,
+      expire: () => {
+        settled = true;
+        reject(new StorageUnavailableError(BACKEND, operation, new Error(`no reply within ${timeoutMs} ms`)));
+      },
+    };
+    waiting.add(read);
+    // A watchdog set for a later instant (another storage's longer timeout) is brought forward.
+    if (watchdog === undefined) watch(timeoutMs);
+    else if (read.at < watchdogAt) {
+      clearTimeout(watchdog);
+      watch(timeoutMs);
+    }
+    let pending: Promise<T>;
+    try {
+      pending = work();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (value) => {
+        waiting.delete(read);
+        if (!settled) resolve(value);
+      },
+      (err) => {
+        waiting.delete(read);
+        if (settled) return;
+        reject(ChannelCoderError.is(err) ? err : new StorageUnavailableError(BACKEND, operation, err));
+      },
+    );
+  });
+}
+
 /** True for the server's answer to a command on a key that holds another Redis type. */
 export function isWrongType(err: unknown): boolean {
   return err instanceof Error && /WRONGTYPE/.test(err.message);

@@ -122,6 +122,16 @@ export function projectIndexKey(prefix: string, projectKey: string): string {
   return `${prefix}{index}:project:${projectKey}`;
 }
 
+/**
+ * ZSET: the names of one project's sessions, each scored by the first 17 digits of its `order` member
+ * (inverted lastActive), so score order then byte order of names is listing order; plus one member '' scored
+ * -inf that says the set is complete. Built from the project ZSET by a listing (list-fast.ts), then kept by
+ * the same scripts as the project ZSET; absent until then. Read by one SORT_RO that also reads the heads.
+ */
+export function projectListingKey(prefix: string, projectKey: string): string {
+  return `${prefix}{index}:project-listing:${projectKey}`;
+}
+
 // Dates span ±8.64e15 ms; shifting by that range and inverting gives a non-negative number of at most
 // 17 digits that sorts newest first when zero-padded. BigInt because the shifted value exceeds 2^53.
 const DATE_RANGE = 8_640_000_000_000_000n;
@@ -169,6 +179,7 @@ export const KEY_LAYOUT: readonly KeyKind[] = [
   { type: 'STRING', key: (p) => indexKeys(p).namesState },
   { type: 'HASH', key: (p) => indexKeys(p).projects },
   { type: 'ZSET', key: (p) => projectIndexKey(p, '<projectKey>') },
+  { type: 'ZSET', key: (p) => projectListingKey(p, '<projectKey>') },
   { type: 'STRING', key: (p) => indexKeys(p).projectsState },
   { type: 'STRING', key: (p, n, _c, t) => trashedKeys(p, n, t).head },
   { type: 'LIST', key: (p, n, _c, t) => trashedKeys(p, n, t).messages },

@@ -8,8 +8,19 @@
  * session filed under another project) comes back unanswered and is listed by the full walk
  * (`listByPrefix` / `listByProject`), which also cleans up what it meets. Standalone servers only (the adapter
  * asks it only without a cluster client): the script reads heads it finds on the way (no cluster client can route that).
+ *
+ * A project listing asked alone in its tick (what `toAgentSessionStore`'s `listSessions` asks once it knows
+ * the project) runs no script: ONE `SORT_RO` of the project's listing ZSET (`projectListingKey`: names in
+ * listing order, plus a member '' that says the set is complete) reads its names and, with `GET`, their
+ * heads. Every entry is checked on its head: a head that is gone (expired, removed) or does not decode, one
+ * of another project, or an order that is not the heads' listing order sends the listing to the full walk
+ * (which cleans up; the scripts keep the listing ZSET with the project ZSET). A set not built yet (no
+ * member '') is built by one script after the listing has been answered the other way, from the project
+ * ZSET's current members once the project index is complete, for projects of at most {@link FAST_MAX}
+ * sessions. A server that refuses `SORT_RO` (before Redis 7.0, or an ACL without read access to every key,
+ * which `SORT … GET` needs) keeps the script path.
  */
-import type { ListOptions, SessionInfo } from '@channelcoder/session-core';
+import { isValidSessionName, type ListOptions, type SessionInfo } from '@channelcoder/session-core';
 import {
   encodeListCursor,
   fromWireHead,
@@ -17,7 +28,7 @@ import {
   sessionInfoFromHead,
   sessionProjectKey,
 } from '@channelcoder/session-core/storage-kit';
-import { indexKeys, parseIndexMember, projectIndexKey, sessionKeys } from './keys.js';
+import { indexKeys, parseIndexMember, projectIndexKey, projectListingKey, sessionKeys } from './keys.js';
 import { type IndexContext, toInfo } from './list-index.js';
 
 /** Sessions one fast listing reads at most (their heads, in one script call); more go the full walk. */
@@ -91,6 +102,36 @@ end
 return replies
 `;
 
+/**
+ * KEYS: projects-state, members, the project ZSET, the project's listing ZSET. ARGV: FAST_MAX.
+ * Builds the listing ZSET from the project ZSET's current members (each name scored by its member's 17
+ * digits), with the member '' scored -inf that marks it complete, once the project index is complete and
+ * for at most FAST_MAX sessions. Returns 1 when built; 0 when the project index is not complete yet, -1
+ * when the project has more sessions (nothing changed either way).
+ */
+const BUILD_LISTING = `
+if redis.call('GET', KEYS[1]) ~= 'complete' then return 0 end
+local cap = tonumber(ARGV[1])
+local members = redis.call('ZRANGEBYLEX', KEYS[3], '-', '+', 'LIMIT', 0, cap + 1)
+if #members > cap then return -1 end
+redis.call('DEL', KEYS[4])
+redis.call('ZADD', KEYS[4], '-inf', '')
+for _, m in ipairs(members) do
+  local digits = string.sub(m, 1, 17)
+  if string.sub(m, 18, 18) == ':' and string.match(digits, '^%d+$') then
+    local name = string.sub(m, 19)
+    if name ~= '' and redis.call('HGET', KEYS[2], name) == m then redis.call('ZADD', KEYS[4], digits, name) end
+  end
+end
+return 1
+`;
+
+/** How long a project whose listing ZSET cannot answer (too many sessions, an unusual order) is not asked. */
+const SORTED_PAUSE_MS = 60_000;
+
+/** What the listing ZSET's read says: the listing, or why it is not the answer. */
+type SortedOutcome = SessionInfo[] | 'unbuilt' | 'walk' | 'pause';
+
 interface Pending {
   options: Query;
   resolve: (infos: SessionInfo[] | undefined) => void;
@@ -117,7 +158,13 @@ export class FastLister {
    * decoded again (listing the same sessions repeatedly costs the read, not the validation).
    */
   private readonly decoded = new Map<string, Decoded>();
+  /** The same for SORT_RO listings, by session name. */
+  private readonly byName = new Map<string, NamedHead>();
   private readonly indexKeys: readonly string[];
+  /** Project listings may be read with SORT_RO (see the module notes); false once the server refused it. */
+  private sortable: boolean;
+  /** Projects not read with SORT_RO until the given time (their listing ZSET could not answer). */
+  private readonly paused = new Map<string, number>();
 
   constructor(
     private readonly ctx: IndexContext,
@@ -125,6 +172,12 @@ export class FastLister {
   ) {
     const keys = indexKeys(ctx.prefix);
     this.indexKeys = [keys.names, keys.members, keys.namesState, keys.projectsState];
+    // SORT … GET substitutes the first '*' of the pattern: a prefix with one cannot name the heads.
+    const keyPrefix = (ctx.client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
+    this.sortable =
+      !ctx.cluster &&
+      !ctx.prefix.includes('*') &&
+      !(typeof keyPrefix === 'string' && keyPrefix.includes('*'));
   }
 
   /**
@@ -144,6 +197,28 @@ export class FastLister {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
+    const only = batch.length === 1 ? batch[0]! : undefined;
+    if (only !== undefined && this.sortedEligible(only.options)) {
+      this.run(() => this.sorted(only.options)).then(
+        (outcome) => {
+          if (Array.isArray(outcome)) only.resolve(outcome);
+          else if (outcome === 'unbuilt') {
+            // Answered by the script (or the full walk) this time; the listing ZSET is built beside it.
+            this.build(only.options.projectKey!);
+            this.batch([only]);
+          } else {
+            if (outcome === 'pause') this.pause(only.options.projectKey!);
+            only.resolve(undefined);
+          }
+        },
+        (err) => only.reject(err),
+      );
+      return;
+    }
+    this.batch(batch);
+  }
+
+  private batch(batch: Pending[]): void {
     this.run(() => this.send(batch)).then(
       (replies) => {
         for (const [i, p] of batch.entries()) {
@@ -158,6 +233,120 @@ export class FastLister {
         for (const p of batch) p.reject(err);
       },
     );
+  }
+
+  private sortedEligible({ projectKey }: Query): boolean {
+    if (!this.sortable || projectKey === undefined) return false;
+    const until = this.paused.get(projectKey);
+    if (until === undefined) return true;
+    if (Date.now() < until) return false;
+    this.paused.delete(projectKey);
+    return true;
+  }
+
+  private pause(projectKey: string): void {
+    if (this.paused.size >= MEMO_SIZE) this.paused.clear();
+    this.paused.set(projectKey, Date.now() + SORTED_PAUSE_MS);
+  }
+
+  /** The project's listing from its listing ZSET and heads: one SORT_RO. */
+  private async sorted(query: Query): Promise<SortedOutcome> {
+    const { limit, prefix, projectKey } = query;
+    // The member '' first, then the page (a prefix filters after reading) or one more than FAST_MAX: one
+    // command never reads more heads than that.
+    const page = prefix === '' && limit !== undefined && limit <= FAST_MAX ? limit : FAST_MAX + 1;
+    const count = 1 + page;
+    let reply: unknown;
+    try {
+      // As bytes: a head is compared with the one decoded before without decoding its text first.
+      reply = await (this.ctx.client as { callBuffer(...args: unknown[]): Promise<unknown> }).callBuffer(
+        'sort_ro',
+        projectListingKey(this.ctx.prefix, projectKey!),
+        'BY',
+        'nosort',
+        'LIMIT',
+        0,
+        count,
+        'GET',
+        '#',
+        'GET',
+        `${this.ctx.prefix}{*}:head`,
+      );
+    } catch (err) {
+      if (!isReplyError(err)) throw err;
+      // A key of another type is rebuilt; any other refusal (no SORT_RO, an ACL) ends this path.
+      if (/WRONGTYPE/.test(err.message)) return 'unbuilt';
+      this.sortable = false;
+      return 'walk';
+    }
+    return this.decodeSorted(query, reply);
+  }
+
+  private decodeSorted({ limit, prefix, projectKey }: Query, reply: unknown): SortedOutcome {
+    if (!Array.isArray(reply) || !Buffer.isBuffer(reply[0]) || reply[0].length !== 0) return 'unbuilt';
+    if ((reply.length - 2) / 2 > FAST_MAX) return 'pause';
+    const infos: SessionInfo[] = [];
+    let previous: NamedHead | undefined;
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      // Names are ASCII (core validates them; a head whose name is not valid goes the walk, see decodeNamed).
+      const name = (reply[i] as Buffer).toString('latin1');
+      const head = reply[i + 1] as Buffer | null;
+      if (head === null) return 'walk'; // gone (expired, removed) or of another type
+      let known = this.byName.get(name);
+      if (known === undefined || !known.bytes.equals(head)) {
+        known = this.decodeNamed(name, head);
+        if (known === undefined) return 'walk';
+        if (this.byName.size >= MEMO_SIZE) this.byName.clear();
+        this.byName.set(name, known);
+      }
+      if (known.project !== projectKey) return 'walk';
+      if (previous !== undefined && !listedBefore(previous.info, known.info)) return 'pause';
+      previous = known;
+      if (!name.startsWith(prefix)) continue;
+      if (limit !== undefined && infos.length >= limit) break;
+      infos.push(copyInfo(known.info));
+    }
+    return infos;
+  }
+
+  /** A head read by name (SORT_RO); undefined when it does not decode (the full walk lists it). */
+  private decodeNamed(name: string, bytes: Buffer): NamedHead | undefined {
+    if (!isValidSessionName(name)) return undefined;
+    const path = sessionKeys(this.ctx.prefix, name).head;
+    try {
+      const decoded = fromWireHead(bytes.toString(), { name, location: path });
+      const info = sessionInfoFromHead(decoded, { name, path });
+      const lastActive = info.lastActive.getTime();
+      if (!Number.isFinite(lastActive)) return undefined;
+      // The index member is written from the head's lastActive, so this is the cursor the walk gives.
+      info.cursor = encodeListCursor({ lastActive, name });
+      return { bytes, info, project: sessionProjectKey(decoded) ?? '' };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Builds the project's listing ZSET (sent now, not awaited: the listing does not wait for it). */
+  private build(projectKey: string): void {
+    const keys = indexKeys(this.ctx.prefix);
+    this.ctx.scripts
+      .custom(
+        'channelcoderSessionsBuildListingV1',
+        BUILD_LISTING,
+        [
+          keys.projectsState,
+          keys.members,
+          projectIndexKey(this.ctx.prefix, projectKey),
+          projectListingKey(this.ctx.prefix, projectKey),
+        ],
+        [FAST_MAX],
+      )
+      .then(
+        (built) => {
+          if (built === -1) this.pause(projectKey);
+        },
+        () => {}, // the next listing tries again (or reports the server)
+      );
   }
 
   private async send(batch: Pending[]): Promise<unknown[]> {
@@ -242,13 +431,41 @@ interface Decoded {
   project?: string;
 }
 
+/** A head as decoded for a SORT_RO listing, with the bytes it was decoded from. */
+interface NamedHead {
+  bytes: Buffer;
+  info: SessionInfo;
+  /** `sessionProjectKey` of the head ('' for none). */
+  project: string;
+}
+
+/** Whether `a` comes before `b` in listing order (newest lastActive first, ties by name). */
+function listedBefore(a: SessionInfo, b: SessionInfo): boolean {
+  const ta = a.lastActive.getTime();
+  const tb = b.lastActive.getTime();
+  return ta > tb || (ta === tb && a.name < b.name);
+}
+
+/** An error the server replied with (the connection is fine). */
+function isReplyError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ReplyError';
+}
+
 /** A listing entry the caller owns (the remembered one stays as decoded). */
 function copyInfo(info: SessionInfo): SessionInfo {
-  const copy = {
-    ...info,
+  // Field by field, in the order `sessionInfoFromHead` writes them (a spread costs more, per entry).
+  const copy: SessionInfo = {
+    name: info.name,
+    path: info.path,
     created: new Date(info.created.getTime()),
     lastActive: new Date(info.lastActive.getTime()),
+    messageCount: info.messageCount,
   };
+  if ('totalCostUsd' in info) copy.totalCostUsd = info.totalCostUsd;
+  if ('cursor' in info) copy.cursor = info.cursor;
+  if (info.currentSessionId !== undefined) copy.currentSessionId = info.currentSessionId;
   if (info.tags !== undefined) copy.tags = [...info.tags];
+  if (info.transcriptError !== undefined) copy.transcriptError = info.transcriptError;
+  if (info.error !== undefined) copy.error = info.error;
   return copy;
 }

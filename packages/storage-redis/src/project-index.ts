@@ -38,6 +38,17 @@ const FULL_BATCH = 500;
 const MAX_BATCH = 1000;
 
 /**
+ * Files a session under its project in Lua (`prefix`: the index keys' prefix), as the scripts' `put_index`
+ * does: its member in the project ZSET, its name in the project's listing ZSET once that exists.
+ */
+const FILE_PROJECT = `
+local function file_project(name, member, project)
+  redis.call('ZADD', prefix .. 'project:' .. project, 0, member)
+  local listing = prefix .. 'project-listing:' .. project
+  if redis.call('EXISTS', listing) == 1 then redis.call('ZADD', listing, string.sub(member, 1, 17), name) end
+end`;
+
+/**
  * KEYS: order, members, projects-state. ARGV: the state this step started from ('' = not started), the state
  * to record (the last member read, or 'complete'), then name, member, project triples.
  * Files each session under its project unless a newer save or remove has (its member is no longer the
@@ -47,11 +58,12 @@ const MAX_BATCH = 1000;
 const COPY_PROJECTS = `
 local prefix = string.sub(KEYS[1], 1, -(string.len('order') + 1))
 local projects = prefix .. 'projects'
+${FILE_PROJECT}
 for i = 3, #ARGV, 3 do
   local name, member, project = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if redis.call('HGET', KEYS[2], name) == member and redis.call('HEXISTS', projects, name) == 0 then
     redis.call('HSET', projects, name, project)
-    if project ~= '' then redis.call('ZADD', prefix .. 'project:' .. project, 0, member) end
+    if project ~= '' then file_project(name, member, project) end
   end
 end
 if (redis.call('GET', KEYS[3]) or '') == ARGV[1] then redis.call('SET', KEYS[3], ARGV[2]) end
@@ -66,12 +78,17 @@ return 1
 const REFILE_PROJECT = `
 local prefix = string.sub(KEYS[1], 1, -(string.len('order') + 1))
 local from = prefix .. 'project:' .. ARGV[1]
+${FILE_PROJECT}
 for i = 2, #ARGV, 3 do
   local name, member, project = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   redis.call('ZREM', from, member)
   if redis.call('HGET', KEYS[2], name) == member then
+    local listing = prefix .. 'project-listing:' .. ARGV[1]
+    if redis.call('ZREM', listing, name) == 1 and redis.call('ZCARD', listing) == 1 then
+      redis.call('DEL', listing)
+    end
     redis.call('HSET', prefix .. 'projects', name, project)
-    if project ~= '' then redis.call('ZADD', prefix .. 'project:' .. project, 0, member) end
+    if project ~= '' then file_project(name, member, project) end
   end
 end
 return 1
@@ -104,7 +121,7 @@ export async function copyProjects(ctx: IndexContext, maxSteps: number): Promise
     }
     const next = members.length < COPY_STEP ? 'complete' : members.at(-1)!;
     await ctx.scripts.custom(
-      'channelcoderSessionsCopyProjectsV1',
+      'channelcoderSessionsCopyProjectsV2',
       COPY_PROJECTS,
       [keys.order, keys.members, keys.projectsState],
       [state ?? '', next, ...triples],
@@ -164,7 +181,7 @@ export async function listByProject(
     if (moved.length > 0) {
       const keys = indexKeys(ctx.prefix);
       await ctx.scripts.custom(
-        'channelcoderSessionsRefileProjectV1',
+        'channelcoderSessionsRefileProjectV2',
         REFILE_PROJECT,
         [keys.order, keys.members],
         [projectKey, ...moved],

@@ -39,14 +39,37 @@ end
 local function names_key(order)
   return index_key(order, 'names')
 end
--- Forgets the project recorded for name (P{index}:projects) and its member old in that project's ZSET.
-local function drop_project(order, name, old)
+-- project-listing:<projectKey>: the project's names scored by their member's inverted lastActive, kept
+-- only once a listing has built it (it exists from then on; see list-fast.ts).
+local function listing_key(order, project)
+  return index_key(order, 'project-listing:' .. project)
+end
+-- Takes name out of project's listing ZSET; a set left with its mark alone goes (a later listing builds it).
+local function unlist(order, project, name)
+  local listing = listing_key(order, project)
+  if redis.call('ZREM', listing, name) == 1 and redis.call('ZCARD', listing) == 1 then
+    redis.call('DEL', listing)
+  end
+end
+-- Forgets the project recorded for name (P{index}:projects) and its member old in that project's ZSET
+-- (refiled: the project it is filed under next, whose listing ZSET stays even if left with its mark alone).
+local function drop_project(order, name, old, refiled)
   local projects = index_key(order, 'projects')
   local project = redis.call('HGET', projects, name)
   if project then
-    if project ~= '' and old then redis.call('ZREM', index_key(order, 'project:' .. project), old) end
+    if project ~= '' then
+      if old then redis.call('ZREM', index_key(order, 'project:' .. project), old) end
+      if project == refiled then redis.call('ZREM', listing_key(order, project), name)
+      else unlist(order, project, name) end
+    end
     redis.call('HDEL', projects, name)
   end
+end
+-- Files name (index member member) under project in its ZSET, and in its listing ZSET once that exists.
+local function file_project(order, name, member, project)
+  redis.call('ZADD', index_key(order, 'project:' .. project), 0, member)
+  local listing = listing_key(order, project)
+  if redis.call('EXISTS', listing) == 1 then redis.call('ZADD', listing, string.sub(member, 1, 17), name) end
 end
 -- project: the session's project key ('' = none), recorded so the next save or remove finds its entry.
 local function put_index(order, members, name, member, project)
@@ -55,8 +78,8 @@ local function put_index(order, members, name, member, project)
   redis.call('ZADD', order, 0, member)
   redis.call('HSET', members, name, member)
   redis.call('ZADD', names_key(order), 0, name)
-  drop_project(order, name, old)
-  if project ~= '' then redis.call('ZADD', index_key(order, 'project:' .. project), 0, member) end
+  drop_project(order, name, old, project)
+  if project ~= '' then file_project(order, name, member, project) end
   redis.call('HSET', index_key(order, 'projects'), name, project)
 end
 local function drop_index(order, members, name)
@@ -324,20 +347,20 @@ return 1
 `;
 
 const COMMANDS = {
-  save: { name: 'channelcoderSessionsSaveV3', lua: SAVE },
+  save: { name: 'channelcoderSessionsSaveV4', lua: SAVE },
   acquireLease: { name: 'channelcoderSessionsAcquireLeaseV1', lua: ACQUIRE_LEASE },
   renewLease: { name: 'channelcoderSessionsRenewLeaseV1', lua: RENEW_LEASE },
   releaseLease: { name: 'channelcoderSessionsReleaseLeaseV1', lua: RELEASE_LEASE },
   touch: { name: 'channelcoderSessionsTouchV1', lua: TOUCH },
-  putIndex: { name: 'channelcoderSessionsPutIndexV2', lua: PUT_INDEX },
-  remove: { name: 'channelcoderSessionsRemoveV2', lua: REMOVE },
-  dropIndex: { name: 'channelcoderSessionsDropIndexV2', lua: DROP_INDEX },
-  dropStale: { name: 'channelcoderSessionsDropStaleV3', lua: DROP_STALE },
-  moveToTrash: { name: 'channelcoderSessionsMoveToTrashV2', lua: MOVE_TO_TRASH },
-  restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV2', lua: RESTORE_FROM_TRASH },
+  putIndex: { name: 'channelcoderSessionsPutIndexV3', lua: PUT_INDEX },
+  remove: { name: 'channelcoderSessionsRemoveV3', lua: REMOVE },
+  dropIndex: { name: 'channelcoderSessionsDropIndexV3', lua: DROP_INDEX },
+  dropStale: { name: 'channelcoderSessionsDropStaleV4', lua: DROP_STALE },
+  moveToTrash: { name: 'channelcoderSessionsMoveToTrashV3', lua: MOVE_TO_TRASH },
+  restoreFromTrash: { name: 'channelcoderSessionsRestoreFromTrashV3', lua: RESTORE_FROM_TRASH },
   purgeTrashed: { name: 'channelcoderSessionsPurgeTrashedV1', lua: PURGE_TRASHED },
   restoreCopy: { name: 'channelcoderSessionsRestoreCopyV1', lua: RESTORE_COPY },
-  trashIndex: { name: 'channelcoderSessionsTrashIndexV2', lua: TRASH_INDEX },
+  trashIndex: { name: 'channelcoderSessionsTrashIndexV3', lua: TRASH_INDEX },
 } as const;
 
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: (string | Buffer | number)[]) => Promise<unknown>;

@@ -136,6 +136,84 @@ describe('a reply that comes after the deadline', () => {
   });
 });
 
+describe('a listing answered after the deadline', () => {
+  it('fails as unavailable at the deadline, on the one-command path and the script path alike', async () => {
+    const server = await privateServer();
+    const client = track(connect(server.url));
+    const blocker = track(new Redis(server.url));
+    const storage = new RedisSessionStorage({ client, prefix: 'late-list:', timeoutMs: 300 });
+    const state = makeState({ messages: 2 });
+    state.metadata.cwd = '/home/dev/repo';
+    await storage.save(state, 'listed');
+    const projectKey = '-home-dev-repo';
+    for (let i = 0; i < 3; i++) await storage.list({ projectKey }); // builds the project's listing set
+    await blocker.ping();
+
+    for (const listing of [
+      () => storage.list({ projectKey }), // one SORT_RO
+      () => Promise.all([storage.list({ projectKey }), storage.list({ prefix: 'li' })]), // one script call
+    ]) {
+      // Keep the server busy for about 2 s, so the listing is received but answered late.
+      let answered = false;
+      const busy = blocker
+        .eval(
+          "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 2000000 " +
+            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
+          0,
+        )
+        .then(() => {
+          answered = true;
+        });
+      await new Promise((r) => setTimeout(r, 100));
+      const err = await listing().catch((e: unknown) => e);
+      expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/no reply within 300 ms/);
+      expect(answered).toBe(false); // failed at its deadline, before the server could answer
+      await busy;
+    }
+    expect((await storage.list({ projectKey })).map((i) => i.name)).toEqual(['listed']);
+  });
+
+  it('fails each listing at its own deadline: a shorter one after a longer one still fails first', async () => {
+    const server = await privateServer();
+    const patient = new RedisSessionStorage({
+      client: track(connect(server.url)),
+      prefix: 'p:',
+      timeoutMs: 8000,
+    });
+    const hasty = new RedisSessionStorage({
+      client: track(connect(server.url)),
+      prefix: 'p:',
+      timeoutMs: 300,
+    });
+    const blocker = track(new Redis(server.url));
+    const state = makeState({ messages: 2 });
+    state.metadata.cwd = '/home/dev/repo';
+    await patient.save(state, 'listed');
+    const projectKey = '-home-dev-repo';
+    for (let i = 0; i < 3; i++) await Promise.all([patient.list({ projectKey }), hasty.list({ projectKey })]);
+    await blocker.ping();
+
+    let answered = false;
+    const busy = blocker
+      .eval(
+        "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 2000000 " +
+          "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
+        0,
+      )
+      .then(() => {
+        answered = true;
+      });
+    await new Promise((r) => setTimeout(r, 100));
+    const long = patient.list({ projectKey }); // asked first, with the later deadline
+    const err = await hasty.list({ projectKey }).catch((e: unknown) => e);
+    expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+    expect(answered).toBe(false);
+    expect((await long).map((i) => i.name)).toEqual(['listed']); // answered once the server is free
+    await busy;
+  });
+});
+
 describe('durability', () => {
   it('keeps every resolved save across a crash of an appendonly server (appendfsync always)', async () => {
     const server = await privateServer(true);

@@ -133,6 +133,9 @@ describe('key layout', () => {
     await storage.moveToTrash('binned');
     await storage.list({ prefix: 'wor' });
     await storage.list({ projectKey: '-home-dev-repo' });
+    // The first project listing completes the project index; the next builds its listing set.
+    await storage.list({ projectKey: '-home-dev-repo' });
+    await storage.list({ projectKey: '-home-dev-repo' });
 
     const keys = await client.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
     const seen = new Set<KeyKind>();

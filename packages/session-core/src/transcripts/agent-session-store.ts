@@ -680,11 +680,13 @@ class AgentSessionStoreBridge implements AgentSessionStore {
     // the field) are known to be in it, its two name-prefix listings run beside it.
     const { own, legacy } = this.prefixesOf(projectKey);
     const checked = this.indexedProjects.has(projectKey);
-    const [infos, byOwn, byLegacy] = await Promise.all([
-      this.storage.list({ projectKey }),
-      checked ? undefined : this.storage.list({ prefix: own }),
-      checked ? undefined : this.storage.list({ prefix: legacy }),
-    ]);
+    const [infos, byOwn, byLegacy] = checked
+      ? [await this.storage.list({ projectKey }), undefined, undefined]
+      : await Promise.all([
+          this.storage.list({ projectKey }),
+          this.storage.list({ prefix: own }),
+          this.storage.list({ prefix: legacy }),
+        ]);
     const bridge = infos.filter((i) => i.name.startsWith(own) || i.name.startsWith(legacy));
     let fromPrefixes: SessionInfo[] = [];
     if (byOwn !== undefined && byLegacy !== undefined) {
@@ -695,7 +697,12 @@ class AgentSessionStoreBridge implements AgentSessionStore {
         this.indexedProjects.add(projectKey);
       }
     }
-    const made = this.withChannelcoder ? await this.channelcoderOf(projectKey, infos, true) : [];
+    // Nothing to read or forget when the listing holds only the bridge's sessions and none is remembered.
+    const made =
+      this.withChannelcoder &&
+      (this.ccSessions.size > 0 || infos.some((i) => !i.name.startsWith(this.prefix)))
+        ? await this.channelcoderOf(projectKey, infos, true)
+        : [];
     return listedSessions([...bridge, ...fromPrefixes], made);
   }
 

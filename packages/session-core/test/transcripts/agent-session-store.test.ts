@@ -264,6 +264,30 @@ describe('toAgentSessionStore: the Agent SDK SessionStore contract over any tran
       }
     });
 
+    it('a project listed with only the bridge’s sessions loads none, and still sees one made later', async () => {
+      const storage = new MemorySessionStorage();
+      const loads: string[] = [];
+      const spied = Object.assign(Object.create(storage) as MemorySessionStorage, {
+        load: (name: string) => {
+          loads.push(name);
+          return storage.load(name);
+        },
+      });
+      const store = toAgentSessionStore(spied);
+      await store.append(KEY, [E('a1')]);
+      for (let i = 0; i < 3; i++)
+        expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toEqual([KEY.sessionId]);
+      loads.length = 0;
+      await store.listSessions(KEY.projectKey);
+      expect(loads).toEqual([]);
+      await channelcoderSession(storage, 'shop-review', CWD);
+      expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId).sort()).toEqual(
+        [KEY.sessionId, CLAUDE_2].sort(),
+      );
+      await storage.remove('shop-review');
+      expect((await store.listSessions(KEY.projectKey)).map((s) => s.sessionId)).toEqual([KEY.sessionId]);
+    });
+
     it('channelcoderSessions: false shows only the sessions the bridge stored', async () => {
       const storage = new MemorySessionStorage();
       await channelcoderSession(storage, 'shop-review', CWD);
