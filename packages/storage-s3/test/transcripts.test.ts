@@ -193,6 +193,24 @@ describe('transcripts', () => {
     }
   });
 
+  it('two processes that never read the transcript append the same positional lines at once: stored once', async () => {
+    const storage = await withSession();
+    for (let i = 0; i < 8; i++) await storage.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = [0, 1].map(() => new S3SessionStorage({ client, bucket, prefix: storage.prefix }));
+      const at = 8 + 2 * round;
+      // Both learn "8 + 2·round lines" from the last part's count, both PUT the next number: one gets 412,
+      // reads the other's part, finds its lines stored and writes nothing.
+      await Promise.all([
+        a?.appendTranscript('portable', CLAUDE_ID, [line(at), line(at + 1)], at),
+        b?.appendTranscript('portable', CLAUDE_ID, [line(at), line(at + 1)], at),
+      ]);
+    }
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+      Array.from({ length: 14 }, (_, i) => line(i)),
+    );
+  });
+
   it('a writer that lost its number reads only the parts it missed; a fenced append adds one GET near expiry', async () => {
     const storage = await withSession();
     const counting = makeClient(endpoint);
