@@ -386,7 +386,10 @@ try {
       `  transcript append at 300 / at 10 entries ${fmt(transcripts.growth, 2)} (<= 1.2: ${verdict(transcripts.growth <= 1.2)}; reference ${fmt(transcripts.refGrowth, 2)})`,
     );
     console.log(
-      `  300 appends, adapter / reference: median pair ratio ${fmt(transcripts.total, 2)} (<= 1.0: ${verdict(transcripts.total <= 1)}; totals ${fmt(transcripts.totalOfSums, 2)})`,
+      `  300 appends, adapter / reference: median pair ratio ${fmt(transcripts.total, 2)} (<= 1.0: ${verdict(transcripts.total <= 1)}; totals ${fmt(transcripts.totalOfSums, 2)}; control / reference ${fmt(transcripts.controlTotal, 2)})`,
+    );
+    console.log(
+      `  client CPU per append, adapter / reference ${fmt(transcripts.cpuRatio, 2)} (<= 1.0: ${verdict(transcripts.cpuRatio <= 1)})`,
     );
     console.log(
       `  transcript stored / raw bytes ${fmt(transcripts.bytes, 3)} (<= 0.25: ${verdict(transcripts.bytes <= 0.25)})`,

@@ -3,8 +3,12 @@
 // PUT of the entries as plain JSONL under a fresh key, a load one LIST and a GET per part.
 //   a. append time at entry 10 vs at entry 300: the median over interleaved rounds of each round's ratio
 //      (target <= 1.2), beside the reference's own ratio in the same rounds (what the emulator adds)
-//   b. 300 appends through the adapter vs through the reference, interleaved one by one (who goes first
-//      alternates): the median of the 300 pair ratios (target <= 1.0), and the ratio of the totals
+//   b. 300 appends through the adapter vs through the reference, interleaved one by one with a second
+//      reference store (same design, its own folder) as a control, the order of the three rotating through
+//      all six permutations: the median of the 300 ratios adapter / reference (target <= 1.0) beside the
+//      control's reference / reference (what the same design measures against itself: the noise floor), the
+//      ratio of the totals, and the median client CPU time per append (process.cpuUsage around each call: what
+//      this process spends, compression and bookkeeping included; s3rver runs in its own process)
 // Ratios of medians of pairs, not of sums: one slow request on a loaded machine moves a sum, not a median.
 //   c. stored bytes / raw JSONL bytes of a session of recorded real turns, one append per turn as a session
 //      mirrors them (target <= 0.25): one turn of the real claude CLI against the in-repo mock API, repeated
@@ -179,6 +183,7 @@ async function timed(fn) {
 export async function benchTranscripts(client, bucket, log) {
   const storage = new S3SessionStorage({ client, bucket, prefix: 'bench-transcripts/' });
   const reference = new ReferenceStore(client, bucket, 'bench-reference/');
+  const control = new ReferenceStore(client, bucket, 'bench-control/');
   const state = createSessionState({ now: new Date(Date.UTC(2026, 0, 1)) });
   await storage.save(state, 'long');
 
@@ -187,30 +192,43 @@ export async function benchTranscripts(client, bucket, log) {
   const entries = transcriptEntries(ENTRIES, claudeId);
   const ours = [];
   const theirs = [];
+  const controls = [];
+  const cpu = { ours: [], theirs: [], controls: [] };
   const requests = [];
-  // Warm-up: the client's connections and both folders exist before anything is timed.
+  // Warm-up: the client's connections and the three folders exist before anything is timed.
   const warm = randomUUID();
   for (const [i, e] of transcriptEntries(5, warm).entries()) {
     await storage.appendTranscript('long', warm, [e], i);
     await reference.append(warm, [e]);
+    await control.append(warm, [e]);
   }
-  for (let i = 0; i < ENTRIES; i++) {
-    const mine = async () => {
+  const measured = async (times, cpuTimes, fn) => {
+    const cpu0 = process.cpuUsage();
+    const ms = await timed(fn);
+    const used = process.cpuUsage(cpu0);
+    times.push(ms);
+    cpuTimes.push((used.user + used.system) / 1000);
+  };
+  const steps = [
+    (i) => async () => {
       log.length = 0;
-      ours.push(
-        await timed(() => storage.appendTranscript('long', claudeId, [entries[i]], i, { dedupe: 'uuid' })),
+      await measured(ours, cpu.ours, () =>
+        storage.appendTranscript('long', claudeId, [entries[i]], i, { dedupe: 'uuid' }),
       );
       requests.push(log.length);
-    };
-    const ref = async () => theirs.push(await timed(() => reference.append(claudeId, [entries[i]])));
-    if (i % 2 === 0) {
-      await mine();
-      await ref();
-    } else {
-      await ref();
-      await mine();
-    }
-  }
+    },
+    (i) => () => measured(theirs, cpu.theirs, () => reference.append(claudeId, [entries[i]])),
+    (i) => () => measured(controls, cpu.controls, () => control.append(claudeId, [entries[i]])),
+  ];
+  const orders = [
+    [0, 1, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [0, 2, 1],
+    [2, 1, 0],
+    [1, 0, 2],
+  ];
+  for (let i = 0; i < ENTRIES; i++) for (const k of orders[i % orders.length]) await steps[k](i)();
   const loaded = await storage.loadTranscript('long', claudeId);
   const same = JSON.stringify(loaded) === JSON.stringify(entries);
   const raw = sum(entries.map((e) => Buffer.byteLength(`${JSON.stringify(e)}\n`)));
@@ -291,7 +309,10 @@ export async function benchTranscripts(client, bucket, log) {
   const growth = median(atLarge.map((t, p) => t / atSmall[p]));
   const refGrowth = median(refAtLarge.map((t, p) => t / refAtSmall[p]));
   const total = median(ours.map((t, i) => t / theirs[i]));
+  const controlTotal = median(controls.map((t, i) => t / theirs[i]));
   const totalOfSums = sum(ours) / sum(theirs);
+  const cpuRatio = median(cpu.ours) / median(cpu.theirs);
+  const controlCpuRatio = median(cpu.controls) / median(cpu.theirs);
   const perEntry = stored / raw;
   const bytes = turnBytes === undefined ? perEntry : turnBytes.stored / turnBytes.raw;
   console.log(
@@ -311,7 +332,15 @@ export async function benchTranscripts(client, bucket, log) {
   );
   console.log(
     `   b. ${ENTRIES} appends: adapter ${fmt(sum(ours), 0)} ms, reference (one plain PUT per append) ` +
-      `${fmt(sum(theirs), 0)} ms (ratio of the totals ${fmt(totalOfSums)}); median of the ${ENTRIES} interleaved pair ratios ${fmt(total)} (target <= 1.0)`,
+      `${fmt(sum(theirs), 0)} ms, control (a second reference store) ${fmt(sum(controls), 0)} ms, interleaved`,
+  );
+  console.log(
+    `      adapter / reference: median of the ${ENTRIES} ratios ${fmt(total)} (target <= 1.0), totals ${fmt(totalOfSums)}; ` +
+      `control / reference: ${fmt(controlTotal)}, totals ${fmt(sum(controls) / sum(theirs))} (the same design against itself)`,
+  );
+  console.log(
+    `      client CPU per append (medians): adapter ${fmt(median(cpu.ours), 3)} ms, reference ${fmt(median(cpu.theirs), 3)} ms, ` +
+      `control ${fmt(median(cpu.controls), 3)} ms: adapter / reference ${fmt(cpuRatio)} (target <= 1.0), control / reference ${fmt(controlCpuRatio)}`,
   );
   if (turnBytes !== undefined) {
     console.log(
@@ -326,5 +355,5 @@ export async function benchTranscripts(client, bucket, log) {
     `      b's one-entry appends: stored ${stored} / raw ${raw} bytes = ${fmt(perEntry, 3)} (the reference stores ` +
       `${referenceBytes} bytes); load returns the same entries: ${same}`,
   );
-  return { growth, refGrowth, total, totalOfSums, bytes, perEntry, same };
+  return { growth, refGrowth, total, controlTotal, totalOfSums, cpuRatio, bytes, perEntry, same };
 }

@@ -40,18 +40,18 @@ export class ObjectStore {
     readonly bucket: string,
     callTimeoutMs: number,
   ) {
-    this.deadlines = new CallDeadlines(callTimeoutMs);
+    this.deadlines = new CallDeadlines(callTimeoutMs, client);
   }
 
   /** The object's text and ETag, or undefined when there is no such key. */
   async getText(key: string, operation: string): Promise<StoredText | undefined> {
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
-        this.sendOptions(),
-      );
-      const text = (await out.Body?.transformToString('utf8')) ?? '';
-      return { text, etag: out.ETag ?? '' };
+      // The body is read inside the call, so the timeout bounds it too.
+      return await this.call(async (options) => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), options);
+        const text = (await out.Body?.transformToString('utf8')) ?? '';
+        return { text, etag: out.ETag ?? '' };
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw unavailable(operation, err);
@@ -61,11 +61,10 @@ export class ObjectStore {
   /** The object's bytes, or undefined when there is no such key. */
   async getBytes(key: string, operation: string): Promise<Uint8Array | undefined> {
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
-        this.sendOptions(),
-      );
-      return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+      return await this.call(async (options) => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), options);
+        return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw unavailable(operation, err);
@@ -79,9 +78,8 @@ export class ObjectStore {
   /** The object's user metadata (`x-amz-meta-*`, lower-case keys), or undefined when there is no such key. */
   async metadata(key: string, operation: string): Promise<Record<string, string> | undefined> {
     try {
-      const out = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
-        this.sendOptions(),
+      const out = await this.call((options) =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), options),
       );
       return out.Metadata ?? {};
     } catch (err) {
@@ -104,21 +102,23 @@ export class ObjectStore {
   ): Promise<{ etag: string } | 'precondition-failed'> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     try {
-      const out = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: bytes,
-          ContentLength: bytes.length,
-          ContentType: contentType,
-          ...(metadata === undefined ? {} : { Metadata: metadata }),
-          ...(condition === undefined
-            ? {}
-            : 'ifMatch' in condition
-              ? { IfMatch: condition.ifMatch }
-              : { IfNoneMatch: condition.ifNoneMatch }),
-        }),
-        this.sendOptions(),
+      const out = await this.call((options) =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: bytes,
+            ContentLength: bytes.length,
+            ContentType: contentType,
+            ...(metadata === undefined ? {} : { Metadata: metadata }),
+            ...(condition === undefined
+              ? {}
+              : 'ifMatch' in condition
+                ? { IfMatch: condition.ifMatch }
+                : { IfNoneMatch: condition.ifNoneMatch }),
+          }),
+          options,
+        ),
       );
       return { etag: out.ETag ?? '' };
     } catch (err) {
@@ -133,13 +133,15 @@ export class ObjectStore {
    */
   async copy(from: string, to: string, operation: string): Promise<boolean> {
     try {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: to,
-          CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
-        }),
-        this.sendOptions(),
+      await this.call((options) =>
+        this.client.send(
+          new CopyObjectCommand({
+            Bucket: this.bucket,
+            Key: to,
+            CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+          }),
+          options,
+        ),
       );
       return true;
     } catch (err) {
@@ -151,7 +153,9 @@ export class ObjectStore {
   /** Idempotent: deleting a missing key succeeds. */
   async delete(key: string, operation: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), this.sendOptions());
+      await this.call((options) =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), options),
+      );
     } catch (err) {
       if (isNotFound(err)) return;
       throw unavailable(operation, err);
@@ -165,17 +169,19 @@ export class ObjectStore {
     page: { startAfter?: string | undefined; next?: string; maxKeys?: number } = {},
   ): Promise<KeyPage> {
     try {
-      const out = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(page.next === undefined ? {} : { ContinuationToken: page.next }),
-          ...(page.startAfter === undefined || page.next !== undefined
-            ? {}
-            : { StartAfter: page.startAfter }),
-          ...(page.maxKeys === undefined ? {} : { MaxKeys: page.maxKeys }),
-        }),
-        this.sendOptions(),
+      const out = await this.call((options) =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ...(page.next === undefined ? {} : { ContinuationToken: page.next }),
+            ...(page.startAfter === undefined || page.next !== undefined
+              ? {}
+              : { StartAfter: page.startAfter }),
+            ...(page.maxKeys === undefined ? {} : { MaxKeys: page.maxKeys }),
+          }),
+          options,
+        ),
       );
       const keys = (out.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
       return { keys, next: out.IsTruncated ? out.NextContinuationToken : undefined };
@@ -196,41 +202,109 @@ export class ObjectStore {
     return keys;
   }
 
-  private sendOptions(): { abortSignal: AbortSignal } {
+  /** Runs one SDK call bounded by the call timeout (see `CallDeadlines`). */
+  private async call<T>(send: (options: { abortSignal: CallSignal }) => Promise<T>): Promise<T> {
     // Bounds one call including the SDK's retries, whatever the client's own timeouts are.
-    return { abortSignal: this.deadlines.signal() };
+    const abortSignal = this.deadlines.signal();
+    try {
+      return await send({ abortSignal });
+    } finally {
+      this.deadlines.done(abortSignal);
+    }
   }
 }
 
 /**
- * Abort signals that bound each call to `timeoutMs` (up to `timeoutMs + window` at most), shared by the calls
- * that start in the same window: one timer per window instead of one per call, so a busy process (one PUT
- * per transcript append) does not pay a timer and a signal on every call. The window is a tenth of the
- * timeout, at most 1 s.
+ * The abort signal of one call: a DOM `AbortSignal`, or the SDK's plain `{ aborted, onabort }` signal that
+ * its Node handlers also accept (`DeprecatedAbortSignal` of `@smithy/types`).
+ */
+type CallSignal = AbortSignal | PlainSignal;
+
+interface PlainSignal {
+  aborted: boolean;
+  reason: unknown;
+  onabort: ((...args: unknown[]) => unknown) | null;
+  /** The calls of its window, to leave when the call ends. */
+  readonly window: Set<PlainSignal>;
+}
+
+/**
+ * Abort signals that bound each call to `timeoutMs` (up to `timeoutMs + window` at most): one timer per
+ * window instead of one per call, so a busy process (one PUT per transcript append) does not pay a timer on
+ * every call. The window is a tenth of the timeout, at most 1 s.
+ *
+ * With the SDK's Node handlers (HTTP/1.1 and HTTP/2), each call gets a plain `{ aborted, onabort }` signal
+ * and the window's timer aborts the calls still running: adding and removing a listener on a DOM
+ * `AbortSignal`, which the handler and the retry strategy do on every call, costs more CPU than the rest of
+ * what the adapter adds to an append. Other handlers (fetch, which hands the signal to `fetch()` and so needs
+ * a DOM `AbortSignal`) share one `AbortSignal` per window.
  */
 class CallDeadlines {
   private readonly windowMs: number;
-  private current: { signal: AbortSignal; until: number } | undefined;
+  private plain: boolean | undefined;
+  private current:
+    | { until: number; signal: AbortSignal; calls?: undefined }
+    | { until: number; calls: Set<PlainSignal>; signal?: undefined }
+    | undefined;
 
-  constructor(private readonly timeoutMs: number) {
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly client: S3Client,
+  ) {
     this.windowMs = Math.min(1_000, timeoutMs / 10);
   }
 
-  signal(): AbortSignal {
+  signal(): CallSignal {
     const now = performance.now();
-    const current = this.current;
-    if (current !== undefined && now < current.until) return current.signal;
-    const controller = new AbortController();
-    // Many calls in flight may listen to one signal (the SDK removes its listener when a call ends).
-    setMaxListeners(0, controller.signal);
-    const timer = setTimeout(
-      () => controller.abort(new DOMException('The S3 call did not finish in time', 'TimeoutError')),
-      this.timeoutMs + this.windowMs,
-    );
-    timer.unref();
-    this.current = { signal: controller.signal, until: now + this.windowMs };
-    return controller.signal;
+    let window = this.current;
+    if (window === undefined || now >= window.until) window = this.open(now);
+    if (window.calls === undefined) return window.signal;
+    const call: PlainSignal = { aborted: false, reason: undefined, onabort: null, window: window.calls };
+    window.calls.add(call);
+    return call;
   }
+
+  /** The call ended: a later timeout must not abort it. */
+  done(signal: CallSignal): void {
+    if ('window' in signal) signal.window.delete(signal);
+  }
+
+  private open(now: number): NonNullable<CallDeadlines['current']> {
+    this.plain ??= acceptsPlainSignals(this.client);
+    const reason = () => new DOMException('The S3 call did not finish in time', 'TimeoutError');
+    let window: NonNullable<CallDeadlines['current']>;
+    let abort: () => void;
+    if (this.plain) {
+      const calls = new Set<PlainSignal>();
+      window = { until: now + this.windowMs, calls };
+      abort = () => {
+        const error = reason();
+        for (const call of calls) {
+          call.aborted = true;
+          call.reason = error;
+          call.onabort?.();
+        }
+        calls.clear();
+      };
+    } else {
+      const controller = new AbortController();
+      // Many calls in flight may listen to one signal (the SDK removes its listener when a call ends).
+      setMaxListeners(0, controller.signal);
+      window = { until: now + this.windowMs, signal: controller.signal };
+      abort = () => controller.abort(reason());
+    }
+    setTimeout(abort, this.timeoutMs + this.windowMs).unref();
+    this.current = window;
+    return window;
+  }
+}
+
+/** True for the SDK's Node handlers, which take `{ aborted, onabort }` signals (fetch needs a DOM one). */
+function acceptsPlainSignals(client: S3Client): boolean {
+  const handler = (client.config as { requestHandler?: { metadata?: { handlerProtocol?: unknown } } })
+    .requestHandler;
+  const protocol = handler?.metadata?.handlerProtocol;
+  return protocol === 'http/1.1' || protocol === 'h2';
 }
 
 function statusOf(err: unknown): number | undefined {

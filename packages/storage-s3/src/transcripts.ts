@@ -13,9 +13,13 @@
  * per part it missed.
  *
  * What an appender knows (last number, line count, the uuids stored) is kept per storage object, from its
- * own appends and loads; the first append of a transcript in a process that has not loaded it reads it (a
- * HEAD of the session head, then as a load does). A load is one LIST of the folder and the parts' GETs in
- * parallel: linear in appends.
+ * own appends and loads. Every part carries, as object metadata (`x-amz-meta-channelcoder-lines`), the
+ * number of lines stored up to and including it since the last deletion marker. So the first append of a
+ * transcript in a process that has not loaded it does not read the lines: a HEAD of the session head and a
+ * LIST of the folder (in parallel; one LIST per 1,000 parts), a HEAD of the last part, then the PUT. Only
+ * `dedupe: 'uuid'` needs the stored uuids, and so reads the transcript once, as a load does; so do
+ * transcripts whose last part was written by a version without that metadata, or stored in the previous
+ * layouts only. A load is one LIST of the folder and the parts' GETs in parallel: linear in appends.
  *
  * `deleteTranscript` takes the next number with a deletion marker: readers ignore every line before the
  * last marker, so the deletion is one conditional write, atomic for readers; it then deletes the objects
@@ -58,6 +62,9 @@ const APPEND_ATTEMPTS = 100;
 /** The body of a deletion marker: not JSON and not a codec chunk, so it never reads as lines. */
 const DELETION_MARKER = Buffer.from('CCDEL1\n', 'latin1');
 const CONTENT_TYPE = 'application/octet-stream';
+/** Object metadata of a part: lines stored up to and including it since the last deletion marker. */
+const LINES_METADATA = 'channelcoder-lines';
+const COUNT = /^(0|[1-9]\d{0,14})$/;
 
 /** What a writer knows of one transcript. */
 interface View {
@@ -65,8 +72,8 @@ interface View {
   seq: number;
   /** Stored lines since the last deletion marker. */
   lines: number;
-  /** The uuids of those lines. */
-  uuids: Set<string>;
+  /** The uuids of those lines; undefined when they were not read (see `openView`). */
+  uuids: Set<string> | undefined;
 }
 
 /** One numbered part as read. */
@@ -104,11 +111,11 @@ export class TranscriptChunks {
     const folder = this.folder(name, claudeSessionId);
     if (!Array.isArray(entries))
       throw new InvalidArgumentError('appendTranscript(): entries must be an array');
+    const dedupe = options.dedupe === 'uuid';
     let view = this.views.get(folder);
     let verified = false; // true once `view` was read from the bucket during this call
-    if (view === undefined) {
-      await this.assertSession(name);
-      view = await this.readView(name, claudeSessionId, folder);
+    if (view === undefined || (dedupe && view.uuids === undefined)) {
+      view = await this.openView(name, claudeSessionId, folder, dedupe);
       verified = true;
       this.views.set(folder, view);
     }
@@ -138,14 +145,12 @@ export class TranscriptChunks {
         CONTENT_TYPE,
         'appendTranscript',
         { ifNoneMatch: '*' },
+        { [LINES_METADATA]: String(view.lines + lines.length) },
       );
       if (put !== 'precondition-failed') {
         view.seq = seq;
         view.lines += lines.length;
-        for (const e of fresh) {
-          const uuid = transcriptEntryUuid(e);
-          if (uuid !== undefined) view.uuids.add(uuid);
-        }
+        for (const e of fresh) addUuid(view, e);
         return;
       }
       // Another writer took the number (or our own earlier attempt did): read what it stored, then retry.
@@ -196,6 +201,7 @@ export class TranscriptChunks {
         CONTENT_TYPE,
         'deleteTranscript',
         { ifNoneMatch: '*' },
+        { [LINES_METADATA]: '0' },
       );
       if (put !== 'precondition-failed') {
         this.views.set(folder, { seq, lines: 0, uuids: new Set() });
@@ -236,8 +242,9 @@ export class TranscriptChunks {
   ): unknown[] {
     if (options.dedupe !== 'uuid') return newTranscriptLines(name, view.lines, entries, fromLine);
     const seen = new Set<string>();
+    const stored = view.uuids ?? new Set<string>(); // `append` read them before a dedupe
     return uniqueTranscriptEntries(name, entries, fromLine, {
-      has: (uuid) => view.uuids.has(uuid) || seen.has(uuid),
+      has: (uuid) => stored.has(uuid) || seen.has(uuid),
       add: (uuid) => seen.add(uuid),
     });
   }
@@ -249,9 +256,54 @@ export class TranscriptChunks {
       throw new SessionNotFoundError(name, { where: `s3://${this.objects.bucket}/${this.keys.prefix}` });
   }
 
-  /** What is stored now, read in full. */
-  private async readView(name: string, claudeSessionId: string, folder: string): Promise<View> {
-    const { lines, seq } = await this.readAll(name, claudeSessionId, folder);
+  /**
+   * What an append needs to know of a transcript this process has no view of: the session exists (a HEAD,
+   * in parallel with the LIST of the folder), then the last part's number and its line count (a HEAD of
+   * that part). Reads every part instead when `withUuids` (a dedupe needs the stored uuids), when the last
+   * part has no line count (written by an earlier version) or when lines are stored in the previous
+   * layouts only.
+   *
+   * @throws SessionNotFoundError
+   */
+  private async openView(
+    name: string,
+    claudeSessionId: string,
+    folder: string,
+    withUuids: boolean,
+  ): Promise<View> {
+    const [, keys] = await Promise.all([
+      this.assertSession(name),
+      this.objects.listAllKeys(folder, 'appendTranscript'),
+    ]);
+    if (!withUuids) {
+      let last: { key: string; seq: number } | undefined;
+      let previous = false;
+      for (const key of keys) {
+        const rest = key.slice(folder.length);
+        const match = SEQ_PART.exec(rest);
+        if (match !== null) {
+          const seq = Number(match[1]);
+          if (last === undefined || seq > last.seq) last = { key, seq };
+        } else if (rest === MANIFEST || LEGACY_CHUNK.test(rest)) previous = true;
+      }
+      if (last === undefined && !previous) return { seq: 0, lines: 0, uuids: new Set() };
+      if (last !== undefined) {
+        const count = (await this.objects.metadata(last.key, 'appendTranscript'))?.[LINES_METADATA];
+        if (count !== undefined && COUNT.test(count))
+          return { seq: last.seq, lines: Number(count), uuids: undefined };
+      }
+    }
+    return this.readView(name, claudeSessionId, folder, keys);
+  }
+
+  /** What is stored now, read in full (from the folder's `keys` when they were just listed). */
+  private async readView(
+    name: string,
+    claudeSessionId: string,
+    folder: string,
+    keys?: readonly string[],
+  ): Promise<View> {
+    const { lines, seq } = await this.readAll(name, claudeSessionId, folder, keys);
     const location = `s3://${this.objects.bucket}/${folder}`;
     const view: View = { seq, lines: lines.length, uuids: new Set() };
     for (const line of lines) addUuid(view, parseLine(line, name, claudeSessionId, location));
@@ -269,10 +321,11 @@ export class TranscriptChunks {
       view.seq = part.seq;
       if (part.deleted) {
         view.lines = 0;
-        view.uuids.clear();
+        view.uuids = new Set(); // every line after the marker is read below
         continue;
       }
       view.lines += part.lines.length;
+      if (view.uuids === undefined) continue;
       for (const line of part.lines) addUuid(view, parseLine(line, name, claudeSessionId, location));
     }
   }
@@ -282,8 +335,9 @@ export class TranscriptChunks {
     name: string,
     claudeSessionId: string,
     folder: string,
+    listed?: readonly string[],
   ): Promise<{ lines: string[]; seq: number }> {
-    const keys = await this.objects.listAllKeys(folder, 'loadTranscript');
+    const keys = listed ?? (await this.objects.listAllKeys(folder, 'loadTranscript'));
     const parts = await this.readParts(name, claudeSessionId, folder, keys);
     const seq = parts.at(-1)?.seq ?? 0;
     let marker = parts.length - 1;
@@ -462,6 +516,7 @@ function chunkLines(bytes: Uint8Array, name: string, key: string): string[] {
 }
 
 function addUuid(view: View, entry: unknown): void {
+  if (view.uuids === undefined) return;
   const uuid = transcriptEntryUuid(entry);
   if (uuid !== undefined) view.uuids.add(uuid);
 }

@@ -109,6 +109,75 @@ describe('the call timeout', () => {
     expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
   });
 
+  it('with the SDK Node handler: plain { aborted, onabort } signals, never aborted once their call ended', async () => {
+    const base = makeClient(conditional.endpoint);
+    cleanups.push(async () => base.destroy());
+    const inner = base.config.requestHandler as unknown as {
+      handle(request: unknown, options?: unknown): Promise<unknown>;
+      destroy?(): void;
+    };
+    const seen: unknown[] = [];
+    const recording = {
+      metadata: { handlerProtocol: 'http/1.1' },
+      handle: (request: unknown, options?: { abortSignal?: unknown }) => {
+        seen.push(options?.abortSignal);
+        return inner.handle(request, options);
+      },
+      updateHttpClientConfig: () => {},
+      httpHandlerConfigs: () => ({}),
+      destroy: () => inner.destroy?.(),
+    };
+    const client = makeClient(conditional.endpoint, { requestHandler: recording as never });
+    cleanups.push(async () => client.destroy());
+    const storage = new S3SessionStorage({
+      client,
+      bucket: conditional.bucket,
+      prefix: uniquePrefix('faults'),
+      callTimeoutMs: 150,
+    });
+    await storage.save(makeState(), 'timed');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const signal of seen) expect(signal instanceof AbortSignal).toBe(false);
+    // Past the window's timer: the ended calls were left alone, and the connection still serves calls.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(seen.filter((signal) => (signal as { aborted: boolean }).aborted)).toEqual([]);
+    expect((await storage.load('timed')).metadata).toBeDefined();
+  });
+
+  it('with any other handler (fetch): one DOM AbortSignal per window, which still bounds the call', async () => {
+    const seen: unknown[] = [];
+    const hung = {
+      metadata: { handlerProtocol: 'fetch' },
+      // Like fetch(): never answers, rejects when its signal aborts.
+      handle: (_request: unknown, options?: { abortSignal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          seen.push(options?.abortSignal);
+          options?.abortSignal?.addEventListener('abort', () =>
+            reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+          );
+        }),
+      updateHttpClientConfig: () => {},
+      httpHandlerConfigs: () => ({}),
+      destroy: () => {},
+    };
+    const client = makeClient('http://127.0.0.1:1', { requestHandler: hung as never, maxAttempts: 1 });
+    cleanups.push(async () => client.destroy());
+    const storage = new S3SessionStorage({
+      client,
+      bucket: 'b',
+      prefix: uniquePrefix('faults'),
+      callTimeoutMs: 200,
+    });
+    const errors = await Promise.all([failure(storage.load('a')), failure(storage.exists('b'))]);
+    for (const err of errors) {
+      expect(StorageUnavailableError.is(err), String(err)).toBe(true);
+      expect((err as Error).message).toContain('did not finish in time');
+    }
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBeInstanceOf(AbortSignal);
+    expect(seen[1]).toBe(seen[0]);
+  });
+
   it('rejects a timeout that is not a positive number', () => {
     for (const callTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
       expect(() => storageAt('http://127.0.0.1:1', 'b', { callTimeoutMs })).toThrow(/callTimeoutMs/);

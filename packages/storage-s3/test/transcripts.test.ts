@@ -1,11 +1,15 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   InvalidArgumentError,
   SessionCorruptError,
   SessionNotFoundError,
   storageCapabilities,
 } from '@channelcoder/session-core';
-import { decodeTranscriptChunk, isCompressedTranscriptChunk } from '@channelcoder/session-core/storage-kit';
+import {
+  decodeTranscriptChunk,
+  encodeTranscriptChunk,
+  isCompressedTranscriptChunk,
+} from '@channelcoder/session-core/storage-kit';
 import { makeState } from '@channelcoder/storage-conformance';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { S3SessionStorage } from '../src/index.js';
@@ -113,6 +117,98 @@ describe('transcripts', () => {
     } finally {
       counting.destroy();
     }
+  });
+
+  it('the first append of a process that never read the transcript costs the same requests at 3 parts and at 60', async () => {
+    const storage = await withSession();
+    const counting = makeClient(endpoint);
+    const steps = (requests: { method: string; path: string }[]) =>
+      requests.map((r) => `${r.method} ${r.path.split('/').at(-1)?.replace(/\?.*$/, '')}`).sort();
+    const counter = countRequests(counting);
+    try {
+      const seen: string[][] = [];
+      for (const [id, parts] of [
+        ['short-id', 3],
+        ['long-id', 60],
+      ] as const) {
+        for (let i = 0; i < parts; i++) await storage.appendTranscript('portable', id, [line(i)], i);
+        const fresh = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+        counter.reset();
+        // Positional: the count comes from the last part's metadata; lines 0 to parts-1 are stored.
+        await fresh.appendTranscript('portable', id, [line(parts - 1), line(parts)], parts - 1);
+        seen.push(steps(counter.requests));
+        counter.reset();
+        await fresh.appendTranscript('portable', id, [line(parts + 1)], parts + 1);
+        expect(counter.requests.map((r) => r.method)).toEqual(['PUT']);
+        const gap = await new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix })
+          .appendTranscript('portable', id, [line(99)], parts + 3)
+          .catch((e: unknown) => e);
+        expect(InvalidArgumentError.is(gap), String(gap)).toBe(true);
+        expect(await storage.loadTranscript('portable', id)).toEqual(
+          Array.from({ length: parts + 2 }, (_, i) => line(i)),
+        );
+      }
+      // HEAD of the session head, LIST of the folder, HEAD of the last part, PUT of the next.
+      expect(seen[0]).toEqual(['GET ', 'HEAD 0000000003.part', 'HEAD head.json', 'PUT 0000000004.part']);
+      expect(seen[1]).toEqual(['GET ', 'HEAD 0000000060.part', 'HEAD head.json', 'PUT 0000000061.part']);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('a process that never read the transcript reads it once for a dedupe, or when the last part has no line count', async () => {
+    const storage = await withSession();
+    for (let i = 0; i < 4; i++) await storage.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+    const counting = makeClient(endpoint);
+    try {
+      const fresh = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      const counter = countRequests(counting);
+      await fresh.appendTranscript('portable', CLAUDE_ID, [line(1), line(4)], 0, { dedupe: 'uuid' });
+      expect(counter.requests.filter((r) => r.method === 'GET' && r.path.includes('.part'))).toHaveLength(4);
+      // A part as an earlier version wrote it: no line-count metadata, so the next fresh appender reads all.
+      const folder = `${storage.prefix}sessions/portable/transcripts/${CLAUDE_ID}/`;
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${folder}0000000006.part`,
+          Body: encodeTranscriptChunk([JSON.stringify(line(5))]),
+        }),
+      );
+      const later = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      counter.reset();
+      await later.appendTranscript('portable', CLAUDE_ID, [line(5), line(6)], 5);
+      expect(counter.requests.filter((r) => r.method === 'GET' && r.path.includes('.part'))).toHaveLength(6);
+      expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+        Array.from({ length: 7 }, (_, i) => line(i)),
+      );
+      // After a deletion, a fresh appender starts at line 0 from the marker's count.
+      expect(await storage.deleteTranscript('portable', CLAUDE_ID)).toBe(true);
+      const afterDelete = new S3SessionStorage({ client: counting, bucket, prefix: storage.prefix });
+      counter.reset();
+      await afterDelete.appendTranscript('portable', CLAUDE_ID, [line(0)], 0);
+      expect(counter.requests.filter((r) => r.method === 'GET' && r.path.includes('.part'))).toEqual([]);
+      expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual([line(0)]);
+    } finally {
+      counting.destroy();
+    }
+  });
+
+  it('two processes that never read the transcript append the same positional lines at once: stored once', async () => {
+    const storage = await withSession();
+    for (let i = 0; i < 8; i++) await storage.appendTranscript('portable', CLAUDE_ID, [line(i)], i);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = [0, 1].map(() => new S3SessionStorage({ client, bucket, prefix: storage.prefix }));
+      const at = 8 + 2 * round;
+      // Both learn "8 + 2·round lines" from the last part's count, both PUT the next number: one gets 412,
+      // reads the other's part, finds its lines stored and writes nothing.
+      await Promise.all([
+        a?.appendTranscript('portable', CLAUDE_ID, [line(at), line(at + 1)], at),
+        b?.appendTranscript('portable', CLAUDE_ID, [line(at), line(at + 1)], at),
+      ]);
+    }
+    expect(await storage.loadTranscript('portable', CLAUDE_ID)).toEqual(
+      Array.from({ length: 14 }, (_, i) => line(i)),
+    );
   });
 
   it('a writer that lost its number reads only the parts it missed; a fenced append adds one GET near expiry', async () => {
