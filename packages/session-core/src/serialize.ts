@@ -228,13 +228,19 @@ function assembleFromParts(
   const version = readFormatVersion(r, ctx, doc);
   const head = readHead(r, doc, version);
   const fallbackTime = head.metadata.lastActive;
-  const current = version !== 0;
-  const millis = current && rawMessages.length > 0 ? isoMillisOf(rawMessages) : undefined;
   const messages: Message[] = [];
-  for (let i = 0; i < rawMessages.length; i++) {
-    const raw = rawMessages[i];
-    const fast = current ? readCurrentMessage(raw, reuse, millis?.[i] ?? Number.NaN) : undefined;
-    messages.push(fast ?? readMessage(r, raw, i, version, fallbackTime));
+  if (version === 0) {
+    for (let i = 0; i < rawMessages.length; i++)
+      messages.push(readMessage(r, rawMessages[i], i, version, fallbackTime));
+  }
+  for (let from = 0; version !== 0 && from < rawMessages.length; from += ISO_BATCH) {
+    const to = Math.min(from + ISO_BATCH, rawMessages.length);
+    const millis = isoMillisOf(rawMessages, from, to);
+    for (let i = from; i < to; i++) {
+      const raw = rawMessages[i];
+      const fast = readCurrentMessage(raw, reuse, millis[i - from]!);
+      messages.push(fast ?? readMessage(r, raw, i, version, fallbackTime));
+    }
   }
   if (version === 0 && doc.usage === undefined)
     head.usage.turns = messages.filter((m) => m.role === 'assistant').length;
@@ -408,32 +414,37 @@ const NOT_ISO = ' '.repeat(ISO_LENGTH);
 const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Timestamps read per {@link isoMillisOf} call: its text stays small enough to die young. */
+const ISO_BATCH = 2048;
+/** Scratch of {@link isoMillisOf}, reused by every load (so a load allocates nothing outside the heap). */
+const isoUnits = new Uint16Array(ISO_BATCH * ISO_LENGTH);
+const isoUnitBytes = Buffer.from(isoUnits.buffer, isoUnits.byteOffset, isoUnits.byteLength);
+const isoMillis = new Float64Array(ISO_BATCH);
+
 /**
- * The epoch milliseconds of each message's timestamp that is written exactly as `Date#toISOString` writes
- * one, NaN for every other message (any other form, or no string at all: those take `new Date(text)`).
+ * The epoch milliseconds of the timestamps of `raw[from…to)` (at most {@link ISO_BATCH}) that are written
+ * exactly as `Date#toISOString` writes one, NaN for every other message (any other form, or no string at
+ * all: those take `new Date(text)`). Valid until the next call.
  *
- * Loads of long sessions read one timestamp per message, and reading one character of a string at a time
- * costs several times the rest of the message's checks; so the timestamps are joined and encoded once and
- * their digits read from the bytes. Undefined when one holds a non-ASCII character (the bytes would not
- * line up with the characters); the caller then reads each with `new Date`.
+ * Loads of long sessions read one timestamp per message, and reading a string one character at a time
+ * costs several times the rest of the message's checks; so the timestamps are joined, copied once into
+ * 16-bit code units (every character exactly, so no other character can pass for a digit) and their
+ * digits read from those.
  */
-function isoMillisOf(raw: readonly unknown[]): Float64Array | undefined {
+function isoMillisOf(raw: readonly unknown[], from: number, to: number): Float64Array {
   const texts: string[] = [];
-  for (let i = 0; i < raw.length; i++) {
+  for (let i = from; i < to; i++) {
     const m = raw[i];
     const text = typeof m === 'object' && m !== null ? (m as { timestamp?: unknown }).timestamp : undefined;
     texts.push(typeof text === 'string' && text.length === ISO_LENGTH ? text : NOT_ISO);
   }
-  const joined = texts.join('');
-  const bytes = Buffer.from(joined, 'utf8');
-  if (bytes.length !== joined.length) return undefined;
-  const millis = new Float64Array(raw.length);
-  for (let i = 0; i < raw.length; i++) millis[i] = isoMillisAt(bytes, i * ISO_LENGTH);
-  return millis;
+  isoUnitBytes.write(texts.join(''), 'utf16le');
+  for (let i = 0; i < texts.length; i++) isoMillis[i] = isoMillisAt(isoUnits, i * ISO_LENGTH);
+  return isoMillis;
 }
 
-/** The decimal number of `b[at…at+width)`, or -1 when any of those bytes is not a digit. */
-function digitsAt(b: Uint8Array, at: number, width: number): number {
+/** The decimal number of the code units `b[at…at+width)`, or -1 when any of them is not a digit. */
+function digitsAt(b: Uint16Array, at: number, width: number): number {
   let n = 0;
   for (let i = at; i < at + width; i++) {
     const d = b[i]! - 48;
@@ -449,7 +460,7 @@ function digitsAt(b: Uint8Array, at: number, width: number): number {
  * fields (years before 1000, which it may take as two-digit years; days the month does not have, which it
  * rolls into the next month; hour 24), so the caller falls back to `new Date(text)` and gets its result.
  */
-function isoMillisAt(b: Uint8Array, at: number): number {
+function isoMillisAt(b: Uint16Array, at: number): number {
   if (
     b[at + 4] !== 45 || // -
     b[at + 7] !== 45 ||
@@ -575,9 +586,23 @@ function readCurrentMessage(raw: unknown, reuse: boolean, millis: number): Messa
     return m as unknown as Message;
   }
   const msg: Message = { id, role, content, timestamp: date, sessionId };
-  if (hasTurn) msg.turn = { ...(turn as TurnDetails) };
+  if (hasTurn) msg.turn = copyTurn(turn as TurnDetails);
   if (recovered === true) msg.recovered = true;
   return msg;
+}
+
+/** A copy of a {@link plainTurn}, its fields in the order {@link readTurn} writes them. */
+function copyTurn(t: TurnDetails): TurnDetails {
+  const turn: TurnDetails = {};
+  if (t.costUsd !== undefined) turn.costUsd = t.costUsd;
+  if (t.durationMs !== undefined) turn.durationMs = t.durationMs;
+  if (t.inputTokens !== undefined) turn.inputTokens = t.inputTokens;
+  if (t.outputTokens !== undefined) turn.outputTokens = t.outputTokens;
+  if (t.isError !== undefined) turn.isError = t.isError;
+  if (t.interrupted !== undefined) turn.interrupted = t.interrupted;
+  if (t.costUnknown !== undefined) turn.costUnknown = t.costUnknown;
+  if (t.error !== undefined) turn.error = t.error;
+  return turn;
 }
 
 /** A message whose turn has null fields (dropped, as {@link readTurn} does) or fails its checks. */

@@ -260,6 +260,23 @@ describe('head + messages (incremental adapters)', () => {
     expect(deserializeState(JSON.stringify(doc), ctx).messages).toStrictEqual(expected);
   });
 
+  it('reads the timestamps of long sessions in order, every form among them', () => {
+    const state = sample();
+    const base = toWireMessage(state.messages[0]!);
+    const texts = Array.from({ length: 5_000 }, (_, i) => {
+      const t = new Date(Date.UTC(2026, 0, 1) + i * 997_531).toISOString();
+      if (i % 7 === 3) return `${t.slice(0, 19)}+01:00`; // not the toISOString form: new Date reads it
+      if (i % 11 === 5) return t.replace(/-\d\dT/, '-31T'); // a day some months lack
+      return t;
+    });
+    const messages = texts.map((timestamp, i) => JSON.stringify({ ...base, id: `m${i}`, timestamp }));
+    const head = JSON.stringify({ ...toWireHead(state), messageCount: texts.length });
+    const loaded = assembleState(head, messages, { name: 'long' });
+    expect(loaded.messages.map((m) => m.timestamp.getTime())).toEqual(
+      texts.map((t) => new Date(t).getTime()),
+    );
+  });
+
   it('never reads a timestamp with a non-ASCII character as digits', () => {
     const state = sample();
     const base = toWireMessage(state.messages[0]!);
