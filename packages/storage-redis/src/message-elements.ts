@@ -62,19 +62,28 @@ export function parseMessageElements(
     }
     return values;
   }
+  try {
+    return JSON.parse(joinElements(elements)) as unknown[];
+  } catch (err) {
+    // Find the element to name (the error path only: parse each alone).
+    for (let i = 0; i < elements.length; i++) parseElement(elements[i]!, i, ctx);
+    throw corrupt(ctx, `do not join into one JSON array (${(err as Error).message})`, err);
+  }
+}
+
+/**
+ * The elements' texts joined into one JSON array text. A function of its own so that the element strings
+ * are unreachable once it returns: were they still held while `JSON.parse` runs, each garbage collection
+ * during the parse would copy them with the messages it made.
+ */
+function joinElements(elements: readonly Buffer[]): string {
   const parts: string[] = ['['];
   for (let i = 0; i < elements.length; i++) {
     if (i > 0) parts.push(',');
     parts.push(decode(elements[i]!));
   }
   parts.push(']');
-  try {
-    return JSON.parse(parts.join('')) as unknown[];
-  } catch (err) {
-    // Find the element to name (the error path only: parse each alone).
-    for (let i = 0; i < elements.length; i++) parseElement(elements[i]!, i, ctx);
-    throw corrupt(ctx, `do not join into one JSON array (${(err as Error).message})`, err);
-  }
+  return parts.join('');
 }
 
 /** An element's text: UTF-8 (each element holds whole messages, so it decodes alone). */
