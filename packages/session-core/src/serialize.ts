@@ -395,16 +395,25 @@ function readTurn(r: WireReader, t: Record<string, unknown>, at: string): TurnDe
 const TURN_NUMBER = 1;
 const TURN_BOOLEAN = 2;
 const TURN_STRING = 3;
-const TURN_FIELDS: Record<string, number> = {
-  costUsd: TURN_NUMBER,
-  durationMs: TURN_NUMBER,
-  inputTokens: TURN_NUMBER,
-  outputTokens: TURN_NUMBER,
-  isError: TURN_BOOLEAN,
-  interrupted: TURN_BOOLEAN,
-  costUnknown: TURN_BOOLEAN,
-  error: TURN_STRING,
-};
+
+/** The type of a known `turn` field ({@link TURN_NUMBER}, …), 0 for any other key. */
+function turnFieldType(key: string): number {
+  switch (key) {
+    case 'costUsd':
+    case 'durationMs':
+    case 'inputTokens':
+    case 'outputTokens':
+      return TURN_NUMBER;
+    case 'isError':
+    case 'interrupted':
+    case 'costUnknown':
+      return TURN_BOOLEAN;
+    case 'error':
+      return TURN_STRING;
+    default:
+      return 0;
+  }
+}
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
 /** The length of a timestamp as `Date#toISOString` writes one: `YYYY-MM-DDTHH:mm:ss.sssZ`. */
 const ISO_LENGTH = 24;
@@ -416,10 +425,8 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Timestamps read per {@link isoMillisOf} call: its text stays small enough to die young. */
 const ISO_BATCH = 2048;
-/** Scratch of {@link isoMillisOf}, reused by every load (so a load allocates nothing outside the heap). */
-const isoUnits = new Uint16Array(ISO_BATCH * ISO_LENGTH);
-const isoUnitBytes = Buffer.from(isoUnits.buffer, isoUnits.byteOffset, isoUnits.byteLength);
-const isoMillis = new Float64Array(ISO_BATCH);
+/** Scratch of {@link isoMillisOf}: made on first use, then reused (a load allocates nothing outside the heap). */
+let isoScratch: { units: Uint16Array; bytes: Buffer; millis: Float64Array } | undefined;
 
 /**
  * The epoch milliseconds of the timestamps of `raw[from…to)` (at most {@link ISO_BATCH}) that are written
@@ -438,9 +445,15 @@ function isoMillisOf(raw: readonly unknown[], from: number, to: number): Float64
     const text = typeof m === 'object' && m !== null ? (m as { timestamp?: unknown }).timestamp : undefined;
     texts.push(typeof text === 'string' && text.length === ISO_LENGTH ? text : NOT_ISO);
   }
-  isoUnitBytes.write(texts.join(''), 'utf16le');
-  for (let i = 0; i < texts.length; i++) isoMillis[i] = isoMillisAt(isoUnits, i * ISO_LENGTH);
-  return isoMillis;
+  if (isoScratch === undefined) {
+    const units = new Uint16Array(ISO_BATCH * ISO_LENGTH);
+    const bytes = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
+    isoScratch = { units, bytes, millis: new Float64Array(ISO_BATCH) };
+  }
+  const { units, bytes, millis } = isoScratch;
+  bytes.write(texts.join(''), 'utf16le');
+  for (let i = 0; i < texts.length; i++) millis[i] = isoMillisAt(units, i * ISO_LENGTH);
+  return millis;
 }
 
 /** The decimal number of the code units `b[at…at+width)`, or -1 when any of them is not a digit. */
@@ -533,7 +546,7 @@ function plainTurn(turn: unknown): turn is TurnDetails {
   const t = turn as Record<string, unknown>;
   for (const key in t) {
     const value = t[key];
-    switch (TURN_FIELDS[key]) {
+    switch (turnFieldType(key)) {
       case TURN_NUMBER:
         if (typeof value !== 'number' || !Number.isFinite(value)) return false;
         break;
@@ -621,7 +634,7 @@ function copyMessage(
   for (const key in t) {
     const value = t[key];
     if (value === null) {
-      if (TURN_FIELDS[key] === undefined) return undefined;
+      if (turnFieldType(key) === 0) return undefined;
       continue;
     }
     (details as Record<string, unknown>)[key] = value;
