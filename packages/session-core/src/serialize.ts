@@ -149,7 +149,13 @@ export function deserializeState(input: unknown, ctx: DecodeContext): SessionSta
   const r = new WireReader(ctx);
   const doc = r.object(r.parse(input), '(document)');
   const messages = r.array(doc.messages, 'messages');
-  return assembleFromParts(r, ctx, doc, messages);
+  // A document parsed here is this call's alone, so its messages may become the state's.
+  return assembleFromParts(r, ctx, doc, messages, isText(input));
+}
+
+/** Whether `r.parse(input)` parses (so what it returns is new and nobody else's). */
+function isText(input: unknown): boolean {
+  return typeof input === 'string' || input instanceof Uint8Array;
 }
 
 /** Validates a stored head (list metadata) without touching messages. */
@@ -170,18 +176,39 @@ export interface WireHeadInfo extends Omit<SessionState, 'messages'> {
   lastMessageId?: string;
 }
 
+/** Options of {@link assembleState}. */
+export interface AssembleOptions {
+  /**
+   * The already-parsed messages were made for this call alone (by the adapter's own `JSON.parse` of what it
+   * read) and nothing else holds them: the state may take them over (a message object becomes the loaded
+   * message, its timestamp replaced by a Date) instead of copying each. Never set it for values the caller
+   * keeps (a cache, an in-memory store). Messages given as JSON text are always parsed for the call alone.
+   */
+  ownedMessages?: boolean;
+}
+
 /**
  * Joins a stored head and its stored messages (each JSON text or parsed) into a validated state.
  * A head whose messageCount disagrees with the messages found is corrupt (a torn write), never half-loaded.
  */
-export function assembleState(head: unknown, messages: readonly unknown[], ctx: DecodeContext): SessionState {
+export function assembleState(
+  head: unknown,
+  messages: readonly unknown[],
+  ctx: DecodeContext,
+  options?: AssembleOptions,
+): SessionState {
   const r = new WireReader(ctx);
   const doc = r.object(r.parse(head), '(head)');
-  const parsed = messages.map((m) => r.parse(m));
-  if (doc.messageCount !== undefined && r.integer(doc.messageCount, 'messageCount') !== parsed.length) {
-    r.fail('messages', `has ${parsed.length} entries but the head records ${String(doc.messageCount)}`);
+  if (doc.messageCount !== undefined && r.integer(doc.messageCount, 'messageCount') !== messages.length) {
+    r.fail('messages', `has ${messages.length} entries but the head records ${String(doc.messageCount)}`);
   }
-  return assembleFromParts(r, ctx, doc, parsed);
+  const owned = options?.ownedMessages === true;
+  if (owned || messages.length === 0 || isText(messages[0])) {
+    // Parsed here (each text anew) or handed over: the values may become the state's messages.
+    const parsed = owned ? messages : messages.map((m) => r.parse(m));
+    return assembleFromParts(r, ctx, doc, parsed, owned || messages.every(isText));
+  }
+  return assembleFromParts(r, ctx, doc, messages, false);
 }
 
 function readFormatVersion(r: WireReader, ctx: DecodeContext, doc: Record<string, unknown>): number {
@@ -196,10 +223,25 @@ function assembleFromParts(
   ctx: DecodeContext,
   doc: Record<string, unknown>,
   rawMessages: readonly unknown[],
+  reuse: boolean,
 ): SessionState {
   const version = readFormatVersion(r, ctx, doc);
   const head = readHead(r, doc, version);
-  const messages = rawMessages.map((m, i) => readMessage(r, m, i, version, head.metadata.lastActive));
+  const fallbackTime = head.metadata.lastActive;
+  const messages: Message[] = [];
+  if (version === 0) {
+    for (let i = 0; i < rawMessages.length; i++)
+      messages.push(readMessage(r, rawMessages[i], i, version, fallbackTime));
+  }
+  for (let from = 0; version !== 0 && from < rawMessages.length; from += ISO_BATCH) {
+    const to = Math.min(from + ISO_BATCH, rawMessages.length);
+    const millis = isoMillisOf(rawMessages, from, to);
+    for (let i = from; i < to; i++) {
+      const raw = rawMessages[i];
+      const fast = readCurrentMessage(raw, reuse, millis[i - from]!);
+      messages.push(fast ?? readMessage(r, raw, i, version, fallbackTime));
+    }
+  }
   if (version === 0 && doc.usage === undefined)
     head.usage.turns = messages.filter((m) => m.role === 'assistant').length;
   return { ...head, messages };
@@ -311,11 +353,8 @@ function readUsage(r: WireReader, u: Record<string, unknown>): UsageLedger {
   return ledger;
 }
 
+/** A message by the checked path: every field validated with its path, format 0 upgraded. */
 function readMessage(r: WireReader, raw: unknown, i: number, version: number, fallbackTime: Date): Message {
-  if (version !== 0) {
-    const fast = readCurrentMessage(raw);
-    if (fast !== undefined) return fast;
-  }
   const at = `messages[${i}]`;
   const m = r.object(raw, at);
   const role = r.string(m.role, `${at}.role`);
@@ -353,16 +392,75 @@ function readTurn(r: WireReader, t: Record<string, unknown>, at: string): TurnDe
   return turn;
 }
 
-const MESSAGE_KEYS = new Set(['id', 'role', 'content', 'timestamp', 'sessionId', 'turn']);
-const TURN_NUMBERS = ['costUsd', 'durationMs', 'inputTokens', 'outputTokens'] as const;
-const TURN_KEYS = new Set<string>([...TURN_NUMBERS, 'isError', 'error']);
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
+const TURN_NUMBER = 1;
+const TURN_BOOLEAN = 2;
+const TURN_STRING = 3;
 
-/** `text[at…at+width)` as a decimal number, or -1 when any of those characters is not a digit. */
-function digitsAt(text: string, at: number, width: number): number {
+/** The type of a known `turn` field ({@link TURN_NUMBER}, …), 0 for any other key. */
+function turnFieldType(key: string): number {
+  switch (key) {
+    case 'costUsd':
+    case 'durationMs':
+    case 'inputTokens':
+    case 'outputTokens':
+      return TURN_NUMBER;
+    case 'isError':
+    case 'interrupted':
+    case 'costUnknown':
+      return TURN_BOOLEAN;
+    case 'error':
+      return TURN_STRING;
+    default:
+      return 0;
+  }
+}
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
+/** The length of a timestamp as `Date#toISOString` writes one: `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+const ISO_LENGTH = 24;
+/** Stands in for a timestamp of another form in {@link isoMillisOf}: not a timestamp, so never read as one. */
+const NOT_ISO = ' '.repeat(ISO_LENGTH);
+/** Days before each month of a common year (index 0 = January). */
+const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Timestamps read per {@link isoMillisOf} call: its text stays small enough to die young. */
+const ISO_BATCH = 2048;
+/** Scratch of {@link isoMillisOf}: made on first use, then reused (a load allocates nothing outside the heap). */
+let isoScratch: { units: Uint16Array; bytes: Buffer; millis: Float64Array } | undefined;
+
+/**
+ * The epoch milliseconds of the timestamps of `raw[from…to)` (at most {@link ISO_BATCH}) that are written
+ * exactly as `Date#toISOString` writes one, NaN for every other message (any other form, or no string at
+ * all: those take `new Date(text)`). Valid until the next call.
+ *
+ * Loads of long sessions read one timestamp per message, and reading a string one character at a time
+ * costs several times the rest of the message's checks; so the timestamps are joined, copied once into
+ * 16-bit code units (every character exactly, so no other character can pass for a digit) and their
+ * digits read from those.
+ */
+function isoMillisOf(raw: readonly unknown[], from: number, to: number): Float64Array {
+  const texts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const m = raw[i];
+    const text = typeof m === 'object' && m !== null ? (m as { timestamp?: unknown }).timestamp : undefined;
+    texts.push(typeof text === 'string' && text.length === ISO_LENGTH ? text : NOT_ISO);
+  }
+  if (isoScratch === undefined) {
+    const units = new Uint16Array(ISO_BATCH * ISO_LENGTH);
+    const bytes = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
+    isoScratch = { units, bytes, millis: new Float64Array(ISO_BATCH) };
+  }
+  const { units, bytes, millis } = isoScratch;
+  bytes.write(texts.join(''), 'utf16le');
+  for (let i = 0; i < texts.length; i++) millis[i] = isoMillisAt(units, i * ISO_LENGTH);
+  return millis;
+}
+
+/** The decimal number of the code units `b[at…at+width)`, or -1 when any of them is not a digit. */
+function digitsAt(b: Uint16Array, at: number, width: number): number {
   let n = 0;
   for (let i = at; i < at + width; i++) {
-    const d = text.charCodeAt(i) - 48;
+    const d = b[i]! - 48;
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
@@ -370,73 +468,179 @@ function digitsAt(text: string, at: number, width: number): number {
 }
 
 /**
- * The epoch milliseconds of a timestamp exactly as `Date#toISOString` writes one
- * (`YYYY-MM-DDTHH:mm:ss.sssZ`), without the general date parser (about a fifth of its time, and loads of
- * long sessions parse one per message). Undefined for anything else, and for the values where `new Date`
- * does more than read the fields (years before 1000, days past the 28th, which it rolls into the next
- * month when the month is shorter), so callers fall back to `new Date(text)` and get the same result.
+ * The epoch milliseconds of the timestamp at `b[at…at+24)` written exactly as `Date#toISOString` writes one,
+ * by arithmetic on its digits; NaN for anything else and for what `new Date` reads differently from its
+ * fields (years before 1000, which it may take as two-digit years; days the month does not have, which it
+ * rolls into the next month; hour 24), so the caller falls back to `new Date(text)` and gets its result.
  */
-function isoMillis(text: string): number | undefined {
+function isoMillisAt(b: Uint16Array, at: number): number {
   if (
-    text.length !== 24 ||
-    text.charCodeAt(4) !== 45 || // -
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(10) !== 84 || // T
-    text.charCodeAt(13) !== 58 || // :
-    text.charCodeAt(16) !== 58 ||
-    text.charCodeAt(19) !== 46 || // .
-    text.charCodeAt(23) !== 90 // Z
+    b[at + 4] !== 45 || // -
+    b[at + 7] !== 45 ||
+    b[at + 10] !== 84 || // T
+    b[at + 13] !== 58 || // :
+    b[at + 16] !== 58 ||
+    b[at + 19] !== 46 || // .
+    b[at + 23] !== 90 // Z
   )
-    return undefined;
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
-  const ms = digitsAt(text, 20, 3);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23)
-    return undefined;
-  if (minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+    return Number.NaN;
+  const year = digitsAt(b, at, 4);
+  const month = digitsAt(b, at + 5, 2);
+  const day = digitsAt(b, at + 8, 2);
+  const hour = digitsAt(b, at + 11, 2);
+  const minute = digitsAt(b, at + 14, 2);
+  const second = digitsAt(b, at + 17, 2);
+  const ms = digitsAt(b, at + 20, 3);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return Number.NaN;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return Number.NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && !leap)) return Number.NaN;
+  // Days since 1970-01-01: the whole years before this one (with their leap days), then its months and days.
+  const y = year - 1;
+  const days =
+    365 * (year - 1970) +
+    (Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) - 477) +
+    DAYS_BEFORE_MONTH[month - 1]! +
+    (month > 2 && leap ? 1 : 0) +
+    day -
+    1;
+  return ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000 + ms;
+}
+
+/** A stored timestamp as a Date exactly as `new Date(text)` reads it, or undefined when not a valid one. */
+function readTimestamp(text: string, millis: number): Date | undefined {
+  if (!Number.isNaN(millis)) return new Date(millis);
+  if (!ISO_DATE.test(text)) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Where a key of a current-format message sits in the order `toWireMessage` writes them; 0 if unknown. */
+function messageKeyOrder(key: string): number {
+  switch (key) {
+    case 'id':
+      return 1;
+    case 'role':
+      return 2;
+    case 'content':
+      return 3;
+    case 'timestamp':
+      return 4;
+    case 'sessionId':
+      return 5;
+    case 'turn':
+      return 6;
+    case 'recovered':
+      return 7;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Whether a stored `turn` holds only known fields, each of its type (null in none): then it is exactly
+ * what {@link readTurn} would copy out of it, key order aside.
+ */
+function plainTurn(turn: unknown): turn is TurnDetails {
+  if (typeof turn !== 'object' || turn === null || Array.isArray(turn)) return false;
+  const t = turn as Record<string, unknown>;
+  for (const key in t) {
+    const value = t[key];
+    switch (turnFieldType(key)) {
+      case TURN_NUMBER:
+        if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+        break;
+      case TURN_BOOLEAN:
+        if (typeof value !== 'boolean') return false;
+        break;
+      case TURN_STRING:
+        if (typeof value !== 'string') return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /**
  * The common case of `readMessage` without building a field path per field: a current-format message with
  * only known fields, every one well-formed. Anything else (including every error) returns undefined and
  * takes the checked path, which names the bad field. Loads of long sessions spend most of their time here.
+ * `millis` is what {@link isoMillisOf} read from its timestamp (NaN: read it with `new Date`).
+ *
+ * With `reuse` (the caller parsed `raw` for this load alone and nothing else holds it), a message whose keys
+ * come in the order `toWireMessage` writes them and whose turn is {@link plainTurn} becomes the loaded
+ * message itself: only its timestamp is replaced by the Date. That is the same value the copy would be,
+ * without allocating the copy (a load of a long session is mostly allocation and garbage collection).
  */
-function readCurrentMessage(raw: unknown): Message | undefined {
+function readCurrentMessage(raw: unknown, reuse: boolean, millis: number): Message | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const m = raw as Record<string, unknown>;
-  for (const key in m) if (!MESSAGE_KEYS.has(key)) return undefined;
-  const { id, role, content, timestamp, sessionId, turn } = m;
+  let last = 0;
+  let ordered = true;
+  for (const key in m) {
+    const at = messageKeyOrder(key);
+    if (at === 0) return undefined;
+    if (at < last) ordered = false;
+    last = at;
+  }
+  const { id, role, content, timestamp, sessionId, turn, recovered } = m;
   if (typeof id !== 'string' || typeof content !== 'string' || typeof sessionId !== 'string')
     return undefined;
-  if ((role !== 'user' && role !== 'assistant') || typeof timestamp !== 'string' || !ISO_DATE.test(timestamp))
-    return undefined;
-  const date = new Date(isoMillis(timestamp) ?? timestamp);
-  if (Number.isNaN(date.getTime())) return undefined;
+  if ((role !== 'user' && role !== 'assistant') || typeof timestamp !== 'string') return undefined;
+  if (recovered !== undefined && recovered !== true) return undefined;
+  const date = readTimestamp(timestamp, millis);
+  if (date === undefined) return undefined;
+  const hasTurn = turn !== undefined && turn !== null;
+  if (hasTurn && !plainTurn(turn)) return copyMessage(id, role, content, date, sessionId, turn, recovered);
+  if (reuse && ordered && turn !== null) {
+    m.timestamp = date;
+    return m as unknown as Message;
+  }
   const msg: Message = { id, role, content, timestamp: date, sessionId };
-  if (turn === undefined || turn === null) return msg;
-  if (typeof turn !== 'object' || Array.isArray(turn)) return undefined;
+  if (hasTurn) msg.turn = copyTurn(turn as TurnDetails);
+  if (recovered === true) msg.recovered = true;
+  return msg;
+}
+
+/** A copy of a {@link plainTurn}, its fields in the order {@link readTurn} writes them. */
+function copyTurn(t: TurnDetails): TurnDetails {
+  const turn: TurnDetails = {};
+  if (t.costUsd !== undefined) turn.costUsd = t.costUsd;
+  if (t.durationMs !== undefined) turn.durationMs = t.durationMs;
+  if (t.inputTokens !== undefined) turn.inputTokens = t.inputTokens;
+  if (t.outputTokens !== undefined) turn.outputTokens = t.outputTokens;
+  if (t.isError !== undefined) turn.isError = t.isError;
+  if (t.interrupted !== undefined) turn.interrupted = t.interrupted;
+  if (t.costUnknown !== undefined) turn.costUnknown = t.costUnknown;
+  if (t.error !== undefined) turn.error = t.error;
+  return turn;
+}
+
+/** A message whose turn has null fields (dropped, as {@link readTurn} does) or fails its checks. */
+function copyMessage(
+  id: string,
+  role: 'user' | 'assistant',
+  content: string,
+  timestamp: Date,
+  sessionId: string,
+  turn: unknown,
+  recovered: unknown,
+): Message | undefined {
+  if (typeof turn !== 'object' || turn === null || Array.isArray(turn)) return undefined;
   const t = turn as Record<string, unknown>;
   const details: TurnDetails = {};
-  for (const key in t) if (!TURN_KEYS.has(key)) return undefined;
-  for (const key of TURN_NUMBERS) {
-    const n = t[key];
-    if (n === undefined || n === null) continue;
-    if (typeof n !== 'number' || !Number.isFinite(n)) return undefined;
-    details[key] = n;
+  for (const key in t) {
+    const value = t[key];
+    if (value === null) {
+      if (turnFieldType(key) === 0) return undefined;
+      continue;
+    }
+    (details as Record<string, unknown>)[key] = value;
   }
-  if (t.isError !== undefined && t.isError !== null) {
-    if (typeof t.isError !== 'boolean') return undefined;
-    details.isError = t.isError;
-  }
-  if (t.error !== undefined && t.error !== null) {
-    if (typeof t.error !== 'string') return undefined;
-    details.error = t.error;
-  }
-  msg.turn = details;
+  if (!plainTurn(details)) return undefined;
+  const msg: Message = { id, role, content, timestamp, sessionId, turn: details };
+  if (recovered === true) msg.recovered = true;
   return msg;
 }

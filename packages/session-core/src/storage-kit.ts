@@ -42,6 +42,7 @@ export {
   snippetFor,
 } from './search/snippet.js';
 export {
+  type AssembleOptions,
   assembleState,
   deserializeState,
   fromWireHead,

@@ -172,6 +172,123 @@ describe('head + messages (incremental adapters)', () => {
     ).toThrow(/timestamp/);
   });
 
+  it('reads every message shape the same from text, from parsed values, and from values handed over', () => {
+    const state = sample();
+    const at = '2026-03-04T05:06:07.089Z';
+    const date = new Date(at);
+    const base = { id: 'm', role: 'user', content: 'c', timestamp: at, sessionId: 's' };
+    // [stored message, the message a load must return]
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      [base, { ...base, timestamp: date }],
+      [
+        {
+          ...base,
+          role: 'assistant',
+          turn: { costUsd: 0.5, durationMs: 9, inputTokens: 1, outputTokens: 2 },
+        },
+        {
+          ...base,
+          role: 'assistant',
+          timestamp: date,
+          turn: { costUsd: 0.5, durationMs: 9, inputTokens: 1, outputTokens: 2 },
+        },
+      ],
+      [
+        {
+          ...base,
+          turn: { costUsd: 0, isError: true, error: 'boom', interrupted: true, costUnknown: false },
+        },
+        {
+          ...base,
+          timestamp: date,
+          turn: { costUsd: 0, isError: true, error: 'boom', interrupted: true, costUnknown: false },
+        },
+      ],
+      [
+        { ...base, turn: { costUsd: 1, outputTokens: null, error: null } },
+        { ...base, timestamp: date, turn: { costUsd: 1 } },
+      ],
+      [
+        { ...base, turn: { costUsd: 1, later: 'x' } },
+        { ...base, timestamp: date, turn: { costUsd: 1 } },
+      ],
+      [
+        { ...base, turn: null },
+        { ...base, timestamp: date },
+      ],
+      [
+        { ...base, recovered: true },
+        { ...base, timestamp: date, recovered: true },
+      ],
+      [
+        { ...base, recovered: false },
+        { ...base, timestamp: date },
+      ],
+      [
+        { ...base, later: 1 },
+        { ...base, timestamp: date },
+      ],
+      [
+        { sessionId: 's', timestamp: at, content: 'c', role: 'user', id: 'm' },
+        { ...base, timestamp: date },
+      ],
+      [
+        { ...base, timestamp: '2026-03-04T05:06:07Z' },
+        { ...base, timestamp: new Date('2026-03-04T05:06:07Z') },
+      ],
+    ];
+    const stored = cases.map(([message], i) => JSON.stringify({ ...message, id: `m${i}` }));
+    const expected = cases.map(([, message], i) => ({ ...message, id: `m${i}` }));
+    const head = JSON.stringify({ ...toWireHead(state), messageCount: cases.length });
+    const ctx = { name: 'shapes' };
+    expect(assembleState(head, stored, ctx).messages).toStrictEqual(expected);
+
+    // Parsed values the caller keeps are copied, never changed.
+    const kept = stored.map((text) => JSON.parse(text));
+    expect(assembleState(head, kept, ctx).messages).toStrictEqual(expected);
+    expect(kept).toStrictEqual(stored.map((text) => JSON.parse(text)));
+
+    // Values handed over give the same state; a message in the written form becomes the loaded one.
+    const owned = stored.map((text) => JSON.parse(text));
+    const loaded = assembleState(head, owned, ctx, { ownedMessages: true });
+    expect(loaded.messages).toStrictEqual(expected);
+    expect(loaded.messages[0]).toBe(owned[0]);
+
+    // The whole document parsed from text reads the same.
+    const doc = JSON.parse(serializeState(state));
+    doc.messages = stored.map((text) => JSON.parse(text));
+    expect(deserializeState(JSON.stringify(doc), ctx).messages).toStrictEqual(expected);
+  });
+
+  it('reads the timestamps of long sessions in order, every form among them', () => {
+    const state = sample();
+    const base = toWireMessage(state.messages[0]!);
+    const texts = Array.from({ length: 5_000 }, (_, i) => {
+      const t = new Date(Date.UTC(2026, 0, 1) + i * 997_531).toISOString();
+      if (i % 7 === 3) return `${t.slice(0, 19)}+01:00`; // not the toISOString form: new Date reads it
+      if (i % 11 === 5) return t.replace(/-\d\dT/, '-31T'); // a day some months lack
+      return t;
+    });
+    const messages = texts.map((timestamp, i) => JSON.stringify({ ...base, id: `m${i}`, timestamp }));
+    const head = JSON.stringify({ ...toWireHead(state), messageCount: texts.length });
+    const loaded = assembleState(head, messages, { name: 'long' });
+    expect(loaded.messages.map((m) => m.timestamp.getTime())).toEqual(
+      texts.map((t) => new Date(t).getTime()),
+    );
+  });
+
+  it('never reads a timestamp with a non-ASCII character as digits', () => {
+    const state = sample();
+    const base = toWireMessage(state.messages[0]!);
+    // U+0130 and U+0660 (ARABIC-INDIC ZERO) are not digits, whatever their low byte.
+    for (const timestamp of ['2026-01-01T00:00:0\u0130.000Z', '2026-01-01T00:00:00.00\u0660Z']) {
+      expect(timestamp).toHaveLength(24);
+      const messages = [JSON.stringify(base), JSON.stringify({ ...base, id: 'x', timestamp })];
+      const head = JSON.stringify({ ...toWireHead(state), messageCount: 2 });
+      expect(() => assembleState(head, messages, { name: 'odd' })).toThrow(/messages\[1\]\.timestamp/);
+    }
+  });
+
   it('treats a head whose messageCount disagrees with the messages as corrupt (a torn write)', () => {
     const state = sample();
     const head = JSON.stringify(toWireHead(state));

@@ -127,6 +127,8 @@ const NAME_END = '~';
 /** Racing `dedupe` appenders that lost a key to another one run their statement again this often. */
 const UNIQUE_APPEND_ATTEMPTS = 50;
 const EPOCH = new Date(0);
+/** For `assembleState`: messages this adapter parsed for one load, which the state may keep. */
+const OWNED = { ownedMessages: true } as const;
 /** Rows stored before the `project_key` column that a listing by project fills in per statement. */
 const PROJECT_FILL_BATCH = 500;
 const SNAPSHOT_PROVIDERS = new Set(['postgresql', 'postgres', 'cockroachdb', 'mysql']);
@@ -572,14 +574,15 @@ export class PrismaSessionStorage implements SessionStorage {
         const head = rows.find((row) => (row as unknown[])[0] === -1) as [number, number, string] | undefined;
         if (head === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
         const messages = placeChunks(rows, Number(head[1]));
-        if (messages !== undefined) return assembleState(head[2], messages, ctx);
+        // Parsed here for this load alone: the state may keep those objects.
+        if (messages !== undefined) return assembleState(head[2], messages, ctx, OWNED);
       } else if (this.sql !== undefined) {
         const [row] = await (this.prisma as unknown as RawQueryClient).$queryRawUnsafe<
           Array<{ head: string; count: number; body: string }>
         >(this.sql.load, key);
         if (row === undefined) throw new SessionNotFoundError(key, { where: `table ${SESSIONS_TABLE}` });
         const messages = parseJoined(row.body, Number(row.count));
-        if (messages !== undefined) return assembleState(row.head, messages, ctx);
+        if (messages !== undefined) return assembleState(row.head, messages, ctx, OWNED);
       }
       found = await this.prisma.$transaction(async (tx) => {
         const row = await tx.channelCoderSession.findUnique({ where: { name: key }, select: { head: true } });

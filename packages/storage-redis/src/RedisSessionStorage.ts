@@ -266,7 +266,7 @@ export class RedisSessionStorage implements SessionStorage {
       if (stored === undefined) throw new SessionNotFoundError(key, { where: `Redis (key ${keys.head})` });
       const ctx = { name: key, location: keys.head };
       const messages = parseMessageElements(stored.elements, { name: key, location: keys.messages });
-      const state = assembleState(stored.head, messages, ctx);
+      const state = assembleState(stored.head, messages, ctx, { ownedMessages: true });
       this.bases.set(key, basisOf(stored.head, ctx));
       return state;
     });
