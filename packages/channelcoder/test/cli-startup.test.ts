@@ -24,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cc-cli-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Loaded {
-  /** Whether Node's ES module loader was set up. */
+  /** Whether an ES module was loaded (or, on Node 20, Node's ES module loader set up); see trace-modules.cjs. */
   esm: boolean;
   /** `name` of the package.json nearest above each loaded file. */
   packages: Set<string>;
@@ -50,8 +50,9 @@ function loadedBy(args: string[]): Loaded {
   const packages = new Set<string>();
   const sources = new Set<string>();
   const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
-  for (const url of lines) {
-    if (url === 'esm-loader') continue;
+  for (const line of lines) {
+    if (line === 'esm-loader') continue;
+    const url = line.replace(/^esm /, '');
     const file = fileURLToPath(url);
     packages.add(packageOf(file));
     const map = `${file}.map`;
@@ -60,7 +61,7 @@ function loadedBy(args: string[]): Loaded {
       sources.add(relative(PACKAGES, resolve(join(file, '..'), source)));
     }
   }
-  return { esm: lines.includes('esm-loader'), packages, sources };
+  return { esm: lines.some((l) => l === 'esm-loader' || l.startsWith('esm ')), packages, sources };
 }
 
 /** `name` of the package.json nearest above a file. */
@@ -182,6 +183,7 @@ describe('the CLI loads only what the command uses', () => {
     const files = (args: string) =>
       readFileSync(join(dir, `trace-${args}.txt`), 'utf8')
         .split('\n')
+        .map((line) => line.replace(/^esm /, ''))
         .filter((url) => url.startsWith('file:'))
         .map((url) => relative(join(CLI_PATH, '..'), fileURLToPath(url)));
     expect(files('--help')).toEqual(['cli.cjs', 'help.cjs']);
