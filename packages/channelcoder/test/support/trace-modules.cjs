@@ -16,7 +16,8 @@ if (typeof registerHooks === 'function') {
   registerHooks({
     load(url, context, nextLoad) {
       const result = nextLoad(url, context);
-      if (url.startsWith('file:')) appendFileSync(trace, `${result.format === 'module' ? 'esm ' : ''}${url}\n`);
+      if (url.startsWith('file:'))
+        appendFileSync(trace, `${result.format === 'module' ? 'esm ' : ''}${url}\n`);
       return result;
     },
   });
