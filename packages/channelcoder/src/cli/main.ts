@@ -19,12 +19,8 @@ const QUICK: QuickModules = {
   frontmatter: () => import('../templates/frontmatter.js'),
 };
 
+// `session list` is one of the quick commands (see ./quick-dispatch.ts); the others are here.
 const SESSION_COMMANDS: Record<string, () => Promise<Command>> = {
-  list: async () => {
-    const { listCommand } = await QUICK.sessionList();
-    return (args, io) =>
-      listCommand(args, io, { help: QUICK.help, trash: QUICK.sessionTrash, storage: QUICK.storage });
-  },
   show: async () => (await import('./commands/session-show.js')).showCommand,
   remove: async () => (await import('./commands/session-manage.js')).removeCommand,
   restore: async () => (await import('./commands/session-trash.js')).restoreCommand,
@@ -72,12 +68,10 @@ async function dispatch(argv: string[], io: CliIo, version: string | (() => stri
     const [sub = '', ...subArgs] = rest;
     const handler = Object.hasOwn(SESSION_COMMANDS, sub) ? SESSION_COMMANDS[sub] : undefined;
     if (handler === undefined)
-      throw await usageError(
-        `Unknown session command "${sub}"`,
-        'session',
-        sub,
-        Object.keys(SESSION_COMMANDS),
-      );
+      throw await usageError(`Unknown session command "${sub}"`, 'session', sub, [
+        'list',
+        ...Object.keys(SESSION_COMMANDS),
+      ]);
     return (await handler())(subArgs, io);
   }
   throw await usageError(`Unknown command "${command}"`, undefined, command, TOP_COMMANDS);
