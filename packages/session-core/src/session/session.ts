@@ -411,11 +411,7 @@ export class ClaudeSession implements Session {
     if (stored.revision === this.current.revision) return;
     // Another session holds the name (this object never saved or loaded under it, and the stored one is
     // not a save of ours that landed): it is not ours to continue; the next save replaces it.
-    if (
-      this.record.storedName !== name &&
-      stored.metadata.created.getTime() !== this.current.metadata.created.getTime()
-    )
-      return;
+    if (this.record.storedName !== name && !mightBeOwnSave(stored, this.current)) return;
     const next = reconcileWithStored(this.current, stored, this.saved);
     this.dirty = next.messages.length > stored.messages.length;
     this.current = next;
@@ -595,4 +591,19 @@ async function moveTranscripts(
     if (lines === null || lines.length === 0) continue;
     await storage.appendTranscript(to, id, lines, 0);
   }
+}
+
+/**
+ * Whether `stored`, found under a name this object never saved or loaded under, can be a save of this
+ * object's that failed ambiguously but landed: the same creation time, and no message or pending turn this
+ * object lacks (a save that landed holds only what the object had; the object keeps what it tried to save).
+ * Two objects started in the same millisecond (two processes starting one new session at once) share the
+ * creation time, so the time alone does not tell them apart; the other one's turn does.
+ */
+function mightBeOwnSave(stored: SessionState, current: SessionState): boolean {
+  if (stored.metadata.created.getTime() !== current.metadata.created.getTime()) return false;
+  const pending = stored.pendingTurn?.promptId;
+  if (pending !== undefined && pending !== current.pendingTurn?.promptId) return false;
+  const known = new Set(current.messages.map((m) => m.id));
+  return stored.messages.every((m) => known.has(m.id));
 }

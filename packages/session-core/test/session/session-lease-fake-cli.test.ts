@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LeaseLostError, SessionBusyError, SessionConflictError } from '../../src/errors.js';
 import type { LeaseOptions, SessionLease, WriteOptions } from '../../src/lease.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
@@ -172,6 +172,61 @@ describe('session() turns take the session lease (DESIGN 10)', () => {
     ]);
   });
 });
+
+describe('two new objects on one name, created in the same millisecond (DESIGN 10)', () => {
+  it("the second does not continue the first one's answered conversation: it replaces it, as any new session does", async () => {
+    const storage = new MemorySessionStorage();
+    const env = { env: ctx.fake.env() };
+    // Two processes starting one new session at once can stamp the same creation time.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-05-01T10:00:00.000Z') });
+    const first = session({ name: 'same-ms', storage, defaults: env });
+    const second = session({ name: 'same-ms', storage, defaults: env });
+    vi.useRealTimers();
+    expect(first.state().metadata.created.getTime()).toBe(second.state().metadata.created.getTime());
+    await first.claude('from first');
+    await second.claude('from second');
+    // A fresh conversation, not a resume of the first one's.
+    expect(flag(ctx.fake.invocations().at(-1)?.args ?? [], '--resume')).toBeUndefined();
+    expect(second.messages().map((m) => m.content)).toEqual(['from second', 'echo: from second']);
+    expect((await storage.load('same-ms')).messages.map((m) => m.content)).toEqual([
+      'from second',
+      'echo: from second',
+    ]);
+  });
+
+  it('a first save of its own that landed though it failed is continued, not replaced', async () => {
+    const storage = new LandThenFailStorage();
+    const env = { env: ctx.fake.env() };
+    const s = session({ name: 'own-landed', storage, defaults: env, autoSave: false });
+    await s.claude('one');
+    storage.landThenFail = true;
+    await expect(s.save()).rejects.toThrow('connection reset');
+    storage.landThenFail = false;
+    // The save failed after it landed: the next turn continues that stored session.
+    await s.claude('two');
+    await s.save();
+    expect(flag(ctx.fake.invocations().at(-1)?.args ?? [], '--resume')).toBe(s.id());
+    expect((await storage.load('own-landed')).messages.map((m) => m.content)).toEqual([
+      'one',
+      'echo: one',
+      'two',
+      'echo: two',
+    ]);
+    // Continued, not replaced: nothing moved aside, and the revisions follow on from the landed save.
+    expect(await storage.listTrash()).toEqual([]);
+    expect((await storage.load('own-landed')).revision).toBe(2);
+  });
+});
+
+/** A memory storage whose saves can store the state and then fail, as a save whose answer was lost. */
+class LandThenFailStorage extends MemorySessionStorage {
+  landThenFail = false;
+  override async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
+    const stored = await super.save(state, name, options);
+    if (this.landThenFail) throw new Error('connection reset after the write (test)');
+    return stored;
+  }
+}
 
 /** A memory storage that counts whole-session loads and cheap revision reads. */
 class CountingStorage extends MemorySessionStorage {
