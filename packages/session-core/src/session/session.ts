@@ -100,6 +100,11 @@ export class ClaudeSession implements Session {
    * may be behind the stored one. The next save or turn reads the stored head first and writes it.
    */
   private unsettled = false;
+  /**
+   * The id of the last pending turn whose save failed before its turn ran: that save may have landed, so a
+   * stored session holding this pending turn can still be this object's own (see `mightBeOwnSave`).
+   */
+  private droppedPendingId: string | undefined;
   /** The object holds turns the storage does not have yet (recovered, or a failed save). */
   private dirty = false;
   /** Where the local transcript was read up to before the last turn (see `recoverTurnsSince`). */
@@ -411,7 +416,8 @@ export class ClaudeSession implements Session {
     if (stored.revision === this.current.revision) return;
     // Another session holds the name (this object never saved or loaded under it, and the stored one is
     // not a save of ours that landed): it is not ours to continue; the next save replaces it.
-    if (this.record.storedName !== name && !mightBeOwnSave(stored, this.current)) return;
+    if (this.record.storedName !== name && !mightBeOwnSave(stored, this.current, this.droppedPendingId))
+      return;
     const next = reconcileWithStored(this.current, stored, this.saved);
     this.dirty = next.messages.length > stored.messages.length;
     this.current = next;
@@ -472,6 +478,7 @@ export class ClaudeSession implements Session {
         await this.saveState();
       } catch (err) {
         // Nothing ran: the turn is not pending after all.
+        this.droppedPendingId = this.current.pendingTurn.promptId;
         delete this.current.pendingTurn;
         throw err;
       }
@@ -596,14 +603,20 @@ async function moveTranscripts(
 /**
  * Whether `stored`, found under a name this object never saved or loaded under, can be a save of this
  * object's that failed ambiguously but landed: the same creation time, and no message or pending turn this
- * object lacks (a save that landed holds only what the object had; the object keeps what it tried to save).
+ * object lacks (a save that landed holds only what the object had; the object keeps what it tried to save,
+ * and remembers the pending turn it dropped when that turn's save failed).
  * Two objects started in the same millisecond (two processes starting one new session at once) share the
  * creation time, so the time alone does not tell them apart; the other one's turn does.
  */
-function mightBeOwnSave(stored: SessionState, current: SessionState): boolean {
+function mightBeOwnSave(
+  stored: SessionState,
+  current: SessionState,
+  droppedPendingId: string | undefined,
+): boolean {
   if (stored.metadata.created.getTime() !== current.metadata.created.getTime()) return false;
   const pending = stored.pendingTurn?.promptId;
-  if (pending !== undefined && pending !== current.pendingTurn?.promptId) return false;
+  if (pending !== undefined && pending !== current.pendingTurn?.promptId && pending !== droppedPendingId)
+    return false;
   const known = new Set(current.messages.map((m) => m.id));
   return stored.messages.every((m) => known.has(m.id));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { LeaseLostError, SessionBusyError, SessionConflictError } from '../../src/errors.js';
 import type { LeaseOptions, SessionLease, WriteOptions } from '../../src/lease.js';
 import { MemorySessionStorage } from '../../src/memory-storage.js';
-import type { SessionState } from '../../src/state.js';
+import { cloneSessionState, type SessionState } from '../../src/state.js';
 import { flag, useFakeSessions } from './support/fake-sessions.js';
 import { SeedStyleStorage } from './support/storages.js';
 
@@ -216,15 +216,36 @@ describe('two new objects on one name, created in the same millisecond (DESIGN 1
     expect(await storage.listTrash()).toEqual([]);
     expect((await storage.load('own-landed')).revision).toBe(2);
   });
+
+  it('a turn whose pending save failed after it landed runs nothing; the next turn continues that save, it does not replace it', async () => {
+    const storage = new LandThenFailStorage();
+    const env = { env: ctx.fake.env() };
+    const s = session({ name: 'pending-landed', storage, defaults: env });
+    storage.landThenFail = true;
+    await expect(s.claude('one')).rejects.toThrow('connection reset');
+    storage.landThenFail = false;
+    expect(ctx.fake.invocations()).toHaveLength(0);
+    // Stored: the pending turn of a turn that never ran. It is this object's own save, not another session's.
+    expect((await storage.load('pending-landed')).pendingTurn?.prompt).toBe('one');
+    await s.claude('two');
+    expect(await storage.listTrash()).toEqual([]);
+    const stored = await storage.load('pending-landed');
+    // The landed pending turn stays in the history as a turn without an answer, as after any stopped turn.
+    expect(stored.messages.map((m) => m.content)).toEqual(['one', 'two', 'echo: two']);
+    expect(stored.pendingTurn).toBeUndefined();
+  });
 });
 
-/** A memory storage whose saves can store the state and then fail, as a save whose answer was lost. */
+/**
+ * A memory storage whose saves can store the state and then fail, as a save whose answer was lost on the way
+ * back: the write lands, and the caller's state is left as it was (no revision bumped in place).
+ */
 class LandThenFailStorage extends MemorySessionStorage {
   landThenFail = false;
   override async save(state: SessionState, name?: string, options?: WriteOptions): Promise<string> {
-    const stored = await super.save(state, name, options);
-    if (this.landThenFail) throw new Error('connection reset after the write (test)');
-    return stored;
+    if (!this.landThenFail) return super.save(state, name, options);
+    await super.save(cloneSessionState(state), name, options);
+    throw new Error('connection reset after the write (test)');
   }
 }
 
