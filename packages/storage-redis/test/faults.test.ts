@@ -113,19 +113,14 @@ describe('a reply that comes after the deadline', () => {
     await storage.save(state, 'late');
     await blocker.ping();
 
-    // Keep the server busy for about 1.5 s, so the save below is received but answered late.
-    const busy = blocker.eval(
-      "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 1500000 " +
-        "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
-      0,
-    );
-    await new Promise((r) => setTimeout(r, 100));
+    // The save below is received but answered late.
+    const busy = await keepServerBusy(blocker, 1500);
     addMessages(state, 2);
     const err = await storage.save(state, 'late').catch((e: unknown) => e);
     expect(StorageUnavailableError.is(err), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/may or may not have been applied/);
     expect(state.revision).toBe(1);
-    await busy;
+    await busy.done;
 
     // Here the save did land; the state still says revision 1, so saving it again is a conflict, not a
     // silent overwrite, and a reload shows what is stored.
@@ -153,23 +148,13 @@ describe('a listing answered after the deadline', () => {
       () => storage.list({ projectKey }), // one SORT_RO
       () => Promise.all([storage.list({ projectKey }), storage.list({ prefix: 'li' })]), // one script call
     ]) {
-      // Keep the server busy for about 2 s, so the listing is received but answered late.
-      let answered = false;
-      const busy = blocker
-        .eval(
-          "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 2000000 " +
-            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
-          0,
-        )
-        .then(() => {
-          answered = true;
-        });
-      await new Promise((r) => setTimeout(r, 100));
+      // The listing is received but answered late.
+      const busy = await keepServerBusy(blocker);
       const err = await listing().catch((e: unknown) => e);
       expect(StorageUnavailableError.is(err), String(err)).toBe(true);
       expect((err as Error).message).toMatch(/no reply within 300 ms/);
-      expect(answered).toBe(false); // failed at its deadline, before the server could answer
-      await busy;
+      expect(busy.answered()).toBe(false); // failed at its deadline, before the server could answer
+      await busy.done;
     }
     expect((await storage.list({ projectKey })).map((i) => i.name)).toEqual(['listed']);
   });
@@ -194,23 +179,13 @@ describe('a listing answered after the deadline', () => {
     for (let i = 0; i < 3; i++) await Promise.all([patient.list({ projectKey }), hasty.list({ projectKey })]);
     await blocker.ping();
 
-    let answered = false;
-    const busy = blocker
-      .eval(
-        "local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + 2000000 " +
-          "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
-        0,
-      )
-      .then(() => {
-        answered = true;
-      });
-    await new Promise((r) => setTimeout(r, 100));
+    const busy = await keepServerBusy(blocker);
     const long = patient.list({ projectKey }); // asked first, with the later deadline
     const err = await hasty.list({ projectKey }).catch((e: unknown) => e);
     expect(StorageUnavailableError.is(err), String(err)).toBe(true);
-    expect(answered).toBe(false);
+    expect(busy.answered()).toBe(false);
     expect((await long).map((i) => i.name)).toEqual(['listed']); // answered once the server is free
-    await busy;
+    await busy.done;
   });
 });
 
@@ -237,3 +212,26 @@ describe('durability', () => {
     expect(await reader.list()).toHaveLength(20);
   });
 });
+
+/**
+ * Keeps the server busy for `ms` (2 s by default) with a script on `blocker`, so commands sent meanwhile are
+ * received but answered late. Resolves once the script has had 100 ms to start; `answered()` says whether it
+ * finished.
+ */
+async function keepServerBusy(
+  blocker: Redis,
+  ms = 2000,
+): Promise<{ done: Promise<void>; answered: () => boolean }> {
+  let answered = false;
+  const done = blocker
+    .eval(
+      `local t = redis.call('TIME') local stop = t[1] * 1000000 + t[2] + ${ms * 1000} ` +
+        "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= stop return 1",
+      0,
+    )
+    .then(() => {
+      answered = true;
+    });
+  await new Promise((r) => setTimeout(r, 100));
+  return { done, answered: () => answered };
+}
